@@ -1,0 +1,66 @@
+using FastNtp.Protocol.Ntp;
+
+namespace FastNtp.Protocol.Server;
+
+/// <summary>
+/// The server's advertised state, immutable so worker threads can read it without locks; a new instance
+/// is published whenever the synchronizer (or the local clock) changes it.
+/// </summary>
+public sealed record ServerSnapshot
+{
+    /// <summary>RFC 5905's PHI: the frequency tolerance by which dispersion grows, 15 ppm.</summary>
+    public const double DispersionGrowthRate = 15e-6;
+
+    public const byte UnsynchronizedStratum = 16;
+
+    public required LeapIndicator Leap { get; init; }
+    public required byte Stratum { get; init; }
+    /// <summary>log2 seconds of the clock's resolution and read latency.</summary>
+    public required sbyte Precision { get; init; }
+    public required NtpDuration RootDelay { get; init; }
+    /// <summary>Root dispersion as of <see cref="ReferenceTime"/>; it grows by 15 ppm from there.</summary>
+    public required NtpDuration RootDispersion { get; init; }
+    public required ReferenceId ReferenceId { get; init; }
+    public required NtpTimestamp ReferenceTime { get; init; }
+
+    public bool IsSynchronized => Leap != LeapIndicator.Unsynchronized && Stratum < UnsynchronizedStratum;
+
+    /// <summary>What a server with no usable time source advertises: alarm, stratum 16, so clients ignore it.</summary>
+    public static ServerSnapshot Unsynchronized(sbyte precision) => new()
+    {
+        Leap = LeapIndicator.Unsynchronized,
+        Stratum = UnsynchronizedStratum,
+        Precision = precision,
+        RootDelay = NtpDuration.Zero,
+        RootDispersion = NtpDuration.Zero,
+        ReferenceId = ReferenceId.Initializing,
+        ReferenceTime = NtpTimestamp.Zero,
+    };
+
+    /// <summary>A free-running local clock served at a fixed stratum, reference id LOCL.</summary>
+    public static ServerSnapshot LocalClock(byte stratum, sbyte precision, NtpTimestamp referenceTime)
+    {
+        if (stratum is 0 or >= UnsynchronizedStratum)
+            throw new ArgumentOutOfRangeException(nameof(stratum), stratum, "A local stratum is 1 to 15.");
+
+        return new ServerSnapshot
+        {
+            Leap = LeapIndicator.NoWarning,
+            Stratum = stratum,
+            Precision = precision,
+            RootDelay = NtpDuration.Zero,
+            RootDispersion = NtpDuration.Zero,
+            ReferenceId = ReferenceId.Local,
+            ReferenceTime = referenceTime,
+        };
+    }
+
+    /// <summary>Root dispersion at <paramref name="now"/>, in NTP short format: grown by 15 ppm of the age.</summary>
+    public uint RootDispersionAt(NtpTimestamp now)
+    {
+        if (ReferenceTime.IsZero) return RootDispersion.ToShortFormat();
+        long age = (now - ReferenceTime).Raw;
+        if (age <= 0) return RootDispersion.ToShortFormat();
+        return (RootDispersion + new NtpDuration((long)(age * DispersionGrowthRate))).ToShortFormat();
+    }
+}

@@ -1,0 +1,72 @@
+using FastNtp.Protocol.Server;
+
+namespace FastNtp.Server.Metrics;
+
+/// <summary>
+/// One worker's counters. Only its worker writes them (plain increments, no interlocked traffic); readers
+/// sum all workers on demand and tolerate a torn, slightly stale view. Each instance is its own heap
+/// object, padded so two workers' counters never share a cache line.
+/// </summary>
+public sealed class WorkerCounters
+{
+#pragma warning disable CS0169, IDE0051 // Padding fields exist only to keep neighbouring objects off this cache line.
+    private readonly long _padBefore0, _padBefore1, _padBefore2, _padBefore3, _padBefore4, _padBefore5, _padBefore6, _padBefore7;
+#pragma warning restore CS0169, IDE0051
+
+    public long Received;
+    public long Answered;
+    public long ReceiveErrors;
+    public long SendErrors;
+    /// <summary>Batches received; Received / Batches is the mean batch size.</summary>
+    public long Batches;
+    public readonly long[] Dropped = new long[DropReasons.Count];
+
+#pragma warning disable CS0169, IDE0051
+    private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
+#pragma warning restore CS0169, IDE0051
+
+    public void Count(in ResponderResult result)
+    {
+        if (result.ShouldRespond) Answered++;
+        else Dropped[(int)result.Reason]++;
+    }
+}
+
+/// <summary>A point-in-time sum over workers.</summary>
+public sealed record CounterTotals(
+    long Received, long Answered, long ReceiveErrors, long SendErrors, long Batches, IReadOnlyDictionary<DropReason, long> Dropped)
+{
+    public long TotalDropped => Dropped.Values.Sum();
+
+    public static CounterTotals Sum(IEnumerable<WorkerCounters> workers)
+    {
+        long received = 0, answered = 0, receiveErrors = 0, sendErrors = 0, batches = 0;
+        var dropped = new long[DropReasons.Count];
+        foreach (WorkerCounters w in workers)
+        {
+            received += Volatile.Read(ref w.Received);
+            answered += Volatile.Read(ref w.Answered);
+            receiveErrors += Volatile.Read(ref w.ReceiveErrors);
+            sendErrors += Volatile.Read(ref w.SendErrors);
+            batches += Volatile.Read(ref w.Batches);
+            for (int i = 0; i < dropped.Length; i++) dropped[i] += Volatile.Read(ref w.Dropped[i]);
+        }
+
+        var byReason = new Dictionary<DropReason, long>();
+        for (int i = 1; i < dropped.Length; i++)
+        {
+            if (dropped[i] != 0) byReason[(DropReason)i] = dropped[i];
+        }
+
+        return new CounterTotals(received, answered, receiveErrors, sendErrors, batches, byReason);
+    }
+
+    /// <summary>The one-line summary `fastntp serve` prints on exit.</summary>
+    public override string ToString()
+    {
+        string drops = Dropped.Count == 0
+            ? "none"
+            : string.Join(", ", Dropped.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"));
+        return $"received={Received} answered={Answered} dropped={TotalDropped} ({drops}) receive-errors={ReceiveErrors} send-errors={SendErrors}";
+    }
+}
