@@ -53,24 +53,36 @@ public readonly record struct ReferenceId(uint Value)
         return new ReferenceId(BinaryPrimitives.ReadUInt32BigEndian(digest));
     }
 
-    /// <summary>Renders as text the way operators read it: ASCII for stratum 0 and 1, a dotted quad otherwise.</summary>
+    /// <summary>
+    /// Renders as text the way operators read it: ASCII for stratum 0 and 1 when the code is printable
+    /// (chrony's local reference 127.127.1.1 is not), a dotted quad otherwise.
+    /// </summary>
     public string ToString(byte stratum)
     {
-        if (stratum <= 1)
+        if (stratum <= 1 && TryFormatAscii(out string? code)) return code;
+        return $"{Value >> 24}.{(Value >> 16) & 0xFF}.{(Value >> 8) & 0xFF}.{Value & 0xFF}";
+    }
+
+    private bool TryFormatAscii([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? code)
+    {
+        Span<char> chars = stackalloc char[4];
+        int length = 0;
+        for (int shift = 24; shift >= 0; shift -= 8)
         {
-            Span<char> chars = stackalloc char[4];
-            int length = 0;
-            for (int shift = 24; shift >= 0; shift -= 8)
+            char c = (char)((Value >> shift) & 0xFF);
+            // Codes shorter than four characters are padded with NULs at the end, and nowhere else.
+            if (c == '\0' && (Value & ((1u << shift) - 1)) == 0) break;
+            if (c is < ' ' or > '~')
             {
-                char c = (char)((Value >> shift) & 0xFF);
-                if (c == '\0') break;
-                chars[length++] = c is >= ' ' and <= '~' ? c : '?';
+                code = null;
+                return false;
             }
 
-            return new string(chars[..length]);
+            chars[length++] = c;
         }
 
-        return $"{Value >> 24}.{(Value >> 16) & 0xFF}.{(Value >> 8) & 0xFF}.{Value & 0xFF}";
+        code = length == 0 ? null : new string(chars[..length]);
+        return code is not null;
     }
 
     public override string ToString() => $"0x{Value:X8}";

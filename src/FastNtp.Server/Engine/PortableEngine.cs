@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Sockets;
+using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Server;
+using FastNtp.Server.Hosting;
+using FastNtp.Server.Metrics;
+
+namespace FastNtp.Server.Engine;
+
+/// <summary>
+/// The fallback engine for systems without the Linux batch engine: one System.Net.Sockets socket per
+/// endpoint, shared by that endpoint's worker threads, one datagram per call. Receive time is read from
+/// the clock right after the receive returns. It allocates nothing per packet either.
+/// </summary>
+public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
+{
+    private const int BufferSize = 2048;
+
+    private readonly List<Socket> _sockets = [];
+    private readonly List<Thread> _threads = [];
+    private readonly List<WorkerCounters> _counters = [];
+    private volatile bool _stopping;
+
+    public string Name => "portable";
+
+    public IReadOnlyList<WorkerCounters> Counters => _counters;
+
+    public void Start()
+    {
+        foreach (IPEndPoint endpoint in settings.Endpoints)
+            _sockets.Add(Bind(endpoint));
+
+        foreach (Socket socket in _sockets)
+        {
+            for (int i = 0; i < settings.Workers; i++)
+            {
+                var counters = new WorkerCounters();
+                _counters.Add(counters);
+                var worker = new Worker(socket, settings.Snapshots, settings.CreateResponder(), counters, this);
+                var thread = new Thread(worker.Run)
+                {
+                    IsBackground = true,
+                    Name = $"fastntp-portable-{socket.LocalEndPoint}-{i}",
+                };
+                _threads.Add(thread);
+            }
+        }
+
+        foreach (Thread thread in _threads) thread.Start();
+    }
+
+    public void Stop()
+    {
+        _stopping = true;
+        // Closing the sockets wakes every blocked receive.
+        foreach (Socket socket in _sockets) socket.Dispose();
+        foreach (Thread thread in _threads) thread.Join();
+    }
+
+    public void Dispose() => Stop();
+
+    private static Socket Bind(IPEndPoint endpoint)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            // Separate IPv6 sockets let an operator list both 0.0.0.0:123 and [::]:123.
+            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
+            socket.ReceiveBufferSize = 4 << 20;
+            socket.Bind(endpoint);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class Worker(
+        Socket socket, SnapshotPublisher snapshots, Responder responder, WorkerCounters counters, PortableEngine engine)
+    {
+        public void Run()
+        {
+            byte[] request = GC.AllocateArray<byte>(BufferSize, pinned: true);
+            byte[] response = GC.AllocateArray<byte>(BufferSize, pinned: true);
+            var peer = new SocketAddress(socket.AddressFamily);
+            var clock = new RealtimeClock();
+
+            while (!engine._stopping)
+            {
+                int length;
+                try
+                {
+                    length = socket.ReceiveFrom(request, SocketFlags.None, peer);
+                }
+                catch (SocketException) when (!engine._stopping)
+                {
+                    // ICMP port-unreachable from an earlier reply and similar: count, never fatal.
+                    counters.ReceiveErrors++;
+                    continue;
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                NtpTimestamp receiveTime = clock.Now();
+                counters.Received++;
+                counters.Batches++;
+
+                var info = new RequestInfo(receiveTime, SourcePort(peer));
+                ResponderResult result = responder.Handle(request.AsSpan(0, length), info, snapshots.Current, response, ref clock);
+                counters.Count(result);
+                if (!result.ShouldRespond) continue;
+
+                try
+                {
+                    socket.SendTo(response.AsSpan(0, result.Length), SocketFlags.None, peer);
+                }
+                catch (SocketException)
+                {
+                    counters.SendErrors++;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+            }
+        }
+
+        /// <summary>sockaddr_in and sockaddr_in6 both keep the port, big-endian, at offset 2.</summary>
+        private static ushort SourcePort(SocketAddress address)
+        {
+            Span<byte> bytes = address.Buffer.Span;
+            return (ushort)((bytes[2] << 8) | bytes[3]);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System.Net;
+using FastNtp.Protocol.Server;
+using FastNtp.Server.Configuration;
+using FastNtp.Server.Engine;
+using FastNtp.Server.Metrics;
+using Microsoft.Extensions.Logging;
+
+namespace FastNtp.Server.Hosting;
+
+/// <summary>Builds the running server from options: the snapshot source, the packet engine, and their lifetimes.</summary>
+public sealed partial class ServerHost : IAsyncDisposable
+{
+    private readonly FastNtpOptions _options;
+    private readonly ILogger _logger;
+    private readonly List<IDisposable> _owned = [];
+    private IPacketEngine? _engine;
+    private MetricsServer? _metrics;
+    private int _workers;
+
+    public ServerHost(FastNtpOptions options, ILoggerFactory loggerFactory)
+    {
+        _options = options;
+        _logger = loggerFactory.CreateLogger("FastNtp.Server");
+        Precision = ClockPrecision.Measure();
+        Snapshots = new SnapshotPublisher(ServerSnapshot.Unsynchronized(Precision));
+    }
+
+    public SnapshotPublisher Snapshots { get; }
+
+    public sbyte Precision { get; }
+
+    public IReadOnlyList<IPEndPoint> Endpoints { get; private set; } = [];
+
+    public IPacketEngine Engine => _engine ?? throw new InvalidOperationException("The server has not started.");
+
+    public CounterTotals Totals => CounterTotals.Sum(_engine?.Counters ?? []);
+
+    /// <summary>Binds and starts everything; a failure here (a port in use, say) stops start-up with its reason.</summary>
+    public async Task StartAsync()
+    {
+        Endpoints = ResolveEndpoints(_options.Server);
+        StartSnapshotSource();
+
+        _workers = _options.Server.Workers > 0 ? _options.Server.Workers : Environment.ProcessorCount;
+        var settings = new EngineSettings(Endpoints, _workers, Snapshots, () => new Responder(), _options.Server.PinWorkers);
+        _engine = CreateEngine(_options.Server.Engine, settings);
+        try
+        {
+            _engine.Start();
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+        {
+            throw new ConfigurationException($"--listen: cannot bind {string.Join(", ", Endpoints)}: {e.Message}");
+        }
+
+        if (_options.Metrics.Listen is { Length: > 0 } metricsListen)
+        {
+            EndpointParser.TryParseAddress(metricsListen, 0, out IPEndPoint? metricsEndpoint);
+            _metrics = new MetricsServer(metricsEndpoint!, Report);
+            try
+            {
+                await _metrics.StartAsync().ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                throw new ConfigurationException($"--metrics-listen: cannot bind {metricsEndpoint}: {e.Message}");
+            }
+        }
+
+        LogStarted(_logger, _engine.Name, string.Join(", ", Endpoints), _workers, Precision);
+    }
+
+    public StatusReport Report() => new(
+        typeof(ServerHost).Assembly.GetName().Version?.ToString() ?? "0",
+        DateTime.UtcNow,
+        _engine?.Name ?? "stopped",
+        _workers,
+        AdvertisedState.From(Snapshots.Current, new RealtimeClock().Now()),
+        Totals);
+
+    public async Task StopAsync()
+    {
+        if (_metrics is not null) await _metrics.DisposeAsync().ConfigureAwait(false);
+        _metrics = null;
+        _engine?.Stop();
+        foreach (IDisposable d in _owned) d.Dispose();
+        _owned.Clear();
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private void StartSnapshotSource()
+    {
+        if (_options.Server.LocalStratum is int stratum)
+        {
+            var local = new LocalClockSource(Snapshots, (byte)stratum, Precision);
+            local.Start();
+            _owned.Add(local);
+            LogLocalStratum(_logger, stratum);
+        }
+        else
+        {
+            LogUnsynchronized(_logger);
+        }
+    }
+
+    private static IPacketEngine CreateEngine(string engine, EngineSettings settings) => engine switch
+    {
+        _ => new PortableEngine(settings),
+    };
+
+    internal static IReadOnlyList<IPEndPoint> ResolveEndpoints(ServerOptions server)
+    {
+        if (server.Listen.Count == 0)
+        {
+            return
+            [
+                new IPEndPoint(IPAddress.Any, OptionsValidator.DefaultNtpPort),
+                new IPEndPoint(IPAddress.IPv6Any, OptionsValidator.DefaultNtpPort),
+            ];
+        }
+
+        var endpoints = new List<IPEndPoint>();
+        foreach (string listen in server.Listen)
+        {
+            EndpointParser.TryParseAddress(listen, OptionsValidator.DefaultNtpPort, out IPEndPoint? endpoint);
+            endpoints.Add(endpoint!);
+        }
+
+        return endpoints;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Serving NTP on {Endpoints} with the {Engine} engine, {Workers} worker(s) per address, precision 2^{Precision} s")]
+    private static partial void LogStarted(ILogger logger, string engine, string endpoints, int workers, sbyte precision);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No upstream source: serving the local clock at stratum {Stratum} (reference id LOCL)")]
+    private static partial void LogLocalStratum(ILogger logger, int stratum);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No upstream source and no --local-stratum: answering as unsynchronized (leap 3, stratum 16), which clients ignore")]
+    private static partial void LogUnsynchronized(ILogger logger);
+}

@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FastNtp.Server.Metrics;
+
+/// <summary>
+/// A small HTTP endpoint for monitoring: Prometheus text at /metrics and the JSON status document at /status.
+/// It reads counters on demand, so the packet path does no work for it.
+/// </summary>
+public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report) : IAsyncDisposable
+{
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    private WebApplication? _app;
+
+    public async Task StartAsync()
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(endpoint));
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        WebApplication app = builder.Build();
+        app.MapGet("/metrics", () => Results.Text(Prometheus(report()), "text/plain; version=0.0.4", Encoding.UTF8));
+        app.MapGet("/status", () => Results.Text(JsonSerializer.Serialize(report(), JsonOptions), "application/json", Encoding.UTF8));
+        await app.StartAsync().ConfigureAwait(false);
+        _app = app;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is null) return;
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _app = null;
+    }
+
+    /// <summary>The Prometheus text exposition format, version 0.0.4.</summary>
+    public static string Prometheus(StatusReport r)
+    {
+        var text = new StringBuilder();
+        void Metric(string name, string type, string help, double value, string labels = "")
+        {
+            text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{name}{labels} {value}\n");
+        }
+
+        CounterTotals c = r.Counters;
+        Metric("fastntp_requests_received_total", "counter", "NTP requests received.", c.Received);
+        Metric("fastntp_responses_sent_total", "counter", "NTP replies sent.", c.Answered);
+        text.Append("# HELP fastntp_requests_dropped_total Requests not answered, by reason.\n# TYPE fastntp_requests_dropped_total counter\n");
+        foreach ((Protocol.Server.DropReason reason, long count) in c.Dropped)
+            text.Append(CultureInfo.InvariantCulture, $"fastntp_requests_dropped_total{{reason=\"{reason}\"}} {count}\n");
+        Metric("fastntp_receive_errors_total", "counter", "Socket receive errors.", c.ReceiveErrors);
+        Metric("fastntp_send_errors_total", "counter", "Socket send errors.", c.SendErrors);
+        Metric("fastntp_receive_batches_total", "counter", "Receive calls that returned packets.", c.Batches);
+
+        AdvertisedState a = r.Advertised;
+        Metric("fastntp_synchronized", "gauge", "1 while the server advertises synchronized time.", a.Synchronized ? 1 : 0);
+        Metric("fastntp_stratum", "gauge", "Advertised stratum.", a.Stratum);
+        Metric("fastntp_leap_indicator", "gauge", "Advertised leap indicator (3 = unsynchronized).", a.Leap);
+        Metric("fastntp_root_delay_seconds", "gauge", "Advertised root delay.", a.RootDelaySeconds);
+        Metric("fastntp_root_dispersion_seconds", "gauge", "Advertised root dispersion now.", a.RootDispersionSeconds);
+        return text.ToString();
+    }
+}

@@ -1,0 +1,28 @@
+using FastNtp.Protocol.Server;
+
+namespace FastNtp.Server.Metrics;
+
+/// <summary>What the server advertises right now, as operators read it.</summary>
+public sealed record AdvertisedState(
+    bool Synchronized, int Leap, int Stratum, string ReferenceId, DateTime? ReferenceTime,
+    double RootDelaySeconds, double RootDispersionSeconds, int Precision)
+{
+    public static AdvertisedState From(ServerSnapshot s, Protocol.Ntp.NtpTimestamp now) => new(
+        s.IsSynchronized,
+        (int)s.Leap,
+        s.Stratum,
+        s.ReferenceId.ToString(s.Stratum),
+        s.ReferenceTime.IsZero ? null : s.ReferenceTime.ToDateTime(DateTime.UtcNow),
+        s.RootDelay.TotalSeconds,
+        Protocol.Ntp.NtpDuration.FromShortFormat(s.RootDispersionAt(now)).TotalSeconds,
+        s.Precision);
+}
+
+/// <summary>The document behind /status and `fastntp status`.</summary>
+public sealed record StatusReport(
+    string Version,
+    DateTime GeneratedAt,
+    string Engine,
+    int Workers,
+    AdvertisedState Advertised,
+    CounterTotals Counters);

@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using FastNtp.Protocol.Client;
+using FastNtp.Server.Client;
+using FastNtp.Server.Configuration;
+
+namespace FastNtp.Commands;
+
+/// <summary>`fastntp query HOST[:PORT]`: asks a server for the time and reports what it says, for operators and scripts.</summary>
+public static class QueryCommand
+{
+    public static Command Create()
+    {
+        var server = new Argument<string>("server") { Description = "HOST[:PORT] ([ADDR]:PORT for IPv6); port 123 by default" };
+        var count = new Option<int>("--count") { Description = "number of queries, one second apart", DefaultValueFactory = _ => 1 };
+        var timeout = new Option<double>("--timeout") { Description = "seconds to wait for each reply", DefaultValueFactory = _ => 2.0 };
+        var json = new Option<bool>("--json") { Description = "print JSON instead of text" };
+
+        var command = new Command("query", "Query an NTP server (SNTP) and print offset, delay and the server's state.")
+        {
+            server, count, timeout, json,
+        };
+        command.SetAction((parse, cancellation) => RunAsync(
+            parse.GetValue(server)!, parse.GetValue(count), parse.GetValue(timeout), parse.GetValue(json), cancellation));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string target, int count, double timeoutSeconds, bool json, CancellationToken cancellation)
+    {
+        if (count is < 1 or > 10_000) return Usage($"--count: {count} is not 1 to 10000");
+        if (!(timeoutSeconds is > 0 and <= 60)) return Usage($"--timeout: {timeoutSeconds} is not 0 to 60 seconds");
+        if (!EndpointParser.TrySplitHostPort(target, OptionsValidator.DefaultNtpPort, out string host, out int port))
+            return Usage($"'{target}' is not HOST[:PORT]");
+
+        IPAddress address;
+        try
+        {
+            address = IPAddress.TryParse(host, out IPAddress? literal)
+                ? literal
+                : (await Dns.GetHostAddressesAsync(host, cancellation).ConfigureAwait(false))[0];
+        }
+        catch (Exception e) when (e is SocketException or IndexOutOfRangeException)
+        {
+            await Console.Error.WriteLineAsync($"fastntp: cannot resolve {host}: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.ConfigurationError;
+        }
+
+        var endpoint = new IPEndPoint(address, port);
+        var results = new List<QueryResult>();
+        for (int i = 0; i < count; i++)
+        {
+            if (i > 0) await Task.Delay(TimeSpan.FromSeconds(1), cancellation).ConfigureAwait(false);
+            QueryResult result = await SntpClient.QueryAsync(endpoint, TimeSpan.FromSeconds(timeoutSeconds), cancellation).ConfigureAwait(false);
+            results.Add(result);
+            if (!json) Console.WriteLine(Describe(result));
+        }
+
+        if (json) Console.WriteLine(JsonSerializer.Serialize(results.Select(ToJson), JsonOptions));
+
+        QueryResult? failure = results.FirstOrDefault(r => !r.IsValid);
+        if (failure is null) return ExitCodes.Ok;
+        await Console.Error.WriteLineAsync($"fastntp: {Problem(failure)}").ConfigureAwait(false);
+        return failure.TimedOut ? ExitCodes.Timeout
+            : failure.Sample.Error == ReplyError.KissOfDeath ? ExitCodes.KissOfDeath
+            : ExitCodes.InvalidReply;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+
+    private static int Usage(string message)
+    {
+        Console.Error.WriteLine($"fastntp: {message}");
+        return ExitCodes.ConfigurationError;
+    }
+
+    internal static string Problem(QueryResult r) => r.TimedOut
+        ? $"no reply from {r.Server}"
+        : r.Sample.Error switch
+        {
+            ReplyError.KissOfDeath => $"{r.Server} sent a kiss-o'-death: {r.Sample.KissCode.ToString(0)}",
+            ReplyError.Unsynchronized => $"{r.Server} is not synchronized (leap {(int)r.Sample.Leap}, stratum {r.Sample.Stratum})",
+            ReplyError.BogusTimestamps => $"{r.Server} sent bogus timestamps (zero, or transmit before receive)",
+            ReplyError.NotAServerReply => $"{r.Server} sent something that is not a server reply",
+            ReplyError.TooShort => $"{r.Server} sent a reply shorter than 48 bytes",
+            _ => $"{r.Server}: {r.Sample.Error}",
+        };
+
+    private static string Describe(QueryResult r)
+    {
+        if (!r.IsValid) return Problem(r);
+        ClientSample s = r.Sample;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{r.Server} stratum {s.Stratum} refid {s.ReferenceId.ToString(s.Stratum)} leap {(int)s.Leap} version {s.Version} " +
+            $"offset {s.Offset.TotalSeconds:+0.000000;-0.000000} s delay {s.Delay.TotalSeconds:0.000000} s " +
+            $"root-delay {s.RootDelay.TotalSeconds:0.000000} s root-dispersion {s.RootDispersion.TotalSeconds:0.000000} s " +
+            $"precision 2^{s.Precision}");
+    }
+
+    private static object ToJson(QueryResult r) => new
+    {
+        server = r.Server.ToString(),
+        valid = r.IsValid,
+        error = r.IsValid ? null : Problem(r),
+        timedOut = r.TimedOut,
+        stratum = r.TimedOut ? (int?)null : r.Sample.Stratum,
+        referenceId = r.TimedOut ? null : r.Sample.ReferenceId.ToString(r.Sample.Stratum),
+        leap = r.TimedOut ? (int?)null : (int)r.Sample.Leap,
+        version = r.TimedOut ? (int?)null : r.Sample.Version,
+        offsetSeconds = r.IsValid ? r.Sample.Offset.TotalSeconds : (double?)null,
+        delaySeconds = r.IsValid ? r.Sample.Delay.TotalSeconds : (double?)null,
+        rootDelaySeconds = r.TimedOut ? (double?)null : r.Sample.RootDelay.TotalSeconds,
+        rootDispersionSeconds = r.TimedOut ? (double?)null : r.Sample.RootDispersion.TotalSeconds,
+        precision = r.TimedOut ? (int?)null : r.Sample.Precision,
+        kissCode = r.Sample.Error == ReplyError.KissOfDeath ? r.Sample.KissCode.ToString(0) : null,
+    };
+}

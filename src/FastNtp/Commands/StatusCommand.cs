@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using FastNtp.Server.Configuration;
+using FastNtp.Server.Metrics;
+
+namespace FastNtp.Commands;
+
+/// <summary>`fastntp status`: reads a running server's /status endpoint (enabled by --metrics-listen).</summary>
+public static class StatusCommand
+{
+    public static Command Create()
+    {
+        var server = new Argument<string>("metrics")
+        {
+            Description = "ADDR:PORT of the server's --metrics-listen endpoint",
+            DefaultValueFactory = _ => "127.0.0.1:9123",
+        };
+        var json = new Option<bool>("--json") { Description = "print the raw JSON document" };
+        var command = new Command("status", "Show a running server's advertised state, counters and sources.") { server, json };
+        command.SetAction((parse, cancellation) => RunAsync(parse.GetValue(server)!, parse.GetValue(json), cancellation));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string target, bool json, CancellationToken cancellation)
+    {
+        if (!EndpointParser.TryParseAddress(target, 0, out System.Net.IPEndPoint? endpoint) || endpoint.Port == 0)
+        {
+            await Console.Error.WriteLineAsync($"fastntp: '{target}' is not ADDR:PORT").ConfigureAwait(false);
+            return ExitCodes.ConfigurationError;
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        string host = endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]" : endpoint.Address.ToString();
+        string body;
+        try
+        {
+            body = await http.GetStringAsync(new Uri($"http://{host}:{endpoint.Port}/status"), cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            await Console.Error.WriteLineAsync($"fastntp: no status from {endpoint}: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Timeout;
+        }
+
+        if (json)
+        {
+            Console.WriteLine(body);
+            return ExitCodes.Ok;
+        }
+
+        StatusReport? report;
+        try
+        {
+            report = JsonSerializer.Deserialize<StatusReport>(body, MetricsServer.JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            await Console.Error.WriteLineAsync($"fastntp: {endpoint} sent a status document that does not parse: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.InvalidReply;
+        }
+
+        if (report is null) return ExitCodes.InvalidReply;
+        Console.Write(Format(report));
+        return ExitCodes.Ok;
+    }
+
+    internal static string Format(StatusReport r)
+    {
+        var text = new StringBuilder();
+        AdvertisedState a = r.Advertised;
+        text.Append(CultureInfo.InvariantCulture, $"engine {r.Engine}, {r.Workers} worker(s) per address\n");
+        text.Append(CultureInfo.InvariantCulture,
+            $"advertising: {(a.Synchronized ? "synchronized" : "UNSYNCHRONIZED")} stratum {a.Stratum} refid {a.ReferenceId} leap {a.Leap} " +
+            $"root-delay {a.RootDelaySeconds:0.000000} s root-dispersion {a.RootDispersionSeconds:0.000000} s precision 2^{a.Precision}\n");
+        text.Append(CultureInfo.InvariantCulture, $"counters: {r.Counters}\n");
+        return text.ToString();
+    }
+}
