@@ -20,8 +20,17 @@ public readonly record struct NtpDuration(long Raw) : IComparable<NtpDuration>
         return new NtpDuration((long)raw);
     }
 
-    public static NtpDuration FromNanoseconds(long nanoseconds) =>
-        new((long)((Int128)nanoseconds * (1L << 32) / 1_000_000_000));
+    /// <summary>Rounds up to the next 2^-32 s so that <see cref="TotalNanoseconds"/> (which floors) reads back exactly;
+    /// saturates beyond the 68 years the type holds.</summary>
+    public static NtpDuration FromNanoseconds(long nanoseconds)
+    {
+        // Division truncates toward zero, which is already upward for negative values.
+        (Int128 quotient, Int128 remainder) = Int128.DivRem((Int128)nanoseconds << 32, 1_000_000_000);
+        Int128 raw = remainder > 0 ? quotient + 1 : quotient;
+        if (raw > long.MaxValue) return MaxValue;
+        if (raw < long.MinValue) return new NtpDuration(long.MinValue);
+        return new NtpDuration((long)raw);
+    }
 
     public static NtpDuration FromMilliseconds(double milliseconds) => FromSeconds(milliseconds / 1000.0);
 
@@ -51,7 +60,9 @@ public readonly record struct NtpDuration(long Raw) : IComparable<NtpDuration>
 
     public static NtpDuration operator -(NtpDuration a) => new(a.Raw == long.MinValue ? long.MaxValue : -a.Raw);
 
-    public static NtpDuration operator /(NtpDuration a, long divisor) => new(a.Raw / divisor);
+    /// <summary>Truncates toward zero; the one overflowing quotient (the minimum over -1) saturates.</summary>
+    public static NtpDuration operator /(NtpDuration a, long divisor) =>
+        divisor == -1 ? -a : new(a.Raw / divisor);
 
     public static bool operator <(NtpDuration a, NtpDuration b) => a.Raw < b.Raw;
     public static bool operator >(NtpDuration a, NtpDuration b) => a.Raw > b.Raw;

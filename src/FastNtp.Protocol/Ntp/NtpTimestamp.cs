@@ -42,7 +42,8 @@ public readonly record struct NtpTimestamp(ulong Value) : IComparable<NtpTimesta
         }
 
         ulong ntpSeconds = unchecked((ulong)(seconds + UnixEpochOffsetSeconds)) & 0xFFFF_FFFF;
-        ulong fraction = (ulong)(((UInt128)(ulong)nanos << 32) / NanosecondsPerSecond);
+        // Round the fraction up: ToUnixNanoseconds truncates, so every nanosecond value then reads back exactly.
+        ulong fraction = (ulong)((((UInt128)(ulong)nanos << 32) + (NanosecondsPerSecond - 1)) / NanosecondsPerSecond);
         return new NtpTimestamp((ntpSeconds << 32) | fraction);
     }
 
@@ -66,7 +67,9 @@ public readonly record struct NtpTimestamp(ulong Value) : IComparable<NtpTimesta
     public DateTime ToDateTime(DateTime pivotUtc)
     {
         long pivotNanos = (pivotUtc.ToUniversalTime() - DateTime.UnixEpoch).Ticks * 100;
-        return DateTime.UnixEpoch.AddTicks(ToUnixNanoseconds(pivotNanos) / 100);
+        // Floor to whole ticks on both sides of 1970, as the fraction already floors to nanoseconds.
+        long ticks = Math.DivRem(ToUnixNanoseconds(pivotNanos), 100, out long rest);
+        return DateTime.UnixEpoch.AddTicks(rest < 0 ? ticks - 1 : ticks);
     }
 
     /// <summary>The era-independent difference: correct whenever the two lie within 68 years of each other.</summary>
