@@ -1,1 +1,225 @@
-return 0;
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using FastNtp.LoadTest;
+using Spectre.Console;
+
+// fastntp-load: an ntpperf-style load generator for NTP servers on this host's loopback.
+var target = new Option<string>("--target", "-t") { Description = "Server ADDR:PORT (loopback only unless --allow-non-loopback), e.g. 127.0.0.1:12300 or [::1]:12300.", DefaultValueFactory = _ => "127.0.0.1:123" };
+var clients = new Option<int>("--clients", "-c") { Description = "Simulated clients: UDP sockets, each with its own source port.", DefaultValueFactory = _ => 64 };
+var threads = new Option<int>("--threads", "-j") { Description = "Load threads, each with its own sockets and sendmmsg/recvmmsg loop.", DefaultValueFactory = _ => 1 };
+var rate = new Option<double?>("--rate", "-r") { Description = "Fixed offered rate in requests/s (one step). Exclusive with --step-*." };
+var stepStart = new Option<double?>("--step-start") { Description = "First rate of a stepped run, requests/s." };
+var stepMult = new Option<double>("--step-mult") { Description = "Rate multiplier between steps.", DefaultValueFactory = _ => 1.5 };
+var stepMax = new Option<double?>("--step-max") { Description = "Last (highest) rate of a stepped run, requests/s." };
+var duration = new Option<double>("--duration", "-d", "--step-duration") { Description = "Seconds per step.", DefaultValueFactory = _ => 5 };
+var warmup = new Option<double>("--warmup") { Description = "Unreported seconds at the first step's rate before the first step.", DefaultValueFactory = _ => 1 };
+var drain = new Option<double>("--drain") { Description = "Seconds after each step that only collect replies.", DefaultValueFactory = _ => 0.3 };
+var maxTotal = new Option<double>("--max-total") { Description = "Refuse schedules longer than this many seconds.", DefaultValueFactory = _ => LoadSettings.DefaultMaxTotal.TotalSeconds };
+var batch = new Option<int>("--batch") { Description = "Messages per sendmmsg/recvmmsg call.", DefaultValueFactory = _ => 64 };
+var burstWindow = new Option<double>("--burst") { Description = "Microseconds of requests grouped into one sendmmsg (bursts never exceed --batch).", DefaultValueFactory = _ => LoadSettings.DefaultBurst.TotalMicroseconds };
+var socketBuffer = new Option<int>("--socket-buffer") { Description = "SO_RCVBUF/SO_SNDBUF bytes per client socket.", DefaultValueFactory = _ => 4 << 20 };
+var maxSkew = new Option<double>("--max-skew") { Description = "Seconds a reply's transmit time may differ from this host's clock before it is invalid.", DefaultValueFactory = _ => 10 };
+var label = new Option<string?>("--label") { Description = "Name of the server under test in outputs." };
+var csv = new Option<FileInfo?>("--csv") { Description = "Write per-step figures as CSV." };
+var json = new Option<FileInfo?>("--json") { Description = "Write the run as JSON (input of the chart command)." };
+var svg = new Option<FileInfo?>("--svg") { Description = "Write an SVG chart of offered rate against answered rate and loss." };
+var plain = new Option<bool>("--plain") { Description = "Plain progress lines even on a terminal." };
+var allowNonLoopback = new Option<bool>("--allow-non-loopback") { Description = "Allow a target outside 127.0.0.0/8 and ::1 (only for a server in a network namespace you created)." };
+
+var root = new RootCommand("Drives an NTP server with many simulated clients at fixed or stepped rates and reports, per step, requests, replies, loss, invalid replies and latency percentiles.");
+foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, allowNonLoopback })
+    root.Options.Add(o);
+
+root.SetAction(parse =>
+{
+    if (!IPEndPoint.TryParse(parse.GetValue(target)!, out IPEndPoint? endpoint))
+        return Fail($"--target {parse.GetValue(target)}: expected ADDR:PORT.");
+
+    IReadOnlyList<LoadStep> steps;
+    try
+    {
+        TimeSpan stepDuration = TimeSpan.FromSeconds(parse.GetValue(duration));
+        double? fixedRate = parse.GetValue(rate);
+        double? start = parse.GetValue(stepStart);
+        double? max = parse.GetValue(stepMax);
+        if (fixedRate is not null && (start is not null || max is not null))
+            return Fail("--rate and --step-start/--step-max are exclusive.");
+        if (fixedRate is null && (start is null || max is null))
+            return Fail("Give either --rate, or both --step-start and --step-max.");
+        steps = fixedRate is { } r
+            ? RateSchedule.Fixed(r, stepDuration)
+            : RateSchedule.Stepped(start!.Value, parse.GetValue(stepMult), max!.Value, stepDuration);
+    }
+    catch (ArgumentOutOfRangeException e)
+    {
+        return Fail(e.Message);
+    }
+
+    TimeSpan drainTime = TimeSpan.FromSeconds(parse.GetValue(drain));
+    TimeSpan warmupTime = TimeSpan.FromSeconds(parse.GetValue(warmup));
+    string? error = LoadSettings.Validate(endpoint, parse.GetValue(allowNonLoopback), parse.GetValue(clients), parse.GetValue(threads),
+        steps, drainTime, warmupTime, TimeSpan.FromSeconds(parse.GetValue(maxTotal)), parse.GetValue(batch));
+    if (error is not null) return Fail(error);
+
+    var settings = new LoadSettings(endpoint, parse.GetValue(clients), parse.GetValue(threads), steps, drainTime, parse.GetValue(batch),
+        parse.GetValue(socketBuffer), TimeSpan.FromSeconds(parse.GetValue(maxSkew)), parse.GetValue(label) ?? endpoint.ToString(), warmupTime,
+        TimeSpan.FromMicroseconds(Math.Max(0, parse.GetValue(burstWindow))));
+    var info = new RunInfo(settings.Label, endpoint.ToString(), settings.Clients, settings.Threads, MachineDescription(),
+        DateTimeOffset.UtcNow, "fastntp-load " + string.Join(' ', args));
+
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cancel.Cancel();
+    };
+
+    // Redirected output has no terminal width; a wide virtual one keeps the summary table readable in logs.
+    if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
+    bool live = !parse.GetValue(plain) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+    Console.WriteLine($"fastntp-load: {settings.Label} at {endpoint}, {settings.Clients} clients on {settings.Threads} thread(s), {steps.Count} step(s) of {steps[0].Duration.TotalSeconds:0.##} s");
+    IReadOnlyList<StepResult> results = live ? RunLive(settings, cancel.Token) : RunPlain(settings, cancel.Token);
+
+    var run = new RunResult(info, results);
+    AnsiConsole.Write(SummaryTable(run));
+    double best = StepResult.BestAnsweredRate(results, 1.0);
+    Console.WriteLine($"best answered rate under 1% loss: {best.ToString("0", CultureInfo.InvariantCulture)} requests/s");
+
+    if (parse.GetValue(csv) is { } csvFile) File.WriteAllText(csvFile.FullName, ResultWriters.ToCsv(run));
+    if (parse.GetValue(json) is { } jsonFile) File.WriteAllText(jsonFile.FullName, ResultWriters.ToJson(run));
+    if (parse.GetValue(svg) is { } svgFile && results.Count > 0)
+        File.WriteAllText(svgFile.FullName, SvgChart.Render([run], $"fastntp-load: {settings.Label}"));
+    return cancel.IsCancellationRequested ? 130 : 0;
+});
+
+var chartOut = new Option<FileInfo>("--out", "-o") { Description = "SVG file to write.", Required = true };
+var chartTitle = new Option<string>("--title") { Description = "Chart title.", DefaultValueFactory = _ => "NTP throughput: offered rate vs answered rate and loss" };
+var chartInputs = new Argument<FileInfo[]>("results") { Description = "JSON files written by --json; one line per file.", Arity = ArgumentArity.OneOrMore };
+var chart = new Command("chart", "Draws several runs (e.g. one per server) into one SVG chart.") { chartOut, chartTitle, chartInputs };
+chart.SetAction(parse =>
+{
+    var runs = new List<RunResult>();
+    foreach (FileInfo f in parse.GetValue(chartInputs)!)
+    {
+        try
+        {
+            runs.Add(ResultWriters.FromJson(File.ReadAllText(f.FullName)));
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return Fail($"{f.Name}: {e.Message}");
+        }
+    }
+
+    File.WriteAllText(parse.GetValue(chartOut)!.FullName, SvgChart.Render(runs, parse.GetValue(chartTitle)!));
+    return 0;
+});
+root.Subcommands.Add(chart);
+
+return root.Parse(args).Invoke();
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine($"fastntp-load: {message}");
+    return 2;
+}
+
+static IReadOnlyList<StepResult> RunPlain(LoadSettings settings, CancellationToken cancel)
+{
+    var runner = new LoadRunner(settings);
+    return runner.Run(
+        _ => { },
+        s => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"step {s.Index + 1}/{settings.Steps.Count} offered {s.OfferedRate,10:0} sent {s.Sent,9} replies {s.Replies,9} loss {s.LossPercent,7:0.000}% invalid {s.Invalid} p50 {s.P50Nanoseconds / 1000.0:0.0}us p99 {s.P99Nanoseconds / 1000.0:0.0}us p99.9 {s.P999Nanoseconds / 1000.0:0.0}us")),
+        cancel);
+}
+
+static IReadOnlyList<StepResult> RunLive(LoadSettings settings, CancellationToken cancel)
+{
+    var table = new Table().AddColumns("step", "offered/s", "sent", "replies", "loss %", "invalid", "p50 µs", "p99 µs", "p99.9 µs");
+    IReadOnlyList<StepResult> results = [];
+    AnsiConsole.Live(table).Start(ctx =>
+    {
+        var runner = new LoadRunner(settings);
+        int liveRow = -1;
+        results = runner.Run(
+            p =>
+            {
+                string[] cells =
+                [
+                    p.Step.Index < 0 ? $"warm-up ({p.ElapsedSeconds:0.0}s)" : $"{p.Step.Index + 1}/{p.StepCount} ({p.ElapsedSeconds:0.0}s)", p.Step.Rate.ToString("0", CultureInfo.InvariantCulture),
+                    p.Sent.ToString(CultureInfo.InvariantCulture), p.Replies.ToString(CultureInfo.InvariantCulture),
+                    (p.Sent > 0 ? 100.0 * Math.Max(0, p.Sent - p.Replies) / p.Sent : 0).ToString("0.00", CultureInfo.InvariantCulture),
+                    p.Invalid.ToString(CultureInfo.InvariantCulture), "…", "…", "…",
+                ];
+                if (liveRow < 0)
+                {
+                    table.AddRow(cells);
+                    liveRow = table.Rows.Count - 1;
+                }
+                else
+                {
+                    for (int i = 0; i < cells.Length; i++) table.UpdateCell(liveRow, i, cells[i]);
+                }
+
+                ctx.Refresh();
+            },
+            s =>
+            {
+                if (liveRow >= 0) table.Rows.RemoveAt(liveRow);
+                liveRow = -1;
+                table.AddRow(StepCells(s, settings.Steps.Count));
+                ctx.Refresh();
+            },
+            cancel);
+    });
+    return results;
+}
+
+static string[] StepCells(StepResult s, int count) =>
+[
+    $"{s.Index + 1}/{count}", s.OfferedRate.ToString("0", CultureInfo.InvariantCulture), s.Sent.ToString(CultureInfo.InvariantCulture),
+    s.Replies.ToString(CultureInfo.InvariantCulture), s.LossPercent.ToString("0.000", CultureInfo.InvariantCulture),
+    s.Invalid.ToString(CultureInfo.InvariantCulture), (s.P50Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
+    (s.P99Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture), (s.P999Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
+];
+
+static Table SummaryTable(RunResult run)
+{
+    var table = new Table().Title($"{run.Info.Label}: {run.Info.Clients} clients, {run.Info.Threads} thread(s)")
+        .AddColumns("step", "offered/s", "sent", "replies", "answered/s", "loss %", "invalid", "kod", "late", "p50 µs", "p99 µs", "p99.9 µs");
+    foreach (StepResult s in run.Steps)
+    {
+        table.AddRow(
+            $"{s.Index + 1}", s.OfferedRate.ToString("0", CultureInfo.InvariantCulture), s.Sent.ToString(CultureInfo.InvariantCulture),
+            s.Replies.ToString(CultureInfo.InvariantCulture), s.AnsweredRate.ToString("0", CultureInfo.InvariantCulture),
+            s.LossPercent.ToString("0.000", CultureInfo.InvariantCulture), s.Invalid.ToString(CultureInfo.InvariantCulture),
+            s.KissOfDeath.ToString(CultureInfo.InvariantCulture), s.Late.ToString(CultureInfo.InvariantCulture),
+            (s.P50Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
+            (s.P99Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
+            (s.P999Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture));
+    }
+
+    return table;
+}
+
+static string MachineDescription()
+{
+    string model = "unknown CPU";
+    try
+    {
+        foreach (string line in File.ReadLines("/proc/cpuinfo"))
+            if (line.StartsWith("model name", StringComparison.Ordinal))
+            {
+                model = line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
+                break;
+            }
+    }
+    catch (IOException)
+    {
+        // Not Linux or no procfs: the model stays unknown.
+    }
+
+    return $"{model}, {Environment.ProcessorCount} CPUs";
+}

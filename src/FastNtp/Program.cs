@@ -6,6 +6,8 @@ var root = new RootCommand("FastNtp: a fast NTP/NTS server for public stratum se
     ServeCommand.Create(),
     QueryCommand.Create(),
     StatusCommand.Create(),
+    NtsKeCommand.Create(),
+    KeygenCommand.Create(),
 };
 
 // `serve` handles SIGINT and SIGTERM itself so that a stop is clean and exits 0.

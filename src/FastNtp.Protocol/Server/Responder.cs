@@ -1,4 +1,5 @@
 using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Nts;
 
 namespace FastNtp.Protocol.Server;
 
@@ -16,6 +17,22 @@ public sealed class Responder
 {
     public const ushort NtpPort = 123;
 
+    private readonly NtsResponder? _nts;
+
+    /// <summary>A plain NTP responder: NTS fields in a request are ignored and the reply is unauthenticated.</summary>
+    public Responder()
+    {
+    }
+
+    /// <summary>A responder that also answers NTS requests (those carrying an NTS cookie) through <paramref name="nts"/>.</summary>
+    public Responder(NtsResponder nts)
+    {
+        _nts = nts ?? throw new ArgumentNullException(nameof(nts));
+    }
+
+    /// <summary>This worker's NTS half, or null when NTS is off.</summary>
+    public NtsResponder? Nts => _nts;
+
     public ResponderResult Handle<TClock>(
         ReadOnlySpan<byte> request, in RequestInfo info, ServerSnapshot snapshot, Span<byte> response, ref TClock clock)
         where TClock : struct, IClock
@@ -23,6 +40,9 @@ public sealed class Responder
         DropReason reason = Validate(request, info.SourcePort);
         if (reason != DropReason.None) return ResponderResult.Drop(reason);
         if (response.Length < NtpHeader.Length) return ResponderResult.Drop(DropReason.ResponseBufferTooSmall);
+
+        if (_nts is not null && request.Length > NtpHeader.Length && NtsResponder.CarriesCookie(request[NtpHeader.Length..]))
+            return _nts.Handle(request, info, snapshot, response, ref clock);
 
         WriteReplyHeader(request, info.ReceiveTime, snapshot, response);
         NtpHeader.WriteTransmitTime(response, clock.Now());

@@ -21,12 +21,14 @@ public enum DropReason : byte
     /// <summary>An NTS request that is malformed or fails authentication.</summary>
     NtsInvalid,
     ResponseBufferTooSmall,
+    /// <summary>A datagram larger than any request FastNtp accepts; the kernel truncated it.</summary>
+    Oversize,
 }
 
 public static class DropReasons
 {
     /// <summary>Number of <see cref="DropReason"/> values, for per-reason counter arrays.</summary>
-    public const int Count = (int)DropReason.ResponseBufferTooSmall + 1;
+    public const int Count = (int)DropReason.Oversize + 1;
 }
 
 /// <summary>The responder's decision: send <see cref="Length"/> bytes, or drop for <see cref="Reason"/>.</summary>

@@ -14,7 +14,8 @@ namespace FastNtp.Server.Engine;
 /// </summary>
 public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
 {
-    private const int BufferSize = 2048;
+    /// <summary>The longest request answered; NTS requests with many placeholders stay well below it.</summary>
+    private const int MaxRequestLength = 2048;
 
     private readonly List<Socket> _sockets = [];
     private readonly List<Thread> _threads = [];
@@ -25,10 +26,22 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
 
     public IReadOnlyList<WorkerCounters> Counters => _counters;
 
+    public IReadOnlyList<IPEndPoint> BoundEndpoints => _sockets.ConvertAll(s => (IPEndPoint)s.LocalEndPoint!);
+
     public void Start()
     {
-        foreach (IPEndPoint endpoint in settings.Endpoints)
-            _sockets.Add(Bind(endpoint));
+        try
+        {
+            foreach (IPEndPoint endpoint in settings.Endpoints)
+                _sockets.Add(Bind(endpoint));
+        }
+        catch
+        {
+            // All or nothing: a port that is taken leaves no other socket bound.
+            foreach (Socket socket in _sockets) socket.Dispose();
+            _sockets.Clear();
+            throw;
+        }
 
         foreach (Socket socket in _sockets)
         {
@@ -82,8 +95,9 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
     {
         public void Run()
         {
-            byte[] request = GC.AllocateArray<byte>(BufferSize, pinned: true);
-            byte[] response = GC.AllocateArray<byte>(BufferSize, pinned: true);
+            // One byte more than any request we answer: a datagram that fills it was longer, and cut.
+            byte[] request = GC.AllocateArray<byte>(MaxRequestLength + 1, pinned: true);
+            byte[] response = GC.AllocateArray<byte>(MaxRequestLength, pinned: true);
             var peer = new SocketAddress(socket.AddressFamily);
             var clock = new RealtimeClock();
 
@@ -108,6 +122,11 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
                 NtpTimestamp receiveTime = clock.Now();
                 counters.Received++;
                 counters.Batches++;
+                if (length > MaxRequestLength)
+                {
+                    counters.Dropped[(int)DropReason.Oversize]++;
+                    continue;
+                }
 
                 var info = new RequestInfo(receiveTime, SourcePort(peer));
                 ResponderResult result = responder.Handle(request.AsSpan(0, length), info, snapshots.Current, response, ref clock);

@@ -21,6 +21,9 @@ public interface IPacketEngine : IDisposable
     /// <summary>One entry per worker, summed by whoever reports.</summary>
     IReadOnlyList<WorkerCounters> Counters { get; }
 
+    /// <summary>The endpoints actually bound, in settings order (port 0 resolved), once started.</summary>
+    IReadOnlyList<IPEndPoint> BoundEndpoints { get; }
+
     /// <summary>Binds every socket (throwing on failure, before any worker runs) and starts the workers.</summary>
     void Start();
 

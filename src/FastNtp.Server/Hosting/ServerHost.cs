@@ -2,7 +2,10 @@ using System.Net;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Engine;
+using FastNtp.Interop.OpenSsl;
+using FastNtp.Interop.Sockets;
 using FastNtp.Server.Metrics;
+using FastNtp.Server.Nts;
 using Microsoft.Extensions.Logging;
 
 namespace FastNtp.Server.Hosting;
@@ -12,14 +15,17 @@ public sealed partial class ServerHost : IAsyncDisposable
 {
     private readonly FastNtpOptions _options;
     private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly List<IDisposable> _owned = [];
     private IPacketEngine? _engine;
     private MetricsServer? _metrics;
+    private NtsService? _nts;
     private int _workers;
 
     public ServerHost(FastNtpOptions options, ILoggerFactory loggerFactory)
     {
         _options = options;
+        _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("FastNtp.Server");
         Precision = ClockPrecision.Measure();
         Snapshots = new SnapshotPublisher(ServerSnapshot.Unsynchronized(Precision));
@@ -41,9 +47,12 @@ public sealed partial class ServerHost : IAsyncDisposable
         Endpoints = ResolveEndpoints(_options.Server);
         StartSnapshotSource();
 
+        StartNts();
+
         _workers = _options.Server.Workers > 0 ? _options.Server.Workers : Environment.ProcessorCount;
-        var settings = new EngineSettings(Endpoints, _workers, Snapshots, () => new Responder(), _options.Server.PinWorkers);
-        _engine = CreateEngine(_options.Server.Engine, settings);
+        Func<Responder> createResponder = _nts is null ? () => new Responder() : _nts.CreateResponder;
+        var settings = new EngineSettings(Endpoints, _workers, Snapshots, createResponder, _options.Server.PinWorkers);
+        _engine = CreateEngine(_options.Server.Engine, settings, _loggerFactory);
         try
         {
             _engine.Start();
@@ -70,19 +79,51 @@ public sealed partial class ServerHost : IAsyncDisposable
         LogStarted(_logger, _engine.Name, string.Join(", ", Endpoints), _workers, Precision);
     }
 
+    /// <summary>
+    /// NTS is on when this server issues cookies (an NTS-KE listener) or accepts a fleet's cookies (a key file);
+    /// a fleet's NTP-only servers set just the key file.
+    /// </summary>
+    private void StartNts()
+    {
+        NtsOptions nts = _options.Nts;
+        if (string.IsNullOrEmpty(nts.KeListen) && string.IsNullOrEmpty(nts.KeyFile)) return;
+        // Clients assume port 123 unless NTS-KE names another; name ours when it is not 123.
+        if (nts.NtpPort is null && Endpoints[0].Port != OptionsValidator.DefaultNtpPort) nts.NtpPort = Endpoints[0].Port;
+        try
+        {
+            _nts = NtsService.Create(nts, _loggerFactory);
+            _nts.Start();
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigurationException(e.Message);
+        }
+        catch (OpenSslException e)
+        {
+            throw new ConfigurationException($"--cert/--key: {e.Message}");
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new ConfigurationException($"--nts-ke-listen: cannot bind {nts.KeListen}: {e.Message}");
+        }
+    }
+
     public StatusReport Report() => new(
         typeof(ServerHost).Assembly.GetName().Version?.ToString() ?? "0",
         DateTime.UtcNow,
         _engine?.Name ?? "stopped",
         _workers,
         AdvertisedState.From(Snapshots.Current, new RealtimeClock().Now()),
-        Totals);
+        Totals,
+        _nts is null ? null : NtsCounters.From(_nts.Totals()));
 
     public async Task StopAsync()
     {
         if (_metrics is not null) await _metrics.DisposeAsync().ConfigureAwait(false);
         _metrics = null;
         _engine?.Stop();
+        if (_nts is not null) await _nts.DisposeAsync().ConfigureAwait(false);
+        _nts = null;
         foreach (IDisposable d in _owned) d.Dispose();
         _owned.Clear();
     }
@@ -104,8 +145,12 @@ public sealed partial class ServerHost : IAsyncDisposable
         }
     }
 
-    private static IPacketEngine CreateEngine(string engine, EngineSettings settings) => engine switch
+    private static IPacketEngine CreateEngine(string engine, EngineSettings settings, ILoggerFactory loggers) => engine switch
     {
+        "portable" => new PortableEngine(settings),
+        "linux" when !LinuxBatchEngine.IsSupported =>
+            throw new ConfigurationException("Server:Engine: linux needs Linux on x86-64 or arm64"),
+        _ when LinuxBatchEngine.IsSupported => new LinuxBatchEngine(settings, loggers.CreateLogger<LinuxBatchEngine>()),
         _ => new PortableEngine(settings),
     };
 

@@ -61,6 +61,13 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
         Metric("fastntp_send_errors_total", "counter", "Socket send errors.", c.SendErrors);
         Metric("fastntp_receive_batches_total", "counter", "Receive calls that returned packets.", c.Batches);
 
+        if (r.Nts is { } nts)
+        {
+            Metric("fastntp_nts_authenticated_total", "counter", "NTS requests authenticated and answered.", nts.Authenticated);
+            Metric("fastntp_nts_naks_total", "counter", "NTS NAKs sent for cookies that could not be opened.", nts.Naks);
+            Metric("fastntp_nts_rejected_total", "counter", "Malformed or unauthenticated NTS requests dropped.", nts.Rejected);
+        }
+
         AdvertisedState a = r.Advertised;
         Metric("fastntp_synchronized", "gauge", "1 while the server advertises synchronized time.", a.Synchronized ? 1 : 0);
         Metric("fastntp_stratum", "gauge", "Advertised stratum.", a.Stratum);

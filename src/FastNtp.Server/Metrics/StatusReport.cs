@@ -18,6 +18,13 @@ public sealed record AdvertisedState(
         s.Precision);
 }
 
+/// <summary>NTS-protected requests by outcome, summed over workers.</summary>
+public sealed record NtsCounters(long Authenticated, long Naks, long Rejected)
+{
+    public static NtsCounters From((long Authenticated, long Naks, long Rejected) totals) =>
+        new(totals.Authenticated, totals.Naks, totals.Rejected);
+}
+
 /// <summary>The document behind /status and `fastntp status`.</summary>
 public sealed record StatusReport(
     string Version,
@@ -25,4 +32,5 @@ public sealed record StatusReport(
     string Engine,
     int Workers,
     AdvertisedState Advertised,
-    CounterTotals Counters);
+    CounterTotals Counters,
+    NtsCounters? Nts);

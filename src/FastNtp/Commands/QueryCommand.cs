@@ -6,6 +6,7 @@ using System.Text.Json;
 using FastNtp.Protocol.Client;
 using FastNtp.Server.Client;
 using FastNtp.Server.Configuration;
+using FastNtp.Server.Nts;
 
 namespace FastNtp.Commands;
 
@@ -18,22 +19,31 @@ public static class QueryCommand
         var count = new Option<int>("--count") { Description = "number of queries, one second apart", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double>("--timeout") { Description = "seconds to wait for each reply", DefaultValueFactory = _ => 2.0 };
         var json = new Option<bool>("--json") { Description = "print JSON instead of text" };
+        var nts = new Option<bool>("--nts") { Description = "authenticate with NTS (RFC 8915): NTS-KE on HOST, then NTS-protected NTP" };
+        var ntsKePort = new Option<int>("--ntske-port") { Description = "NTS-KE port", DefaultValueFactory = _ => OptionsValidator.DefaultNtsKePort };
+        var ca = new Option<string>("--ca") { Description = "with --nts: CA certificate (PEM) instead of the system store" };
 
-        var command = new Command("query", "Query an NTP server (SNTP) and print offset, delay and the server's state.")
+        var command = new Command("query", "Query an NTP server (SNTP, or NTS with --nts) and print offset, delay and the server's state.")
         {
-            server, count, timeout, json,
+            server, count, timeout, json, nts, ntsKePort, ca,
         };
         command.SetAction((parse, cancellation) => RunAsync(
-            parse.GetValue(server)!, parse.GetValue(count), parse.GetValue(timeout), parse.GetValue(json), cancellation));
+            parse.GetValue(server)!, parse.GetValue(count), parse.GetValue(timeout), parse.GetValue(json),
+            parse.GetValue(nts) ? new NtsSettings(parse.GetValue(ntsKePort), parse.GetValue(ca)) : null,
+            cancellation));
         return command;
     }
 
-    private static async Task<int> RunAsync(string target, int count, double timeoutSeconds, bool json, CancellationToken cancellation)
+    private sealed record NtsSettings(int KePort, string? CaFile);
+
+    private static async Task<int> RunAsync(
+        string target, int count, double timeoutSeconds, bool json, NtsSettings? nts, CancellationToken cancellation)
     {
         if (count is < 1 or > 10_000) return Usage($"--count: {count} is not 1 to 10000");
         if (!(timeoutSeconds is > 0 and <= 60)) return Usage($"--timeout: {timeoutSeconds} is not 0 to 60 seconds");
         if (!EndpointParser.TrySplitHostPort(target, OptionsValidator.DefaultNtpPort, out string host, out int port))
             return Usage($"'{target}' is not HOST[:PORT]");
+        if (nts is not null) return await RunNtsAsync(host, port, count, TimeSpan.FromSeconds(timeoutSeconds), json, nts, cancellation).ConfigureAwait(false);
 
         IPAddress address;
         try
@@ -58,6 +68,56 @@ public static class QueryCommand
             if (!json) Console.WriteLine(Describe(result));
         }
 
+        return await ReportAsync(results, json).ConfigureAwait(false);
+    }
+
+    /// <summary>NTS-KE once, then up to <paramref name="count"/> NTS-protected exchanges with the cookies it gave.</summary>
+    private static async Task<int> RunNtsAsync(
+        string host, int port, int count, TimeSpan timeout, bool json, NtsSettings nts, CancellationToken cancellation)
+    {
+        NtsKeResult session;
+        try
+        {
+            session = await NtsKeClient.ExchangeAsync(host, nts.KePort, nts.CaFile, timeout * 5, ntpPort: port, cancellationToken: cancellation)
+                .ConfigureAwait(false);
+        }
+        catch (NtsKeException e)
+        {
+            await Console.Error.WriteLineAsync($"fastntp: NTS-KE with {host}:{nts.KePort}: {e.Message}").ConfigureAwait(false);
+            return e.Failure == NtsKeFailure.Timeout ? ExitCodes.Timeout : ExitCodes.InvalidReply;
+        }
+
+        using var client = new NtsNtpClient(session);
+        var results = new List<QueryResult>();
+        for (int i = 0; i < count; i++)
+        {
+            if (i > 0) await Task.Delay(TimeSpan.FromSeconds(1), cancellation).ConfigureAwait(false);
+            NtsQueryResult result;
+            try
+            {
+                result = await client.QueryAsync(timeout, cancellation).ConfigureAwait(false);
+            }
+            catch (NtsQueryException e)
+            {
+                await Console.Error.WriteLineAsync($"fastntp: {e.Message}").ConfigureAwait(false);
+                return e.Failure switch
+                {
+                    NtsQueryFailure.Timeout => ExitCodes.Timeout,
+                    NtsQueryFailure.Nak => ExitCodes.KissOfDeath,
+                    _ => ExitCodes.InvalidReply,
+                };
+            }
+
+            var plain = new QueryResult(result.Server, result.Sample, TimedOut: false);
+            results.Add(plain);
+            if (!json) Console.WriteLine($"{Describe(plain)} nts {result.Algorithm}");
+        }
+
+        return await ReportAsync(results, json).ConfigureAwait(false);
+    }
+
+    private static async Task<int> ReportAsync(List<QueryResult> results, bool json)
+    {
         if (json) Console.WriteLine(JsonSerializer.Serialize(results.Select(ToJson), JsonOptions));
 
         QueryResult? failure = results.FirstOrDefault(r => !r.IsValid);

@@ -76,6 +76,8 @@ public static class StatusCommand
             $"advertising: {(a.Synchronized ? "synchronized" : "UNSYNCHRONIZED")} stratum {a.Stratum} refid {a.ReferenceId} leap {a.Leap} " +
             $"root-delay {a.RootDelaySeconds:0.000000} s root-dispersion {a.RootDispersionSeconds:0.000000} s precision 2^{a.Precision}\n");
         text.Append(CultureInfo.InvariantCulture, $"counters: {r.Counters}\n");
+        if (r.Nts is { } nts)
+            text.Append(CultureInfo.InvariantCulture, $"nts: authenticated={nts.Authenticated} naks={nts.Naks} rejected={nts.Rejected}\n");
         return text.ToString();
     }
 }

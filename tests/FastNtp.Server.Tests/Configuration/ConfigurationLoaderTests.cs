@@ -26,7 +26,7 @@ public sealed class ConfigurationLoaderTests
     [Fact]
     public void TheShippedExampleConfigurationLoadsAndMatchesTheDefaults()
     {
-        string example = Path.Combine(RepositoryRoot(), "deploy", "fastntp.json");
+        string example = Path.Combine(AppContext.BaseDirectory, "deploy", "fastntp.json");
         FastNtpOptions options = ConfigurationLoader.Load(example, [], NoEnvironment);
         Assert.Equal(["0.0.0.0:123", "[::]:123"], options.Server.Listen);
         Assert.Null(options.Server.LocalStratum);
@@ -59,8 +59,8 @@ public sealed class ConfigurationLoaderTests
     [Theory]
     [InlineData("Server:Workers", "1025", "--workers: 1025 is not 0 (one per core) to 1024")]
     [InlineData("Server:Workers", "x", "--workers (Server:Workers): invalid value 'x'")]
-    [InlineData("Server:Listen:0", "[::1", "--listen: '[::1' is not ADDR:PORT")]
-    [InlineData("Server:Listen:0", "127.0.0.1:", "--listen: '127.0.0.1:' is not ADDR:PORT")]
+    [InlineData("Server:Listen:0", "[::1", "--listen: '[::1' is not ADDR:PORT (IPv6 as [ADDR]:PORT)")]
+    [InlineData("Server:Listen:0", "127.0.0.1:", "--listen: '127.0.0.1:' is not ADDR:PORT (IPv6 as [ADDR]:PORT)")]
     [InlineData("Server:Engine", "dpdk", "Server:Engine: 'dpdk' is not auto, linux or portable")]
     [InlineData("Sync:MinPoll", "-5", "Sync:MinPoll: -5 is not -4 to 17")]
     [InlineData("Sync:MaxPoll", "3", "Sync:MaxPoll: 3 is below Sync:MinPoll 6")]
@@ -77,12 +77,5 @@ public sealed class ConfigurationLoaderTests
     {
         var e = Assert.Throws<ConfigurationException>(() => Load(null, (key, value)));
         Assert.Equal(expected, e.Message);
-    }
-
-    private static string RepositoryRoot()
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "FastNtp.sln"))) dir = Path.GetDirectoryName(dir);
-        return dir ?? throw new InvalidOperationException("FastNtp.sln not found above the test directory");
     }
 }

@@ -1,0 +1,102 @@
+namespace FastNtp.LoadTest;
+
+/// <summary>
+/// One thread's counters for one step. Written only by its thread; the coordinator reads the live
+/// fields for progress (a torn read there only shows a stale figure) and the whole object once the
+/// thread has moved past the step.
+/// </summary>
+internal sealed class StepStats
+{
+    public long Sent;
+    /// <summary>Requests the generator could not send on time (it fell behind its own schedule).</summary>
+    public long Skipped;
+    public long SendErrors;
+    public long Replies;
+    public long KissOfDeath;
+    public long Invalid;
+    public long Duplicates;
+    /// <summary>Replies to requests of an earlier step or to requests whose slot was reused.</summary>
+    public long Late;
+    public readonly long[] InvalidByVerdict = new long[Enum.GetValues<ReplyVerdict>().Length + 1];
+    public readonly LatencyHistogram Latency = new();
+
+    /// <summary>Index in <see cref="InvalidByVerdict"/> for replies whose origin matched no request.</summary>
+    public static int UnknownOriginIndex => Enum.GetValues<ReplyVerdict>().Length;
+
+    /// <summary>Invalid replies by reason, e.g. "BadMode=3, UnknownOrigin=1"; empty when none.</summary>
+    public string DescribeInvalid()
+    {
+        var parts = new List<string>();
+        foreach (ReplyVerdict v in Enum.GetValues<ReplyVerdict>())
+            if (InvalidByVerdict[(int)v] > 0) parts.Add($"{v}={InvalidByVerdict[(int)v]}");
+        if (InvalidByVerdict[UnknownOriginIndex] > 0) parts.Add($"UnknownOrigin={InvalidByVerdict[UnknownOriginIndex]}");
+        return string.Join(", ", parts);
+    }
+
+    public void Add(StepStats other)
+    {
+        Sent += other.Sent;
+        Skipped += other.Skipped;
+        SendErrors += other.SendErrors;
+        Replies += other.Replies;
+        KissOfDeath += other.KissOfDeath;
+        Invalid += other.Invalid;
+        Duplicates += other.Duplicates;
+        Late += other.Late;
+        for (int i = 0; i < InvalidByVerdict.Length; i++) InvalidByVerdict[i] += other.InvalidByVerdict[i];
+        Latency.Add(other.Latency);
+    }
+}
+
+/// <summary>The figures reported for one step, summed over threads.</summary>
+internal sealed record StepResult(
+    int Index,
+    double OfferedRate,
+    double DurationSeconds,
+    long Sent,
+    long Skipped,
+    long Replies,
+    long KissOfDeath,
+    long Invalid,
+    long Duplicates,
+    long Late,
+    long P50Nanoseconds,
+    long P99Nanoseconds,
+    long P999Nanoseconds,
+    long MaxNanoseconds,
+    string InvalidReasons)
+{
+    public double SentRate => DurationSeconds > 0 ? Sent / DurationSeconds : 0;
+
+    /// <summary>Valid replies per second of step time.</summary>
+    public double AnsweredRate => DurationSeconds > 0 ? Replies / DurationSeconds : 0;
+
+    /// <summary>Share of sent requests without a valid reply (kiss-o'-death and invalid replies count as lost).</summary>
+    public double LossPercent => Sent > 0 ? 100.0 * Math.Max(0, Sent - Replies) / Sent : 0;
+
+    public static StepResult From(LoadStep step, StepStats total) => new(
+        step.Index,
+        step.Rate,
+        step.Duration.TotalSeconds,
+        total.Sent,
+        total.Skipped,
+        total.Replies,
+        total.KissOfDeath,
+        total.Invalid,
+        total.Duplicates,
+        total.Late,
+        total.Latency.ValueAtQuantile(0.50),
+        total.Latency.ValueAtQuantile(0.99),
+        total.Latency.ValueAtQuantile(0.999),
+        total.Latency.Count == 0 ? 0 : total.Latency.Max,
+        total.DescribeInvalid());
+
+    /// <summary>The highest answered rate among steps with loss under <paramref name="maxLossPercent"/>; 0 if none.</summary>
+    public static double BestAnsweredRate(IEnumerable<StepResult> steps, double maxLossPercent)
+    {
+        double best = 0;
+        foreach (StepResult s in steps)
+            if (s.Sent > 0 && s.LossPercent < maxLossPercent && s.AnsweredRate > best) best = s.AnsweredRate;
+        return best;
+    }
+}

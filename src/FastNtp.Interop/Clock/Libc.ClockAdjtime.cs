@@ -1,0 +1,10 @@
+using System.Runtime.InteropServices;
+
+namespace FastNtp.Interop.Clock;
+
+internal static partial class Libc
+{
+    /// <summary>Reads (modes 0) or adjusts a clock; returns the clock state (TIME_OK ... TIME_ERROR) or -1.</summary>
+    [LibraryImport("libc", EntryPoint = "clock_adjtime", SetLastError = true)]
+    internal static partial int ClockAdjtime(int clockId, ref Timex buffer);
+}

@@ -1,0 +1,157 @@
+using FastNtp.Interop.Sockets;
+using FastNtp.Protocol;
+using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Server;
+using FastNtp.Server.Hosting;
+using FastNtp.Server.Metrics;
+
+namespace FastNtp.Server.Engine;
+
+/// <summary>
+/// One receive-answer-send loop over one socket, run by one thread. Everything it touches per packet was
+/// allocated before the loop started: two pinned batches (requests, replies), the responder, its counters.
+/// </summary>
+internal sealed class BatchWorker<TClock> where TClock : struct, IClock
+{
+    private readonly UdpBatchSocket _socket;
+    private readonly PacketBatch _requests;
+    private readonly PacketBatch _replies;
+    private readonly Responder _responder;
+    private readonly SnapshotPublisher _snapshots;
+    private readonly WorkerCounters _counters;
+    private readonly bool _trackAllocations;
+    private TClock _clock;
+    private volatile bool _stopping;
+    private long _allocatedBytes = -1;
+
+    public BatchWorker(
+        UdpBatchSocket socket, int batchSize, int slotSize, Responder responder, SnapshotPublisher snapshots,
+        WorkerCounters counters, TClock clock, bool trackAllocations)
+    {
+        _socket = socket;
+        _requests = new PacketBatch(batchSize, slotSize);
+        _replies = new PacketBatch(batchSize, slotSize);
+        _responder = responder;
+        _snapshots = snapshots;
+        _counters = counters;
+        _clock = clock;
+        _trackAllocations = trackAllocations;
+    }
+
+    public WorkerCounters Counters => _counters;
+
+    /// <summary>
+    /// Bytes this worker's thread had allocated after its latest batch (GC.GetAllocatedBytesForCurrentThread),
+    /// or -1 before the first; only kept when allocation tracking was asked for (tests).
+    /// </summary>
+    public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
+
+    public void RequestStop()
+    {
+        _stopping = true;
+        _socket.ShutdownReceive();
+    }
+
+    public void Run()
+    {
+        int capacity = _requests.Capacity;
+        while (!_stopping)
+        {
+            int received = _socket.Receive(_requests, capacity, ReceiveWait.WaitForOne, out Errno error);
+            // A stop wakes the receive with empty end-of-file entries; they are not requests.
+            if (_stopping) break;
+            if (received <= 0)
+            {
+                // EAGAIN is the receive timeout of an idle socket, EINTR a signal; neither is a fault.
+                if (received < 0 && error is not (Errno.EAGAIN or Errno.EINTR)) _counters.ReceiveErrors++;
+                continue;
+            }
+
+            ProcessBatch(received);
+            if (_trackAllocations) Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
+        }
+    }
+
+    /// <summary>Answers the <paramref name="received"/> datagrams now in the request batch.</summary>
+    internal void ProcessBatch(int received)
+    {
+        WorkerCounters counters = _counters;
+        counters.Batches++;
+        counters.Received += received;
+
+        // One snapshot per batch: every reply in it describes the same server state.
+        ServerSnapshot snapshot = _snapshots.Current;
+        NtpTimestamp fallbackReceiveTime = default;
+        bool haveFallback = false;
+        int replies = 0;
+
+        for (int i = 0; i < received; i++)
+        {
+            if (_requests.IsTruncated(i))
+            {
+                // Longer than any request we accept: answering the cut bytes would be wrong.
+                counters.Dropped[(int)DropReason.Oversize]++;
+                continue;
+            }
+
+            NtpTimestamp receiveTime;
+            if (_requests.TryGetReceiveTimestamp(i, out long kernelNanoseconds))
+            {
+                receiveTime = NtpTimestamp.FromUnixNanoseconds(kernelNanoseconds);
+            }
+            else
+            {
+                if (!haveFallback)
+                {
+                    fallbackReceiveTime = _clock.Now();
+                    haveFallback = true;
+                }
+
+                receiveTime = fallbackReceiveTime;
+            }
+
+            var info = new RequestInfo(receiveTime, _requests.GetRemotePort(i));
+            ResponderResult result = _responder.Handle(
+                _requests.GetReceived(i), info, snapshot, _replies.GetBuffer(replies), ref _clock);
+            counters.Count(result);
+            if (!result.ShouldRespond) continue;
+
+            _replies.PrepareReply(replies, _requests, i, result.Length);
+            replies++;
+        }
+
+        if (replies == 0) return;
+
+        RestampPlainReplies(replies);
+        _socket.SendAll(_replies, replies, out int failed, out _);
+        counters.SendErrors += failed;
+    }
+
+    /// <summary>
+    /// Moves the transmit time of unauthenticated 48-byte replies to just before the send, so the earlier
+    /// replies of a batch do not carry the time they were built. Longer replies (NTS) are sealed over their
+    /// transmit time and keep the responder's stamp.
+    /// </summary>
+    private void RestampPlainReplies(int replies)
+    {
+        NtpTimestamp transmitTime = default;
+        bool stamped = false;
+        for (int j = 0; j < replies; j++)
+        {
+            if (_replies.GetSendLength(j) != NtpHeader.Length) continue;
+            if (!stamped)
+            {
+                transmitTime = _clock.Now();
+                stamped = true;
+            }
+
+            NtpHeader.WriteTransmitTime(_replies.GetBuffer(j), transmitTime);
+        }
+    }
+
+    public void DisposeBuffers()
+    {
+        _requests.Dispose();
+        _replies.Dispose();
+    }
+}

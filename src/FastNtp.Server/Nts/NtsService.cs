@@ -1,0 +1,127 @@
+using System.Net;
+using FastNtp.Protocol.Nts;
+using FastNtp.Protocol.Server;
+using FastNtp.Server.Configuration;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FastNtp.Server.Nts;
+
+/// <summary>
+/// NTS for `fastntp serve`, built from <see cref="NtsOptions"/>: the cookie keys (from the fleet key file or
+/// a random in-memory secret), the NTS-KE listener when one is configured, and the per-worker responders.
+/// </summary>
+public sealed partial class NtsService : IAsyncDisposable
+{
+    private readonly List<NtsResponder> _responders = [];
+    private readonly Lock _respondersLock = new();
+
+    private NtsService(CookieKeyManager keys, NtsKeServer? keServer)
+    {
+        Keys = keys;
+        KeServer = keServer;
+    }
+
+    public CookieKeyManager Keys { get; }
+
+    /// <summary>The NTS-KE listener, or null when Nts.KeListen is unset (an NTP-only server of a fleet).</summary>
+    public NtsKeServer? KeServer { get; }
+
+    /// <summary>
+    /// Validates the options and builds the service without binding anything; throws
+    /// <see cref="ArgumentException"/> naming the option when a value is wrong.
+    /// </summary>
+    public static NtsService Create(NtsOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        ILogger logger = loggerFactory.CreateLogger<NtsService>();
+        if (options.Rotation < TimeSpan.FromSeconds(1)) throw new ArgumentException("Nts.Rotation must be at least one second.", nameof(options));
+        if (options.StaleEpochs is < 0 or > 1000) throw new ArgumentException("Nts.StaleEpochs must be 0 to 1000.", nameof(options));
+
+        CookieKeyManager keys;
+        if (options.KeyFile is { Length: > 0 } file)
+        {
+            byte[] secret;
+            try
+            {
+                secret = NtsKeyFile.Load(file, out string? warning);
+                if (warning is not null) LogKeyFileWarning(logger, warning);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                throw new ArgumentException($"Nts.KeyFile: {e.Message}", nameof(options), e);
+            }
+
+            keys = new CookieKeyManager(secret, options.Rotation, options.StaleEpochs);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(secret);
+        }
+        else
+        {
+            LogEphemeralSecret(logger);
+            keys = CookieKeyManager.CreateEphemeral(options.Rotation, options.StaleEpochs);
+        }
+
+        NtsKeServer? keServer = null;
+        if (options.KeListen is { Length: > 0 } listen)
+        {
+            if (!IPEndPoint.TryParse(listen, out IPEndPoint? endpoint))
+                throw new ArgumentException($"Nts.KeListen: '{listen}' is not ADDR:PORT.", nameof(options));
+            if (endpoint.Port == 0 && !listen.EndsWith(":0", StringComparison.Ordinal)) endpoint.Port = NtsKeServerSettings.DefaultPort;
+            if (string.IsNullOrEmpty(options.Cert)) throw new ArgumentException("Nts.Cert is required with Nts.KeListen.", nameof(options));
+            if (string.IsNullOrEmpty(options.Key)) throw new ArgumentException("Nts.Key is required with Nts.KeListen.", nameof(options));
+            if (options.NtpPort is < 1 or > 65535) throw new ArgumentException("Nts.NtpPort must be 1 to 65535.", nameof(options));
+            var settings = new NtsKeServerSettings
+            {
+                Listen = endpoint,
+                CertificatePath = options.Cert,
+                PrivateKeyPath = options.Key,
+                NtpServer = string.IsNullOrEmpty(options.NtpServer) ? null : options.NtpServer,
+                NtpPort = options.NtpPort,
+            };
+            keServer = new NtsKeServer(settings, keys.Store, loggerFactory.CreateLogger<NtsKeServer>());
+        }
+
+        return new NtsService(keys, keServer);
+    }
+
+    /// <summary>Starts the NTS-KE listener, if any (loads the certificate, binds; throws on failure).</summary>
+    public void Start() => KeServer?.Start();
+
+    /// <summary>A responder for one worker thread that answers both plain and NTS requests; pass as EngineSettings.CreateResponder.</summary>
+    public Responder CreateResponder()
+    {
+        var nts = new NtsResponder(Keys.Store);
+        lock (_respondersLock) _responders.Add(nts);
+        return new Responder(nts);
+    }
+
+    /// <summary>NTS NAKs, rejected and authenticated requests summed over workers (torn reads tolerated).</summary>
+    public (long Authenticated, long Naks, long Rejected) Totals()
+    {
+        long authenticated = 0, naks = 0, rejected = 0;
+        lock (_respondersLock)
+        {
+            foreach (NtsResponder r in _responders)
+            {
+                authenticated += Volatile.Read(ref r.Authenticated);
+                naks += Volatile.Read(ref r.NaksSent);
+                rejected += Volatile.Read(ref r.Rejected);
+            }
+        }
+
+        return (authenticated, naks, rejected);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (KeServer is not null) await KeServer.DisposeAsync().ConfigureAwait(false);
+        Keys.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private static partial void LogKeyFileWarning(ILogger logger, string warning);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No Nts.KeyFile: using a random in-memory cookie secret; cookies die with this process and no other server accepts them. Run `fastntp keygen --out FILE` for a fleet secret.")]
+    private static partial void LogEphemeralSecret(ILogger logger);
+}

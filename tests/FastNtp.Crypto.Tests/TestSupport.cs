@@ -1,0 +1,64 @@
+using FastNtp.Crypto.Internal;
+
+namespace FastNtp.Crypto.Tests;
+
+/// <summary>The implementation under test, as a public type xunit theories can take.</summary>
+public enum Backend
+{
+    Hardware,
+    Portable,
+}
+
+internal static class TestSupport
+{
+    public static readonly AeadAlgorithm[] Algorithms =
+        [AeadAlgorithm.AesSivCmac256, AeadAlgorithm.AesSivCmac384, AeadAlgorithm.AesSivCmac512, AeadAlgorithm.Aes128GcmSiv];
+
+    public static readonly Backend[] Backends = [Backend.Hardware, Backend.Portable];
+
+    public static AesImplementation ToImplementation(this Backend backend) =>
+        backend == Backend.Hardware ? AesImplementation.Hardware : AesImplementation.Portable;
+
+    public static byte[] Hex(string hex) => Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
+
+    public static string ToHex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
+
+    public static byte[] Random(Random rng, int length)
+    {
+        byte[] bytes = new byte[length];
+        rng.NextBytes(bytes);
+        return bytes;
+    }
+
+    public static Aead Create(AeadAlgorithm algorithm, ReadOnlySpan<byte> key, Backend backend) =>
+        Aead.Create(algorithm, key, backend.ToImplementation());
+
+    public static AesSiv Siv(string keyHex, Backend backend)
+    {
+        byte[] key = Hex(keyHex);
+        AeadAlgorithm algorithm = key.Length switch
+        {
+            32 => AeadAlgorithm.AesSivCmac256,
+            48 => AeadAlgorithm.AesSivCmac384,
+            _ => AeadAlgorithm.AesSivCmac512,
+        };
+        return new AesSiv(algorithm, key, backend.ToImplementation());
+    }
+
+    /// <summary>Every (algorithm, implementation) pair, for theories.</summary>
+    public static TheoryData<AeadAlgorithm, Backend> AlgorithmsAndBackends()
+    {
+        var data = new TheoryData<AeadAlgorithm, Backend>();
+        foreach (AeadAlgorithm algorithm in Algorithms)
+        {
+            foreach (Backend backend in Backends)
+            {
+                data.Add(algorithm, backend);
+            }
+        }
+
+        return data;
+    }
+
+    public static TheoryData<Backend> BackendData() => [.. Backends];
+}

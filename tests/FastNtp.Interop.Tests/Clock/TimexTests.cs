@@ -1,0 +1,64 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using FastNtp.Interop.Clock;
+
+namespace FastNtp.Interop.Tests.Clock;
+
+public class TimexTests
+{
+    [Fact]
+    public void LayoutMatchesTheLinux64BitKernel()
+    {
+        Assert.Equal(208, Unsafe.SizeOf<Timex>());
+        Assert.Equal(208, Marshal.SizeOf<Timex>());
+        (string Field, int Offset)[] expected =
+        [
+            ("Modes", 0), ("Offset", 8), ("Freq", 16), ("MaxError", 24), ("EstError", 32), ("Status", 40),
+            ("Constant", 48), ("Precision", 56), ("Tolerance", 64), ("TimeSeconds", 72), ("TimeFraction", 80),
+            ("Tick", 88), ("PpsFreq", 96), ("Jitter", 104), ("Shift", 112), ("Stabil", 120), ("JitCnt", 128),
+            ("CalCnt", 136), ("ErrCnt", 144), ("StbCnt", 152), ("Tai", 160),
+        ];
+        foreach ((string field, int offset) in expected)
+            Assert.Equal(offset, (int)Marshal.OffsetOf<Timex>(field));
+    }
+
+    [Fact]
+    public void ReadOnlyAdjtimexReportsAPlausibleKernelState()
+    {
+        Assert.True(KernelClock.IsSupported);
+        // Modes 0 reads; nothing on the machine's clock changes.
+        KernelClockState a = KernelClock.Read();
+        var raw = default(Timex);
+        int viaAdjtimex = Libc.Adjtimex(ref raw);
+
+        Assert.InRange(a.State, 0, 5);
+        Assert.Equal(a.State, viaAdjtimex);
+        Assert.InRange(a.FrequencyPpm, -512, 512);
+        Assert.True(a.MaxErrorSeconds >= 0);
+        Assert.True(raw.Tick > 0, "the kernel reports a tick length");
+        Assert.Equal(0u, raw.Modes);
+    }
+
+    [Theory]
+    [InlineData(0.0, 0L)]
+    [InlineData(1.0, 65536L)]
+    [InlineData(-50.5, -3309568L)]
+    [InlineData(900.0, 500L * 65536)]
+    public void FrequencyIsScaledBy65536AndClamped(double ppm, long scaled) =>
+        Assert.Equal(scaled, KernelClock.ToScaledPpm(ppm));
+
+    [Fact]
+    public void StateDecodesStatusBitsAndUnits()
+    {
+        var tx = new Timex { Status = TimexConstants.StaUnsync | TimexConstants.StaIns | TimexConstants.StaNano, Offset = 1500, Freq = -65536 * 3, MaxError = 250_000 };
+        KernelClockState s = KernelClock.ToState(0, tx);
+        Assert.True(s.IsUnsynchronized);
+        Assert.True(s.InsertLeap);
+        Assert.False(s.DeleteLeap);
+        Assert.Equal(1.5e-6, s.OffsetSeconds, 12);
+        Assert.Equal(-3.0, s.FrequencyPpm);
+        Assert.Equal(0.25, s.MaxErrorSeconds, 9);
+        Assert.True(KernelClock.ToState(TimexConstants.TimeError, default).IsUnsynchronized);
+        Assert.False(KernelClock.ToState(0, default).IsUnsynchronized);
+    }
+}

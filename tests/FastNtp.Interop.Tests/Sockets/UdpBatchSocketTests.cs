@@ -1,0 +1,228 @@
+using System.Net;
+using System.Net.Sockets;
+using FastNtp.Interop.Sockets;
+using FastNtp.Interop.Time;
+
+namespace FastNtp.Interop.Tests.Sockets;
+
+/// <summary>Batch I/O over loopback only.</summary>
+public class UdpBatchSocketTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
+
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("::1")]
+    public void A_batch_sent_by_one_socket_arrives_whole_at_another_with_timestamps_and_local_address(string address)
+    {
+        IPAddress ip = IPAddress.Parse(address);
+        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(ip, 0), 1 << 20, Timeout);
+        using UdpBatchSocket client = UdpBatchSocket.Create(ip.AddressFamily);
+        client.Bind(new IPEndPoint(ip, 0));
+        IPEndPoint serverEndPoint = server.LocalEndPoint;
+        IPEndPoint clientEndPoint = client.LocalEndPoint;
+        Assert.NotEqual(0, serverEndPoint.Port);
+
+        using var send = new PacketBatch(16);
+        using var receive = new PacketBatch(16);
+        for (int i = 0; i < 16; i++)
+        {
+            Span<byte> buffer = send.GetBuffer(i);
+            buffer[..(10 + i)].Fill((byte)i);
+            send.SetLength(i, 10 + i);
+            send.SetRemoteEndPoint(i, serverEndPoint);
+        }
+
+        long before = SystemRealtime.UnixNanoseconds();
+        Assert.Equal(16, client.SendAll(send, 16, out int failed, out _));
+        Assert.Equal(0, failed);
+
+        int total = ReceiveExactly(server, receive, 16);
+        long after = SystemRealtime.UnixNanoseconds();
+        Assert.Equal(16, total);
+
+        for (int i = 0; i < 16; i++)
+        {
+            ReadOnlySpan<byte> payload = receive.GetReceived(i);
+            Assert.Equal(10 + i, payload.Length);
+            Assert.Equal(10 + i, receive.GetLength(i));
+            Assert.True(payload.IndexOfAnyExcept((byte)i) < 0);
+            Assert.False(receive.IsTruncated(i));
+            Assert.Equal(clientEndPoint, receive.GetRemoteEndPoint(i));
+            Assert.Equal((ushort)clientEndPoint.Port, receive.GetRemotePort(i));
+            Assert.True(receive.TryGetReceiveTimestamp(i, out long stamp));
+            Assert.InRange(stamp, before, after);
+            Assert.True(receive.TryGetLocalAddress(i, out IPAddress? local, out int ifIndex));
+            Assert.Equal(ip, local);
+            Assert.True(ifIndex > 0);
+        }
+    }
+
+    [Fact]
+    public void A_reply_prepared_from_a_request_leaves_from_the_address_the_request_came_to()
+    {
+        // Bound to the wildcard, the socket sees requests to 127.0.0.2; without packet info the kernel would
+        // answer from 127.0.0.1, the route's preferred source.
+        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Any, 0), 0, Timeout);
+        int port = server.LocalEndPoint.Port;
+        using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        client.Client.ReceiveTimeout = (int)Timeout.TotalMilliseconds;
+        client.Send([1, 2, 3], new IPEndPoint(IPAddress.Parse("127.0.0.2"), port));
+
+        using var requests = new PacketBatch(4);
+        using var replies = new PacketBatch(4);
+        Assert.Equal(1, ReceiveExactly(server, requests, 1));
+        replies.GetBuffer(0)[..3].Fill(9);
+        replies.PrepareReply(0, requests, 0, 3);
+        Assert.Equal(1, server.SendAll(replies, 1, out int failed, out _));
+        Assert.Equal(0, failed);
+
+        IPEndPoint? from = null;
+        byte[] reply = client.Receive(ref from);
+        Assert.Equal(new byte[] { 9, 9, 9 }, reply);
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), from);
+    }
+
+    [Fact]
+    public void A_dual_stack_socket_answers_ipv4_clients_from_the_ipv4_address_they_used()
+    {
+        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.IPv6Any, 0), 0, Timeout);
+        int port = server.LocalEndPoint.Port;
+        using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        client.Client.ReceiveTimeout = (int)Timeout.TotalMilliseconds;
+        client.Send([7], new IPEndPoint(IPAddress.Parse("127.0.0.3"), port));
+
+        using var requests = new PacketBatch(4);
+        using var replies = new PacketBatch(4);
+        Assert.Equal(1, ReceiveExactly(server, requests, 1));
+        IPEndPoint remote = requests.GetRemoteEndPoint(0);
+        Assert.True(remote.Address.IsIPv4MappedToIPv6);
+        Assert.True(requests.TryGetLocalAddress(0, out IPAddress? local, out _));
+        Assert.Equal(IPAddress.Parse("127.0.0.3").MapToIPv6(), local);
+
+        replies.GetBuffer(0)[0] = 8;
+        replies.PrepareReply(0, requests, 0, 1);
+        Assert.Equal(1, server.SendAll(replies, 1, out _, out _));
+        IPEndPoint? from = null;
+        Assert.Equal(new byte[] { 8 }, client.Receive(ref from));
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("127.0.0.3"), port), from);
+    }
+
+    [Fact]
+    public void A_datagram_longer_than_the_slot_is_flagged_truncated()
+    {
+        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout);
+        using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        client.Send(new byte[2000], server.LocalEndPoint);
+        client.Send(new byte[100], server.LocalEndPoint);
+
+        using var batch = new PacketBatch(4, 1024);
+        Assert.Equal(2, ReceiveExactly(server, batch, 2));
+        Assert.True(batch.IsTruncated(0));
+        Assert.Equal(1024, batch.GetReceived(0).Length);
+        Assert.False(batch.IsTruncated(1));
+        Assert.Equal(100, batch.GetReceived(1).Length);
+    }
+
+    [Fact]
+    public void Receive_without_waiting_reports_eagain_when_nothing_is_queued()
+    {
+        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout);
+        using var batch = new PacketBatch(8);
+        Assert.Equal(-1, server.Receive(batch, 8, ReceiveWait.NoWait, out Errno error));
+        Assert.Equal(Errno.EAGAIN, error);
+    }
+
+    [Fact]
+    public void A_blocking_receive_times_out_with_eagain()
+    {
+        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, TimeSpan.FromMilliseconds(50));
+        using var batch = new PacketBatch(8);
+        Assert.Equal(-1, server.Receive(batch, 8, ReceiveWait.WaitForOne, out Errno error));
+        Assert.Equal(Errno.EAGAIN, error);
+    }
+
+    [Fact]
+    public void Shutting_down_receive_wakes_a_blocked_receiver()
+    {
+        // No receive timeout: only the shutdown can end this wait.
+        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, TimeSpan.Zero);
+        using var batch = new PacketBatch(8);
+        int result = int.MinValue;
+        var receiver = new Thread(() => result = server.Receive(batch, 8, ReceiveWait.WaitForOne, out _));
+        receiver.Start();
+        Thread.Sleep(50);
+        server.ShutdownReceive();
+        Assert.True(receiver.Join(TimeSpan.FromSeconds(10)), "the receiver did not wake up");
+        // Woken by end-of-file: no data, at most empty entries.
+        Assert.InRange(result, 0, 8);
+        for (int i = 0; i < result; i++) Assert.Equal(0, batch.GetLength(i));
+    }
+
+    [Fact]
+    public void Several_sockets_share_a_port_with_reuseport()
+    {
+        using UdpBatchSocket first = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout);
+        using UdpBatchSocket second = UdpBatchSocket.OpenServer(first.LocalEndPoint, 0, Timeout);
+        Assert.Equal(first.LocalEndPoint, second.LocalEndPoint);
+    }
+
+    [Fact]
+    public void Binding_a_port_held_without_reuseport_throws_with_the_errno()
+    {
+        using var holder = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
+        var held = (IPEndPoint)holder.Client.LocalEndPoint!;
+        var ex = Assert.Throws<NativeSocketException>(() => UdpBatchSocket.OpenServer(held, 0, Timeout));
+        Assert.Equal(Errno.EADDRINUSE, ex.Errno);
+        Assert.Contains("bind", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Buffer_sizes_are_applied_and_reported()
+    {
+        using UdpBatchSocket socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
+        int receive = socket.SetReceiveBufferSize(256 * 1024, force: true);
+        int send = socket.SetSendBufferSize(256 * 1024, force: false);
+        // The kernel doubles the request for its bookkeeping.
+        Assert.Equal(512 * 1024, receive);
+        Assert.Equal(512 * 1024, send);
+        Assert.Equal(receive, socket.ReceiveBufferSize);
+    }
+
+    [Fact]
+    public void Send_reports_the_errno_of_a_refused_first_datagram()
+    {
+        using UdpBatchSocket socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
+        using var batch = new PacketBatch(2);
+        batch.SetLength(0, 1);
+        // An IPv6 destination on an IPv4 socket is refused by the kernel.
+        batch.SetRemoteEndPoint(0, new IPEndPoint(IPAddress.IPv6Loopback, 9));
+        Assert.Equal(-1, socket.Send(batch, 0, 1, out Errno error));
+        Assert.NotEqual(Errno.None, error);
+
+        batch.SetLength(1, 1);
+        batch.SetRemoteEndPoint(1, new IPEndPoint(IPAddress.Loopback, 9));
+        Assert.Equal(1, socket.SendAll(batch, 2, out int failed, out Errno last));
+        Assert.Equal(1, failed);
+        Assert.Equal(error, last);
+    }
+
+    [Fact]
+    public void Slot_arguments_are_checked()
+    {
+        using var batch = new PacketBatch(4, 100);
+        Assert.Throws<ArgumentOutOfRangeException>(() => batch.GetBuffer(4));
+        Assert.Throws<ArgumentOutOfRangeException>(() => batch.GetBuffer(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => batch.SetLength(0, 101));
+        Assert.Equal(100, batch.GetBuffer(3).Length);
+    }
+
+    /// <summary>Receives until <paramref name="expected"/> datagrams are in the batch or a receive times out.</summary>
+    private static int ReceiveExactly(UdpBatchSocket socket, PacketBatch batch, int expected)
+    {
+        // Loopback delivers synchronously, so the whole batch is normally there on the first call.
+        int n = socket.Receive(batch, expected, ReceiveWait.WaitForOne, out Errno error);
+        Assert.True(n >= 0, $"recvmmsg failed: {error}");
+        return n;
+    }
+}

@@ -1,0 +1,297 @@
+using System.Buffers.Binary;
+using FastNtp.Crypto;
+using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Nts;
+using FastNtp.Protocol.Server;
+
+namespace FastNtp.Protocol.Tests.Nts;
+
+public sealed class NtsResponderTests : IDisposable
+{
+    private struct FixedClock(NtpTimestamp now) : IClock
+    {
+        public readonly NtpTimestamp Now() => now;
+    }
+
+    private static readonly byte[] Secret = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+    private static readonly NtpTimestamp ReceiveTime = NtpTimestamp.FromParts(3_900_000_000, 0x8000_0000);
+    private static readonly ServerSnapshot Snapshot = ServerSnapshot.LocalClock(1, -20, ReceiveTime);
+
+    private readonly CookieKeyStore _store = new(CookieKeySet.Derive(Secret, 1000, 7));
+    private readonly NtsResponder _nts;
+    private readonly Responder _responder;
+    private readonly RandomPool _random = new();
+
+    public NtsResponderTests()
+    {
+        _nts = new NtsResponder(_store);
+        _responder = new Responder(_nts);
+    }
+
+    public void Dispose() => _nts.Dispose();
+
+    private sealed class Session : IDisposable
+    {
+        public required AeadAlgorithm Algorithm;
+        public required byte[] C2S;
+        public required byte[] S2C;
+        public required Aead C2SAead;
+        public required Aead S2CAead;
+
+        public void Dispose()
+        {
+            C2SAead.Dispose();
+            S2CAead.Dispose();
+        }
+    }
+
+    private static Session NewSession(AeadAlgorithm algorithm)
+    {
+        int n = Aead.KeyLength(algorithm);
+        byte[] c2s = System.Security.Cryptography.RandomNumberGenerator.GetBytes(n);
+        byte[] s2c = System.Security.Cryptography.RandomNumberGenerator.GetBytes(n);
+        return new Session { Algorithm = algorithm, C2S = c2s, S2C = s2c, C2SAead = Aead.Create(algorithm, c2s), S2CAead = Aead.Create(algorithm, s2c) };
+    }
+
+    private byte[] IssueCookie(Session s, CookieKeyStore? store = null)
+    {
+        using var codec = new NtsCookieCodec(store ?? _store, _random);
+        var cookie = new byte[NtsCookieCodec.MaxCookieLength];
+        int length = codec.Seal(s.Algorithm, s.C2S, s.S2C, cookie);
+        return cookie[..length];
+    }
+
+    private static byte[] BuildRequest(Session s, byte[] cookie, int placeholders, byte[] uid, NtpTimestamp transmit)
+    {
+        var packet = new byte[2048];
+        byte[] nonce = System.Security.Cryptography.RandomNumberGenerator.GetBytes(s.C2SAead.NonceLength);
+        int length = NtsClientPacket.Write(packet, transmit, uid, cookie, placeholders, s.C2SAead, nonce);
+        return packet[..length];
+    }
+
+    private ResponderResult Handle(byte[] request, byte[] response)
+    {
+        var clock = new FixedClock(ReceiveTime + NtpDuration.FromMilliseconds(1));
+        return _responder.Handle(request, new RequestInfo(ReceiveTime, 40000), Snapshot, response, ref clock);
+    }
+
+    [Theory]
+    [InlineData(AeadAlgorithm.AesSivCmac256, 0)]
+    [InlineData(AeadAlgorithm.AesSivCmac256, 7)]
+    [InlineData(AeadAlgorithm.AesSivCmac384, 2)]
+    [InlineData(AeadAlgorithm.AesSivCmac512, 1)]
+    [InlineData(AeadAlgorithm.Aes128GcmSiv, 3)]
+    public void AuthenticatedReplyCarriesOneCookiePerCookieAndPlaceholder(AeadAlgorithm algorithm, int placeholders)
+    {
+        using Session s = NewSession(algorithm);
+        byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        NtpTimestamp transmit = NtpTimestamp.FromParts(3_900_000_000, 12345);
+        byte[] request = BuildRequest(s, IssueCookie(s), placeholders, uid, transmit);
+        var response = new byte[1024];
+
+        ResponderResult result = Handle(request, response);
+
+        Assert.True(result.ShouldRespond);
+        Assert.True(result.Length <= request.Length);
+        var cookies = new List<byte[]>();
+        Assert.Equal(NtsReplyStatus.Ok, NtsClientPacket.Verify(response.AsSpan(0, result.Length), transmit, uid, s.S2CAead, cookies));
+        Assert.Equal(1 + placeholders, cookies.Count);
+        Assert.All(cookies, c => Assert.Equal(NtsCookieCodec.CookieLength(algorithm), c.Length));
+        Assert.Equal(1L, _nts.Authenticated);
+
+        // Every fresh cookie is itself usable for the next request.
+        byte[] next = BuildRequest(s, cookies[^1], 0, uid, transmit);
+        Assert.True(Handle(next, response).ShouldRespond);
+    }
+
+    [Fact]
+    public void ReplyIsNeverLongerThanTheRequest()
+    {
+        using Session s = NewSession(AeadAlgorithm.Aes128GcmSiv);
+        byte[] uid = new byte[32];
+        for (int placeholders = 0; placeholders <= 7; placeholders++)
+        {
+            byte[] request = BuildRequest(s, IssueCookie(s), placeholders, uid, NtpTimestamp.FromParts(1, 2));
+            var response = new byte[2048];
+            ResponderResult result = Handle(request, response);
+            Assert.True(result.ShouldRespond);
+            Assert.InRange(result.Length, NtpHeader.Length, request.Length);
+        }
+    }
+
+    [Fact]
+    public void PlainResponderIgnoresNtsFields()
+    {
+        using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
+        byte[] request = BuildRequest(s, IssueCookie(s), 1, new byte[32], NtpTimestamp.FromParts(1, 2));
+        var plain = new Responder();
+        var clock = new FixedClock(ReceiveTime);
+        ResponderResult result = plain.Handle(request, new RequestInfo(ReceiveTime, 40000), Snapshot, new byte[1024], ref clock);
+        Assert.Equal(ResponderResult.Respond(NtpHeader.Length), result);
+    }
+
+    [Fact]
+    public void PlainRequestToNtsResponderGetsPlainReply()
+    {
+        var request = new byte[48];
+        request[0] = NtpHeader.FirstByte(LeapIndicator.NoWarning, 4, NtpMode.Client);
+        Assert.Equal(ResponderResult.Respond(NtpHeader.Length), Handle(request, new byte[1024]));
+    }
+
+    [Fact]
+    public void UndecryptableCookiesGetAnNtsNak()
+    {
+        using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
+        byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        NtpTimestamp transmit = NtpTimestamp.FromParts(7, 7);
+
+        byte[] tampered = IssueCookie(s);
+        tampered[30] ^= 1;
+        byte[] unknownKey = IssueCookie(s);
+        BinaryPrimitives.WriteUInt32BigEndian(unknownKey, 5);
+        byte[] otherFleet = IssueCookie(s, new CookieKeyStore(CookieKeySet.Derive(new byte[32], 1000, 7)));
+
+        foreach (byte[] cookie in new[] { tampered, unknownKey, otherFleet })
+        {
+            byte[] request = BuildRequest(s, cookie, 2, uid, transmit);
+            var response = new byte[1024];
+            ResponderResult result = Handle(request, response);
+            Assert.Equal(NtpHeader.Length + 4 + uid.Length, result.Length);
+            Assert.Equal(NtsReplyStatus.Nak, NtsClientPacket.Verify(response.AsSpan(0, result.Length), transmit, uid, s.S2CAead, []));
+            Assert.True(NtpHeader.TryRead(response, out NtpHeader header));
+            Assert.Equal(0, header.Stratum);
+            Assert.Equal(ReferenceId.NtsNak, header.ReferenceId);
+        }
+
+        Assert.Equal(3L, _nts.NaksSent);
+    }
+
+    [Fact]
+    public void BadAuthenticatorIsDropped()
+    {
+        using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
+        byte[] request = BuildRequest(s, IssueCookie(s), 0, new byte[32], NtpTimestamp.FromParts(1, 1));
+        // Flip one bit in the transmit timestamp: the authenticator no longer matches.
+        request[47] ^= 1;
+        Assert.Equal(ResponderResult.Drop(DropReason.NtsInvalid), Handle(request, new byte[1024]));
+
+        // A request sealed with the wrong key fails too.
+        using Session other = NewSession(AeadAlgorithm.AesSivCmac256);
+        byte[] wrongKey = BuildRequest(other, IssueCookie(s), 0, new byte[32], NtpTimestamp.FromParts(1, 1));
+        Assert.Equal(ResponderResult.Drop(DropReason.NtsInvalid), Handle(wrongKey, new byte[1024]));
+    }
+
+    private static byte[] Field(ushort type, int valueLength, byte fill = 0)
+    {
+        var value = new byte[valueLength];
+        Array.Fill(value, fill);
+        var field = new byte[ExtensionFieldWriter.FieldLength(valueLength)];
+        ExtensionFieldWriter.Write(field, type, value);
+        return field;
+    }
+
+    /// <summary>Assembles a request from fields and appends a valid authenticator over them.</summary>
+    private static byte[] Assemble(Session s, params byte[][] fields)
+    {
+        var packet = new List<byte>(new byte[48]);
+        packet[0] = NtpHeader.FirstByte(LeapIndicator.Unsynchronized, 4, NtpMode.Client);
+        foreach (byte[] f in fields) packet.AddRange(f);
+        byte[] head = packet.ToArray();
+        byte[] nonce = new byte[16];
+        var sealedEmpty = new byte[16];
+        s.C2SAead.Seal(nonce, head, [], sealedEmpty);
+        var auth = new byte[4 + 4 + 16 + 16];
+        BinaryPrimitives.WriteUInt16BigEndian(auth, NtsExtensionFieldType.Authenticator);
+        BinaryPrimitives.WriteUInt16BigEndian(auth.AsSpan(2), (ushort)auth.Length);
+        BinaryPrimitives.WriteUInt16BigEndian(auth.AsSpan(4), 16);
+        BinaryPrimitives.WriteUInt16BigEndian(auth.AsSpan(6), 16);
+        sealedEmpty.CopyTo(auth, 24);
+        return [.. head, .. auth];
+    }
+
+    private static byte[] CookieField(byte[] cookie)
+    {
+        var f = new byte[ExtensionFieldWriter.FieldLength(cookie.Length)];
+        ExtensionFieldWriter.Write(f, NtsExtensionFieldType.Cookie, cookie);
+        return f;
+    }
+
+    [Fact]
+    public void MalformedNtsRequestsAreDropped()
+    {
+        using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
+        byte[] cookie = CookieField(IssueCookie(s));
+        byte[] uid = Field(NtsExtensionFieldType.UniqueIdentifier, 32, 9);
+        var response = new byte[2048];
+
+        // The well-formed version of the hand-built request is accepted, so each failure below is the one change.
+        Assert.True(Handle(Assemble(s, uid, cookie), response).ShouldRespond);
+
+        var cases = new Dictionary<string, byte[]>
+        {
+            ["missing unique identifier"] = Assemble(s, cookie),
+            ["short unique identifier"] = Assemble(s, Field(NtsExtensionFieldType.UniqueIdentifier, 16), cookie),
+            ["two unique identifiers"] = Assemble(s, uid, uid, cookie),
+            ["two cookies"] = Assemble(s, uid, cookie, cookie),
+            ["placeholder of the wrong size"] = Assemble(s, uid, cookie, Field(NtsExtensionFieldType.CookiePlaceholder, 40)),
+            ["no authenticator"] = [.. Assemble(s, uid, cookie).AsSpan(0, 48 + uid.Length + cookie.Length)],
+        };
+        byte[] valid = Assemble(s, uid, cookie);
+        byte[] authField = valid[(48 + uid.Length + cookie.Length)..];
+        cases["duplicate authenticator"] = [.. valid, .. authField];
+        cases["field after the authenticator"] = [.. valid, .. Field(0x7777, 12)];
+        byte[] badLengths = (byte[])valid.Clone();
+        BinaryPrimitives.WriteUInt16BigEndian(badLengths.AsSpan(48 + uid.Length + cookie.Length + 6), 400);
+        cases["ciphertext longer than the field"] = badLengths;
+
+        foreach ((string why, byte[] request) in cases)
+        {
+            ResponderResult result = Handle(request, response);
+            Assert.True(result == ResponderResult.Drop(DropReason.NtsInvalid), why);
+        }
+    }
+
+    [Fact]
+    public void CookieKeysRotateWithoutFailingAPollingClient()
+    {
+        using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
+        byte[] uid = new byte[32];
+        var response = new byte[1024];
+        byte[] cookie = IssueCookie(s);
+        // Poll once per epoch for 20 epochs, always using the newest cookie: no request may fail.
+        for (long epoch = 1000; epoch < 1020; epoch++)
+        {
+            _store.Publish(CookieKeySet.Derive(Secret, epoch, 7));
+            NtpTimestamp t = NtpTimestamp.FromParts((uint)epoch, 1);
+            ResponderResult result = Handle(BuildRequest(s, cookie, 0, uid, t), response);
+            var fresh = new List<byte[]>();
+            Assert.Equal(NtsReplyStatus.Ok, NtsClientPacket.Verify(response.AsSpan(0, result.Length), t, uid, s.S2CAead, fresh));
+            cookie = Assert.Single(fresh);
+            Assert.Equal(CookieKeySet.KeyIdOf(epoch), BinaryPrimitives.ReadUInt32BigEndian(cookie));
+        }
+    }
+
+    [Fact]
+    public void StaleCookiesAreAcceptedForStaleEpochsThenNaked()
+    {
+        using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
+        byte[] old = IssueCookie(s);
+        var response = new byte[1024];
+        _store.Publish(CookieKeySet.Derive(Secret, 1007, 7));
+        Assert.Equal(NtpHeader.Length + 36 + 4 + 4 + 16 + 16 + 4 + old.Length, Handle(BuildRequest(s, old, 0, new byte[32], default), response).Length);
+        _store.Publish(CookieKeySet.Derive(Secret, 1008, 7));
+        Assert.Equal(NtpHeader.Length + 36, Handle(BuildRequest(s, old, 0, new byte[32], default), response).Length);
+    }
+
+    [Fact]
+    public void PerPacketPathAllocatesNothing()
+    {
+        using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
+        byte[] request = BuildRequest(s, IssueCookie(s), 1, new byte[32], NtpTimestamp.FromParts(5, 5));
+        var response = new byte[1024];
+        for (int i = 0; i < 100; i++) Handle(request, response);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++) Assert.True(Handle(request, response).ShouldRespond);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}

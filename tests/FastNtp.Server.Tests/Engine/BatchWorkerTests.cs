@@ -1,0 +1,58 @@
+using System.Net;
+using System.Net.Sockets;
+using FastNtp.Interop.Sockets;
+using FastNtp.Protocol;
+using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Server;
+using FastNtp.Server.Engine;
+using FastNtp.Server.Hosting;
+using FastNtp.Server.Metrics;
+using static FastNtp.Server.Tests.Engine.EngineHarness;
+
+namespace FastNtp.Server.Tests.Engine;
+
+public class BatchWorkerTests
+{
+    /// <summary>A clock that advances one second per reading, so each reading is identifiable.</summary>
+    private struct SteppingClock : IClock
+    {
+        public static readonly NtpTimestamp Start = NtpTimestamp.FromParts(0xEC00_0000, 0);
+        private uint _readings;
+
+        public NtpTimestamp Now() => NtpTimestamp.FromParts(Start.Seconds + _readings++, 0);
+    }
+
+    [Fact]
+    public void Without_kernel_timestamps_the_receive_time_is_read_once_per_batch_and_transmit_is_stamped_last()
+    {
+        // A socket without SO_TIMESTAMPNS: the worker must fall back to its clock.
+        using UdpBatchSocket socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
+        socket.SetReceiveTimeout(TimeSpan.FromMilliseconds(200));
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var counters = new WorkerCounters();
+        var worker = new BatchWorker<SteppingClock>(
+            socket, 8, 1472, new Responder(), new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
+        var thread = new Thread(worker.Run);
+        thread.Start();
+        try
+        {
+            using UdpClient client = NewClient(AddressFamily.InterNetwork);
+            client.Send(ClientRequest(77), socket.LocalEndPoint);
+            byte[] reply = Receive(client, out _);
+            Assert.True(NtpHeader.TryRead(reply, out NtpHeader header));
+            Assert.Equal(77UL, header.OriginTime.Value);
+            // Reading 0: the batch's receive time. Reading 1: the responder's stamp. Reading 2: the restamp before sending.
+            Assert.Equal(SteppingClock.Start, header.ReceiveTime);
+            Assert.Equal(NtpTimestamp.FromParts(SteppingClock.Start.Seconds + 2, 0), header.TransmitTime);
+        }
+        finally
+        {
+            worker.RequestStop();
+            Assert.True(thread.Join(TimeSpan.FromSeconds(10)));
+            worker.DisposeBuffers();
+        }
+
+        Assert.Equal(1, counters.Answered);
+        Assert.Equal(1, counters.Batches);
+    }
+}

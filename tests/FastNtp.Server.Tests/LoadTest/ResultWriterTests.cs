@@ -1,0 +1,103 @@
+using System.Xml.Linq;
+using FastNtp.LoadTest;
+
+namespace FastNtp.Server.Tests.LoadTest;
+
+public class ResultWriterTests
+{
+    private static RunResult Sample(string label = "chrony 4.3") => new(
+        new RunInfo(label, "127.0.0.1:12300", 64, 1, "AMD EPYC, 2 CPUs", new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero), "fastntp-load --rate 1000"),
+        [
+            new StepResult(0, 10_000, 5, 50_000, 0, 50_000, 0, 0, 0, 0, 20_000, 80_000, 150_000, 400_000, ""),
+            new StepResult(1, 100_000, 5, 500_000, 12, 400_000, 3, 2, 1, 5, 30_000, 900_000, 1_500_000, 2_000_000, "BadMode=2"),
+        ]);
+
+    [Fact]
+    public void StepResult_DerivesRatesAndLoss()
+    {
+        StepResult s = Sample().Steps[1];
+        Assert.Equal(100_000, s.SentRate);
+        Assert.Equal(80_000, s.AnsweredRate);
+        Assert.Equal(20.0, s.LossPercent, 9);
+    }
+
+    [Fact]
+    public void BestAnsweredRate_OnlyCountsStepsUnderTheLossLimit()
+    {
+        Assert.Equal(10_000, StepResult.BestAnsweredRate(Sample().Steps, 1.0));
+        Assert.Equal(80_000, StepResult.BestAnsweredRate(Sample().Steps, 25.0));
+        Assert.Equal(0, StepResult.BestAnsweredRate([], 1.0));
+    }
+
+    [Fact]
+    public void StepStats_SumAcrossThreads()
+    {
+        var a = new StepStats { Sent = 10, Replies = 8, Invalid = 1 };
+        a.InvalidByVerdict[(int)ReplyVerdict.BadMode] = 1;
+        a.Latency.Record(1000);
+        var b = new StepStats { Sent = 5, Replies = 5, Late = 2 };
+        b.InvalidByVerdict[StepStats.UnknownOriginIndex] = 3;
+        b.Latency.Record(3000);
+        var total = new StepStats();
+        total.Add(a);
+        total.Add(b);
+        StepResult r = StepResult.From(new LoadStep(0, 15, TimeSpan.FromSeconds(1)), total);
+        Assert.Equal(15, r.Sent);
+        Assert.Equal(13, r.Replies);
+        Assert.Equal(2, r.Late);
+        Assert.Equal("BadMode=1, UnknownOrigin=3", r.InvalidReasons);
+        Assert.InRange(r.P50Nanoseconds, 1000, 1000 * 65 / 64);
+        Assert.Equal(3000, r.MaxNanoseconds);
+    }
+
+    [Fact]
+    public void Json_RoundTrips()
+    {
+        RunResult run = Sample();
+        RunResult back = ResultWriters.FromJson(ResultWriters.ToJson(run));
+        Assert.Equal(run.Info, back.Info);
+        Assert.Equal(run.Steps, back.Steps);
+    }
+
+    [Fact]
+    public void Json_RejectsOtherDocuments() =>
+        Assert.Throws<FormatException>(() => ResultWriters.FromJson("{\"label\": 3}"));
+
+    [Fact]
+    public void Csv_HasAHeaderAndOneRowPerStep()
+    {
+        string[] lines = ResultWriters.ToCsv(Sample("a,b")).TrimEnd('\n').Split('\n');
+        Assert.Equal(ResultWriters.CsvHeader, lines[0]);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("\"a,b\",1,100000,5,500000,100000,400000,80000,20,2,3,1,5,12,30,900,1500,2000", lines[2], StringComparison.Ordinal);
+        int columns = lines[0].Split(',').Length;
+        Assert.Equal(columns + 1, lines[1].Split(',').Length); // the quoted label holds one comma
+    }
+
+    [Fact]
+    public void Svg_IsWellFormed_AndNamesEverySeries()
+    {
+        string svg = SvgChart.Render([Sample("reflector <C>"), Sample("chrony 4.3")], "rate & loss");
+        XDocument doc = XDocument.Parse(svg);
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var texts = doc.Descendants(ns + "text").Select(t => t.Value).ToList();
+        Assert.Contains("reflector <C>", texts);
+        Assert.Contains("chrony 4.3", texts);
+        Assert.Contains("rate & loss", texts);
+        // Two lines (answered, loss) per series plus the diagonal.
+        Assert.Equal(5, doc.Descendants(ns + "polyline").Count());
+    }
+
+    [Fact]
+    public void Svg_WithoutSteps_Throws() =>
+        Assert.Throws<ArgumentException>(() => SvgChart.Render([new RunResult(Sample().Info, [])], "empty"));
+
+    [Theory]
+    [InlineData(0.3, 0.5)]
+    [InlineData(1, 1)]
+    [InlineData(1.2, 2)]
+    [InlineData(3, 5)]
+    [InlineData(730_000, 1_000_000)]
+    [InlineData(120_000, 200_000)]
+    public void NiceCeiling(double value, double expected) => Assert.Equal(expected, SvgChart.NiceCeiling(value), 9);
+}

@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using FastNtp.Crypto;
+using FastNtp.Interop.OpenSsl;
+using FastNtp.Protocol.Nts;
+using FastNtp.Server.Configuration;
+using FastNtp.Server.Nts;
+using FastNtp.Tests.Shared;
+
+namespace FastNtp.Server.Tests.Nts;
+
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class NtsKeServerTests : IClassFixture<NtsKeServerTests.Pki>
+{
+    public sealed class Pki : IDisposable
+    {
+        public TestPki Value { get; } = new();
+
+        public void Dispose() => Value.Dispose();
+    }
+
+    private readonly TestPki _pki;
+
+    public NtsKeServerTests(Pki pki)
+    {
+        _pki = pki.Value;
+    }
+
+    private NtsKeServer StartServer(CookieKeyStore keys, int? ntpPort = null, Func<NtsKeServerSettings, NtsKeServerSettings>? tweak = null)
+    {
+        var settings = new NtsKeServerSettings
+        {
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            CertificatePath = _pki.ServerCert,
+            PrivateKeyPath = _pki.ServerKey,
+            NtpPort = ntpPort,
+        };
+        var server = new NtsKeServer(tweak is null ? settings : tweak(settings), keys);
+        server.Start();
+        return server;
+    }
+
+    [Fact]
+    public async Task FullNtsExchangeAgainstInProcessServers()
+    {
+        using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
+        using var nts = new NtsResponder(keys.Store);
+        using var ntp = new LoopbackNtpServer(new FastNtp.Protocol.Server.Responder(nts));
+        await using NtsKeServer ke = StartServer(keys.Store, ntp.Port);
+
+        NtsKeResult session = await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert);
+        Assert.Equal(AeadAlgorithm.AesSivCmac256, session.Algorithm);
+        Assert.Equal(8, session.Cookies.Count);
+        Assert.Equal(ntp.Port, session.NtpPort);
+        Assert.Equal("127.0.0.1", session.NtpServer);
+
+        using var client = new NtsNtpClient(session);
+        for (int i = 0; i < 10; i++)
+        {
+            NtsQueryResult result = await client.QueryAsync(TimeSpan.FromSeconds(5));
+            Assert.True(result.Sample.IsValid, result.Sample.Error.ToString());
+            Assert.Equal(1, result.Sample.Stratum);
+            Assert.InRange(Math.Abs(result.Sample.Offset.TotalSeconds), 0, 0.5);
+            Assert.NotEmpty(result.Cookies);
+        }
+
+        Assert.Equal(8, client.CookiesLeft);
+        Assert.Equal(10L, nts.Authenticated);
+        Assert.Equal(1L, ke.Completed);
+
+        // GCM-SIV when the client prefers it.
+        NtsKeResult gcm = await NtsKeClient.ExchangeAsync("localhost", ke.LocalEndPoint.Port, _pki.CaCert, algorithms: [AeadAlgorithm.Aes128GcmSiv]);
+        Assert.Equal(AeadAlgorithm.Aes128GcmSiv, gcm.Algorithm);
+        using var gcmClient = new NtsNtpClient(gcm);
+        Assert.Equal(1, (await gcmClient.QueryAsync(TimeSpan.FromSeconds(5))).Sample.Stratum);
+    }
+
+    [Fact]
+    public async Task CookiesFromOneServerWorkOnAnotherWithTheSameKeyFile()
+    {
+        string file = Path.Combine(_pki.Directory, "fleet-" + Guid.NewGuid().ToString("N") + ".key");
+        NtsKeyFile.Generate(file);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.Throws<IOException>(() => NtsKeyFile.Generate(file));
+
+        await using NtsService keSide = NtsService.Create(new NtsOptions { KeyFile = file, KeListen = "127.0.0.1:0", Cert = _pki.ServerCert, Key = _pki.ServerKey, NtpPort = 1 });
+        await using NtsService ntpSide = NtsService.Create(new NtsOptions { KeyFile = file });
+        keSide.Start();
+        using var ntp = new LoopbackNtpServer(ntpSide.CreateResponder());
+
+        NtsKeResult issued = await NtsKeClient.ExchangeAsync("127.0.0.1", keSide.KeServer!.LocalEndPoint.Port, _pki.CaCert);
+        using var client = new NtsNtpClient(issued with { NtpPort = ntp.Port });
+        NtsQueryResult result = await client.QueryAsync(TimeSpan.FromSeconds(5));
+        Assert.True(result.Sample.IsValid, result.Sample.Error.ToString());
+            Assert.Equal(1, result.Sample.Stratum);
+        Assert.Equal(1L, ntpSide.Totals().Authenticated);
+
+        // A server with a different secret answers the same cookie with an NTS NAK.
+        await using NtsService stranger = NtsService.Create(new NtsOptions());
+        using var strangerNtp = new LoopbackNtpServer(stranger.CreateResponder());
+        using var lost = new NtsNtpClient(issued with { NtpPort = strangerNtp.Port });
+        NtsQueryException nak = await Assert.ThrowsAsync<NtsQueryException>(() => lost.QueryAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(NtsQueryFailure.Nak, nak.Failure);
+    }
+
+    [Fact]
+    public void KeyFileProblemsNameTheOption()
+    {
+        string file = Path.Combine(_pki.Directory, "bad-" + Guid.NewGuid().ToString("N") + ".key");
+        File.WriteAllText(file, "not hex\n");
+        ArgumentException e = Assert.Throws<ArgumentException>(() => NtsService.Create(new NtsOptions { KeyFile = file }));
+        Assert.StartsWith("Nts.KeyFile", e.Message, StringComparison.Ordinal);
+        File.WriteAllText(file, "00112233\n");
+        Assert.Throws<ArgumentException>(() => NtsService.Create(new NtsOptions { KeyFile = file }));
+        File.WriteAllText(file, new string('a', 64) + "\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        NtsKeyFile.Load(file, out string? warning);
+        Assert.Contains("chmod 600", warning, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => NtsService.Create(new NtsOptions { KeListen = "127.0.0.1:0" }));
+    }
+
+    /// <summary>Runs a raw TLS 1.3 client that sends <paramref name="request"/> and returns everything the server answers.</summary>
+    private async Task<byte[]> RawExchangeAsync(int port, byte[] request, string alpn = "ntske/1")
+    {
+        using TlsContext context = TlsContext.CreateClient(_pki.CaCert, alpn);
+        using TlsConnection tls = context.Connect("127.0.0.1");
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        var buffer = new byte[16384];
+        var received = new List<byte>();
+        bool sent = false;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        for (int round = 0; round < 100; round++)
+        {
+            TlsStatus status = tls.Handshake();
+            if (status == TlsStatus.Ok && !sent)
+            {
+                tls.Write(request);
+                sent = true;
+            }
+
+            if (status == TlsStatus.Ok)
+            {
+                TlsStatus read;
+                while ((read = tls.Read(buffer, out int n)) == TlsStatus.Ok && n > 0) received.AddRange(buffer.AsSpan(0, n));
+                if (read is TlsStatus.Closed or TlsStatus.Failed) break;
+            }
+            else if (status == TlsStatus.Failed)
+            {
+                break;
+            }
+
+            int pending;
+            while ((pending = tls.ReadOutgoing(buffer)) > 0) await socket.SendAsync(buffer.AsMemory(0, pending), SocketFlags.None, timeout.Token);
+            int got = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+            if (got == 0) break;
+            tls.WriteIncoming(buffer.AsSpan(0, got));
+        }
+
+        return [.. received];
+    }
+
+    [Fact]
+    public async Task HostileRequestsGetRfcErrorsAndCostOneSlot()
+    {
+        using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
+        await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with { MaxRequestLength = 256 });
+        int port = ke.LocalEndPoint.Port;
+
+        byte[] unknownCritical = [0x80, 1, 0, 2, 0, 0, 0x80, 4, 0, 2, 0, 15, 0xC0, 0x01, 0, 0, 0x80, 0, 0, 0];
+        NtsKeResponse r = NtsKeResponse.Parse(await RawExchangeAsync(port, unknownCritical), [15]);
+        Assert.Equal(NtsKeResponseError.ServerError, r.Error);
+        Assert.Equal((ushort)NtsKeErrorCode.UnrecognizedCriticalRecord, r.ServerError);
+
+        byte[] noAead = [0x80, 1, 0, 2, 0, 0, 0x80, 0, 0, 0];
+        r = NtsKeResponse.Parse(await RawExchangeAsync(port, noAead), [15]);
+        Assert.Equal((ushort)NtsKeErrorCode.BadRequest, r.ServerError);
+
+        byte[] noOverlap = [0x80, 1, 0, 2, 0, 0, 0x80, 4, 0, 2, 0, 99, 0x80, 0, 0, 0];
+        Assert.Equal(NtsKeResponseError.NoCommonAlgorithm, NtsKeResponse.Parse(await RawExchangeAsync(port, noOverlap), [99]).Error);
+
+        // Oversized: records that never reach End of Message beyond the limit.
+        byte[] oversized = new byte[4 + 600];
+        oversized[0] = 0x00;
+        oversized[1] = 0x55;
+        oversized[2] = 600 >> 8;
+        oversized[3] = 600 & 0xFF;
+        r = NtsKeResponse.Parse(await RawExchangeAsync(port, oversized), [15]);
+        Assert.Equal((ushort)NtsKeErrorCode.BadRequest, r.ServerError);
+
+        // Bad ALPN: the handshake fails and nothing is answered.
+        Assert.Empty(await RawExchangeAsync(port, noAead, alpn: "http/1.1"));
+        await WaitForAsync(() => ke.ActiveConnections == 0);
+    }
+
+    [Fact]
+    public async Task SilentClientsTimeOutAndFreeTheirSlots()
+    {
+        using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
+        await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with
+        {
+            MaxConnections = 2, HandshakeTimeout = TimeSpan.FromMilliseconds(300), RequestTimeout = TimeSpan.FromMilliseconds(300),
+        });
+        var silent = new List<Socket>();
+        for (int i = 0; i < 3; i++)
+        {
+            var s = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await s.ConnectAsync(IPAddress.Loopback, ke.LocalEndPoint.Port);
+            silent.Add(s);
+        }
+
+        await WaitForAsync(() => ke.RefusedBusy >= 1 && ke.TimedOut >= 2 && ke.ActiveConnections == 0);
+        // The slots are free again: a real client is served.
+        NtsKeResult ok = await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert);
+        Assert.Equal(8, ok.Cookies.Count);
+        foreach (Socket s in silent) s.Dispose();
+    }
+
+    [Fact]
+    public async Task Tls12ClientsAreRejected()
+    {
+        using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
+        await using NtsKeServer ke = StartServer(keys.Store);
+        var start = new ProcessStartInfo("openssl", $"s_client -connect 127.0.0.1:{ke.LocalEndPoint.Port} -tls1_2 -alpn ntske/1 -CAfile {_pki.CaCert}")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using Process process = Process.Start(start)!;
+        process.StandardInput.Close();
+        string output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(30_000));
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Contains("alert protocol version", output, StringComparison.Ordinal);
+        Assert.Equal(0L, ke.Completed);
+    }
+
+    [Fact]
+    public async Task CertificateIsReloadedWhenItsFilesChange()
+    {
+        using var pki = new TestPki();
+        using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
+        string cert = Path.Combine(pki.Directory, "live.pem"), key = Path.Combine(pki.Directory, "live.key");
+        File.Copy(pki.ServerCert, cert);
+        File.Copy(pki.ServerKey, key);
+        await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with { CertificatePath = cert, PrivateKeyPath = key });
+        await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, pki.CaCert);
+
+        // A broken file keeps the old certificate in service.
+        File.WriteAllText(cert, "garbage");
+        File.SetLastWriteTimeUtc(cert, DateTime.UtcNow.AddMinutes(1));
+        Assert.False(ke.ReloadCertificateIfChanged());
+        await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, pki.CaCert);
+
+        // A certificate from another CA takes over without a restart.
+        using var next = new TestPki();
+        File.Copy(next.ServerCert, cert, overwrite: true);
+        File.Copy(next.ServerKey, key, overwrite: true);
+        File.SetLastWriteTimeUtc(cert, DateTime.UtcNow.AddMinutes(2));
+        Assert.True(ke.ReloadCertificateIfChanged());
+        await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, next.CaCert);
+        NtsKeException old = await Assert.ThrowsAsync<NtsKeException>(() => NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, pki.CaCert));
+        Assert.Equal(NtsKeFailure.Tls, old.Failure);
+        Assert.Contains("certificate verification", old.Message, StringComparison.Ordinal);
+    }
+
+    internal static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (int i = 0; i < 200 && !condition(); i++) await Task.Delay(50);
+        Assert.True(condition());
+    }
+}

@@ -1,0 +1,258 @@
+using System.Diagnostics;
+using System.Text.Json;
+using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Server;
+using FastNtp.Protocol.Sync;
+using FastNtp.Server.Configuration;
+using FastNtp.Server.Hosting;
+using FastNtp.Server.Sync;
+
+namespace FastNtp.Server.Tests.Sync;
+
+public class SynchronizerTests
+{
+    private const sbyte Precision = -20;
+
+    private static (Synchronizer Sync, SnapshotPublisher Publisher) Start(IEnumerable<int> ports, int? minSources = null, int? localStratum = null)
+    {
+        var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(Precision));
+        var sync = new SyncOptions
+        {
+            Upstream = ports.Select(p => $"127.0.0.1:{p}").ToList(),
+            MinPoll = -4,
+            MaxPoll = -2,
+            MinSources = minSources,
+        };
+        var synchronizer = new Synchronizer(sync, new ClockOptions(), localStratum, publisher, Precision);
+        synchronizer.Start();
+        return (synchronizer, publisher);
+    }
+
+    /// <summary>Polls a condition every 50 ms for at most <paramref name="seconds"/>.</summary>
+    private static bool WaitFor(Func<bool> condition, double seconds)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed.TotalSeconds < seconds)
+        {
+            if (condition()) return true;
+            Thread.Sleep(50);
+        }
+
+        return condition();
+    }
+
+    [Fact]
+    public void SynchronizesToALoopbackUpstreamAndAdvertisesItsAddress()
+    {
+        using var upstream = new FakeUpstream(r => [FakeUpstream.Build(r)]);
+        (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port]);
+        using (sync)
+        {
+            Assert.True(WaitFor(() => publisher.Current.IsSynchronized, 20), "never synchronized");
+            ServerSnapshot s = publisher.Current;
+            Assert.Equal(2, s.Stratum);
+            Assert.Equal("127.0.0.1", s.ReferenceId.ToString(s.Stratum));
+            Assert.Equal(LeapIndicator.NoWarning, s.Leap);
+            Assert.True(s.RootDispersion >= NtpDuration.FromMilliseconds(1), "the upstream's root dispersion is included");
+
+            SourceStatus source = Assert.Single(sync.Sources);
+            Assert.Equal(SourceState.Selected, source.State);
+            Assert.Equal($"127.0.0.1:{upstream.Port}", source.Address);
+            Assert.NotEqual(0, source.Reach);
+            Assert.Equal(1, source.Stratum);
+            string json = JsonSerializer.Serialize(sync.Sources);
+            Assert.Contains("\"State\":\"Selected\"", json, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void HostileRepliesAreIgnoredAndTheGenuineOneStillCounts()
+    {
+        using var upstream = new FakeUpstream(r =>
+        [
+            FakeUpstream.Build(r)[..40],
+            FakeUpstream.Build(r, h => h with { Mode = NtpMode.Client }),
+            FakeUpstream.Build(r, h => h with { OriginTime = new NtpTimestamp(r.TransmitTime.Value + 1) }),
+            FakeUpstream.Build(r, h => h with { Stratum = 0, ReferenceId = ReferenceId.Deny, OriginTime = NtpTimestamp.Zero }),
+            FakeUpstream.Build(r),
+        ]);
+        (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port]);
+        using (sync)
+        {
+            Assert.True(WaitFor(() => publisher.Current.IsSynchronized, 20), "never synchronized");
+            Assert.Equal(SourceState.Selected, Assert.Single(sync.Sources).State);
+        }
+    }
+
+    [Theory]
+    [InlineData("zero-transmit")]
+    [InlineData("unknown-kiss")]
+    [InlineData("leap-alarm")]
+    [InlineData("stratum-16")]
+    public void AnUpstreamWithNoUsableTimeNeverSynchronizes(string kind)
+    {
+        using var upstream = new FakeUpstream(r => [FakeUpstream.Build(r, h => kind switch
+        {
+            "zero-transmit" => h with { TransmitTime = NtpTimestamp.Zero },
+            "unknown-kiss" => h with { Stratum = 0, ReferenceId = ReferenceId.FromAscii("XYZZ") },
+            "leap-alarm" => h with { Leap = LeapIndicator.Unsynchronized },
+            _ => h with { Stratum = 16 },
+        })]);
+        (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port]);
+        using (sync)
+        {
+            // Enough polls (at 1/16 s) for a healthy source to synchronize several times over.
+            Assert.True(WaitFor(() => Volatile.Read(ref upstream.Requests) >= 12, 20));
+            Assert.False(publisher.Current.IsSynchronized);
+            Assert.Equal(ServerSnapshot.Unsynchronized(Precision), publisher.Current);
+            Assert.Equal(0, Assert.Single(sync.Sources).Reach);
+        }
+    }
+
+    [Fact]
+    public void DenyKissDropsTheSource()
+    {
+        using var upstream = new FakeUpstream(r => [FakeUpstream.Build(r, h => h with { Stratum = 0, ReferenceId = ReferenceId.Deny })]);
+        (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port]);
+        using (sync)
+        {
+            Assert.True(WaitFor(() => sync.Sources.Count == 1 && sync.Sources[0].State == SourceState.Denied, 20));
+            int requests = Volatile.Read(ref upstream.Requests);
+            // Sixteen poll intervals later, nothing more was sent.
+            Thread.Sleep(1000);
+            Assert.Equal(requests, Volatile.Read(ref upstream.Requests));
+            Assert.False(publisher.Current.IsSynchronized);
+        }
+    }
+
+    [Fact]
+    public void LosingTheUpstreamFallsBackToTheLocalStratum()
+    {
+        using var upstream = new FakeUpstream(r => [FakeUpstream.Build(r)]);
+        (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port], localStratum: 9);
+        using (sync)
+        {
+            Assert.True(WaitFor(() => publisher.Current.Stratum == 2, 20));
+            upstream.Answer = _ => [];
+            Assert.True(WaitFor(() => publisher.Current.Stratum == 9, 30), "never fell back");
+            Assert.Equal(ReferenceId.Local, publisher.Current.ReferenceId);
+        }
+    }
+
+    [Theory]
+    [InlineData("ntp.example.org", "ntp.example.org", 123, false)]
+    [InlineData("ntp.example.org:1123,nts", "ntp.example.org", 1123, true)]
+    [InlineData("192.0.2.1:10123", "192.0.2.1", 10123, false)]
+    [InlineData("[2001:db8::1]:124", "2001:db8::1", 124, false)]
+    [InlineData("[2001:db8::1],nts", "2001:db8::1", 4460, true)]
+    public void UpstreamSpecsParse(string text, string host, int port, bool nts)
+    {
+        Assert.True(UpstreamSpec.TryParse(text, out UpstreamSpec? spec));
+        Assert.Equal(new UpstreamSpec(host, port, nts), spec);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("host,ntx")]
+    [InlineData("host:0")]
+    [InlineData("host:70000")]
+    [InlineData("[2001:db8::1")]
+    public void BadUpstreamSpecsAreRefused(string text)
+    {
+        Assert.False(UpstreamSpec.TryParse(text, out _));
+        var options = new SyncOptions { Upstream = [text] };
+        Assert.Throws<ConfigurationException>(() => new Synchronizer(options, new ClockOptions(), null, new SnapshotPublisher(ServerSnapshot.Unsynchronized(-20)), -20));
+    }
+
+    [Fact]
+    public void FollowKernelMirrorsTheKernelState()
+    {
+        var kernel = new FakeKernel { State = new Interop.Clock.KernelClockState(0, 0, 1.5, 0.002, 0.0001, 0, 37) };
+        var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(Precision));
+        var clock = new ClockOptions { Control = "follow-kernel", Stratum = 1, ReferenceId = "PPS" };
+        using (var sync = new Synchronizer(new SyncOptions(), clock, null, publisher, Precision, kernel: kernel))
+        {
+            sync.Start();
+            Assert.True(WaitFor(() => publisher.Current.IsSynchronized, 10));
+            ServerSnapshot s = publisher.Current;
+            Assert.Equal(1, s.Stratum);
+            Assert.Equal(ReferenceId.FromAscii("PPS"), s.ReferenceId);
+            Assert.Equal(0.002, s.RootDispersion.TotalSeconds, 6);
+
+            // STA_UNSYNC set by the daemon: we stop claiming time within a second or two.
+            kernel.State = kernel.State with { Status = 0x0040 };
+            Assert.True(WaitFor(() => !publisher.Current.IsSynchronized, 10));
+        }
+
+        Assert.Equal(0, kernel.Modifications);
+    }
+
+    [Fact]
+    public void KernelControlDrivesOnlyTheInjectedKernelClock()
+    {
+        // The upstream runs 0.5 s ahead, beyond the step threshold: one start-up step, then frequency updates.
+        using var upstream = new FakeUpstream(r => [FakeUpstream.Build(r, h => h with
+        {
+            ReceiveTime = h.ReceiveTime + NtpDuration.FromSeconds(0.5),
+            TransmitTime = h.TransmitTime + NtpDuration.FromSeconds(0.5),
+        })]);
+        var kernel = new FakeKernel { State = new Interop.Clock.KernelClockState(0, 0x0040, 3.0, 16, 16, 0, 0) };
+        var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(Precision));
+        var sync = new SyncOptions { Upstream = [$"127.0.0.1:{upstream.Port}"], MinPoll = -4, MaxPoll = -2 };
+        using (var synchronizer = new Synchronizer(sync, new ClockOptions { Control = "kernel" }, null, publisher, Precision, kernel: kernel))
+        {
+            synchronizer.Start();
+            Assert.True(WaitFor(() => kernel.Steps.Length > 0, 20), "no step");
+            // Loopback under load adds milliseconds of asymmetry, not tens.
+            Assert.InRange(kernel.Steps[0].TotalSeconds, 0.45, 0.55);
+            // The (fake) clock never moved, so later measurements still show 0.5 s: slewed, never stepped again.
+            Assert.True(WaitFor(() => kernel.Frequencies.Length > 3, 20), "no frequency updates");
+            Assert.Single(kernel.Steps);
+            Assert.All(kernel.Frequencies, f => Assert.InRange(f, -500, 500));
+            Assert.True(kernel.Frequencies[^1] > 3.0, "a clock behind is sped up from the kernel's starting frequency");
+        }
+    }
+
+    private sealed class FakeKernel : IKernelClock
+    {
+        private readonly Lock _lock = new();
+        private Interop.Clock.KernelClockState _state;
+        public int Modifications;
+
+        public Interop.Clock.KernelClockState State
+        {
+            get { lock (_lock) return _state; }
+            set { lock (_lock) _state = value; }
+        }
+
+        private readonly List<NtpDuration> _steps = [];
+        private readonly List<double> _frequencies = [];
+
+        /// <summary>Copies, so the test thread never reads a list the synchronizer thread is appending to.</summary>
+        public NtpDuration[] Steps
+        {
+            get { lock (_lock) return [.. _steps]; }
+        }
+
+        public double[] Frequencies
+        {
+            get { lock (_lock) return [.. _frequencies]; }
+        }
+
+        public Interop.Clock.KernelClockState Read() => State;
+
+        public void SetFrequency(double ppm)
+        {
+            lock (_lock) _frequencies.Add(ppm);
+            Interlocked.Increment(ref Modifications);
+        }
+
+        public void Step(NtpDuration offset)
+        {
+            lock (_lock) _steps.Add(offset);
+            Interlocked.Increment(ref Modifications);
+        }
+
+        public void SetStatus(bool synchronized, double maxErrorSeconds, double estErrorSeconds) => Interlocked.Increment(ref Modifications);
+    }
+}

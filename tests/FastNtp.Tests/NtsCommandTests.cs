@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FastNtp.Tests.Support;
+using FastNtp.Tests.Shared;
+
+namespace FastNtp.Tests;
+
+/// <summary>NTS end to end from the command: keygen, serve with NTS-KE, nts-ke, query --nts, and chrony as an NTS client.</summary>
+public sealed partial class NtsCommandTests : IDisposable
+{
+    private readonly TestPki _pki = new();
+    private readonly string _keyFile;
+
+    public NtsCommandTests()
+    {
+        _keyFile = Path.Combine(_pki.Directory, "fleet.key");
+        (int exit, string output) = TestEnvironment.RunFastNtp(["keygen", "--out", _keyFile]);
+        Assert.True(exit == 0, output);
+    }
+
+    public void Dispose() => _pki.Dispose();
+
+    private ExternalProcess StartNtsServer(int ntpPort, int kePort, int? metricsPort = null)
+    {
+        var arguments = new List<string>
+        {
+            "--listen", $"127.0.0.1:{ntpPort}", "--local-stratum", "1",
+            "--nts-ke-listen", $"127.0.0.1:{kePort}", "--cert", _pki.ServerCert, "--key", _pki.ServerKey, "--nts-key-file", _keyFile,
+        };
+        if (metricsPort is int m) arguments.AddRange(["--metrics-listen", $"127.0.0.1:{m}"]);
+        return TestEnvironment.StartServer([.. arguments]);
+    }
+
+    [Fact]
+    public void KeygenWritesAPrivateSecretAndNeverOverwrites()
+    {
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_keyFile));
+        string before = File.ReadAllText(_keyFile);
+        (int exit, string output) = TestEnvironment.RunFastNtp(["keygen", "--out", _keyFile]);
+        Assert.Equal(2, exit);
+        Assert.Contains("--out:", output, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllText(_keyFile));
+    }
+
+    [Fact]
+    public void NtsKeAndQueryNtsWorkAgainstServe()
+    {
+        int ntpPort = TestEnvironment.FreeUdpPort();
+        int kePort = TestEnvironment.FreeTcpPort();
+        int metricsPort = TestEnvironment.FreeTcpPort();
+        using ExternalProcess server = StartNtsServer(ntpPort, kePort, metricsPort);
+
+        (int exit, string output) = TestEnvironment.RunFastNtp(["nts-ke", $"127.0.0.1:{kePort}", "--ca", _pki.CaCert, "--json"]);
+        Assert.True(exit == 0, output + server.Output);
+        JsonElement ke = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(15, ke.GetProperty("aead").GetInt32());
+        Assert.Equal(ntpPort, ke.GetProperty("port").GetInt32());
+        Assert.Equal(8, ke.GetProperty("cookies").GetArrayLength());
+        Assert.Equal(64, ke.GetProperty("c2s").GetString()!.Length);
+
+        (exit, output) = TestEnvironment.RunFastNtp(
+            ["query", $"127.0.0.1:{ntpPort}", "--nts", "--ntske-port", kePort.ToString(CultureInfo.InvariantCulture), "--ca", _pki.CaCert, "--count", "2"]);
+        Assert.True(exit == 0, output + server.Output);
+        Assert.Equal(2, Regex.Matches(output, "stratum 1 refid LOCL .* nts AesSivCmac256").Count);
+
+        (exit, output) = TestEnvironment.RunFastNtp(["status", $"127.0.0.1:{metricsPort}"]);
+        Assert.True(exit == 0, output);
+        Assert.Contains("nts: authenticated=2 naks=0 rejected=0", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NtsKeRefusesAServerItCannotVerify()
+    {
+        int ntpPort = TestEnvironment.FreeUdpPort();
+        int kePort = TestEnvironment.FreeTcpPort();
+        using ExternalProcess server = StartNtsServer(ntpPort, kePort);
+        // No --ca: the throwaway CA is not in the system store.
+        (int exit, string output) = TestEnvironment.RunFastNtp(["nts-ke", $"127.0.0.1:{kePort}"]);
+        Assert.Equal(5, exit);
+        Assert.Contains("NTS-KE with 127.0.0.1:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ServeRefusesAnUnreadableCertificate()
+    {
+        (int exit, string output) = TestEnvironment.RunFastNtp(
+        [
+            "serve", "--listen", $"127.0.0.1:{TestEnvironment.FreeUdpPort()}", "--nts-ke-listen", $"127.0.0.1:{TestEnvironment.FreeTcpPort()}",
+            "--cert", "/nonexistent/cert.pem", "--key", _pki.ServerKey,
+        ]);
+        Assert.Equal(2, exit);
+        Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("fastntp:", StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ChronySynchronizesOverNtsAgainstServe()
+    {
+        string chronyd = TestEnvironment.RequireProgram("chronyd", "chrony");
+        int ntpPort = TestEnvironment.FreeUdpPort();
+        int kePort = TestEnvironment.FreeTcpPort();
+        int metricsPort = TestEnvironment.FreeTcpPort();
+        using ExternalProcess server = StartNtsServer(ntpPort, kePort, metricsPort);
+
+        string pidFile = Path.Combine(_pki.Directory, "chronyd.pid");
+        (int exit, string output) = ExternalProcess.Run(
+            chronyd,
+            [
+                "-Q", "-u", "root", "-t", "30", "-f", "/dev/null", $"pidfile {pidFile}", $"ntstrustedcerts {_pki.CaCert}",
+                $"server 127.0.0.1 port {ntpPort} nts ntsport {kePort} iburst maxsamples 4",
+            ],
+            TimeSpan.FromSeconds(60));
+        Assert.True(exit == 0, output + "\n" + server.Output);
+        Match offset = ChronyOffset().Match(output);
+        Assert.True(offset.Success, output);
+        Assert.InRange(Math.Abs(double.Parse(offset.Groups[1].Value, CultureInfo.InvariantCulture)), 0, 0.05);
+
+        string status = TestEnvironment.RunFastNtp(["status", $"127.0.0.1:{metricsPort}"]).Output;
+        Assert.Matches("nts: authenticated=[1-9][0-9]* naks=0 rejected=0", status);
+    }
+
+    [GeneratedRegex(@"System clock wrong by (-?[0-9.]+) seconds")]
+    private static partial Regex ChronyOffset();
+}
