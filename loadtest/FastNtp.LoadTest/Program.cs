@@ -35,6 +35,8 @@ root.SetAction(parse =>
 {
     if (!IPEndPoint.TryParse(parse.GetValue(target)!, out IPEndPoint? endpoint))
         return Fail($"--target {parse.GetValue(target)}: expected ADDR:PORT.");
+    // An IPv4-mapped IPv6 target is an IPv4 server; plain IPv4 sockets reach it without a dual-stack detour.
+    if (endpoint.Address.IsIPv4MappedToIPv6) endpoint = new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port);
 
     IReadOnlyList<LoadStep> steps;
     try
