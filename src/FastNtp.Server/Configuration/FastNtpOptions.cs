@@ -35,6 +35,8 @@ public sealed class SyncOptions
     public int MaxPoll { get; set; } = 10;
     /// <summary>Agreeing sources required before the server calls itself synchronized; default 1 with one source, else 2.</summary>
     public int? MinSources { get; set; }
+    /// <summary>PEM CA bundle that NTS upstreams' certificates must chain to; the system store when unset.</summary>
+    public string? NtsCa { get; set; }
 }
 
 public sealed class ClockOptions

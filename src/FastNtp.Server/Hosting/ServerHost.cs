@@ -6,6 +6,7 @@ using FastNtp.Interop.OpenSsl;
 using FastNtp.Interop.Sockets;
 using FastNtp.Server.Metrics;
 using FastNtp.Server.Nts;
+using FastNtp.Server.Sync;
 using Microsoft.Extensions.Logging;
 
 namespace FastNtp.Server.Hosting;
@@ -20,6 +21,7 @@ public sealed partial class ServerHost : IAsyncDisposable
     private IPacketEngine? _engine;
     private MetricsServer? _metrics;
     private NtsService? _nts;
+    private Synchronizer? _sync;
     private int _workers;
 
     public ServerHost(FastNtpOptions options, ILoggerFactory loggerFactory)
@@ -115,7 +117,8 @@ public sealed partial class ServerHost : IAsyncDisposable
         _workers,
         AdvertisedState.From(Snapshots.Current, new RealtimeClock().Now()),
         Totals,
-        _nts is null ? null : NtsCounters.From(_nts.Totals()));
+        _nts is null ? null : NtsCounters.From(_nts.Totals()),
+        _sync?.Sources ?? []);
 
     public async Task StopAsync()
     {
@@ -126,13 +129,21 @@ public sealed partial class ServerHost : IAsyncDisposable
         _nts = null;
         foreach (IDisposable d in _owned) d.Dispose();
         _owned.Clear();
+        _sync = null;
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
     private void StartSnapshotSource()
     {
-        if (_options.Server.LocalStratum is int stratum)
+        if (_options.Sync.Upstream.Count > 0 || _options.Clock.Control == "follow-kernel")
+        {
+            // With upstreams, --local-stratum is the synchronizer's fallback while it has no selected source.
+            _sync = Synchronizer.Create(_options, Snapshots, Precision, _loggerFactory, _options.Sync.NtsCa);
+            _sync.Start();
+            _owned.Add(_sync);
+        }
+        else if (_options.Server.LocalStratum is int stratum)
         {
             var local = new LocalClockSource(Snapshots, (byte)stratum, Precision);
             local.Start();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using FastNtp.Protocol.Sync;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -66,6 +67,16 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
             Metric("fastntp_nts_authenticated_total", "counter", "NTS requests authenticated and answered.", nts.Authenticated);
             Metric("fastntp_nts_naks_total", "counter", "NTS NAKs sent for cookies that could not be opened.", nts.Naks);
             Metric("fastntp_nts_rejected_total", "counter", "Malformed or unauthenticated NTS requests dropped.", nts.Rejected);
+        }
+
+        if (r.Sources.Count > 0)
+        {
+            text.Append("# HELP fastntp_source_offset_seconds Filtered offset of each upstream source (its time minus ours).\n# TYPE fastntp_source_offset_seconds gauge\n");
+            foreach (SourceStatus s in r.Sources)
+                text.Append(CultureInfo.InvariantCulture, $"fastntp_source_offset_seconds{{address=\"{s.Address}\",state=\"{s.State}\"}} {s.Offset}\n");
+            text.Append("# HELP fastntp_source_reach Reach register of each upstream source (255 = the last eight polls answered).\n# TYPE fastntp_source_reach gauge\n");
+            foreach (SourceStatus s in r.Sources)
+                text.Append(CultureInfo.InvariantCulture, $"fastntp_source_reach{{address=\"{s.Address}\"}} {s.Reach}\n");
         }
 
         AdvertisedState a = r.Advertised;

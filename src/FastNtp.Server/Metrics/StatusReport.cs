@@ -1,4 +1,5 @@
 using FastNtp.Protocol.Server;
+using FastNtp.Protocol.Sync;
 
 namespace FastNtp.Server.Metrics;
 
@@ -33,4 +34,5 @@ public sealed record StatusReport(
     int Workers,
     AdvertisedState Advertised,
     CounterTotals Counters,
-    NtsCounters? Nts);
+    NtsCounters? Nts,
+    IReadOnlyList<SourceStatus> Sources);

@@ -110,7 +110,20 @@ public sealed partial class Synchronizer : IDisposable
         if (_clock.Control == "follow-kernel" && _unresolved.Count + _nts.Count > 0) LogUpstreamIgnored(_logger);
         _publisher.Publish(_process?.Snapshot ?? ServerSnapshot.Unsynchronized(_precision));
         if (_process is not null && _clock.Control == "kernel")
-            _process.Discipline.Initialize(_kernel!.Read().FrequencyPpm);
+        {
+            double frequency = _kernel!.Read().FrequencyPpm;
+            try
+            {
+                // Writing back the frequency the kernel already has changes nothing, and fails now, not later, without CAP_SYS_TIME.
+                _kernel.SetFrequency(frequency);
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new ConfigurationException($"Clock:Control: kernel needs CAP_SYS_TIME to adjust the clock ({e.Message})");
+            }
+
+            _process.Discipline.Initialize(frequency);
+        }
 
         _thread = new Thread(_process is null ? RunFollowKernel : RunSources) { IsBackground = true, Name = "fastntp-sync" };
         _thread.Start();
@@ -245,18 +258,26 @@ public sealed partial class Synchronizer : IDisposable
                 break;
         }
 
-        switch (update.Action.Kind)
+        try
         {
-            case DisciplineKind.Step:
-                LogStep(_logger, update.Action.Step.TotalSeconds);
-                _kernel!.Step(update.Action.Step);
-                break;
-            case DisciplineKind.Frequency:
-                _kernel!.SetFrequency(update.Action.FrequencyPpm);
-                break;
-            case DisciplineKind.Panic:
-                LogPanic(_logger, update.Action.Step.TotalSeconds, _clock.PanicThreshold);
-                break;
+            switch (update.Action.Kind)
+            {
+                case DisciplineKind.Step:
+                    LogStep(_logger, update.Action.Step.TotalSeconds);
+                    _kernel!.Step(update.Action.Step);
+                    break;
+                case DisciplineKind.Frequency:
+                    _kernel!.SetFrequency(update.Action.FrequencyPpm);
+                    break;
+                case DisciplineKind.Panic:
+                    LogPanic(_logger, update.Action.Step.TotalSeconds, _clock.PanicThreshold);
+                    break;
+            }
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            // Keep serving (the snapshot stays honest about the measured offset); the operator sees why.
+            LogKernelFailed(_logger, e.Message);
         }
 
         if (update.SnapshotChanged)
@@ -273,7 +294,14 @@ public sealed partial class Synchronizer : IDisposable
             if (_clock.Control == "kernel")
             {
                 double maxError = snapshot.RootDelay.TotalSeconds / 2 + snapshot.RootDispersion.TotalSeconds;
-                _kernel!.SetStatus(snapshot.IsSynchronized, maxError, Math.Abs(process.Offset));
+                try
+                {
+                    _kernel!.SetStatus(snapshot.IsSynchronized, maxError, Math.Abs(process.Offset));
+                }
+                catch (System.ComponentModel.Win32Exception e)
+                {
+                    LogKernelFailed(_logger, e.Message);
+                }
             }
         }
 
@@ -436,6 +464,6 @@ public sealed partial class Synchronizer : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "clock.control follow-kernel polls no upstream; --upstream is ignored")]
     private static partial void LogUpstreamIgnored(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Reading the kernel clock state failed: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "The kernel clock call failed: {Reason}")]
     private static partial void LogKernelFailed(ILogger logger, string reason);
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using FastNtp.Protocol.Sync;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Metrics;
 
@@ -78,6 +79,16 @@ public static class StatusCommand
         text.Append(CultureInfo.InvariantCulture, $"counters: {r.Counters}\n");
         if (r.Nts is { } nts)
             text.Append(CultureInfo.InvariantCulture, $"nts: authenticated={nts.Authenticated} naks={nts.Naks} rejected={nts.Rejected}\n");
+        if (r.Sources.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{"source",-30} {"state",-12} {"st",2} {"refid",-15} {"reach",5} {"poll",4} {"offset ms",10} {"delay ms",9} {"jitter ms",9}\n");
+            foreach (SourceStatus s in r.Sources)
+            {
+                string name = s.Nts ? $"{s.Address} nts" : s.Address;
+                text.Append(CultureInfo.InvariantCulture,
+                    $"{name,-30} {s.State,-12} {s.Stratum,2} {s.ReferenceId,-15} {s.ReachOctal,5} {s.Poll,4} {s.Offset * 1e3,10:0.000} {s.Delay * 1e3,9:0.000} {s.Jitter * 1e3,9:0.000}\n");
+            }
+        }
         return text.ToString();
     }
 }

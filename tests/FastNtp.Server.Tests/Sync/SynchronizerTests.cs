@@ -206,8 +206,10 @@ public class SynchronizerTests
             // Loopback under load adds milliseconds of asymmetry, not tens.
             Assert.InRange(kernel.Steps[0].TotalSeconds, 0.45, 0.55);
             // The (fake) clock never moved, so later measurements still show 0.5 s: slewed, never stepped again.
+            // The first write is the start-up permission probe: the kernel's own frequency, unchanged.
             Assert.True(WaitFor(() => kernel.Frequencies.Length > 3, 20), "no frequency updates");
             Assert.Single(kernel.Steps);
+            Assert.Equal(3.0, kernel.Frequencies[0]);
             Assert.All(kernel.Frequencies, f => Assert.InRange(f, -500, 500));
             Assert.True(kernel.Frequencies[^1] > 3.0, "a clock behind is sped up from the kernel's starting frequency");
         }
