@@ -5,4 +5,6 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 dotnet build FastNtp.sln -c Release -nologo -clp:ErrorsOnly
-dotnet test FastNtp.sln -c Release --no-build -nologo --logger "console;verbosity=minimal" "$@"
+# One test project at a time: the interop suites start real chronyd and fastntp processes, and two cores
+# are too few to run them all at once without starving their timeouts.
+dotnet test FastNtp.sln -c Release --no-build -nologo -m:1 --logger "console;verbosity=minimal" "$@"

@@ -58,15 +58,15 @@ public sealed class QueryCommandTests
     }
 
     [Fact]
-    public void IgnoresARepliesWhoseOriginIsNotOurRequest()
+    public void RejectsRepliesWhoseOriginIsNotOurRequest()
     {
         using var server = new FakeNtpServer(r => FakeNtpServer.Encode(FakeNtpServer.GoodReply(r) with
         {
             OriginTime = new NtpTimestamp(r.TransmitTime.Value ^ 1),
         }));
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{server.Port}", "--timeout", "0.5"]);
-        Assert.Equal(3, exit);
-        Assert.Contains("no reply", output, StringComparison.Ordinal);
+        Assert.Equal(5, exit);
+        Assert.Contains("origin timestamp is not our request's", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
 
     /// <summary>
     /// A socket set up the way a server worker wants it: SO_REUSEPORT (so workers share the port), kernel
-    /// receive timestamps, packet info, dual-stack on a wildcard IPv6 address, the given buffer sizes (forced
+    /// receive timestamps, packet info on wildcard addresses, dual-stack on a wildcard IPv6 address, the given buffer sizes (forced
     /// past the system limit where permitted), a receive timeout so a blocked receive notices a stop, then bound.
     /// </summary>
     public static UdpBatchSocket OpenServer(IPEndPoint endPoint, int bufferBytes, TimeSpan receiveTimeout)
@@ -66,10 +66,12 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         try
         {
             socket.SetReusePort(true);
-            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && endPoint.Address.Equals(IPAddress.IPv6Any))
-                socket.SetDualStack(true);
+            bool wildcard = endPoint.Address.Equals(IPAddress.Any) || endPoint.Address.Equals(IPAddress.IPv6Any);
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && wildcard) socket.SetDualStack(true);
             socket.EnableReceiveTimestamps();
-            socket.EnablePacketInfo();
+            // Only a wildcard socket needs each request's local address to answer from it; a socket bound to one
+            // address answers from that address anyway, and skips the per-packet control messages.
+            if (wildcard) socket.EnablePacketInfo();
             if (bufferBytes > 0)
             {
                 socket.SetReceiveBufferSize(bufferBytes, force: true);

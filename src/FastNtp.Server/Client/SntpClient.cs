@@ -33,6 +33,7 @@ public static class SntpClient
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(timeout);
+        ClientSample? mismatched = null;
         while (true)
         {
             int length;
@@ -42,7 +43,8 @@ public static class SntpClient
             }
             catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
             {
-                return new QueryResult(server, default, TimedOut: true);
+                // Only replies that did not echo our request came: report those rather than silence.
+                return mismatched is { } wrong ? new QueryResult(server, wrong, TimedOut: false) : new QueryResult(server, default, TimedOut: true);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
             {
@@ -52,8 +54,13 @@ public static class SntpClient
 
             NtpTimestamp t4 = clock.Now();
             ClientSample sample = ClientExchange.ReadReply(reply.AsSpan(0, length), sentTransmit, t1, t4);
-            // A reply to someone else's request (wrong origin) is not ours to judge: keep waiting for ours.
-            if (sample.Error == ReplyError.OriginMismatch) continue;
+            // A reply that does not echo our transmit timestamp may be stale, duplicated or spoofed: keep waiting for ours.
+            if (sample.Error == ReplyError.OriginMismatch)
+            {
+                mismatched = sample;
+                continue;
+            }
+
             return new QueryResult(server, sample, TimedOut: false);
         }
     }

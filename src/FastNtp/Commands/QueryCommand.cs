@@ -145,6 +145,7 @@ public static class QueryCommand
             ReplyError.BogusTimestamps => $"{r.Server} sent bogus timestamps (zero, or transmit before receive)",
             ReplyError.NotAServerReply => $"{r.Server} sent something that is not a server reply",
             ReplyError.TooShort => $"{r.Server} sent a reply shorter than 48 bytes",
+            ReplyError.OriginMismatch => $"{r.Server} sent only replies whose origin timestamp is not our request's (stale or spoofed)",
             _ => $"{r.Server}: {r.Sample.Error}",
         };
 

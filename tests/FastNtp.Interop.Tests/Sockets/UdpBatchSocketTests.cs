@@ -10,6 +10,22 @@ public class UdpBatchSocketTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
+    [Fact]
+    public void A_server_socket_on_one_address_skips_packet_info_it_does_not_need()
+    {
+        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 1 << 20, Timeout);
+        using UdpBatchSocket client = UdpBatchSocket.Create(AddressFamily.InterNetwork);
+        client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var send = new PacketBatch(1);
+        using var receive = new PacketBatch(1);
+        send.SetLength(0, 48);
+        send.SetRemoteEndPoint(0, server.LocalEndPoint);
+        Assert.Equal(1, client.SendAll(send, 1, out _, out _));
+        Assert.Equal(1, ReceiveExactly(server, receive, 1));
+        Assert.True(receive.TryGetReceiveTimestamp(0, out _));
+        Assert.False(receive.TryGetLocalAddress(0, out _, out _));
+    }
+
     [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("::1")]
@@ -17,6 +33,8 @@ public class UdpBatchSocketTests
     {
         IPAddress ip = IPAddress.Parse(address);
         using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(ip, 0), 1 << 20, Timeout);
+        // OpenServer asks for packet info on wildcard addresses only; this test checks the feature itself.
+        server.EnablePacketInfo();
         using UdpBatchSocket client = UdpBatchSocket.Create(ip.AddressFamily);
         client.Bind(new IPEndPoint(ip, 0));
         IPEndPoint serverEndPoint = server.LocalEndPoint;
