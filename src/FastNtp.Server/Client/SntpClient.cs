@@ -16,7 +16,17 @@ public sealed record QueryResult(IPEndPoint Server, ClientSample Sample, bool Ti
 /// <summary>A one-shot SNTP client for operators: one request, one checked reply.</summary>
 public static class SntpClient
 {
-    public static async Task<QueryResult> QueryAsync(IPEndPoint server, TimeSpan timeout, CancellationToken cancellation)
+    /// <summary>A send slower than this paid for first-call JIT compilation before the datagram left.</summary>
+    private static readonly long SlowSend = TimeSpan.FromMilliseconds(0.1).Ticks * 100;
+
+    /// <summary>
+    /// Runs the exchange on blocking socket calls: no async machinery sits between the timestamps and the
+    /// system calls they bracket.
+    /// </summary>
+    public static Task<QueryResult> QueryAsync(IPEndPoint server, TimeSpan timeout, CancellationToken cancellation) =>
+        Task.Run(() => Query(server, timeout), cancellation);
+
+    public static QueryResult Query(IPEndPoint server, TimeSpan timeout)
     {
         using var socket = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         socket.Connect(server);
@@ -28,23 +38,28 @@ public static class SntpClient
         ClientExchange.WriteRequest(request, sentTransmit);
 
         var clock = new RealtimeClock();
-        NtpTimestamp t1 = clock.Now();
-        await socket.SendAsync(request, SocketFlags.None, cancellation).ConfigureAwait(false);
+        NtpTimestamp beforeSend = clock.Now();
+        socket.Send(request);
+        NtpTimestamp afterSend = clock.Now();
+        // The datagram left during the send: its midpoint, unless the first call spent its time compiling.
+        NtpDuration sendTime = afterSend - beforeSend;
+        NtpTimestamp t1 = sendTime.TotalNanoseconds > SlowSend ? afterSend : beforeSend + sendTime / 2;
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(timeout);
+        long deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         ClientSample? mismatched = null;
         while (true)
         {
+            long remaining = deadline - Environment.TickCount64;
+            if (remaining <= 0) return NoValidReply(server, mismatched);
+            socket.ReceiveTimeout = (int)remaining;
             int length;
             try
             {
-                length = await socket.ReceiveAsync(reply, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+                length = socket.Receive(reply);
             }
-            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
             {
-                // Only replies that did not echo our request came: report those rather than silence.
-                return mismatched is { } wrong ? new QueryResult(server, wrong, TimedOut: false) : new QueryResult(server, default, TimedOut: true);
+                return NoValidReply(server, mismatched);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
             {
@@ -64,4 +79,8 @@ public static class SntpClient
             return new QueryResult(server, sample, TimedOut: false);
         }
     }
+
+    /// <summary>Only replies that did not echo our request came: report those rather than silence.</summary>
+    private static QueryResult NoValidReply(IPEndPoint server, ClientSample? mismatched) =>
+        mismatched is { } wrong ? new QueryResult(server, wrong, TimedOut: false) : new QueryResult(server, default, TimedOut: true);
 }
