@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
+using FastNtp.Tests.Shared;
 using FastNtp.Tests.Support;
 
 namespace FastNtp.Tests;
@@ -10,68 +10,35 @@ public sealed partial class InteropTests
     [Fact]
     public void ChronyAcceptsFastNtpAsAServer()
     {
-        string chronyd = TestEnvironment.RequireProgram("chronyd", "chrony");
-        int port = TestEnvironment.FreeUdpPort();
+        Chronyd.RequireInstalled();
+        int port = Ports.FreeUdpPort();
         using ExternalProcess server = TestEnvironment.StartServer("--listen", $"127.0.0.1:{port}", "--local-stratum", "1");
 
-        string pidFile = Path.Combine(Path.GetTempPath(), $"fastntp-chrony-{Guid.NewGuid():N}.pid");
-        // -Q measures and prints the offset without touching the clock; -u root keeps it from dropping privileges.
-        (int exit, string output) = ExternalProcess.Run(
-            chronyd,
-            ["-Q", "-u", "root", "-t", "20", "-f", "/dev/null", $"pidfile {pidFile}", $"server 127.0.0.1 port {port} iburst maxsamples 4"],
-            TimeSpan.FromSeconds(40));
+        (int exit, string output) = Chronyd.Query([$"server 127.0.0.1 port {port} iburst maxsamples 4"], timeLimitSeconds: 20);
 
         Assert.True(exit == 0, output);
-        Match offset = ChronyOffset().Match(output);
-        Assert.True(offset.Success, output);
-        Assert.InRange(Math.Abs(double.Parse(offset.Groups[1].Value, CultureInfo.InvariantCulture)), 0, 0.05);
+        double? offset = Chronyd.MeasuredOffset(output);
+        Assert.True(offset is not null, output);
+        Assert.InRange(Math.Abs(offset.Value), 0, 0.05);
     }
 
     [Fact]
     public void QueryReadsChronydAsAServer()
     {
-        string chronyd = TestEnvironment.RequireProgram("chronyd", "chrony");
-        int port = TestEnvironment.FreeUdpPort();
-        string dir = Directory.CreateTempSubdirectory("fastntp-chronyd-").FullName;
-        string conf = Path.Combine(dir, "chrony.conf");
-        File.WriteAllLines(conf,
-        [
-            $"port {port}",
-            "bindaddress 127.0.0.1",
-            "local stratum 1",
-            "allow 127.0.0.1",
-            "cmdport 0",
-            $"pidfile {dir}/chronyd.pid",
-        ]);
+        int port = Ports.FreeUdpPort();
+        using ChronydServer chrony = Chronyd.StartServer(port, "local stratum 1");
 
-        // -x: never touch the system clock.
-        using ExternalProcess chrony = ExternalProcess.Start(chronyd, ["-x", "-d", "-u", "root", "-f", conf]);
-        try
-        {
-            (int exit, string output) = (0, "");
-            for (int attempt = 0; attempt < 20; attempt++)
-            {
-                (exit, output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{port}", "--timeout", "1"]);
-                if (exit == 0) break;
-                Thread.Sleep(500);
-            }
-
-            Assert.True(exit == 0, output + "\n" + chrony.Output);
-            // chrony's local reference is 127.127.1.1, not printable ASCII, so it shows as an address.
-            Assert.Contains("stratum 1 refid 127.127.1.1", output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            chrony.Dispose();
-            Directory.Delete(dir, recursive: true);
-        }
+        (int exit, string output) = TestEnvironment.QueryUntilAnswered(port, attempts: 20);
+        Assert.True(exit == 0, output + "\n" + chrony.Output);
+        // chrony's local reference is 127.127.1.1, not printable ASCII, so it shows as an address.
+        Assert.Contains("stratum 1 refid 127.127.1.1", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public void NtpdigAcceptsFastNtpOnPort123InItsOwnNetworkNamespace()
     {
-        string ntpdig = TestEnvironment.RequireProgram("ntpdig", "ntpsec-ntpdig");
-        string ip = TestEnvironment.RequireProgram("ip", "iproute2");
+        string ntpdig = ExternalProcess.RequireProgram("ntpdig", "ntpsec-ntpdig");
+        string ip = ExternalProcess.RequireProgram("ip", "iproute2");
         string ns = $"fastntp-{Environment.ProcessId}-{Random.Shared.Next(100000)}";
         Assert.True(ExternalProcess.Run(ip, ["netns", "add", ns], TimeSpan.FromSeconds(10)).ExitCode == 0, "ip netns add needs root");
         try
@@ -91,9 +58,6 @@ public sealed partial class InteropTests
             ExternalProcess.Run(ip, ["netns", "del", ns], TimeSpan.FromSeconds(10));
         }
     }
-
-    [GeneratedRegex(@"System clock wrong by (-?[0-9.]+) seconds")]
-    private static partial Regex ChronyOffset();
 
     [GeneratedRegex(@"[+-][0-9.]+ \+/- [0-9.]+ 127\.0\.0\.1 s2 no-leap")]
     private static partial Regex NtpdigLine();

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using FastNtp.Tests.Support;
 using FastNtp.Tests.Shared;
+using FastNtp.Tests.Support;
 
 namespace FastNtp.Tests;
 
 /// <summary>NTS end to end from the command: keygen, serve with NTS-KE, nts-ke, query --nts, and chrony as an NTS client.</summary>
-public sealed partial class NtsCommandTests : IDisposable
+public sealed class NtsCommandTests : IDisposable
 {
     private readonly TestPki _pki = new();
     private readonly string _keyFile;
@@ -46,9 +46,9 @@ public sealed partial class NtsCommandTests : IDisposable
     [Fact]
     public void NtsKeAndQueryNtsWorkAgainstServe()
     {
-        int ntpPort = TestEnvironment.FreeUdpPort();
-        int kePort = TestEnvironment.FreeTcpPort();
-        int metricsPort = TestEnvironment.FreeTcpPort();
+        int ntpPort = Ports.FreeUdpPort();
+        int kePort = Ports.FreeTcpPort();
+        int metricsPort = Ports.FreeTcpPort();
         using ExternalProcess server = StartNtsServer(ntpPort, kePort, metricsPort);
 
         (int exit, string output) = TestEnvironment.RunFastNtp(["nts-ke", $"127.0.0.1:{kePort}", "--ca", _pki.CaCert, "--json"]);
@@ -72,8 +72,8 @@ public sealed partial class NtsCommandTests : IDisposable
     [Fact]
     public void NtsKeRefusesAServerItCannotVerify()
     {
-        int ntpPort = TestEnvironment.FreeUdpPort();
-        int kePort = TestEnvironment.FreeTcpPort();
+        int ntpPort = Ports.FreeUdpPort();
+        int kePort = Ports.FreeTcpPort();
         using ExternalProcess server = StartNtsServer(ntpPort, kePort);
         // No --ca: the throwaway CA is not in the system store.
         (int exit, string output) = TestEnvironment.RunFastNtp(["nts-ke", $"127.0.0.1:{kePort}"]);
@@ -86,7 +86,7 @@ public sealed partial class NtsCommandTests : IDisposable
     {
         (int exit, string output) = TestEnvironment.RunFastNtp(
         [
-            "serve", "--listen", $"127.0.0.1:{TestEnvironment.FreeUdpPort()}", "--nts-ke-listen", $"127.0.0.1:{TestEnvironment.FreeTcpPort()}",
+            "serve", "--listen", $"127.0.0.1:{Ports.FreeUdpPort()}", "--nts-ke-listen", $"127.0.0.1:{Ports.FreeTcpPort()}",
             "--cert", "/nonexistent/cert.pem", "--key", _pki.ServerKey,
         ]);
         Assert.Equal(2, exit);
@@ -97,29 +97,21 @@ public sealed partial class NtsCommandTests : IDisposable
     [Fact]
     public void ChronySynchronizesOverNtsAgainstServe()
     {
-        string chronyd = TestEnvironment.RequireProgram("chronyd", "chrony");
-        int ntpPort = TestEnvironment.FreeUdpPort();
-        int kePort = TestEnvironment.FreeTcpPort();
-        int metricsPort = TestEnvironment.FreeTcpPort();
+        Chronyd.RequireInstalled();
+        int ntpPort = Ports.FreeUdpPort();
+        int kePort = Ports.FreeTcpPort();
+        int metricsPort = Ports.FreeTcpPort();
         using ExternalProcess server = StartNtsServer(ntpPort, kePort, metricsPort);
 
-        string pidFile = Path.Combine(_pki.Directory, "chronyd.pid");
-        (int exit, string output) = ExternalProcess.Run(
-            chronyd,
-            [
-                "-Q", "-u", "root", "-t", "30", "-f", "/dev/null", $"pidfile {pidFile}", $"ntstrustedcerts {_pki.CaCert}",
-                $"server 127.0.0.1 port {ntpPort} nts ntsport {kePort} iburst maxsamples 4",
-            ],
-            TimeSpan.FromSeconds(60));
+        (int exit, string output) = Chronyd.Query(
+            [$"ntstrustedcerts {_pki.CaCert}", $"server 127.0.0.1 port {ntpPort} nts ntsport {kePort} iburst maxsamples 4"],
+            timeLimitSeconds: 30);
         Assert.True(exit == 0, output + "\n" + server.Output);
-        Match offset = ChronyOffset().Match(output);
-        Assert.True(offset.Success, output);
-        Assert.InRange(Math.Abs(double.Parse(offset.Groups[1].Value, CultureInfo.InvariantCulture)), 0, 0.05);
+        double? offset = Chronyd.MeasuredOffset(output);
+        Assert.True(offset is not null, output);
+        Assert.InRange(Math.Abs(offset.Value), 0, 0.05);
 
         string status = TestEnvironment.RunFastNtp(["status", $"127.0.0.1:{metricsPort}"]).Output;
         Assert.Matches("nts: authenticated=[1-9][0-9]* naks=0 rejected=0", status);
     }
-
-    [GeneratedRegex(@"System clock wrong by (-?[0-9.]+) seconds")]
-    private static partial Regex ChronyOffset();
 }

@@ -1,4 +1,5 @@
 using FastNtp.Protocol.Ntp;
+using FastNtp.Tests.Shared;
 using FastNtp.Tests.Support;
 
 namespace FastNtp.Tests;
@@ -9,7 +10,7 @@ public sealed class QueryCommandTests
     [Fact]
     public void AcceptsAGoodReply()
     {
-        using var server = new FakeNtpServer(r => FakeNtpServer.Encode(FakeNtpServer.GoodReply(r)));
+        using var server = new FakeNtpServer(r => FakeNtpServer.Encode(FakeNtpServer.GoodReply(r, stratum: 2)));
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{server.Port}"]);
         Assert.True(exit == 0, output);
         Assert.Contains("stratum 2 refid 127.0.0.1", output, StringComparison.Ordinal);
@@ -18,7 +19,7 @@ public sealed class QueryCommandTests
     [Fact]
     public void TimesOutWhenNobodyAnswers()
     {
-        int port = TestEnvironment.FreeUdpPort();
+        int port = Ports.FreeUdpPort();
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{port}", "--timeout", "0.5"]);
         Assert.Equal(3, exit);
         Assert.Contains($"no reply from 127.0.0.1:{port}", output, StringComparison.Ordinal);

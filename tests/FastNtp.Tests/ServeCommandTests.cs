@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FastNtp.Tests.Shared;
 using FastNtp.Tests.Support;
 
 namespace FastNtp.Tests;
@@ -9,7 +10,7 @@ public sealed class ServeCommandTests
     [Fact]
     public void ServesTheLocalClockToQueryOverIPv4AndIPv6()
     {
-        int port = TestEnvironment.FreeUdpPort();
+        int port = Ports.FreeUdpPort();
         using ExternalProcess server = TestEnvironment.StartServer(
             "--listen", $"127.0.0.1:{port}", "--listen", $"[::1]:{port}", "--local-stratum", "1", "--workers", "2");
 
@@ -31,7 +32,7 @@ public sealed class ServeCommandTests
     [Fact]
     public void StopsCleanlyOnSigtermAndPrintsTheCounterSummary()
     {
-        int port = TestEnvironment.FreeUdpPort();
+        int port = Ports.FreeUdpPort();
         using ExternalProcess server = TestEnvironment.StartServer("--listen", $"127.0.0.1:{port}", "--local-stratum", "2");
         Assert.Equal(0, TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{port}"]).ExitCode);
 
@@ -44,7 +45,7 @@ public sealed class ServeCommandTests
     [Fact]
     public void StopsCleanlyOnSigint()
     {
-        int port = TestEnvironment.FreeUdpPort();
+        int port = Ports.FreeUdpPort();
         using ExternalProcess server = TestEnvironment.StartServer("--listen", $"127.0.0.1:{port}", "--local-stratum", "2");
         server.Signal("INT");
         Assert.True(server.WaitForExit(TimeSpan.FromSeconds(15)), server.Output);
@@ -54,7 +55,7 @@ public sealed class ServeCommandTests
     [Fact]
     public void WithoutAnySourceAnswersUnsynchronizedAndQueryRejectsIt()
     {
-        int port = TestEnvironment.FreeUdpPort();
+        int port = Ports.FreeUdpPort();
         using ExternalProcess server = TestEnvironment.StartServer("--listen", $"127.0.0.1:{port}");
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{port}"]);
         Assert.Equal(5, exit);
@@ -82,7 +83,7 @@ public sealed class ServeCommandTests
     [Fact]
     public void RefusesAPortThatIsAlreadyInUse()
     {
-        int port = TestEnvironment.FreeUdpPort();
+        int port = Ports.FreeUdpPort();
         using var holder = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
         (int exit, string output) = TestEnvironment.RunFastNtp(["serve", "--listen", $"127.0.0.1:{port}", "--local-stratum", "1"]);
         Assert.Equal(2, exit);
@@ -92,7 +93,7 @@ public sealed class ServeCommandTests
     [Fact]
     public void LayersConfigFileThenEnvironmentThenCommandLine()
     {
-        int filePort = TestEnvironment.FreeUdpPort();
+        int filePort = Ports.FreeUdpPort();
         string config = Path.Combine(Path.GetTempPath(), $"fastntp-test-{Guid.NewGuid():N}.json");
         File.WriteAllText(config, $$"""{ "Server": { "Listen": [ "127.0.0.1:{{filePort}}" ], "LocalStratum": 4, "Workers": 1 } }""");
         try

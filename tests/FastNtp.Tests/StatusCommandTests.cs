@@ -1,3 +1,4 @@
+using FastNtp.Tests.Shared;
 using FastNtp.Tests.Support;
 
 namespace FastNtp.Tests;
@@ -8,8 +9,8 @@ public sealed class StatusCommandTests
     [Fact]
     public async Task StatusAndMetricsReportTheAdvertisedStateAndCounters()
     {
-        int port = TestEnvironment.FreeUdpPort();
-        int metricsPort = TestEnvironment.FreeTcpPort();
+        int port = Ports.FreeUdpPort();
+        int metricsPort = Ports.FreeTcpPort();
         using ExternalProcess server = TestEnvironment.StartServer(
             "--listen", $"127.0.0.1:{port}", "--local-stratum", "1", "--metrics-listen", $"127.0.0.1:{metricsPort}");
         Assert.Equal(0, TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{port}"]).ExitCode);
@@ -29,7 +30,7 @@ public sealed class StatusCommandTests
     [Fact]
     public void StatusFailsClearlyWhenNothingListens()
     {
-        int metricsPort = TestEnvironment.FreeTcpPort();
+        int metricsPort = Ports.FreeTcpPort();
         (int exit, string output) = TestEnvironment.RunFastNtp(["status", $"127.0.0.1:{metricsPort}"]);
         Assert.Equal(3, exit);
         Assert.Contains($"no status from 127.0.0.1:{metricsPort}", output, StringComparison.Ordinal);

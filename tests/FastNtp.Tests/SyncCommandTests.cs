@@ -1,3 +1,4 @@
+using FastNtp.Tests.Shared;
 using FastNtp.Tests.Support;
 
 namespace FastNtp.Tests;
@@ -5,32 +6,26 @@ namespace FastNtp.Tests;
 /// <summary>`fastntp serve --upstream` against three chronyd upstreams on loopback (-x: they never touch the clock).</summary>
 public sealed class SyncCommandTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("fastntp-sync-e2e-").FullName;
-    private readonly List<ExternalProcess> _upstreams = [];
+    private readonly List<ChronydServer> _upstreams = [];
 
     public void Dispose()
     {
-        foreach (ExternalProcess p in _upstreams) p.Dispose();
-        Directory.Delete(_dir, recursive: true);
+        foreach (ChronydServer upstream in _upstreams) upstream.Dispose();
     }
 
     private int StartChronydUpstream()
     {
-        string chronyd = TestEnvironment.RequireProgram("chronyd", "chrony");
-        int port = TestEnvironment.FreeUdpPort();
-        string conf = Path.Combine(_dir, $"chrony-{port}.conf");
-        File.WriteAllLines(conf,
-            [$"port {port}", "bindaddress 127.0.0.1", "local stratum 2", "allow 127.0.0.1", "cmdport 0", $"pidfile {_dir}/chronyd-{port}.pid"]);
-        _upstreams.Add(ExternalProcess.Start(chronyd, ["-x", "-d", "-u", "root", "-f", conf]));
-        return port;
+        ChronydServer upstream = Chronyd.StartServer(Ports.FreeUdpPort(), "local stratum 2");
+        _upstreams.Add(upstream);
+        return upstream.Port;
     }
 
     [Fact]
     public void FollowsThreeChronydUpstreamsAndServesStratumThreeToQueryAndChrony()
     {
         int[] upstreams = [StartChronydUpstream(), StartChronydUpstream(), StartChronydUpstream()];
-        int port = TestEnvironment.FreeUdpPort();
-        int metricsPort = TestEnvironment.FreeTcpPort();
+        int port = Ports.FreeUdpPort();
+        int metricsPort = Ports.FreeTcpPort();
         var arguments = new List<string> { "serve", "--listen", $"127.0.0.1:{port}", "--metrics-listen", $"127.0.0.1:{metricsPort}" };
         foreach (int upstream in upstreams) arguments.AddRange(["--upstream", $"127.0.0.1:{upstream}"]);
         // Sub-second polling so the test converges in seconds; operators keep the defaults (6 and 10).
@@ -38,14 +33,7 @@ public sealed class SyncCommandTests : IDisposable
         using ExternalProcess server = TestEnvironment.StartFastNtp(arguments, environment);
         Assert.True(server.WaitForLine(l => l.Contains("Serving NTP", StringComparison.Ordinal), TestEnvironment.StartTimeout), server.Output);
 
-        (int exit, string output) = (0, "");
-        for (int attempt = 0; attempt < 60; attempt++)
-        {
-            (exit, output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{port}", "--timeout", "1"]);
-            if (exit == 0) break;
-            Thread.Sleep(500);
-        }
-
+        (int exit, string output) = TestEnvironment.QueryUntilAnswered(port, attempts: 60);
         Assert.True(exit == 0, output + "\n" + server.Output);
         Assert.Contains("stratum 3 refid 127.0.0.1 leap 0", output, StringComparison.Ordinal);
 
@@ -54,11 +42,7 @@ public sealed class SyncCommandTests : IDisposable
         foreach (int upstream in upstreams) Assert.Contains($"127.0.0.1:{upstream}", status, StringComparison.Ordinal);
         Assert.Contains("Selected", status, StringComparison.Ordinal);
 
-        string chronyd = TestEnvironment.RequireProgram("chronyd", "chrony");
-        (exit, output) = ExternalProcess.Run(
-            chronyd,
-            ["-Q", "-u", "root", "-t", "20", "-f", "/dev/null", $"pidfile {_dir}/client.pid", $"server 127.0.0.1 port {port} iburst maxsamples 4"],
-            TimeSpan.FromSeconds(40));
+        (exit, output) = Chronyd.Query([$"server 127.0.0.1 port {port} iburst maxsamples 4"], timeLimitSeconds: 20);
         Assert.True(exit == 0, output);
         Assert.Contains("System clock wrong by", output, StringComparison.Ordinal);
     }
@@ -66,8 +50,8 @@ public sealed class SyncCommandTests : IDisposable
     [Fact]
     public void WithUnreachableUpstreamsFallsBackToTheLocalStratum()
     {
-        int deadPort = TestEnvironment.FreeUdpPort();
-        int port = TestEnvironment.FreeUdpPort();
+        int deadPort = Ports.FreeUdpPort();
+        int port = Ports.FreeUdpPort();
         using ExternalProcess server = TestEnvironment.StartServer(
             "--listen", $"127.0.0.1:{port}", "--upstream", $"127.0.0.1:{deadPort}", "--local-stratum", "10");
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{port}"]);
@@ -78,8 +62,8 @@ public sealed class SyncCommandTests : IDisposable
     [Fact]
     public void WithUnreachableUpstreamsAndNoFallbackAnswersUnsynchronized()
     {
-        int deadPort = TestEnvironment.FreeUdpPort();
-        int port = TestEnvironment.FreeUdpPort();
+        int deadPort = Ports.FreeUdpPort();
+        int port = Ports.FreeUdpPort();
         using ExternalProcess server = TestEnvironment.StartServer("--listen", $"127.0.0.1:{port}", "--upstream", $"127.0.0.1:{deadPort}");
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{port}"]);
         Assert.Equal(5, exit);

@@ -3,20 +3,13 @@ using FastNtp.Tests.Shared;
 
 namespace FastNtp.Interop.Tests.OpenSsl;
 
-public sealed class TlsConnectionTests : IClassFixture<TlsConnectionTests.Pki>
+public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
 {
-    public sealed class Pki : IDisposable
-    {
-        public TestPki Value { get; } = new();
-
-        public void Dispose() => Value.Dispose();
-    }
-
     private readonly TestPki _pki;
 
-    public TlsConnectionTests(Pki pki)
+    public TlsConnectionTests(TestPkiFixture fixture)
     {
-        _pki = pki.Value;
+        _pki = fixture.Pki;
     }
 
     /// <summary>Moves bytes between two memory-BIO connections until both handshakes settle (bounded).</summary>

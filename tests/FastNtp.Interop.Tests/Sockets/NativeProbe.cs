@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using FastNtp.Tests.Shared;
 
 namespace FastNtp.Interop.Tests.Sockets;
 
@@ -31,18 +31,16 @@ internal static class NativeProbe
 
     public static Dictionary<string, long> Run()
     {
-        string gcc = FindGcc() ?? throw new InvalidOperationException(
-            "gcc is required to check struct layouts against the kernel headers and was not found on PATH (install gcc).");
-
-        string dir = Path.Combine(Path.GetTempPath(), "fastntp-abi-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        // gcc checks the struct layouts against this machine's kernel headers; without it the test fails, naming the package.
+        string gcc = ExternalProcess.RequireProgram("gcc", "gcc");
+        string dir = Directory.CreateTempSubdirectory("fastntp-abi-").FullName;
         try
         {
             string source = Path.Combine(dir, "probe.c");
             string binary = Path.Combine(dir, "probe");
             File.WriteAllText(source, Program());
-            Exec(gcc, ["-O0", "-o", binary, source], out _, "gcc");
-            Exec(binary, [], out string output, "the probe");
+            ExternalProcess.RunChecked(gcc, ["-O0", "-o", binary, source], TimeSpan.FromSeconds(60));
+            string output = ExternalProcess.RunChecked(binary, [], TimeSpan.FromSeconds(60));
 
             var facts = new Dictionary<string, long>();
             foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
@@ -75,33 +73,5 @@ internal static class NativeProbe
         body.AppendLine("  printf(\"%s=%ld\\n\", \"CMSG_DATA offset\", (long)((unsigned char*)CMSG_DATA(&probe_cmsg) - (unsigned char*)&probe_cmsg));");
         body.AppendLine("  return 0;\n}");
         return body.ToString();
-    }
-
-    private static string? FindGcc()
-    {
-        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(dir, "gcc");
-            if (File.Exists(candidate)) return candidate;
-        }
-
-        return null;
-    }
-
-    private static void Exec(string file, string[] arguments, out string output, string what)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in arguments) info.ArgumentList.Add(a);
-        using Process process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {what}.");
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill();
-            throw new TimeoutException($"{what} did not finish within 60 s.");
-        }
-
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{what} failed with exit code {process.ExitCode}: {stderr.Result}");
     }
 }

@@ -78,6 +78,21 @@ internal static class EngineHarness
         return header;
     }
 
+    /// <summary>Sends <paramref name="count"/> requests one at a time; each reply must be valid and come from <paramref name="server"/>.</summary>
+    public static void AssertAnswersEach(UdpClient client, IPEndPoint server, int count, ulong firstTransmit)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ulong transmit = firstTransmit + (ulong)i;
+            long before = RealtimeClock.UnixNanoseconds();
+            client.Send(ClientRequest(transmit), server);
+            byte[] reply = Receive(client, out IPEndPoint from);
+            long after = RealtimeClock.UnixNanoseconds();
+            Assert.Equal(server, from);
+            AssertValidReply(reply, transmit, before, after);
+        }
+    }
+
     public static CounterSnapshot Totals(LinuxBatchEngine engine) => new(Metrics.CounterTotals.Sum(engine.Counters));
 
     internal readonly record struct CounterSnapshot(Metrics.CounterTotals Totals)

@@ -22,17 +22,7 @@ public class LinuxBatchEngineTests
         using LinuxBatchEngine engine = Start(workers: 2, trackAllocations: false, endpoint);
         IPEndPoint server = engine.BoundEndpoints[0];
         using UdpClient client = NewClient(family);
-
-        for (int i = 0; i < 20; i++)
-        {
-            ulong transmit = 0xE000_0000_0000_0000UL + (ulong)i;
-            long before = RealtimeClock.UnixNanoseconds();
-            client.Send(ClientRequest(transmit), server);
-            byte[] reply = Receive(client, out IPEndPoint from);
-            long after = RealtimeClock.UnixNanoseconds();
-            Assert.Equal(server, from);
-            AssertValidReply(reply, transmit, before, after);
-        }
+        AssertAnswersEach(client, server, 20, firstTransmit: 0xE000_0000_0000_0000UL);
 
         engine.Stop();
         CounterTotals totals = Totals(engine).Totals;
@@ -63,19 +53,12 @@ public class LinuxBatchEngineTests
         Assert.Equal(3, engine.BoundEndpoints.Count);
         Assert.Equal(6, engine.Counters.Count);
 
-        ulong transmit = 1000;
+        ulong transmit = 1001;
         foreach (IPEndPoint server in engine.BoundEndpoints)
         {
             using UdpClient client = NewClient(server.AddressFamily);
-            for (int i = 0; i < 5; i++)
-            {
-                transmit++;
-                long before = RealtimeClock.UnixNanoseconds();
-                client.Send(ClientRequest(transmit), server);
-                byte[] reply = Receive(client, out IPEndPoint from);
-                AssertValidReply(reply, transmit, before, RealtimeClock.UnixNanoseconds());
-                Assert.Equal(server, from);
-            }
+            AssertAnswersEach(client, server, 5, firstTransmit: transmit);
+            transmit += 5;
         }
 
         Assert.Equal(15, Totals(engine).Totals.Answered);

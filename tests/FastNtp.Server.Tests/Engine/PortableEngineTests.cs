@@ -28,15 +28,7 @@ public sealed class PortableEngineTests
         using PortableEngine engine = Start(endpoint);
         IPEndPoint server = engine.BoundEndpoints[0];
         using UdpClient client = NewClient(family);
-        for (int i = 0; i < 10; i++)
-        {
-            ulong transmit = 0xE000_0000_0000_0000UL + (ulong)i;
-            long before = RealtimeClock.UnixNanoseconds();
-            client.Send(ClientRequest(transmit), server);
-            byte[] reply = Receive(client, out IPEndPoint from);
-            Assert.Equal(server, from);
-            AssertValidReply(reply, transmit, before, RealtimeClock.UnixNanoseconds());
-        }
+        AssertAnswersEach(client, server, 10, firstTransmit: 0xE000_0000_0000_0000UL);
 
         engine.Stop();
         CounterTotals totals = CounterTotals.Sum(engine.Counters);

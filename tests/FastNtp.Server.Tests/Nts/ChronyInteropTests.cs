@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using FastNtp.Protocol.Nts;
 using FastNtp.Server.Nts;
 using FastNtp.Tests.Shared;
@@ -10,24 +8,9 @@ namespace FastNtp.Server.Tests.Nts;
 /// <summary>NTS interop with chrony 4.3 (/usr/sbin/chronyd) on loopback, both ways. Fails clearly when chronyd is missing.</summary>
 public sealed class ChronyInteropTests : IDisposable
 {
-    private const string Chronyd = "/usr/sbin/chronyd";
     private readonly TestPki _pki = new();
 
     public void Dispose() => _pki.Dispose();
-
-    private static int FreePort(SocketType type)
-    {
-        using var s = new Socket(AddressFamily.InterNetwork, type, type == SocketType.Dgram ? ProtocolType.Udp : ProtocolType.Tcp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
-    }
-
-    private static Process StartChronyd(string arguments)
-    {
-        Assert.True(File.Exists(Chronyd), $"{Chronyd} is required for the chrony interop tests (apt-get install chrony).");
-        var start = new ProcessStartInfo(Chronyd, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        return Process.Start(start) ?? throw new InvalidOperationException("chronyd did not start.");
-    }
 
     [Fact]
     public async Task ChronyAsNtsClientSynchronizesAgainstFastNtp()
@@ -42,22 +25,12 @@ public sealed class ChronyInteropTests : IDisposable
         await using var ke = new NtsKeServer(settings, keys.Store);
         ke.Start();
 
-        string conf = Path.Combine(_pki.Directory, "client.conf");
-        File.WriteAllText(conf, $"""
-            server 127.0.0.1 port {ntp.Port} nts ntsport {ke.LocalEndPoint.Port} iburst maxsamples 4
-            ntstrustedcerts {_pki.CaCert}
-            pidfile {Path.Combine(_pki.Directory, "client.pid")}
-            cmdport 0
-            """);
-        using Process chronyd = StartChronyd($"-Q -u root -f {conf}");
-        Task<string> stdout = chronyd.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = chronyd.StandardError.ReadToEndAsync();
-        bool exited = chronyd.WaitForExit(60_000);
-        if (!exited) chronyd.Kill();
-        string output = await stdout + await stderr;
+        // Off the test thread: the in-process servers answer chronyd meanwhile.
+        (int exit, string output) = await Task.Run(() => Chronyd.Query(
+            [$"server 127.0.0.1 port {ntp.Port} nts ntsport {ke.LocalEndPoint.Port} iburst maxsamples 4", $"ntstrustedcerts {_pki.CaCert}"],
+            timeLimitSeconds: 40));
 
-        Assert.True(exited, "chronyd -Q did not finish: " + output);
-        Assert.True(chronyd.ExitCode == 0, output);
+        Assert.True(exit == 0, output);
         Assert.Contains("System clock wrong by", output, StringComparison.Ordinal);
         Assert.Equal(1L, ke.Completed);
         Assert.True(nts.Authenticated >= 3, $"authenticated {nts.Authenticated}, rejected {nts.Rejected}, naks {nts.NaksSent}: {output}");
@@ -68,23 +41,10 @@ public sealed class ChronyInteropTests : IDisposable
     [Fact]
     public async Task FastNtpQueriesChronyAsNtsServer()
     {
-        int ntpPort = FreePort(SocketType.Dgram);
-        int kePort = FreePort(SocketType.Stream);
-        string conf = Path.Combine(_pki.Directory, "server.conf");
-        File.WriteAllText(conf, $"""
-            port {ntpPort}
-            ntsport {kePort}
-            ntsservercert {_pki.ServerCert}
-            ntsserverkey {_pki.ServerKey}
-            ntsdumpdir {_pki.Directory}
-            local stratum 1
-            allow 127.0.0.1
-            bindaddress 127.0.0.1
-            cmdport 0
-            pidfile {Path.Combine(_pki.Directory, "server.pid")}
-            """);
-        using Process chronyd = StartChronyd($"-x -d -u root -f {conf}");
-        try
+        int ntpPort = Ports.FreeUdpPort();
+        int kePort = Ports.FreeTcpPort();
+        using (ChronydServer chronyd = Chronyd.StartServer(
+            ntpPort, $"ntsport {kePort}", $"ntsservercert {_pki.ServerCert}", $"ntsserverkey {_pki.ServerKey}", $"ntsdumpdir {_pki.Directory}", "local stratum 1"))
         {
             NtsQueryResult? result = null;
             Exception? last = null;
@@ -105,16 +65,11 @@ public sealed class ChronyInteropTests : IDisposable
                 }
             }
 
-            Assert.True(result is not null, "no NTS exchange with chronyd: " + last);
+            Assert.True(result is not null, "no NTS exchange with chronyd: " + last + "\n" + chronyd.Output);
             Assert.True(result!.Sample.IsValid, result.Sample.Error.ToString());
             Assert.Equal(1, result.Sample.Stratum);
             Assert.InRange(Math.Abs(result.Sample.Offset.TotalSeconds), 0, 0.5);
             Assert.NotEmpty(result.Cookies);
-        }
-        finally
-        {
-            chronyd.Kill();
-            chronyd.WaitForExit(10_000);
         }
     }
 }

@@ -1,64 +1,30 @@
-using System.Net;
-using System.Net.Sockets;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Hosting;
+using FastNtp.Tests.Shared;
 
 namespace FastNtp.Server.Tests.Nts;
 
-/// <summary>A minimal loopback UDP loop around one <see cref="Responder"/>, standing in for the packet engine.</summary>
+/// <summary>One <see cref="Responder"/> behind a loopback UDP socket, standing in for the packet engine.</summary>
 public sealed class LoopbackNtpServer : IDisposable
 {
-    private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-    private readonly Responder _responder;
-    private readonly Thread _thread;
-    private volatile bool _stop;
+    private readonly LoopbackUdpServer _udp;
 
     public LoopbackNtpServer(Responder responder)
     {
-        _responder = responder;
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        _socket.ReceiveTimeout = 100;
-        _thread = new Thread(Run) { IsBackground = true, Name = "test-ntp" };
-        _thread.Start();
-    }
-
-    public int Port => ((IPEndPoint)_socket.LocalEndPoint!).Port;
-
-    public int Answered;
-
-    private void Run()
-    {
-        var request = new byte[2048];
-        var response = new byte[2048];
-        EndPoint from = new IPEndPoint(IPAddress.Any, 0);
         var clock = new RealtimeClock();
         ServerSnapshot snapshot = ServerSnapshot.LocalClock(1, -20, clock.Now());
-        while (!_stop)
+        // One server thread calls the answer callback, so one response buffer serves every request.
+        var response = new byte[2048];
+        _udp = new LoopbackUdpServer((request, from) =>
         {
-            int length;
-            try
-            {
-                length = _socket.ReceiveFrom(request, ref from);
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-
             NtpTimestamp receiveTime = clock.Now();
-            ResponderResult result = _responder.Handle(
-                request.AsSpan(0, length), new RequestInfo(receiveTime, (ushort)((IPEndPoint)from).Port), snapshot, response, ref clock);
-            if (!result.ShouldRespond) continue;
-            _socket.SendTo(response, 0, result.Length, SocketFlags.None, from);
-            Interlocked.Increment(ref Answered);
-        }
+            ResponderResult result = responder.Handle(request, new RequestInfo(receiveTime, (ushort)from.Port), snapshot, response, ref clock);
+            return result.ShouldRespond ? [response[..result.Length]] : [];
+        });
     }
 
-    public void Dispose()
-    {
-        _stop = true;
-        _thread.Join(TimeSpan.FromSeconds(5));
-        _socket.Dispose();
-    }
+    public int Port => _udp.Port;
+
+    public void Dispose() => _udp.Dispose();
 }

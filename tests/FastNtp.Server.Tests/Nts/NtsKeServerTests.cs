@@ -11,20 +11,13 @@ using FastNtp.Tests.Shared;
 namespace FastNtp.Server.Tests.Nts;
 
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class NtsKeServerTests : IClassFixture<NtsKeServerTests.Pki>
+public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
 {
-    public sealed class Pki : IDisposable
-    {
-        public TestPki Value { get; } = new();
-
-        public void Dispose() => Value.Dispose();
-    }
-
     private readonly TestPki _pki;
 
-    public NtsKeServerTests(Pki pki)
+    public NtsKeServerTests(TestPkiFixture fixture)
     {
-        _pki = pki.Value;
+        _pki = fixture.Pki;
     }
 
     private NtsKeServer StartServer(CookieKeyStore keys, int? ntpPort = null, Func<NtsKeServerSettings, NtsKeServerSettings>? tweak = null)
@@ -191,7 +184,7 @@ public sealed class NtsKeServerTests : IClassFixture<NtsKeServerTests.Pki>
 
         // Bad ALPN: the handshake fails and nothing is answered.
         Assert.Empty(await RawExchangeAsync(port, noAead, alpn: "http/1.1"));
-        await WaitForAsync(() => ke.ActiveConnections == 0);
+        Assert.True(await Poll.UntilAsync(() => ke.ActiveConnections == 0, TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
@@ -210,7 +203,7 @@ public sealed class NtsKeServerTests : IClassFixture<NtsKeServerTests.Pki>
             silent.Add(s);
         }
 
-        await WaitForAsync(() => ke.RefusedBusy >= 1 && ke.TimedOut >= 2 && ke.ActiveConnections == 0);
+        Assert.True(await Poll.UntilAsync(() => ke.RefusedBusy >= 1 && ke.TimedOut >= 2 && ke.ActiveConnections == 0, TimeSpan.FromSeconds(10)));
         // The slots are free again: a real client is served.
         NtsKeResult ok = await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert);
         Assert.Equal(8, ok.Cookies.Count);
@@ -262,11 +255,5 @@ public sealed class NtsKeServerTests : IClassFixture<NtsKeServerTests.Pki>
         NtsKeException old = await Assert.ThrowsAsync<NtsKeException>(() => NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, pki.CaCert));
         Assert.Equal(NtsKeFailure.Tls, old.Failure);
         Assert.Contains("certificate verification", old.Message, StringComparison.Ordinal);
-    }
-
-    internal static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (int i = 0; i < 200 && !condition(); i++) await Task.Delay(50);
-        Assert.True(condition());
     }
 }

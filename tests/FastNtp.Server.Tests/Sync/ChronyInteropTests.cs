@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using FastNtp.Protocol.Client;
@@ -20,15 +19,12 @@ namespace FastNtp.Server.Tests.Sync;
 /// </summary>
 public sealed class ChronyInteropTests : IDisposable
 {
-    private const string Chronyd = "/usr/sbin/chronyd";
-    private readonly string _dir = Directory.CreateTempSubdirectory("fastntp-sync-chrony-").FullName;
-    private readonly List<Process> _chronyds = [];
+    private readonly List<ChronydServer> _upstreams = [];
 
     [Fact]
     public void FollowsThreeChronydUpstreamsAndServesStratumThree()
     {
-        Assert.True(File.Exists(Chronyd), $"{Chronyd} is required for this interop test (apt-get install chrony)");
-        int[] ports = [FreeUdpPort(), FreeUdpPort(), FreeUdpPort()];
+        int[] ports = [Ports.FreeUdpPort(), Ports.FreeUdpPort(), Ports.FreeUdpPort()];
         foreach (int port in ports) StartUpstream(port);
 
         var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(-20));
@@ -36,13 +32,10 @@ public sealed class ChronyInteropTests : IDisposable
         using var synchronizer = new Synchronizer(sync, new ClockOptions { Control = "none" }, null, publisher, -20);
         synchronizer.Start();
 
-        var watch = Stopwatch.StartNew();
         // Two agreeing sources suffice to synchronize; wait for the third to answer too.
-        while (!(publisher.Current.IsSynchronized && synchronizer.Sources.Count == 3 && synchronizer.Sources.All(s => s.Reach != 0))
-               && watch.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            Thread.Sleep(100);
-        }
+        Poll.Until(
+            () => publisher.Current.IsSynchronized && synchronizer.Sources.Count == 3 && synchronizer.Sources.All(s => s.Reach != 0),
+            TimeSpan.FromSeconds(30));
 
         Assert.True(publisher.Current.IsSynchronized, "not synchronized to three chronyd upstreams within 30 s: "
             + string.Join("; ", synchronizer.Sources.Select(s => $"{s.Address} {s.State} reach {s.ReachOctal}")));
@@ -53,7 +46,7 @@ public sealed class ChronyInteropTests : IDisposable
         Assert.All(synchronizer.Sources, s => Assert.Equal(2, s.Stratum));
         Assert.Contains(synchronizer.Sources, s => s.State == SourceState.Selected);
 
-        int serverPort = FreeUdpPort();
+        int serverPort = Ports.FreeUdpPort();
         var endpoint = new IPEndPoint(IPAddress.Loopback, serverPort);
         using var engine = new PortableEngine(new EngineSettings([endpoint], 1, publisher, () => new Responder(), false));
         engine.Start();
@@ -66,7 +59,7 @@ public sealed class ChronyInteropTests : IDisposable
             Assert.Equal("127.0.0.1", reply.ReferenceId.ToString(reply.Stratum));
 
             // chronyd as a client: -Q measures and prints the offset, and accepts only a synchronized server.
-            string output = RunChronydQuery(serverPort);
+            (_, string output) = Chronyd.Query([$"server 127.0.0.1 port {serverPort} iburst minpoll -2 maxpoll -2"], timeLimitSeconds: 10);
             Assert.Contains("System clock wrong by", output, StringComparison.Ordinal);
         }
         finally
@@ -78,9 +71,8 @@ public sealed class ChronyInteropTests : IDisposable
     [Fact]
     public void FollowsAChronydNtsUpstreamAndKeepsItsCookiesToppedUp()
     {
-        Assert.True(File.Exists(Chronyd), $"{Chronyd} is required for this interop test (apt-get install chrony)");
         using var pki = new TestPki();
-        int ntpPort = FreeUdpPort(), kePort = FreeTcpPort();
+        int ntpPort = Ports.FreeUdpPort(), kePort = Ports.FreeTcpPort();
         StartUpstream(ntpPort, $"ntsport {kePort}", $"ntsserverkey {pki.ServerKey}", $"ntsservercert {pki.ServerCert}");
 
         var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(-20));
@@ -89,9 +81,7 @@ public sealed class ChronyInteropTests : IDisposable
         synchronizer.Start();
 
         // NTS-KE may race chronyd's start-up; the source retries it with backoff, so allow the whole budget.
-        var watch = Stopwatch.StartNew();
-        while (!publisher.Current.IsSynchronized && watch.Elapsed < TimeSpan.FromSeconds(30)) Thread.Sleep(100);
-        Assert.True(publisher.Current.IsSynchronized, "not synchronized to a chronyd NTS upstream within 30 s");
+        Assert.True(Poll.Until(() => publisher.Current.IsSynchronized, TimeSpan.FromSeconds(30)), "not synchronized to a chronyd NTS upstream within 30 s");
         Assert.Equal(3, publisher.Current.Stratum);
         Assert.Equal("127.0.0.1", publisher.Current.ReferenceId.ToString(3));
         SourceStatus source = Assert.Single(synchronizer.Sources);
@@ -99,7 +89,7 @@ public sealed class ChronyInteropTests : IDisposable
         Assert.Equal($"127.0.0.1:{ntpPort}", source.Address);
 
         // Twenty authenticated replies: more than the eight cookies NTS-KE gave, so only refills keep it going.
-        while (synchronizer.NtsState[0].Authenticated < 20 && watch.Elapsed < TimeSpan.FromSeconds(45)) Thread.Sleep(100);
+        Poll.Until(() => synchronizer.NtsState[0].Authenticated >= 20, TimeSpan.FromSeconds(45));
         (UpstreamSpec _, int cookies, int exchanges, int authenticated) = synchronizer.NtsState[0];
         Assert.True(authenticated >= 20, $"only {authenticated} authenticated replies");
         Assert.Equal(1, exchanges);
@@ -109,67 +99,10 @@ public sealed class ChronyInteropTests : IDisposable
 
     public void Dispose()
     {
-        foreach (Process p in _chronyds)
-        {
-            try
-            {
-                // The whole tree: chronyd with NTS forks a key-exchange helper.
-                if (!p.HasExited) p.Kill(entireProcessTree: true);
-                p.WaitForExit(5000);
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            p.Dispose();
-        }
-
-        Directory.Delete(_dir, recursive: true);
+        foreach (ChronydServer upstream in _upstreams) upstream.Dispose();
     }
 
-    private void StartUpstream(int port, params string[] extra)
-    {
-        string conf = Path.Combine(_dir, $"chrony-{port}.conf");
-        File.WriteAllLines(conf,
-        [
-            $"port {port}",
-            "bindaddress 127.0.0.1",
-            "local stratum 2",
-            "allow 127.0.0.1",
-            "cmdport 0",
-            $"pidfile {Path.Combine(_dir, $"chronyd-{port}.pid")}",
-            .. extra,
-        ]);
-        var start = new ProcessStartInfo(Chronyd) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string arg in new[] { "-x", "-d", "-u", "root", "-f", conf }) start.ArgumentList.Add(arg);
-        Process process = Process.Start(start) ?? throw new InvalidOperationException("chronyd did not start");
-        _chronyds.Add(process);
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-    }
-
-    private string RunChronydQuery(int port)
-    {
-        var start = new ProcessStartInfo(Chronyd) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string arg in new[]
-        {
-            "-Q", "-d", "-u", "root", "-t", "10",
-            $"server 127.0.0.1 port {port} iburst minpoll -2 maxpoll -2",
-            $"pidfile {Path.Combine(_dir, "query.pid")}",
-            "cmdport 0",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException("chronyd did not start");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(20_000)) process.Kill();
-        process.WaitForExit();
-        return stdout.Result + stderr.Result;
-    }
+    private void StartUpstream(int port, params string[] nts) => _upstreams.Add(Chronyd.StartServer(port, ["local stratum 2", .. nts]));
 
     private static ClientSample Query(IPEndPoint server)
     {
@@ -184,19 +117,5 @@ public sealed class ChronyInteropTests : IDisposable
         var reply = new byte[1024];
         int n = socket.Receive(reply);
         return ClientExchange.ReadReply(reply.AsSpan(0, n), transmit, sent, NtpTimestamp.FromDateTime(DateTime.UtcNow));
-    }
-
-    private static int FreeTcpPort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 }

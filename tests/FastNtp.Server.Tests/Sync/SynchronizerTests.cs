@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Server;
@@ -6,6 +5,8 @@ using FastNtp.Protocol.Sync;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Hosting;
 using FastNtp.Server.Sync;
+using FastNtp.Tests.Shared;
+using static FastNtp.Tests.Shared.FakeNtpServer;
 
 namespace FastNtp.Server.Tests.Sync;
 
@@ -28,23 +29,12 @@ public class SynchronizerTests
         return (synchronizer, publisher);
     }
 
-    /// <summary>Polls a condition every 50 ms for at most <paramref name="seconds"/>.</summary>
-    private static bool WaitFor(Func<bool> condition, double seconds)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed.TotalSeconds < seconds)
-        {
-            if (condition()) return true;
-            Thread.Sleep(50);
-        }
-
-        return condition();
-    }
+    private static bool WaitFor(Func<bool> condition, double seconds) => Poll.Until(condition, TimeSpan.FromSeconds(seconds));
 
     [Fact]
     public void SynchronizesToALoopbackUpstreamAndAdvertisesItsAddress()
     {
-        using var upstream = new FakeUpstream(r => [FakeUpstream.Build(r)]);
+        using var upstream = new FakeNtpServer(r => [Encode(GoodReply(r))]);
         (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port]);
         using (sync)
         {
@@ -68,13 +58,13 @@ public class SynchronizerTests
     [Fact]
     public void HostileRepliesAreIgnoredAndTheGenuineOneStillCounts()
     {
-        using var upstream = new FakeUpstream(r =>
+        using var upstream = new FakeNtpServer(r =>
         [
-            FakeUpstream.Build(r)[..40],
-            FakeUpstream.Build(r, h => h with { Mode = NtpMode.Client }),
-            FakeUpstream.Build(r, h => h with { OriginTime = new NtpTimestamp(r.TransmitTime.Value + 1) }),
-            FakeUpstream.Build(r, h => h with { Stratum = 0, ReferenceId = ReferenceId.Deny, OriginTime = NtpTimestamp.Zero }),
-            FakeUpstream.Build(r),
+            Encode(GoodReply(r))[..40],
+            Encode(GoodReply(r) with { Mode = NtpMode.Client }),
+            Encode(GoodReply(r) with { OriginTime = new NtpTimestamp(r.TransmitTime.Value + 1) }),
+            Encode(GoodReply(r) with { Stratum = 0, ReferenceId = ReferenceId.Deny, OriginTime = NtpTimestamp.Zero }),
+            Encode(GoodReply(r)),
         ]);
         (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port]);
         using (sync)
@@ -91,18 +81,18 @@ public class SynchronizerTests
     [InlineData("stratum-16")]
     public void AnUpstreamWithNoUsableTimeNeverSynchronizes(string kind)
     {
-        using var upstream = new FakeUpstream(r => [FakeUpstream.Build(r, h => kind switch
+        using var upstream = new FakeNtpServer(r => [Encode(kind switch
         {
-            "zero-transmit" => h with { TransmitTime = NtpTimestamp.Zero },
-            "unknown-kiss" => h with { Stratum = 0, ReferenceId = ReferenceId.FromAscii("XYZZ") },
-            "leap-alarm" => h with { Leap = LeapIndicator.Unsynchronized },
-            _ => h with { Stratum = 16 },
+            "zero-transmit" => GoodReply(r) with { TransmitTime = NtpTimestamp.Zero },
+            "unknown-kiss" => GoodReply(r) with { Stratum = 0, ReferenceId = ReferenceId.FromAscii("XYZZ") },
+            "leap-alarm" => GoodReply(r) with { Leap = LeapIndicator.Unsynchronized },
+            _ => GoodReply(r) with { Stratum = 16 },
         })]);
         (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port]);
         using (sync)
         {
             // Enough polls (at 1/16 s) for a healthy source to synchronize several times over.
-            Assert.True(WaitFor(() => Volatile.Read(ref upstream.Requests) >= 12, 20));
+            Assert.True(WaitFor(() => upstream.Requests >= 12, 20));
             Assert.False(publisher.Current.IsSynchronized);
             Assert.Equal(ServerSnapshot.Unsynchronized(Precision), publisher.Current);
             Assert.Equal(0, Assert.Single(sync.Sources).Reach);
@@ -112,15 +102,15 @@ public class SynchronizerTests
     [Fact]
     public void DenyKissDropsTheSource()
     {
-        using var upstream = new FakeUpstream(r => [FakeUpstream.Build(r, h => h with { Stratum = 0, ReferenceId = ReferenceId.Deny })]);
+        using var upstream = new FakeNtpServer(r => [Encode(GoodReply(r) with { Stratum = 0, ReferenceId = ReferenceId.Deny })]);
         (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port]);
         using (sync)
         {
             Assert.True(WaitFor(() => sync.Sources.Count == 1 && sync.Sources[0].State == SourceState.Denied, 20));
-            int requests = Volatile.Read(ref upstream.Requests);
+            int requests = upstream.Requests;
             // Sixteen poll intervals later, nothing more was sent.
             Thread.Sleep(1000);
-            Assert.Equal(requests, Volatile.Read(ref upstream.Requests));
+            Assert.Equal(requests, upstream.Requests);
             Assert.False(publisher.Current.IsSynchronized);
         }
     }
@@ -128,7 +118,7 @@ public class SynchronizerTests
     [Fact]
     public void LosingTheUpstreamFallsBackToTheLocalStratum()
     {
-        using var upstream = new FakeUpstream(r => [FakeUpstream.Build(r)]);
+        using var upstream = new FakeNtpServer(r => [Encode(GoodReply(r))]);
         (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port], localStratum: 9);
         using (sync)
         {
@@ -191,11 +181,15 @@ public class SynchronizerTests
     public void KernelControlDrivesOnlyTheInjectedKernelClock()
     {
         // The upstream runs 0.5 s ahead, beyond the step threshold: one start-up step, then frequency updates.
-        using var upstream = new FakeUpstream(r => [FakeUpstream.Build(r, h => h with
+        using var upstream = new FakeNtpServer(r =>
         {
-            ReceiveTime = h.ReceiveTime + NtpDuration.FromSeconds(0.5),
-            TransmitTime = h.TransmitTime + NtpDuration.FromSeconds(0.5),
-        })]);
+            NtpHeader honest = GoodReply(r);
+            return [Encode(honest with
+            {
+                ReceiveTime = honest.ReceiveTime + NtpDuration.FromSeconds(0.5),
+                TransmitTime = honest.TransmitTime + NtpDuration.FromSeconds(0.5),
+            })];
+        });
         var kernel = new FakeKernel { State = new Interop.Clock.KernelClockState(0, 0x0040, 3.0, 16, 16, 0, 0) };
         var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(Precision));
         var sync = new SyncOptions { Upstream = [$"127.0.0.1:{upstream.Port}"], MinPoll = -4, MaxPoll = -2 };

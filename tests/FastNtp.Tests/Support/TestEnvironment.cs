@@ -1,60 +1,14 @@
-using System.Net;
-using System.Net.Sockets;
+using FastNtp.Tests.Shared;
 
 namespace FastNtp.Tests.Support;
 
+/// <summary>Runs the fastntp program this test project builds beside itself.</summary>
 public static class TestEnvironment
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The fastntp assembly the test project builds beside itself.</summary>
     public static string FastNtpDll => Path.Combine(AppContext.BaseDirectory, "fastntp.dll");
-
-    /// <summary>A UDP port that was free a moment ago on 127.0.0.1 and ::1.</summary>
-    public static int FreeUdpPort()
-    {
-        for (int attempt = 0; attempt < 20; attempt++)
-        {
-            using var v4 = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            v4.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            int port = ((IPEndPoint)v4.LocalEndPoint!).Port;
-            try
-            {
-                using var v6 = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
-                v6.Bind(new IPEndPoint(IPAddress.IPv6Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken on ::1; try another.
-            }
-        }
-
-        throw new InvalidOperationException("no free UDP port found");
-    }
-
-    /// <summary>A TCP port that was free a moment ago on 127.0.0.1.</summary>
-    public static int FreeTcpPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    /// <summary>The full path of a program the test needs; fails the test with the install hint when absent.</summary>
-    public static string RequireProgram(string name, string debianPackage)
-    {
-        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Concat(["/usr/sbin", "/sbin", "/usr/bin"]))
-        {
-            string candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate)) return candidate;
-        }
-
-        Assert.Fail($"{name} is not installed: run scripts/install-deps.sh as root (Debian package {debianPackage})");
-        return "";
-    }
 
     public static ExternalProcess StartFastNtp(IEnumerable<string> arguments, IDictionary<string, string>? environment = null) =>
         ExternalProcess.Start("dotnet", new[] { FastNtpDll }.Concat(arguments), environment);
@@ -74,5 +28,22 @@ public static class TestEnvironment
         }
 
         return server;
+    }
+
+    /// <summary>
+    /// Runs `fastntp query 127.0.0.1:PORT` every half second until it succeeds or <paramref name="attempts"/> run out, for a
+    /// server that needs time to bind or to synchronize; returns the last result.
+    /// </summary>
+    public static (int ExitCode, string Output) QueryUntilAnswered(int port, int attempts)
+    {
+        (int exit, string output) = (0, "");
+        for (int attempt = 0; attempt < attempts; attempt++)
+        {
+            (exit, output) = RunFastNtp(["query", $"127.0.0.1:{port}", "--timeout", "1"]);
+            if (exit == 0) break;
+            Thread.Sleep(500);
+        }
+
+        return (exit, output);
     }
 }

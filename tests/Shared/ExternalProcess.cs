@@ -1,13 +1,14 @@
 using System.Diagnostics;
+using System.Globalization;
 
-namespace FastNtp.Tests.Support;
+namespace FastNtp.Tests.Shared;
 
-/// <summary>A child process whose output lines are collected, with bounded waits and a guaranteed kill on dispose.</summary>
+/// <summary>A child process whose output lines (stdout and stderr) are collected, with bounded waits and its whole tree killed on dispose.</summary>
 public sealed class ExternalProcess : IDisposable
 {
     private readonly Process _process;
     private readonly List<string> _lines = [];
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
 
     private ExternalProcess(Process process)
     {
@@ -24,6 +25,7 @@ public sealed class ExternalProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Everything written so far, stdout and stderr interleaved as it arrived.</summary>
     public string Output
     {
         get
@@ -32,12 +34,31 @@ public sealed class ExternalProcess : IDisposable
         }
     }
 
+    /// <summary>
+    /// The full path of a program a test needs. When it is absent the test fails (never skips) with the package to install,
+    /// so a machine without it cannot pass the suite silently.
+    /// </summary>
+    public static string RequireProgram(string name, string debianPackage)
+    {
+        // sbin directories too: chronyd lives there and is often not on a non-root PATH.
+        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+                     .Concat(["/usr/sbin", "/sbin", "/usr/bin"]))
+        {
+            string candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate)) return candidate;
+        }
+
+        Assert.Fail($"{name} is not installed: run scripts/install-deps.sh as root (Debian package {debianPackage})");
+        return "";
+    }
+
     public static ExternalProcess Start(string fileName, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            // A child that reads the console must not steal the test runner's.
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
@@ -51,12 +72,20 @@ public sealed class ExternalProcess : IDisposable
         return new ExternalProcess(process);
     }
 
-    /// <summary>Runs a command to completion (bounded) and returns exit code and output.</summary>
+    /// <summary>Runs a command to completion and returns its exit code and output; throws when it outlives <paramref name="timeout"/>.</summary>
     public static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> arguments, TimeSpan timeout, IDictionary<string, string>? environment = null)
     {
         using ExternalProcess p = Start(fileName, arguments, environment);
         if (!p.WaitForExit(timeout)) throw new TimeoutException($"{fileName} did not finish within {timeout}: {p.Output}");
         return (p.ExitCode, p.Output);
+    }
+
+    /// <summary>Like <see cref="Run"/>, but a non-zero exit is an error that carries the output.</summary>
+    public static string RunChecked(string fileName, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        (int exit, string output) = Run(fileName, arguments, timeout);
+        if (exit != 0) throw new InvalidOperationException($"{Path.GetFileName(fileName)} failed with exit code {exit}: {output}");
+        return output;
     }
 
     public bool WaitForExit(TimeSpan timeout)
@@ -89,9 +118,10 @@ public sealed class ExternalProcess : IDisposable
         return false;
     }
 
+    /// <summary>Sends a signal by name (TERM, INT, HUP...) to the process itself, not its children.</summary>
     public void Signal(string signal)
     {
-        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
     }
 
@@ -99,6 +129,7 @@ public sealed class ExternalProcess : IDisposable
     {
         try
         {
+            // The whole tree: chronyd with NTS forks a key-exchange helper, `ip netns exec` runs its command as a child.
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);
