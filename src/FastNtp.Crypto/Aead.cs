@@ -92,8 +92,29 @@ public abstract class Aead : IDisposable
         ReadOnlySpan<byte> sealedData,
         Span<byte> plaintextDestination);
 
+    /// <summary>
+    /// Replaces the key with another of the same algorithm, overwriting the old key schedule and per-key
+    /// constants in place. On the hardware path this allocates nothing, so a pool of key objects can serve
+    /// an unbounded stream of keys (one NTS session after another) without garbage.
+    /// </summary>
+    /// <remarks>
+    /// On the portable fallback the framework's AES is re-keyed, which allocates a new native cipher context.
+    /// </remarks>
+    /// <exception cref="ArgumentException">The key is not <see cref="KeyLength"/>(<see cref="Algorithm"/>) bytes.</exception>
+    /// <exception cref="ObjectDisposedException">The key object has been disposed.</exception>
+    public abstract void SetKey(ReadOnlySpan<byte> key);
+
     /// <summary>Zeroes the key material. Later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public abstract void Dispose();
+
+    private protected static void CheckKeyLength(AeadAlgorithm algorithm, ReadOnlySpan<byte> key)
+    {
+        int keyLength = KeyLength(algorithm);
+        if (key.Length != keyLength)
+        {
+            throw new ArgumentException($"{algorithm} needs a {keyLength}-byte key, got {key.Length} bytes.", nameof(key));
+        }
+    }
 
     private protected static Span<byte> CheckSealArguments(
         ReadOnlySpan<byte> nonce,

@@ -134,6 +134,22 @@ public sealed class AesGcmSiv : Aead
         return authentic;
     }
 
+    /// <inheritdoc/>
+    public override void SetKey(ReadOnlySpan<byte> key)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckKeyLength(AeadAlgorithm.Aes128GcmSiv, key);
+        if (_keyGeneratingPortable is null)
+        {
+            // AES-128 round keys overwrite the same 11 slots the old key filled.
+            AesHardware.ExpandKey(key, ref _keyGeneratingKeys);
+        }
+        else
+        {
+            _keyGeneratingPortable.Rekey(key);
+        }
+    }
+
     public override void Dispose()
     {
         if (_disposed)

@@ -50,15 +50,10 @@ public sealed class AesSiv : Aead
             throw new ArgumentException($"{algorithm} is not an AES-SIV algorithm.", nameof(algorithm));
         }
 
-        int keyLength = KeyLength(algorithm);
-        if (key.Length != keyLength)
-        {
-            throw new ArgumentException($"{algorithm} needs a {keyLength}-byte key, got {key.Length} bytes.", nameof(key));
-        }
-
+        CheckKeyLength(algorithm, key);
         _algorithm = algorithm;
-        ReadOnlySpan<byte> macKey = key[..(keyLength / 2)];
-        ReadOnlySpan<byte> ctrKey = key[(keyLength / 2)..];
+        ReadOnlySpan<byte> macKey = key[..(key.Length / 2)];
+        ReadOnlySpan<byte> ctrKey = key[(key.Length / 2)..];
         if (implementation == AesImplementation.Hardware)
         {
             if (!AesHardware.IsSupported)
@@ -130,6 +125,28 @@ public sealed class AesSiv : Aead
         }
 
         return authentic;
+    }
+
+    /// <inheritdoc/>
+    public override void SetKey(ReadOnlySpan<byte> key)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckKeyLength(_algorithm, key);
+        ReadOnlySpan<byte> macKey = key[..(key.Length / 2)];
+        ReadOnlySpan<byte> ctrKey = key[(key.Length / 2)..];
+        if (_macPortable is null)
+        {
+            // Same algorithm, same round count: the expansion overwrites every round key the old key used.
+            AesHardware.ExpandKey(macKey, ref _macKeys);
+            AesHardware.ExpandKey(ctrKey, ref _ctrKeys);
+            InitializeMac(new HardwareAesCipher(ref _macKeys, _rounds));
+        }
+        else
+        {
+            _macPortable.Rekey(macKey);
+            _ctrPortable!.Rekey(ctrKey);
+            InitializeMac(new PortableAesCipher(_macPortable));
+        }
     }
 
     /// <summary>

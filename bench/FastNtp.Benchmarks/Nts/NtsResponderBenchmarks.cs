@@ -7,7 +7,11 @@ using FastNtp.Protocol.Server;
 
 namespace FastNtp.Benchmarks.Nts;
 
-/// <summary>One NTS request through the responder (cookie open, authenticate, new cookies, seal) against one plain request.</summary>
+/// <summary>
+/// One NTS request through the responder (cookie open, authenticate, new cookies, seal) against one plain request:
+/// the same client session every time (its AEADs stay cached), and a different session every time (every request
+/// misses the worker's session cache and re-keys two pooled AEAD objects).
+/// </summary>
 [MemoryDiagnoser]
 public class NtsResponderBenchmarks
 {
@@ -22,6 +26,12 @@ public class NtsResponderBenchmarks
     private Responder _plain = null!;
     private byte[] _ntsRequest = null!;
     private byte[] _plainRequest = null!;
+    private byte[][] _newSessionRequests = null!;
+    private int _next;
+    private int _nextCached;
+
+    /// <summary>Distinct sessions cycled through: 16 times the cache's 64 entries per algorithm, so LRU never keeps one.</summary>
+    private const int Sessions = 1024;
 
     [Params(AeadAlgorithm.AesSivCmac256, AeadAlgorithm.Aes128GcmSiv)]
     public AeadAlgorithm Algorithm { get; set; }
@@ -50,6 +60,40 @@ public class NtsResponderBenchmarks
         _ntsRequest = packet[..length];
         _plainRequest = new byte[48];
         _plainRequest[0] = NtpHeader.FirstByte(LeapIndicator.NoWarning, 4, NtpMode.Client);
+
+        _newSessionRequests = new byte[Sessions][];
+        var s2cAeads = new Aead[Sessions];
+        for (int i = 0; i < Sessions; i++)
+        {
+            // Random keys, except that C2S's first octets (the cache's set index) spread the sessions over every set.
+            byte[] c = System.Security.Cryptography.RandomNumberGenerator.GetBytes(n);
+            byte[] s = System.Security.Cryptography.RandomNumberGenerator.GetBytes(n);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(c, i);
+            cookieLength = codec.Seal(Algorithm, c, s, cookie);
+            using Aead sessionC2s = Aead.Create(Algorithm, c);
+            s2cAeads[i] = Aead.Create(Algorithm, s);
+            length = NtsClientPacket.Write(packet, NtpTimestamp.FromParts(3_900_000_000, 5), new byte[32], cookie.AsSpan(0, cookieLength),
+                Placeholders, sessionC2s, System.Security.Cryptography.RandomNumberGenerator.GetBytes(sessionC2s.NonceLength));
+            _newSessionRequests[i] = packet[..length];
+        }
+
+        // Every reply must be authentic under its own session's S2C key, and every request a cache miss.
+        NtsResponder nts = _nts.Nts!;
+        long misses = nts.SessionCacheMisses;
+        var cookies = new List<byte[]>();
+        for (int i = 0; i < Sessions; i++)
+        {
+            int replyLength = NtsNewSession();
+            cookies.Clear();
+            NtsReplyStatus status = NtsClientPacket.Verify(
+                _response.AsSpan(0, replyLength), NtpTimestamp.FromParts(3_900_000_000, 5), new byte[32], s2cAeads[i], cookies);
+            if (status != NtsReplyStatus.Ok || cookies.Count != 1 + Placeholders)
+                throw new InvalidOperationException($"Session {i}: {status}, {cookies.Count} cookies.");
+            s2cAeads[i].Dispose();
+        }
+
+        if (nts.SessionCacheMisses - misses != Sessions)
+            throw new InvalidOperationException($"Expected {Sessions} cache misses, saw {nts.SessionCacheMisses - misses}.");
     }
 
     [Benchmark]
@@ -57,6 +101,29 @@ public class NtsResponderBenchmarks
     {
         var clock = new FixedClock();
         return _nts.Handle(_ntsRequest, new RequestInfo(clock.Now(), 40000), _snapshot, _response, ref clock).Length;
+    }
+
+    /// <summary>A request from a session the worker has not seen recently: the cache-miss path.</summary>
+    [Benchmark]
+    public int NtsNewSession()
+    {
+        var clock = new FixedClock();
+        byte[] request = _newSessionRequests[_next];
+        _next = (_next + 1) & (Sessions - 1);
+        return _nts.Handle(request, new RequestInfo(clock.Now(), 40000), _snapshot, _response, ref clock).Length;
+    }
+
+    /// <summary>
+    /// 32 sessions in turn, all of which stay cached (two per four-way set): separates the cost of a re-key from
+    /// the cost of a different request, cookie and AEAD object on every call.
+    /// </summary>
+    [Benchmark]
+    public int NtsCachedSessions()
+    {
+        var clock = new FixedClock();
+        byte[] request = _newSessionRequests[_nextCached];
+        _nextCached = (_nextCached + 1) & 31;
+        return _nts.Handle(request, new RequestInfo(clock.Now(), 40000), _snapshot, _response, ref clock).Length;
     }
 
     [Benchmark(Baseline = true)]

@@ -28,7 +28,10 @@ internal sealed class PortableAes : IDisposable
         _encryptor = _aes.CreateEncryptor();
     }
 
-    /// <summary>Replaces the key (GCM-SIV derives one per message; this path allocates a new native context).</summary>
+    /// <summary>
+    /// Replaces the key (GCM-SIV derives one per message; <see cref="Aead.SetKey"/> re-keys the whole object).
+    /// The framework's key setter and a new encryptor allocate a native context: acceptable on the fallback only.
+    /// </summary>
     public void Rekey(ReadOnlySpan<byte> key)
     {
         _encryptor.Dispose();

@@ -16,7 +16,7 @@ public enum CookieOpenResult : byte
 /// Seals and opens NTS cookies for one worker thread. A cookie is
 /// <c>key id (4) | nonce (16) | AEAD(master key, nonce, ad = key id, algorithm (2) | zero (2) | C2S | S2C)</c>;
 /// every field is a multiple of four octets, so the cookie needs no padding inside an extension field and its
-/// length alone tells the algorithm's key size. The per-key AEAD objects are rebuilt only when the shared
+/// length alone tells the algorithm's key size. The per-key AEAD objects are re-keyed only when the shared
 /// <see cref="CookieKeyStore"/> publishes a new set; sealing and opening allocate nothing.
 /// </summary>
 public sealed class NtsCookieCodec : IDisposable
@@ -115,11 +115,21 @@ public sealed class NtsCookieCodec : IDisposable
         _set = null;
     }
 
-    /// <summary>Picks up a rotated key set; the only place this class allocates.</summary>
+    /// <summary>
+    /// Picks up a rotated key set. A rotation keeps the number of keys, so the AEAD objects are re-keyed in place
+    /// (no allocation on the hardware path); only a set of another size allocates new ones.
+    /// </summary>
     private void Refresh()
     {
         CookieKeySet current = _store.Current;
         if (ReferenceEquals(current, _set)) return;
+
+        if (_aeads.Length == current.Count)
+        {
+            for (int i = 0; i < _aeads.Length; i++) _aeads[i].SetKey(current.KeyAt(i));
+            _set = current;
+            return;
+        }
 
         var aeads = new Aead[current.Count];
         for (int i = 0; i < aeads.Length; i++) aeads[i] = Aead.Create(CookieKeySet.CookieAlgorithm, current.KeyAt(i));

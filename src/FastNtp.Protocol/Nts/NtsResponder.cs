@@ -9,8 +9,10 @@ namespace FastNtp.Protocol.Nts;
 /// The NTS half of answering a request (RFC 8915 section 5): opens the cookie, authenticates the request with
 /// C2S, and answers with the unique identifier and one fresh cookie per cookie and placeholder received, all
 /// sealed with S2C. A cookie that cannot be opened earns an NTS NAK; anything else wrong is dropped. One
-/// instance per worker thread: it owns scratch buffers and AEAD objects, and allocates nothing per packet
-/// (except on a cache miss for a new session key, see <see cref="SessionAeadCache"/>).
+/// instance per worker thread: it owns scratch buffers and AEAD objects, and allocates nothing per packet on the
+/// AES hardware path, new sessions included: their keys re-key a pooled AEAD object (see <see cref="SessionAeadCache"/>).
+/// The only allocations are one-off: a worker's first session of each AEAD algorithm builds that algorithm's pool,
+/// and a published cookie key set with a different number of keys rebuilds the cookie AEADs.
 /// </summary>
 public sealed class NtsResponder : IDisposable
 {
@@ -35,6 +37,9 @@ public sealed class NtsResponder : IDisposable
 
     /// <summary>Authenticated replies sent.</summary>
     public long Authenticated;
+
+    /// <summary>Requests whose session keys were not in this worker's cache (a new or evicted session): each re-keyed two AEAD objects.</summary>
+    public long SessionCacheMisses => Volatile.Read(ref _sessions.Misses);
 
     /// <summary>True when the fields after the header include an NTS cookie, i.e. the client asks for NTS.</summary>
     public static bool CarriesCookie(ReadOnlySpan<byte> afterHeader)
@@ -115,7 +120,7 @@ public sealed class NtsResponder : IDisposable
     {
         if (!TryReadAuthenticator(authenticator, out ReadOnlySpan<byte> nonce, out ReadOnlySpan<byte> ciphertext)) return Reject();
 
-        Aead c2sAead = _sessions.Get(algorithm, c2s);
+        _sessions.Get(algorithm, c2s, s2c, out Aead c2sAead, out Aead s2cAead);
         // GCM-SIV takes exactly its nonce length; SIV takes any, and RFC 8915 asks for at least 16 octets.
         bool nonceOk = algorithm == AeadAlgorithm.Aes128GcmSiv ? nonce.Length == c2sAead.NonceLength : nonce.Length >= NtsCookieCodec.NonceLength;
         if (!nonceOk || ciphertext.Length > MaxPlaintext + Aead.TagLength) return Reject();
@@ -125,7 +130,6 @@ public sealed class NtsResponder : IDisposable
         ExtensionFieldLayout inner = ExtensionFieldReader.Classify(plaintext);
         if (inner is not (ExtensionFieldLayout.None or ExtensionFieldLayout.Fields)) return Reject();
 
-        Aead s2cAead = _sessions.Get(algorithm, s2c);
         int cookieLength = NtsCookieCodec.CookieLength(algorithm);
         int cookieField = ExtensionFieldWriter.FieldLength(cookieLength);
         int uidField = ExtensionField.HeaderLength + uid.Length;
