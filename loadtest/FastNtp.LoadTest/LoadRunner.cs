@@ -3,7 +3,11 @@ using System.Diagnostics;
 namespace FastNtp.LoadTest;
 
 /// <summary>Live figures of the step in progress, summed over threads.</summary>
-internal readonly record struct LiveProgress(LoadStep Step, int StepCount, double ElapsedSeconds, long Sent, long Replies, long Invalid);
+/// <param name="ServerCpuPercent">The server's CPU share since the step started; null without <c>--server-pid</c>.</param>
+/// <param name="RequestsPerServerCpuSecond">Valid replies so far per server CPU-second so far.</param>
+internal readonly record struct LiveProgress(
+    LoadStep Step, int StepCount, double ElapsedSeconds, long Sent, long Replies, long Invalid,
+    double? ServerCpuPercent = null, double? RequestsPerServerCpuSecond = null);
 
 /// <summary>Starts the load threads on one shared timeline and collects each step's figures once every thread is past it.</summary>
 internal sealed class LoadRunner
@@ -11,6 +15,20 @@ internal sealed class LoadRunner
     private readonly LoadSettings _settings;
 
     public LoadRunner(LoadSettings settings) => _settings = settings;
+
+    /// <summary>
+    /// Where timeline entry k starts (index k) and the last one ends (index Count), in Stopwatch ticks, computed
+    /// exactly as the load threads compute them, so CPU samples fall on the same boundaries as their steps.
+    /// </summary>
+    internal static long[] Boundaries(IReadOnlyList<LoadStep> timeline, TimeSpan drain, long start, long frequency)
+    {
+        var boundaries = new long[timeline.Count + 1];
+        boundaries[0] = start;
+        long drainTicks = (long)(drain.TotalSeconds * frequency);
+        for (int k = 0; k < timeline.Count; k++)
+            boundaries[k + 1] = boundaries[k] + (long)(timeline[k].Duration.TotalSeconds * frequency) + drainTicks;
+        return boundaries;
+    }
 
     /// <param name="onProgress">Called about four times a second from the calling thread.</param>
     /// <param name="onStep">Called from the calling thread as each step completes.</param>
@@ -35,26 +53,34 @@ internal sealed class LoadRunner
             var results = new List<StepResult>(_settings.Steps.Count);
             IReadOnlyList<LoadStep> timeline = _settings.Timeline;
             int first = timeline.Count - _settings.Steps.Count;
-            long stepStart = start;
+            long[] boundaries = Boundaries(timeline, _settings.Drain, start, frequency);
+            // CPU time of the server (and of this generator) at each boundary: sampled by this thread, which
+            // otherwise only sleeps, as close to the boundary as its wake-up allows (CPU times tick every 10 ms anyway).
+            var sampler = new CpuSampler(_settings.ServerPid);
+            var samples = new CpuSample[boundaries.Length];
+            int sampled = 0;
+
             for (int k = 0; k < timeline.Count; k++)
             {
                 LoadStep step = timeline[k];
-                while (!AllPast(workers, k + 1))
+                while (sampled <= k + 1 || !AllPast(workers, k + 1))
                 {
                     if (cancel.IsCancellationRequested) return results;
-                    Thread.Sleep(250);
-                    ThrowIfFailed(workers);
-                    long elapsed = Stopwatch.GetTimestamp() - stepStart;
-                    long sent = 0, replies = 0, invalid = 0;
-                    foreach (LoadWorker w in workers)
+                    long now = Stopwatch.GetTimestamp();
+                    if (sampled < boundaries.Length && now >= boundaries[sampled])
                     {
-                        StepStats s = w.StatsFor(k);
-                        sent += Volatile.Read(ref s.Sent);
-                        replies += Volatile.Read(ref s.Replies);
-                        invalid += Volatile.Read(ref s.Invalid);
+                        samples[sampled++] = sampler.Sample();
+                        continue;
                     }
 
-                    onProgress(new LiveProgress(step, _settings.Steps.Count, Math.Min((double)elapsed / frequency, step.Duration.TotalSeconds), sent, replies, invalid));
+                    // All boundaries sampled: only the threads' last drain is left, checked every millisecond.
+                    int sleepMs = sampled < boundaries.Length
+                        ? (int)Math.Clamp((boundaries[sampled] - now) / (frequency / 1000), 0, 250)
+                        : 1;
+                    Thread.Sleep(sleepMs);
+                    ThrowIfFailed(workers);
+                    if (sleepMs < 250 || sampled <= k) continue;
+                    onProgress(Progress(workers, k, step, boundaries[k], samples[k], sampler.Sample(), frequency));
                 }
 
                 ThrowIfFailed(workers);
@@ -62,12 +88,12 @@ internal sealed class LoadRunner
                 {
                     var total = new StepStats();
                     foreach (LoadWorker w in workers) total.Add(w.StatsFor(k));
-                    StepResult result = StepResult.From(step, total);
+                    CpuSample cpu = CpuSample.Between(samples[k], samples[k + 1]);
+                    double window = (double)(boundaries[k + 1] - boundaries[k]) / frequency;
+                    StepResult result = StepResult.From(step, total, cpu, window);
                     results.Add(result);
                     onStep(result);
                 }
-
-                stepStart += (long)((step.Duration + _settings.Drain).TotalSeconds * frequency);
             }
 
             return results;
@@ -79,6 +105,25 @@ internal sealed class LoadRunner
             foreach (Thread t in threads) t.Join();
             foreach (LoadWorker w in workers) w.Dispose();
         }
+    }
+
+    private LiveProgress Progress(List<LoadWorker> workers, int k, LoadStep step, long stepStart, CpuSample atStart, CpuSample now, long frequency)
+    {
+        long elapsed = Stopwatch.GetTimestamp() - stepStart;
+        long sent = 0, replies = 0, invalid = 0;
+        foreach (LoadWorker w in workers)
+        {
+            StepStats s = w.StatsFor(k);
+            sent += Volatile.Read(ref s.Sent);
+            replies += Volatile.Read(ref s.Replies);
+            invalid += Volatile.Read(ref s.Invalid);
+        }
+
+        double seconds = (double)elapsed / frequency;
+        double? serverCpu = CpuSample.Between(atStart, now).ServerSeconds;
+        double? cpuPercent = serverCpu is double c && seconds > 0 ? 100 * c / seconds : null;
+        double? perCpuSecond = serverCpu is double d && d > 0 ? replies / d : null;
+        return new LiveProgress(step, _settings.Steps.Count, Math.Min(seconds, step.Duration.TotalSeconds), sent, replies, invalid, cpuPercent, perCpuSecond);
     }
 
     private static bool AllPast(List<LoadWorker> workers, int steps)

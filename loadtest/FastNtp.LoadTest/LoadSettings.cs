@@ -15,8 +15,14 @@ internal sealed record LoadSettings(
     TimeSpan MaxSkew,
     string Label,
     TimeSpan Warmup,
-    TimeSpan? Burst = null)
+    TimeSpan? Burst = null,
+    IReadOnlyList<FastNtp.Server.Nts.NtsKeResult>? NtsSessions = null,
+    int NtsPlaceholders = 0,
+    int? ServerPid = null)
 {
+    /// <summary>NTS mode: requests carry a unique identifier, a cookie and an authenticator (see <see cref="NtsLoadSession"/>).</summary>
+    public bool IsNts => NtsSessions is { Count: > 0 };
+
     /// <summary>Requests due within this window leave in one sendmmsg (see <see cref="LoadWorker"/>).</summary>
     public static readonly TimeSpan DefaultBurst = TimeSpan.FromMicroseconds(50);
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using FastNtp.Interop.Sockets;
-using FastNtp.LoadTest.Native;
 using FastNtp.Protocol.Ntp;
 
 namespace FastNtp.LoadTest;
@@ -15,6 +14,8 @@ namespace FastNtp.LoadTest;
 internal sealed class LoadWorker : IDisposable
 {
     private const int ReceiveSlotSize = 1024;
+    /// <summary>NTS replies carry a cookie per placeholder: up to about 1 kB with 7.</summary>
+    private const int NtsReceiveSlotSize = 2048;
 
     private readonly LoadSettings _settings;
     private readonly UdpBatchSocket[] _sockets;
@@ -22,6 +23,8 @@ internal sealed class LoadWorker : IDisposable
     private readonly StepStats[] _stats;
     private readonly RequestTracker _tracker;
     private readonly double _rateShare;
+    /// <summary>NTS mode: this thread's session (keys, cookies, nonce counter); null in plain mode.</summary>
+    private readonly NtsLoadSession? _nts;
     private volatile int _completedSteps;
     private volatile bool _stop;
     private Exception? _failure;
@@ -47,8 +50,12 @@ internal sealed class LoadWorker : IDisposable
                 // A send never blocks a step for long; a datagram the kernel will not take is a send error.
                 socket.SetSendTimeout(TimeSpan.FromMilliseconds(1));
                 socket.Bind(new IPEndPoint(local, 0));
-                SocketConnect.Connect(socket, settings.Target);
+                socket.Connect(settings.Target);
             }
+
+            // Threads share the NTS-KE sessions round-robin; each thread has its own nonce counter and prefixes.
+            if (settings.NtsSessions is { Count: > 0 } sessions)
+                _nts = NtsLoadSession.FromKeyExchange(sessions[index % sessions.Count], settings.NtsPlaceholders);
         }
         catch
         {
@@ -106,13 +113,13 @@ internal sealed class LoadWorker : IDisposable
 
     private void RunSteps(long startTicks)
     {
-        using var send = new PacketBatch(_settings.Batch, NtpProbe.RequestLength);
-        using var receive = new PacketBatch(_settings.Batch, ReceiveSlotSize);
+        using var send = new PacketBatch(_settings.Batch, _nts?.MaxRequestLength ?? NtpProbe.RequestLength);
+        using var receive = new PacketBatch(_settings.Batch, _nts is null ? ReceiveSlotSize : NtsReceiveSlotSize);
         // No destination per slot: the sockets are connected.
         for (int i = 0; i < send.Capacity; i++) send.SetLength(i, NtpProbe.RequestLength);
 
         using var epoll = new Epoll(_sockets.Length);
-        for (int i = 0; i < _sockets.Length; i++) epoll.Add(_sockets[i].Handle.Fd, (ulong)i);
+        for (int i = 0; i < _sockets.Length; i++) epoll.Add(_sockets[i].Handle, (ulong)i);
 
         long frequency = Stopwatch.Frequency;
         long drainTicks = (long)(_settings.Drain.TotalSeconds * frequency);
@@ -186,8 +193,17 @@ internal sealed class LoadWorker : IDisposable
     private void SendBatch(PacketBatch batch, UdpBatchSocket socket, int count, long nowTicks, int step, StepStats stats)
     {
         uint ntpSeconds = NtpTimestamp.FromUnixNanoseconds(UnixNanosecondsNow()).Seconds;
-        for (int i = 0; i < count; i++)
-            NtpProbe.WriteRequest(batch.GetBuffer(i), _tracker.Next(ntpSeconds, nowTicks, step));
+        if (_nts is null)
+        {
+            for (int i = 0; i < count; i++)
+                NtpProbe.WriteRequest(batch.GetBuffer(i), _tracker.Next(ntpSeconds, nowTicks, step));
+        }
+        else
+        {
+            for (int i = 0; i < count; i++)
+                batch.SetLength(i, _nts.WriteRequest(batch.GetBuffer(i), _tracker.Next(ntpSeconds, nowTicks, step)));
+        }
+
         int sent = socket.SendAll(batch, count, out int failed, out _);
         stats.Sent += sent;
         stats.SendErrors += failed;
@@ -210,7 +226,9 @@ internal sealed class LoadWorker : IDisposable
 
     private void Account(ReadOnlySpan<byte> reply, long nowTicks, long nowNs, long maxSkewNs, int currentStep, StepStats current)
     {
-        ReplyVerdict verdict = NtpProbe.Verify(reply, nowNs, maxSkewNs, out ulong origin);
+        ReplyVerdict verdict = _nts is null
+            ? NtpProbe.Verify(reply, nowNs, maxSkewNs, out ulong origin)
+            : _nts.Verify(reply, nowNs, maxSkewNs, out origin);
         if (verdict is not (ReplyVerdict.Valid or ReplyVerdict.KissOfDeath))
         {
             current.Invalid++;
@@ -252,5 +270,6 @@ internal sealed class LoadWorker : IDisposable
     public void Dispose()
     {
         foreach (UdpBatchSocket? s in _sockets) s?.Dispose();
+        _nts?.Dispose();
     }
 }

@@ -17,6 +17,18 @@ internal enum ReplyVerdict : byte
     ReceiveAfterTransmit,
     /// <summary>The server's transmit time is further from our clock than the allowed skew.</summary>
     TimestampOutOfRange,
+    /// <summary>NTS mode: the server refused the cookie (kiss code NTSN); counted invalid, not as a kiss-o'-death.</summary>
+    NtsNak,
+    /// <summary>NTS mode: the reply carries no unique identifier.</summary>
+    NtsNoUniqueId,
+    /// <summary>NTS mode: the unique identifier is not the one of the request the origin names.</summary>
+    NtsWrongUniqueId,
+    /// <summary>NTS mode: no authenticator field.</summary>
+    NtsNoAuthenticator,
+    /// <summary>NTS mode: the authenticator does not open with the S2C key.</summary>
+    NtsAuthenticationFailed,
+    /// <summary>NTS mode: malformed extension fields or authenticator, or fields after the authenticator.</summary>
+    NtsMalformed,
 }
 
 /// <summary>Client requests as the generator sends them, and the header checks every reply must pass.</summary>

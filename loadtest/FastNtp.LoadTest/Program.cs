@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
+using FastNtp.Crypto;
 using FastNtp.LoadTest;
+using FastNtp.Server.Nts;
 using Spectre.Console;
 
 // fastntp-load: an ntpperf-style load generator for NTP servers on this host's loopback.
@@ -25,10 +27,16 @@ var csv = new Option<FileInfo?>("--csv") { Description = "Write per-step figures
 var json = new Option<FileInfo?>("--json") { Description = "Write the run as JSON (input of the chart command)." };
 var svg = new Option<FileInfo?>("--svg") { Description = "Write an SVG chart of offered rate against answered rate and loss." };
 var plain = new Option<bool>("--plain") { Description = "Plain progress lines even on a terminal." };
+var serverPid = new Option<int?>("--server-pid") { Description = "PID of the server under test: its CPU time (/proc/PID/stat, all threads) is sampled at each step's start and end, and each step reports its CPU use and answered requests per server CPU-second." };
+var nts = new Option<bool>("--nts") { Description = "Send NTS-protected requests (RFC 8915): NTS-KE once per load thread, then a unique identifier, a cookie and an authenticator in every request; replies must authenticate." };
+var ntskePort = new Option<int>("--ntske-port") { Description = "NTS-KE port of the target's address (with --nts).", DefaultValueFactory = _ => 4460 };
+var caFile = new Option<FileInfo?>("--ca") { Description = "CA certificates (PEM) to verify the NTS-KE server with; default: the system store." };
+var ntsAlgorithm = new Option<int>("--nts-algorithm") { Description = "AEAD to ask for in NTS-KE: 15 (AES-SIV-CMAC-256) or 30 (AES-128-GCM-SIV).", DefaultValueFactory = _ => 15 };
+var ntsPlaceholders = new Option<int>("--nts-placeholders") { Description = "Cookie placeholders per NTS request (0-7); the server answers each with one more cookie.", DefaultValueFactory = _ => 0 };
 var allowNonLoopback = new Option<bool>("--allow-non-loopback") { Description = "Allow a target outside 127.0.0.0/8 and ::1 (only for a server in a network namespace you created)." };
 
 var root = new RootCommand("Drives an NTP server with many simulated clients at fixed or stepped rates and reports, per step, requests, replies, loss, invalid replies and latency percentiles.");
-foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, allowNonLoopback })
+foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, allowNonLoopback })
     root.Options.Add(o);
 
 root.SetAction(parse =>
@@ -63,12 +71,38 @@ root.SetAction(parse =>
     string? error = LoadSettings.Validate(endpoint, parse.GetValue(allowNonLoopback), parse.GetValue(clients), parse.GetValue(threads),
         steps, drainTime, warmupTime, TimeSpan.FromSeconds(parse.GetValue(maxTotal)), parse.GetValue(batch));
     if (error is not null) return Fail(error);
+    int? pid = parse.GetValue(serverPid);
+    if (pid is <= 0) return Fail("--server-pid must be a process ID.");
+    if (pid is { } p && ProcessCpu.TryReadSeconds(p) is null) return Fail($"--server-pid {p}: no such process (cannot read /proc/{p}/stat).");
+
+    IReadOnlyList<NtsKeResult>? sessions = null;
+    int placeholders = parse.GetValue(ntsPlaceholders);
+    string mode = "ntp";
+    if (parse.GetValue(nts))
+    {
+        int algorithmId = parse.GetValue(ntsAlgorithm);
+        if (algorithmId is not (15 or 30)) return Fail("--nts-algorithm must be 15 (AES-SIV-CMAC-256) or 30 (AES-128-GCM-SIV).");
+        if (placeholders is < 0 or > NtsLoadSession.MaxPlaceholders) return Fail($"--nts-placeholders must be between 0 and {NtsLoadSession.MaxPlaceholders}.");
+        int kePort = parse.GetValue(ntskePort);
+        if (kePort is < 1 or > 65535) return Fail("--ntske-port must be between 1 and 65535.");
+        try
+        {
+            sessions = KeyExchanges(endpoint, kePort, parse.GetValue(caFile)?.FullName, (AeadAlgorithm)algorithmId, parse.GetValue(threads));
+        }
+        catch (NtsKeException e)
+        {
+            Console.Error.WriteLine($"fastntp-load: {e.Message}");
+            return 1;
+        }
+
+        mode = $"nts {sessions[0].Algorithm}, {placeholders} placeholders";
+    }
 
     var settings = new LoadSettings(endpoint, parse.GetValue(clients), parse.GetValue(threads), steps, drainTime, parse.GetValue(batch),
         parse.GetValue(socketBuffer), TimeSpan.FromSeconds(parse.GetValue(maxSkew)), parse.GetValue(label) ?? endpoint.ToString(), warmupTime,
-        TimeSpan.FromMicroseconds(Math.Max(0, parse.GetValue(burstWindow))));
+        TimeSpan.FromMicroseconds(Math.Max(0, parse.GetValue(burstWindow))), sessions, placeholders, pid);
     var info = new RunInfo(settings.Label, endpoint.ToString(), settings.Clients, settings.Threads, MachineDescription(),
-        DateTimeOffset.UtcNow, "fastntp-load " + string.Join(' ', args));
+        DateTimeOffset.UtcNow, "fastntp-load " + string.Join(' ', args), mode, pid);
 
     using var cancel = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) =>
@@ -80,13 +114,16 @@ root.SetAction(parse =>
     // Redirected output has no terminal width; a wide virtual one keeps the summary table readable in logs.
     if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
     bool live = !parse.GetValue(plain) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
-    Console.WriteLine($"fastntp-load: {settings.Label} at {endpoint}, {settings.Clients} clients on {settings.Threads} thread(s), {steps.Count} step(s) of {steps[0].Duration.TotalSeconds:0.##} s");
+    Console.WriteLine($"fastntp-load: {settings.Label} at {endpoint} ({mode}), {settings.Clients} clients on {settings.Threads} thread(s), {steps.Count} step(s) of {steps[0].Duration.TotalSeconds:0.##} s");
     IReadOnlyList<StepResult> results = live ? RunLive(settings, cancel.Token) : RunPlain(settings, cancel.Token);
 
     var run = new RunResult(info, results);
     AnsiConsole.Write(SummaryTable(run));
-    double best = StepResult.BestAnsweredRate(results, 1.0);
-    Console.WriteLine($"best answered rate under 1% loss: {best.ToString("0", CultureInfo.InvariantCulture)} requests/s");
+    StepResult? best = StepResult.BestStep(results, 1.0);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best answered rate under 1% loss: {best?.AnsweredRate ?? 0:0} requests/s") +
+        (best?.RequestsPerServerCpuSecond is { } perCpu
+            ? string.Create(CultureInfo.InvariantCulture, $", at {perCpu:0} requests per server CPU-second (server CPU {best.ServerCpuPercent:0.#}%)")
+            : ""));
 
     if (parse.GetValue(csv) is { } csvFile) File.WriteAllText(csvFile.FullName, ResultWriters.ToCsv(run));
     if (parse.GetValue(json) is { } jsonFile) File.WriteAllText(jsonFile.FullName, ResultWriters.ToJson(run));
@@ -133,13 +170,13 @@ static IReadOnlyList<StepResult> RunPlain(LoadSettings settings, CancellationTok
     return runner.Run(
         _ => { },
         s => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"step {s.Index + 1}/{settings.Steps.Count} offered {s.OfferedRate,10:0} sent {s.Sent,9} replies {s.Replies,9} loss {s.LossPercent,7:0.000}% invalid {s.Invalid} p50 {s.P50Nanoseconds / 1000.0:0.0}us p99 {s.P99Nanoseconds / 1000.0:0.0}us p99.9 {s.P999Nanoseconds / 1000.0:0.0}us")),
+            $"step {s.Index + 1}/{settings.Steps.Count} offered {s.OfferedRate,10:0} sent {s.Sent,9} replies {s.Replies,9} loss {s.LossPercent,7:0.000}% invalid {s.Invalid} p50 {s.P50Nanoseconds / 1000.0:0.0}us p99 {s.P99Nanoseconds / 1000.0:0.0}us p99.9 {s.P999Nanoseconds / 1000.0:0.0}us") + CpuText(s)),
         cancel);
 }
 
 static IReadOnlyList<StepResult> RunLive(LoadSettings settings, CancellationToken cancel)
 {
-    var table = new Table().AddColumns("step", "offered/s", "sent", "replies", "loss %", "invalid", "p50 µs", "p99 µs", "p99.9 µs");
+    var table = new Table().AddColumns("step", "offered/s", "sent", "replies", "loss %", "invalid", "p50 µs", "p99 µs", "p99.9 µs", "srv CPU %", "req/srv CPU-s");
     IReadOnlyList<StepResult> results = [];
     AnsiConsole.Live(table).Start(ctx =>
     {
@@ -154,6 +191,7 @@ static IReadOnlyList<StepResult> RunLive(LoadSettings settings, CancellationToke
                     p.Sent.ToString(CultureInfo.InvariantCulture), p.Replies.ToString(CultureInfo.InvariantCulture),
                     (p.Sent > 0 ? 100.0 * Math.Max(0, p.Sent - p.Replies) / p.Sent : 0).ToString("0.00", CultureInfo.InvariantCulture),
                     p.Invalid.ToString(CultureInfo.InvariantCulture), "…", "…", "…",
+                    Format(p.ServerCpuPercent, "0.0"), Format(p.RequestsPerServerCpuSecond, "0"),
                 ];
                 if (liveRow < 0)
                 {
@@ -185,12 +223,39 @@ static string[] StepCells(StepResult s, int count) =>
     s.Replies.ToString(CultureInfo.InvariantCulture), s.LossPercent.ToString("0.000", CultureInfo.InvariantCulture),
     s.Invalid.ToString(CultureInfo.InvariantCulture), (s.P50Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
     (s.P99Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture), (s.P999Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
+    Format(s.ServerCpuPercent, "0.0"), Format(s.RequestsPerServerCpuSecond, "0"),
 ];
+
+static string Format(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
+
+static string CpuText(StepResult s) => s.ServerCpuSeconds is null
+    ? ""
+    : string.Create(CultureInfo.InvariantCulture, $" server CPU {s.ServerCpuPercent:0.0}% {Format(s.RequestsPerServerCpuSecond, "0")} req/CPU-s generator CPU {Format(s.GeneratorCpuPercent, "0.0")}%");
+
+// NTS-KE once per load thread: each thread gets its own keys and cookies, as separate clients would.
+static IReadOnlyList<NtsKeResult> KeyExchanges(IPEndPoint target, int port, string? ca, AeadAlgorithm algorithm, int threads)
+{
+    var sessions = new List<NtsKeResult>(threads);
+    for (int t = 0; t < threads; t++)
+    {
+        NtsKeResult session = NtsKeClient.ExchangeAsync(target.Address.ToString(), port, ca, TimeSpan.FromSeconds(10), [algorithm], target.Port)
+            .GetAwaiter().GetResult();
+        if (session.Algorithm != algorithm)
+            throw new NtsKeException(NtsKeFailure.BadResponse, $"NTS-KE with {target.Address}:{port} chose AEAD {(ushort)session.Algorithm}, not {(ushort)algorithm}.");
+        // NTP goes to --target; a server naming another port is told about, not followed (the generator is loopback-only).
+        if (t == 0 && session.NtpPort != target.Port)
+            Console.Error.WriteLine($"fastntp-load: note: NTS-KE names NTP port {session.NtpPort}; sending to --target {target} as given.");
+        sessions.Add(session);
+    }
+
+    return sessions;
+}
 
 static Table SummaryTable(RunResult run)
 {
     var table = new Table().Title($"{run.Info.Label}: {run.Info.Clients} clients, {run.Info.Threads} thread(s)")
-        .AddColumns("step", "offered/s", "sent", "replies", "answered/s", "loss %", "invalid", "kod", "late", "p50 µs", "p99 µs", "p99.9 µs");
+        .AddColumns("step", "offered/s", "sent", "replies", "answered/s", "loss %", "invalid", "kod", "late", "p50 µs", "p99 µs", "p99.9 µs",
+            "srv CPU %", "req/srv CPU-s", "gen CPU %");
     foreach (StepResult s in run.Steps)
     {
         table.AddRow(
@@ -200,7 +265,8 @@ static Table SummaryTable(RunResult run)
             s.KissOfDeath.ToString(CultureInfo.InvariantCulture), s.Late.ToString(CultureInfo.InvariantCulture),
             (s.P50Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
             (s.P99Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
-            (s.P999Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture));
+            (s.P999Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
+            Format(s.ServerCpuPercent, "0.0"), Format(s.RequestsPerServerCpuSecond, "0"), Format(s.GeneratorCpuPercent, "0.0"));
     }
 
     return table;

@@ -5,7 +5,10 @@ using System.Text.Json;
 namespace FastNtp.LoadTest;
 
 /// <summary>Who ran what, stored with the figures so a result file explains itself.</summary>
-internal sealed record RunInfo(string Label, string Target, int Clients, int Threads, string Machine, DateTimeOffset Started, string CommandLine);
+/// <param name="Mode">"ntp", or "nts" with the AEAD and placeholder count, e.g. "nts AesSivCmac256, 0 placeholders".</param>
+/// <param name="ServerPid">The process whose CPU time was sampled (<c>--server-pid</c>), if any.</param>
+internal sealed record RunInfo(string Label, string Target, int Clients, int Threads, string Machine, DateTimeOffset Started, string CommandLine,
+    string Mode = "ntp", int? ServerPid = null);
 
 /// <summary>A finished run as written to and read back from JSON.</summary>
 internal sealed record RunResult(RunInfo Info, IReadOnlyList<StepResult> Steps);
@@ -14,7 +17,7 @@ internal sealed record RunResult(RunInfo Info, IReadOnlyList<StepResult> Steps);
 internal static class ResultWriters
 {
     public const string CsvHeader =
-        "label,step,offered_rate,duration_s,sent,sent_rate,replies,answered_rate,loss_pct,invalid,kod,duplicates,late,skipped,p50_us,p99_us,p999_us,max_us";
+        "label,step,offered_rate,duration_s,sent,sent_rate,replies,answered_rate,loss_pct,invalid,kod,duplicates,late,skipped,p50_us,p99_us,p999_us,max_us,cpu_window_s,server_cpu_s,server_cpu_pct,requests_per_server_cpu_s,generator_cpu_pct";
 
     public static string ToCsv(RunResult run)
     {
@@ -23,12 +26,15 @@ internal static class ResultWriters
         foreach (StepResult s in run.Steps)
         {
             sb.Append(CultureInfo.InvariantCulture,
-                $"{CsvField(run.Info.Label)},{s.Index},{s.OfferedRate:0.###},{s.DurationSeconds:0.###},{s.Sent},{s.SentRate:0.#},{s.Replies},{s.AnsweredRate:0.#},{s.LossPercent:0.####},{s.Invalid},{s.KissOfDeath},{s.Duplicates},{s.Late},{s.Skipped},{Micro(s.P50Nanoseconds)},{Micro(s.P99Nanoseconds)},{Micro(s.P999Nanoseconds)},{Micro(s.MaxNanoseconds)}");
+                $"{CsvField(run.Info.Label)},{s.Index},{s.OfferedRate:0.###},{s.DurationSeconds:0.###},{s.Sent},{s.SentRate:0.#},{s.Replies},{s.AnsweredRate:0.#},{s.LossPercent:0.####},{s.Invalid},{s.KissOfDeath},{s.Duplicates},{s.Late},{s.Skipped},{Micro(s.P50Nanoseconds)},{Micro(s.P99Nanoseconds)},{Micro(s.P999Nanoseconds)},{Micro(s.MaxNanoseconds)},{s.CpuWindowSeconds:0.###},{Optional(s.ServerCpuSeconds, "0.##")},{Optional(s.ServerCpuPercent, "0.#")},{Optional(s.RequestsPerServerCpuSecond, "0")},{Optional(s.GeneratorCpuPercent, "0.#")}");
             sb.Append('\n');
         }
 
         return sb.ToString();
     }
+
+    /// <summary>Empty when there is no figure (no --server-pid, or the process was gone).</summary>
+    private static string Optional(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "";
 
     private static string Micro(long nanoseconds) => (nanoseconds / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
 
@@ -48,7 +54,15 @@ internal static class ResultWriters
             w.WriteString("machine", run.Info.Machine);
             w.WriteString("started", run.Info.Started);
             w.WriteString("command", run.Info.CommandLine);
-            w.WriteNumber("best_answered_rate_under_1pct_loss", Math.Round(StepResult.BestAnsweredRate(run.Steps, 1.0), 1));
+            w.WriteString("mode", run.Info.Mode);
+            if (run.Info.ServerPid is { } pid) w.WriteNumber("server_pid", pid);
+            else w.WriteNull("server_pid");
+            StepResult? best = StepResult.BestStep(run.Steps, 1.0);
+            w.WriteNumber("best_answered_rate_under_1pct_loss", Math.Round(best?.AnsweredRate ?? 0, 1));
+            // The per-core figure at that step: answered requests per second of server CPU, and how busy the server was.
+            WriteOptional(w, "best_step_requests_per_server_cpu_s", best?.RequestsPerServerCpuSecond, 0);
+            WriteOptional(w, "best_step_server_cpu_pct", best?.ServerCpuPercent, 1);
+            WriteOptional(w, "best_step_generator_cpu_pct", best?.GeneratorCpuPercent, 1);
             w.WriteStartArray("steps");
             foreach (StepResult s in run.Steps)
             {
@@ -70,6 +84,12 @@ internal static class ResultWriters
                 w.WriteNumber("p99_ns", s.P99Nanoseconds);
                 w.WriteNumber("p999_ns", s.P999Nanoseconds);
                 w.WriteNumber("max_ns", s.MaxNanoseconds);
+                w.WriteNumber("cpu_window_s", s.CpuWindowSeconds);
+                WriteOptional(w, "server_cpu_s", s.ServerCpuSeconds, 2);
+                WriteOptional(w, "generator_cpu_s", s.GeneratorCpuSeconds, 2);
+                WriteOptional(w, "server_cpu_pct", s.ServerCpuPercent, 1);
+                WriteOptional(w, "requests_per_server_cpu_s", s.RequestsPerServerCpuSecond, 0);
+                WriteOptional(w, "generator_cpu_pct", s.GeneratorCpuPercent, 1);
                 w.WriteEndObject();
             }
 
@@ -79,6 +99,15 @@ internal static class ResultWriters
 
         return Encoding.UTF8.GetString(stream.ToArray());
     }
+
+    private static void WriteOptional(Utf8JsonWriter w, string name, double? value, int decimals)
+    {
+        if (value is { } v) w.WriteNumber(name, Math.Round(v, decimals));
+        else w.WriteNull(name);
+    }
+
+    private static double? ReadOptional(JsonElement e, string name) =>
+        e.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
 
     /// <summary>Reads back what <see cref="ToJson"/> wrote; throws <see cref="FormatException"/> on anything else.</summary>
     public static RunResult FromJson(string json)
@@ -94,7 +123,10 @@ internal static class ResultWriters
                 root.GetProperty("threads").GetInt32(),
                 root.GetProperty("machine").GetString() ?? "",
                 root.GetProperty("started").GetDateTimeOffset(),
-                root.GetProperty("command").GetString() ?? "");
+                root.GetProperty("command").GetString() ?? "",
+                // Files from before NTS mode and CPU accounting have neither field.
+                root.TryGetProperty("mode", out JsonElement mode) ? mode.GetString() ?? "ntp" : "ntp",
+                root.TryGetProperty("server_pid", out JsonElement pid) && pid.ValueKind == JsonValueKind.Number ? pid.GetInt32() : null);
             var steps = new List<StepResult>();
             foreach (JsonElement s in root.GetProperty("steps").EnumerateArray())
             {
@@ -113,7 +145,10 @@ internal static class ResultWriters
                     s.GetProperty("p99_ns").GetInt64(),
                     s.GetProperty("p999_ns").GetInt64(),
                     s.GetProperty("max_ns").GetInt64(),
-                    s.GetProperty("invalid_reasons").GetString() ?? ""));
+                    s.GetProperty("invalid_reasons").GetString() ?? "",
+                    ReadOptional(s, "server_cpu_s"),
+                    ReadOptional(s, "generator_cpu_s"),
+                    s.TryGetProperty("cpu_window_s", out JsonElement window) ? window.GetDouble() : 0));
             }
 
             return new RunResult(info, steps);

@@ -64,8 +64,26 @@ internal sealed record StepResult(
     long P99Nanoseconds,
     long P999Nanoseconds,
     long MaxNanoseconds,
-    string InvalidReasons)
+    string InvalidReasons,
+    double? ServerCpuSeconds = null,
+    double? GeneratorCpuSeconds = null,
+    double CpuWindowSeconds = 0)
 {
+    /// <summary>
+    /// Share of one CPU the server used over the step and its drain (<see cref="CpuWindowSeconds"/>), from
+    /// /proc/PID/stat; null without <c>--server-pid</c>. Over 100 means more than one core.
+    /// </summary>
+    public double? ServerCpuPercent => CpuWindowSeconds > 0 ? 100 * ServerCpuSeconds / CpuWindowSeconds : null;
+
+    /// <summary>The generator's own CPU share over the same window (over 100: more than one core).</summary>
+    public double? GeneratorCpuPercent => CpuWindowSeconds > 0 ? 100 * GeneratorCpuSeconds / CpuWindowSeconds : null;
+
+    /// <summary>
+    /// Valid replies per second of server CPU: the server's per-core capacity, independent of whether the
+    /// generator or the server was the limit. Null without a CPU figure or when the server used none (10 ms resolution).
+    /// </summary>
+    public double? RequestsPerServerCpuSecond => ServerCpuSeconds is double cpu && cpu > 0 ? Replies / cpu : null;
+
     public double SentRate => DurationSeconds > 0 ? Sent / DurationSeconds : 0;
 
     /// <summary>Valid replies per second of step time.</summary>
@@ -74,7 +92,7 @@ internal sealed record StepResult(
     /// <summary>Share of sent requests without a valid reply (kiss-o'-death and invalid replies count as lost).</summary>
     public double LossPercent => Sent > 0 ? 100.0 * Math.Max(0, Sent - Replies) / Sent : 0;
 
-    public static StepResult From(LoadStep step, StepStats total) => new(
+    public static StepResult From(LoadStep step, StepStats total, CpuSample? cpu = null, double cpuWindowSeconds = 0) => new(
         step.Index,
         step.Rate,
         step.Duration.TotalSeconds,
@@ -89,14 +107,21 @@ internal sealed record StepResult(
         total.Latency.ValueAtQuantile(0.99),
         total.Latency.ValueAtQuantile(0.999),
         total.Latency.Count == 0 ? 0 : total.Latency.Max,
-        total.DescribeInvalid());
+        total.DescribeInvalid(),
+        cpu?.ServerSeconds,
+        cpu?.GeneratorSeconds,
+        cpu is null ? 0 : cpuWindowSeconds);
 
     /// <summary>The highest answered rate among steps with loss under <paramref name="maxLossPercent"/>; 0 if none.</summary>
-    public static double BestAnsweredRate(IEnumerable<StepResult> steps, double maxLossPercent)
+    public static double BestAnsweredRate(IEnumerable<StepResult> steps, double maxLossPercent) =>
+        BestStep(steps, maxLossPercent)?.AnsweredRate ?? 0;
+
+    /// <summary>The step with the highest answered rate under <paramref name="maxLossPercent"/> loss (the first on a tie); null if none.</summary>
+    public static StepResult? BestStep(IEnumerable<StepResult> steps, double maxLossPercent)
     {
-        double best = 0;
+        StepResult? best = null;
         foreach (StepResult s in steps)
-            if (s.Sent > 0 && s.LossPercent < maxLossPercent && s.AnsweredRate > best) best = s.AnsweredRate;
+            if (s.Sent > 0 && s.LossPercent < maxLossPercent && s.AnsweredRate > (best?.AnsweredRate ?? 0)) best = s;
         return best;
     }
 }

@@ -1,39 +1,86 @@
 #!/usr/bin/env python3
-"""Turns fastntp-load JSON results into the markdown tables of bench/RESULTS.md (throughput section)."""
+"""Turns fastntp-load JSON results into the markdown tables of bench/RESULTS.md (throughput and NTS throughput).
+
+Runs are recognised by file name (what scripts/bench/throughput.sh writes): reflector, chrony,
+fastntp-w1-pinned, fastntp-nts, chrony-nts; any other file is listed but not used in a ratio.
+"""
 import argparse
 import json
+import os
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--machine", default="")
 parser.add_argument("--prio", default="")
+parser.add_argument("--note", default="", help="a line printed under the machine, e.g. the load average")
 parser.add_argument("results", nargs="+")
 args = parser.parse_args()
 
-runs = [json.load(open(path)) for path in args.results]
-print(f"Machine: {args.machine}; scheduling: {args.prio}\n")
-print("| server | clients | generator threads | best answered/s at <1% loss | at offered/s (sent/s) | vs reflector (1 core) | vs chrony (1 core) |")
-print("|---|---|---|---|---|---|---|")
+runs = {}
+for path in args.results:
+    with open(path) as f:
+        runs[os.path.splitext(os.path.basename(path))[0]] = json.load(f)
 
 
-def best_of(prefix):
-    return next((r["best_answered_rate_under_1pct_loss"] for r in runs if r["label"].startswith(prefix)), None)
+def best_step(run):
+    """The step with the highest answered rate under 1 % loss (the generator's own rule), or None."""
+    best = None
+    for s in run["steps"]:
+        if s["sent"] > 0 and s["loss_pct"] < 1.0 and (best is None or s["answered_rate"] > best["answered_rate"]):
+            best = s
+    return best
 
 
-reflector, chrony = best_of("C reflector (1 core)"), best_of("chrony")
-for r in runs:
-    best = r["best_answered_rate_under_1pct_loss"]
-    vs_reflector = f"{best / reflector:.2f}" if reflector else "-"
-    vs_chrony = f"{best / chrony:.2f}" if chrony else "-"
-    # Where the best step sent clearly less than offered, the generator (or the shared cores) was the limit.
-    at = next((s for s in r["steps"] if s["answered_rate"] == best and s["loss_pct"] < 1.0), None)
-    where = f"{at['offered_rate']:,.0f} ({at['sent'] / at['duration_s']:,.0f})" if at else "-"
-    print(f"| {r['label']} | {r['clients']} | {r['threads']} | {best:,.0f} | {where} | {vs_reflector} | {vs_chrony} |")
+def per_cpu(step):
+    return step.get("requests_per_server_cpu_s") if step else None
 
-for r in runs:
-    print(f"\n**{r['label']}** — `{r['command']}` ({r['started']})\n")
-    print("| offered/s | sent/s | answered/s | loss % | invalid | p50 µs | p99 µs | p99.9 µs |")
-    print("|---|---|---|---|---|---|---|---|")
+
+def fmt(value, pattern="{:,.0f}"):
+    return "-" if value is None else pattern.format(value)
+
+
+print(f"Machine: {args.machine}; scheduling: {args.prio}")
+if args.note:
+    print(f"\n{args.note}")
+print()
+print("| run | server | mode | gen. threads | best answered/s at <1% loss | at offered/s (sent/s) | server CPU % there "
+      "| answered per server CPU-second there | generator CPU % there |")
+print("|---|---|---|---|---:|---|---:|---:|---:|")
+for name, r in runs.items():
+    s = best_step(r)
+    where = f"{s['offered_rate']:,.0f} ({s['sent'] / s['duration_s']:,.0f})" if s else "-"
+    print(f"| {name} | {r['label']} | {r.get('mode', 'ntp')} | {r['threads']} | {fmt(s['answered_rate'] if s else 0)} | {where} | "
+          f"{fmt(s.get('server_cpu_pct') if s else None, '{:.1f}')} | {fmt(per_cpu(s))} | {fmt(s.get('generator_cpu_pct') if s else None, '{:.1f}')} |")
+
+
+def ratio(numerator, denominator, target, what):
+    a, b = runs.get(numerator), runs.get(denominator)
+    if not a or not b:
+        return f"| {what} | {numerator} ÷ {denominator} | ≥ {target} | (not measured) | (not measured) |"
+    sa, sb = best_step(a), best_step(b)
+    by_rate = sa["answered_rate"] / sb["answered_rate"] if sa and sb and sb["answered_rate"] else None
+    ca, cb = per_cpu(sa), per_cpu(sb)
+    by_cpu = ca / cb if ca and cb else None
+
+    def verdict(x):
+        return "-" if x is None else f"{x:.2f} ({'met' if x >= target else 'not met'})"
+
+    return f"| {what} | {numerator} ÷ {denominator} | ≥ {target} | {verdict(by_rate)} | {verdict(by_cpu)} |"
+
+
+print("\n| ratio | runs | target | by answered/s (<1% loss) | by answered per server CPU-second |")
+print("|---|---|---:|---:|---:|")
+print(ratio("fastntp-w1-pinned", "reflector", 0.9, "FastNtp plain ÷ C reflector (issue 3)"))
+print(ratio("fastntp-w1-pinned", "chrony", 1.5, "FastNtp plain ÷ chrony plain (issue 3)"))
+print(ratio("fastntp-nts", "fastntp-w1-pinned", 0.75, "FastNtp NTS ÷ FastNtp plain (issue 5)"))
+print(ratio("fastntp-nts", "chrony-nts", 2, "FastNtp NTS ÷ chrony NTS (issue 5)"))
+
+for name, r in runs.items():
+    print(f"\n**{r['label']}** ({name}, {r.get('mode', 'ntp')}) — `{r['command']}` ({r['started']})\n")
+    print("| offered/s | sent/s | answered/s | loss % | invalid | p50 µs | p99 µs | p99.9 µs | server CPU % | answered/server CPU-s | generator CPU % |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for s in r["steps"]:
         sent_rate = s["sent"] / s["duration_s"]
-        print(f"| {s['offered_rate']:,.0f} | {sent_rate:,.0f} | {s['answered_rate']:,.0f} | {s['loss_pct']:.3f} | {s['invalid']} | "
-              f"{s['p50_ns'] / 1000:.1f} | {s['p99_ns'] / 1000:.1f} | {s['p999_ns'] / 1000:.1f} |")
+        invalid = f"{s['invalid']}" + (f" ({s['invalid_reasons']})" if s["invalid"] else "")
+        print(f"| {s['offered_rate']:,.0f} | {sent_rate:,.0f} | {s['answered_rate']:,.0f} | {s['loss_pct']:.3f} | {invalid} | "
+              f"{s['p50_ns'] / 1000:.1f} | {s['p99_ns'] / 1000:.1f} | {s['p999_ns'] / 1000:.1f} | "
+              f"{fmt(s.get('server_cpu_pct'), '{:.1f}')} | {fmt(s.get('requests_per_server_cpu_s'))} | {fmt(s.get('generator_cpu_pct'), '{:.1f}')} |")

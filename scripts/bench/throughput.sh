@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Reproduces "## Throughput (issue 3)" in bench/RESULTS.md: the same fastntp-load steps against
+# Reproduces "## Throughput (issue 3)" and "## NTS throughput (issue 5)" in bench/RESULTS.md: the same
+# fastntp-load steps against
 #   1. the C recvmmsg/sendmmsg reflector (bench/reflector), the baseline,
 #   2. chrony 4.3 (chronyd -x: it never touches the clock), local stratum 1, allow all, no ratelimit,
 #   3. fastntp serve --workers 1,
+#   4. (nts) fastntp serve --workers 1 with NTS-KE, and chrony 4.3 as NTS server, driven with NTS requests,
 # each pinned to CPU $SERVER_CPU with the generator on CPU $GEN_CPU; then fastntp --workers 1 and 2 (and the
 # reflector with 1 and 2 threads) unpinned, for the workers curve. Everything binds to 127.0.0.1 only.
+# The generator samples the server's CPU time (/proc/PID/stat) at each step's start and end (--server-pid),
+# so every step also reports server CPU % and answered requests per server CPU-second.
 # Writes CSV, JSON, SVG and summary.md into bench/results/ (override with OUT=...).
 #
 # Environment: ARTIFACTS (build output, default /tmp/art-bench), OUT, STEP_START, STEP_MULT, STEP_MAX,
 # DURATION (s per step), CLIENTS, BURST (µs per sendmmsg burst), PRIO (rt|nice|none: scheduling of server and generator, default rt),
-# ONLY (space-separated subset of: reflector chrony fastntp curve).
+# NTS_STEP_START, NTS_STEP_MULT, NTS_STEP_MAX (the NTS staircase), NTS_ALGORITHM (15 or 30), NTS_PLACEHOLDERS,
+# ONLY (space-separated subset of: reflector chrony fastntp nts curve).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,7 +30,18 @@ BURST=${BURST:-200}
 GEN_CPU=${GEN_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
 PRIO=${PRIO:-rt}
-ONLY=${ONLY:-reflector chrony fastntp curve}
+ONLY=${ONLY:-reflector chrony fastntp nts curve}
+# NTS costs more per request on both sides, so its staircase starts lower and climbs in finer steps.
+NTS_STEP_START=${NTS_STEP_START:-20000}
+NTS_STEP_MULT=${NTS_STEP_MULT:-1.15}
+NTS_STEP_MAX=${NTS_STEP_MAX:-330000}
+NTS_ALGORITHM=${NTS_ALGORITHM:-15}
+NTS_PLACEHOLDERS=${NTS_PLACEHOLDERS:-0}
+# Before each run, wait (polling every 30 s) until the 1-minute load average is below QUIET_LOAD, for at most
+# QUIET_WAIT_MAX seconds over the whole script; a run that starts above it is marked provisional in the summary.
+QUIET_LOAD=${QUIET_LOAD:-1.5}
+QUIET_WAIT_MAX=${QUIET_WAIT_MAX:-2400}
+QUIET_WAITED=0
 CHRONYD=${CHRONYD:-/usr/sbin/chronyd}
 PORT_BASE=${PORT_BASE:-12400}
 
@@ -39,6 +55,7 @@ esac
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 
 mkdir -p "$OUT"
+: >"$OUT/loadavg.txt"
 WORK=$(mktemp -d /tmp/fastntp-bench.XXXXXX)
 SERVER_PID=""
 cleanup() {
@@ -75,6 +92,11 @@ stop_server() {
   SERVER_PID=""
 }
 
+# What the next measure() passes to the generator besides the common options: the staircase, and for NTS
+# runs the NTS options (the readiness probe uses them too, so an NTS server is ready only once NTS-KE works).
+STAIRS=(--step-start "$STEP_START" --step-mult "$STEP_MULT" --step-max "$STEP_MAX")
+LOAD_EXTRA=()
+
 # Waits (at most ~15 s) until the server answers a short probe without loss or invalid replies;
 # chrony needs a moment before its local reference is selected and it stops answering "unsynchronised".
 wait_ready() { # port
@@ -82,7 +104,7 @@ wait_ready() { # port
   for _ in $(seq 1 15); do
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then return 1; fi
     if dotnet "${LOAD[@]}" --target "127.0.0.1:$port" --rate 200 --duration 0.5 --warmup 0 --drain 0.2 --clients 1 \
-        --json "$WORK/probe.json" --plain >/dev/null 2>&1 &&
+        "${LOAD_EXTRA[@]}" --json "$WORK/probe.json" --plain >/dev/null 2>&1 &&
        python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["steps"][0]; sys.exit(0 if s["sent"]>0 and s["replies"]==s["sent"] and s["invalid"]==0 else 1)' "$WORK/probe.json"; then
       return 0
     fi
@@ -94,15 +116,33 @@ wait_ready() { # port
 run_load() { # name, label, port, pin (cpu or ""), threads
   local name=$1 label=$2 port=$3 pin=$4 threads=$5
   local cmd=(dotnet "${LOAD[@]}" --target "127.0.0.1:$port" --clients "$CLIENTS" --threads "$threads"
-    --step-start "$STEP_START" --step-mult "$STEP_MULT" --step-max "$STEP_MAX" --duration "$DURATION" --burst "$BURST"
+    "${STAIRS[@]}" --duration "$DURATION" --burst "$BURST" --server-pid "$SERVER_PID" "${LOAD_EXTRA[@]}"
     --label "$label" --plain --csv "$OUT/$name.csv" --json "$OUT/$name.json")
   [[ -n "$pin" ]] && cmd=(taskset -c "$pin" "${cmd[@]}")
   echo "== $label: ${cmd[*]}"
   "${PRIO_CMD[@]}" "${cmd[@]}"
 }
 
+wait_quiet() { # name
+  local load
+  while true; do
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    if awk -v l="$load" -v q="$QUIET_LOAD" 'BEGIN { exit !(l < q) }'; then break; fi
+    if ((QUIET_WAITED >= QUIET_WAIT_MAX)); then
+      echo "!! load average $load is still above $QUIET_LOAD after ${QUIET_WAITED} s of waiting: $1 runs anyway (provisional)" >&2
+      echo "$1 $load provisional" >>"$OUT/loadavg.txt"
+      return
+    fi
+    echo "== load average $load >= $QUIET_LOAD; waiting 30 s before $1 (waited ${QUIET_WAITED} s so far)"
+    sleep 30
+    QUIET_WAITED=$((QUIET_WAITED + 30))
+  done
+  echo "$1 $load quiet" >>"$OUT/loadavg.txt"
+}
+
 measure() { # name, label, port, server pin, generator pin, generator threads, server command...
   local name=$1 label=$2 port=$3 spin=$4 gpin=$5 threads=$6; shift 6
+  wait_quiet "$name"
   start_server "$name" "$spin" "$@"
   if wait_ready "$port"; then
     run_load "$name" "$label" "$port" "$gpin" "$threads"
@@ -137,6 +177,46 @@ if want fastntp && ((FASTNTP_OK)); then
     dotnet "$FASTNTP" serve --listen 127.0.0.1:$((PORT_BASE + 3)) --workers 1 --local-stratum 1
 fi
 
+if want nts; then
+  # A throwaway CA and server certificate for 127.0.0.1 (both servers verify nothing of the client; the
+  # generator verifies the server against the CA), and a fresh FastNtp cookie root secret.
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=bench-ca \
+    -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost \
+    -keyout "$WORK/server.key" -out "$WORK/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$WORK/ext.cnf"
+  openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial -days 2 \
+    -extfile "$WORK/ext.cnf" -out "$WORK/server.pem" 2>/dev/null
+  STAIRS=(--step-start "$NTS_STEP_START" --step-mult "$NTS_STEP_MULT" --step-max "$NTS_STEP_MAX")
+
+  if ((FASTNTP_OK)); then
+    dotnet "$FASTNTP" keygen --out "$WORK/nts.key" >/dev/null
+    LOAD_EXTRA=(--nts --ntske-port $((PORT_BASE + 11)) --ca "$WORK/ca.pem" --nts-algorithm "$NTS_ALGORITHM" --nts-placeholders "$NTS_PLACEHOLDERS")
+    measure fastntp-nts "FastNtp NTS --workers 1 (1 core)" $((PORT_BASE + 10)) "$SERVER_CPU" "$GEN_CPU" 1 \
+      dotnet "$FASTNTP" serve --listen 127.0.0.1:$((PORT_BASE + 10)) --workers 1 --local-stratum 1 \
+        --nts-ke-listen 127.0.0.1:$((PORT_BASE + 11)) --cert "$WORK/server.pem" --key "$WORK/server.key" --nts-key-file "$WORK/nts.key"
+  fi
+
+  # chrony's NTS-KE runs in a helper process it forks (ntsprocesses 1); the NTP replies, which are what is
+  # measured, come from the main chronyd process, whose CPU time the generator samples.
+  cat >"$WORK/chrony-nts.conf" <<CONF
+port $((PORT_BASE + 12))
+ntsport $((PORT_BASE + 13))
+bindaddress 127.0.0.1
+ntsservercert $WORK/server.pem
+ntsserverkey $WORK/server.key
+local stratum 1
+allow 127.0.0.1
+cmdport 0
+pidfile $WORK/chronyd-nts.pid
+CONF
+  LOAD_EXTRA=(--nts --ntske-port $((PORT_BASE + 13)) --ca "$WORK/ca.pem" --nts-algorithm "$NTS_ALGORITHM" --nts-placeholders "$NTS_PLACEHOLDERS")
+  measure chrony-nts "chrony $("$CHRONYD" -v | awk '{print $4}') NTS (1 core)" $((PORT_BASE + 12)) "$SERVER_CPU" "$GEN_CPU" 1 \
+    "$CHRONYD" -x -d -u root -f "$WORK/chrony-nts.conf"
+  STAIRS=(--step-start "$STEP_START" --step-mult "$STEP_MULT" --step-max "$STEP_MAX")
+  LOAD_EXTRA=()
+fi
+
 if want curve; then
   for w in 1 2; do
     ((FASTNTP_OK)) && measure "fastntp-w$w" "FastNtp --workers $w (unpinned)" $((PORT_BASE + 3 + w)) "" "" 2 \
@@ -150,14 +230,20 @@ echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # Charts: one for the pinned comparison, one for the workers curve (only the runs that exist).
 pinned=(); curve=()
+nts=()
 for n in reflector chrony fastntp-w1-pinned; do [[ -f "$OUT/$n.json" ]] && pinned+=("$OUT/$n.json"); done
+for n in fastntp-w1-pinned fastntp-nts chrony-nts chrony; do [[ -f "$OUT/$n.json" ]] && nts+=("$OUT/$n.json"); done
 for n in fastntp-w1 fastntp-w2 reflector-t1 reflector-t2; do [[ -f "$OUT/$n.json" ]] && curve+=("$OUT/$n.json"); done
 if ((${#pinned[@]})); then
   dotnet "${LOAD[@]}" chart --out "$OUT/throughput.svg" --title "One server core (taskset -c $SERVER_CPU), generator on CPU $GEN_CPU" "${pinned[@]}"
+fi
+if ((${#nts[@]})); then
+  dotnet "${LOAD[@]}" chart --out "$OUT/nts-throughput.svg" --title "NTS and plain NTP, one server core (taskset -c $SERVER_CPU), generator on CPU $GEN_CPU" "${nts[@]}"
 fi
 if ((${#curve[@]})); then
   dotnet "${LOAD[@]}" chart --out "$OUT/workers.svg" --title "Workers curve: server and generator unpinned on $(nproc) vCPU" "${curve[@]}"
 fi
 
-python3 "$ROOT/scripts/bench/summarize.py" --machine "$MACHINE" --prio "$PRIO" "$OUT"/*.json >"$OUT/summary.md"
+NOTE="1-minute load average when each run started: $(awk '{printf "%s%s %s%s", sep, $1, $2, ($3 == "provisional" ? " (provisional: machine shared)" : ""); sep = ", "}' "$OUT/loadavg.txt")"
+python3 "$ROOT/scripts/bench/summarize.py" --machine "$MACHINE" --prio "$PRIO" --note "$NOTE" "$OUT"/*.json >"$OUT/summary.md"
 cat "$OUT/summary.md"

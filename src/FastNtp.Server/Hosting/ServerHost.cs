@@ -117,7 +117,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         _workers,
         AdvertisedState.From(Snapshots.Current, new RealtimeClock().Now()),
         Totals,
-        _nts is null ? null : NtsCounters.From(_nts.Totals()),
+        _nts?.Totals(),
         _sync?.Sources ?? []);
 
     public async Task StopAsync()

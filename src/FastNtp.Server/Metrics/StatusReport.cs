@@ -20,11 +20,8 @@ public sealed record AdvertisedState(
 }
 
 /// <summary>NTS-protected requests by outcome, summed over workers.</summary>
-public sealed record NtsCounters(long Authenticated, long Naks, long Rejected)
-{
-    public static NtsCounters From((long Authenticated, long Naks, long Rejected) totals) =>
-        new(totals.Authenticated, totals.Naks, totals.Rejected);
-}
+/// <param name="SessionCacheMisses">Requests whose session keys were not among a worker's cached key objects.</param>
+public sealed record NtsCounters(long Authenticated, long Naks, long Rejected, long SessionCacheMisses);
 
 /// <summary>The document behind /status and `fastntp status`.</summary>
 public sealed record StatusReport(

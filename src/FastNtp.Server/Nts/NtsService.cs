@@ -2,6 +2,7 @@ using System.Net;
 using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Configuration;
+using FastNtp.Server.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -96,10 +97,10 @@ public sealed partial class NtsService : IAsyncDisposable
         return new Responder(nts);
     }
 
-    /// <summary>NTS NAKs, rejected and authenticated requests summed over workers (torn reads tolerated).</summary>
-    public (long Authenticated, long Naks, long Rejected) Totals()
+    /// <summary>NTS outcomes summed over workers (torn reads tolerated).</summary>
+    public NtsCounters Totals()
     {
-        long authenticated = 0, naks = 0, rejected = 0;
+        long authenticated = 0, naks = 0, rejected = 0, misses = 0;
         lock (_respondersLock)
         {
             foreach (NtsResponder r in _responders)
@@ -107,10 +108,11 @@ public sealed partial class NtsService : IAsyncDisposable
                 authenticated += Volatile.Read(ref r.Authenticated);
                 naks += Volatile.Read(ref r.NaksSent);
                 rejected += Volatile.Read(ref r.Rejected);
+                misses += r.SessionCacheMisses;
             }
         }
 
-        return (authenticated, naks, rejected);
+        return new NtsCounters(authenticated, naks, rejected, misses);
     }
 
     public async ValueTask DisposeAsync()

@@ -59,6 +59,53 @@ public class ResultWriterTests
         Assert.Equal(run.Steps, back.Steps);
     }
 
+    private static RunResult WithCpu() => new(
+        Sample().Info with { Mode = "nts AesSivCmac256, 0 placeholders", ServerPid = 4242 },
+        [
+            new StepResult(0, 10_000, 3, 30_000, 0, 30_000, 0, 0, 0, 0, 20_000, 80_000, 150_000, 400_000, "", 0.75, 1.5, 3.3),
+            new StepResult(1, 20_000, 3, 60_000, 0, 59_000, 0, 1_000, 0, 0, 20_000, 80_000, 150_000, 400_000, "NtsAuthenticationFailed=1000", null, 2, 3.3),
+        ]);
+
+    [Fact]
+    public void Json_RoundTrips_ModePidAndCpuFigures()
+    {
+        RunResult run = WithCpu();
+        string json = ResultWriters.ToJson(run);
+        RunResult back = ResultWriters.FromJson(json);
+        Assert.Equal(run.Info, back.Info);
+        Assert.Equal(run.Steps, back.Steps);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        // Best step under 1 % loss is step 0: 30,000 replies for 0.75 CPU-seconds.
+        Assert.Equal(40_000, doc.RootElement.GetProperty("best_step_requests_per_server_cpu_s").GetDouble());
+        Assert.Equal(22.7, doc.RootElement.GetProperty("best_step_server_cpu_pct").GetDouble());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, doc.RootElement.GetProperty("steps")[1].GetProperty("server_cpu_s").ValueKind);
+    }
+
+    [Fact]
+    public void Json_WithoutCpuFields_StillReads()
+    {
+        string json = ResultWriters.ToJson(Sample());
+        // A file from before the CPU and NTS fields: strip them and read it back.
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        node.Remove("mode");
+        node.Remove("server_pid");
+        foreach (var step in node["steps"]!.AsArray()) foreach (string f in new[] { "cpu_window_s", "server_cpu_s", "generator_cpu_s" }) step!.AsObject().Remove(f);
+        RunResult back = ResultWriters.FromJson(node.ToJsonString());
+        Assert.Equal("ntp", back.Info.Mode);
+        Assert.Null(back.Info.ServerPid);
+        Assert.Equal(Sample().Steps, back.Steps);
+    }
+
+    [Fact]
+    public void Csv_CarriesCpuFigures_AndLeavesThemEmptyWithoutAPid()
+    {
+        string[] lines = ResultWriters.ToCsv(WithCpu()).TrimEnd('\n').Split('\n');
+        Assert.EndsWith(",3.3,0.75,22.7,40000,45.5", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith(",3.3,,,,60.6", lines[2], StringComparison.Ordinal);
+        Assert.Equal(lines[0].Split(',').Length, lines[1].Split(',').Length);
+        Assert.EndsWith(",0,,,,", ResultWriters.ToCsv(Sample()).Split('\n')[1], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Json_RejectsOtherDocuments() =>
         Assert.Throws<FormatException>(() => ResultWriters.FromJson("{\"label\": 3}"));

@@ -1,0 +1,80 @@
+using FastNtp.LoadTest;
+
+namespace FastNtp.Server.Tests.LoadTest;
+
+public class ProcessCpuTests
+{
+    [Fact]
+    public void Parses_utime_and_stime_of_a_plain_line()
+    {
+        const string stat = "4242 (chronyd) S 1 4242 4242 0 -1 4194560 263 0 0 0 1234 567 0 0 20 0 1 0 1000 10000000 300 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0\n";
+        Assert.True(ProcessCpu.TryParseStat(stat, out long user, out long system));
+        Assert.Equal(1234, user);
+        Assert.Equal(567, system);
+    }
+
+    [Fact]
+    public void A_command_name_with_spaces_and_parentheses_does_not_shift_the_fields()
+    {
+        const string stat = "77 (a) b (c) d) R 1 77 77 0 -1 0 0 0 0 0 9 8 0 0 20 0 3 0 5 0 0";
+        Assert.True(ProcessCpu.TryParseStat(stat, out long user, out long system));
+        Assert.Equal(9, user);
+        Assert.Equal(8, system);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("12 (x")]
+    [InlineData("12 (x) S 1 2 3 4 5 6 7 8 9 10")]
+    [InlineData("12 (x) S 1 2 3 4 5 6 7 8 9 10 -5 6")]
+    [InlineData("12 (x) S 1 2 3 4 5 6 7 8 9 10 abc 6 7")]
+    public void Truncated_or_garbled_lines_are_rejected(string stat) =>
+        Assert.False(ProcessCpu.TryParseStat(stat, out _, out _));
+
+    [Fact]
+    public void Own_process_cpu_grows_with_work_and_a_missing_process_reads_null()
+    {
+        double before = ProcessCpu.TryReadSeconds(Environment.ProcessId) ?? throw new InvalidOperationException("no /proc");
+        // Burn at least 30 ms of CPU (three clock ticks), bounded by iterations rather than by time.
+        double x = 0;
+        double after = before;
+        for (int round = 0; round < 200 && after < before + 0.03; round++)
+        {
+            for (int i = 0; i < 2_000_000; i++) x += Math.Sqrt(i);
+            after = ProcessCpu.TryReadSeconds(Environment.ProcessId)!.Value;
+        }
+
+        Assert.True(x > 0);
+        Assert.True(after >= before + 0.03, $"CPU time went from {before} to {after} s");
+        Assert.Null(ProcessCpu.TryReadSeconds(int.MaxValue));
+        Assert.Null(new CpuSampler(int.MaxValue).Sample().ServerSeconds);
+        Assert.NotNull(new CpuSampler(null).Sample().GeneratorSeconds);
+    }
+
+    [Fact]
+    public void Step_cpu_figures_derive_from_the_samples()
+    {
+        var stats = new StepStats { Sent = 1000, Replies = 900 };
+        CpuSample cpu = CpuSample.Between(new CpuSample(10.0, 2.0), new CpuSample(10.5, 3.0));
+        StepResult r = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, cpu, cpuWindowSeconds: 2.0);
+        Assert.Equal(0.5, r.ServerCpuSeconds!.Value, 9);
+        Assert.Equal(25.0, r.ServerCpuPercent!.Value, 9);
+        Assert.Equal(50.0, r.GeneratorCpuPercent!.Value, 9);
+        Assert.Equal(1800.0, r.RequestsPerServerCpuSecond!.Value, 9);
+
+        StepResult none = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, new CpuSample(null, 1), 2.0);
+        Assert.Null(none.ServerCpuPercent);
+        Assert.Null(none.RequestsPerServerCpuSecond);
+        StepResult idle = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, new CpuSample(0, 0), 2.0);
+        Assert.Equal(0.0, idle.ServerCpuPercent);
+        Assert.Null(idle.RequestsPerServerCpuSecond);
+    }
+
+    [Fact]
+    public void Boundaries_follow_the_threads_timeline()
+    {
+        IReadOnlyList<LoadStep> timeline = [new LoadStep(-1, 10, TimeSpan.FromSeconds(1)), new LoadStep(0, 10, TimeSpan.FromSeconds(3))];
+        long[] b = LoadRunner.Boundaries(timeline, TimeSpan.FromSeconds(0.5), start: 100, frequency: 1000);
+        Assert.Equal([100, 1600, 5100], b);
+    }
+}
