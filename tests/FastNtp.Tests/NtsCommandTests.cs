@@ -114,4 +114,32 @@ public sealed class NtsCommandTests : IDisposable
         string status = TestEnvironment.RunFastNtp(["status", $"127.0.0.1:{metricsPort}"]).Output;
         Assert.Matches("nts: authenticated=[1-9][0-9]* naks=0 rejected=0", status);
     }
+
+    [Fact]
+    public void NtsKeAndQueryNtsWorkAgainstChronydAsNtsServer()
+    {
+        int ntpPort = Ports.FreeUdpPort();
+        int kePort = Ports.FreeTcpPort();
+        using ChronydServer chronyd = Chronyd.StartServer(
+            ntpPort, $"ntsport {kePort}", $"ntsservercert {_pki.ServerCert}", $"ntsserverkey {_pki.ServerKey}", "local stratum 1");
+        string ke = kePort.ToString(CultureInfo.InvariantCulture);
+
+        // chronyd binds a moment after it starts; NTS-KE is retried for a bounded time.
+        (int exit, string output) = (0, "");
+        for (int attempt = 0; attempt < 40; attempt++)
+        {
+            (exit, output) = TestEnvironment.RunFastNtp(["nts-ke", $"127.0.0.1:{ke}", "--ca", _pki.CaCert]);
+            if (exit == 0) break;
+            Thread.Sleep(250);
+        }
+
+        Assert.True(exit == 0, output + "\n" + chronyd.Output);
+        Assert.Contains("aead 15 (AesSivCmac256)", output, StringComparison.Ordinal);
+        Assert.Equal(8, Regex.Matches(output, "^cookie [0-9a-f]+$", RegexOptions.Multiline).Count);
+
+        // chrony names no NTP port in NTS-KE when it serves its configured one; the query's own port is the default then.
+        (exit, output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{ntpPort}", "--nts", "--ntske-port", ke, "--ca", _pki.CaCert]);
+        Assert.True(exit == 0, output + "\n" + chronyd.Output);
+        Assert.Matches("stratum 1 refid .* nts AesSivCmac256", output);
+    }
 }
