@@ -7,7 +7,8 @@ namespace FastNtp.LoadTest;
 /// <param name="RequestsPerServerCpuSecond">Valid replies so far per server CPU-second so far.</param>
 internal readonly record struct LiveProgress(
     LoadStep Step, int StepCount, double ElapsedSeconds, long Sent, long Replies, long Invalid,
-    double? ServerCpuPercent = null, double? RequestsPerServerCpuSecond = null);
+    double? ServerCpuPercent = null, double? RequestsPerServerCpuSecond = null,
+    double? ServerUserNanosecondsPerRequest = null, double? ServerKernelNanosecondsPerRequest = null);
 
 /// <summary>Starts the load threads on one shared timeline and collects each step's figures once every thread is past it.</summary>
 internal sealed class LoadRunner
@@ -120,10 +121,14 @@ internal sealed class LoadRunner
         }
 
         double seconds = (double)elapsed / frequency;
-        double? serverCpu = CpuSample.Between(atStart, now).ServerSeconds;
+        CpuSample cpu = CpuSample.Between(atStart, now);
+        double? serverCpu = cpu.ServerSeconds;
         double? cpuPercent = serverCpu is double c && seconds > 0 ? 100 * c / seconds : null;
         double? perCpuSecond = serverCpu is double d && d > 0 ? replies / d : null;
-        return new LiveProgress(step, _settings.Steps.Count, Math.Min(seconds, step.Duration.TotalSeconds), sent, replies, invalid, cpuPercent, perCpuSecond);
+        double? userNs = cpu.Server is { } u && replies > 0 ? u.UserSeconds * 1e9 / replies : null;
+        double? kernelNs = cpu.Server is { } k2 && replies > 0 ? k2.SystemSeconds * 1e9 / replies : null;
+        return new LiveProgress(step, _settings.Steps.Count, Math.Min(seconds, step.Duration.TotalSeconds), sent, replies, invalid, cpuPercent, perCpuSecond,
+            userNs, kernelNs);
     }
 
     private static bool AllPast(List<LoadWorker> workers, int steps)

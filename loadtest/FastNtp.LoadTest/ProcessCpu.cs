@@ -39,7 +39,10 @@ internal static class ProcessCpu
     }
 
     /// <summary>Seconds of CPU the process has used so far, or null when it is gone or /proc cannot be read.</summary>
-    public static double? TryReadSeconds(int pid)
+    public static double? TryReadSeconds(int pid) => TryRead(pid)?.TotalSeconds;
+
+    /// <summary>User and kernel CPU the process has used so far, or null when it is gone or /proc cannot be read.</summary>
+    public static CpuTimes? TryRead(int pid)
     {
         string text;
         try
@@ -51,17 +54,37 @@ internal static class ProcessCpu
             return null;
         }
 
-        return TryParseStat(text, out long user, out long system) ? (double)(user + system) / ClockTicksPerSecond : null;
+        return TryParseStat(text, out long user, out long system) ? CpuTimes.FromTicks(user, system) : null;
     }
 }
 
-/// <summary>CPU seconds used so far by the server under test (when its PID is known) and by this generator.</summary>
-internal readonly record struct CpuSample(double? ServerSeconds, double? GeneratorSeconds)
+/// <summary>
+/// CPU time split as the kernel accounts it: user space (utime) and kernel (stime). On loopback the kernel share
+/// is mostly the network stack's per-packet work, which is the same for every server; the user share is what the
+/// server's own code costs.
+/// </summary>
+internal readonly record struct CpuTimes(double UserSeconds, double SystemSeconds)
 {
+    public double TotalSeconds => UserSeconds + SystemSeconds;
+
+    public static CpuTimes FromTicks(long userTicks, long systemTicks) =>
+        new((double)userTicks / ProcessCpu.ClockTicksPerSecond, (double)systemTicks / ProcessCpu.ClockTicksPerSecond);
+
+    public static CpuTimes operator -(CpuTimes end, CpuTimes start) =>
+        new(end.UserSeconds - start.UserSeconds, end.SystemSeconds - start.SystemSeconds);
+}
+
+/// <summary>CPU seconds used so far by the server under test (when its PID is known) and by this generator.</summary>
+/// <param name="Server">The server's user/kernel split; null when not sampled.</param>
+internal readonly record struct CpuSample(double? ServerSeconds, double? GeneratorSeconds, CpuTimes? Server = null)
+{
+    public static CpuSample Of(CpuTimes? server, double? generatorSeconds) => new(server?.TotalSeconds, generatorSeconds, server);
+
     /// <summary>What happened between <paramref name="start"/> and <paramref name="end"/>; null parts stay null.</summary>
     public static CpuSample Between(CpuSample start, CpuSample end) => new(
         end.ServerSeconds - start.ServerSeconds,
-        end.GeneratorSeconds - start.GeneratorSeconds);
+        end.GeneratorSeconds - start.GeneratorSeconds,
+        end.Server is { } e && start.Server is { } s ? e - s : null);
 }
 
 /// <summary>Takes <see cref="CpuSample"/>s: the server by <c>--server-pid</c>, the generator by its own PID.</summary>
@@ -72,7 +95,7 @@ internal sealed class CpuSampler
 
     public CpuSampler(int? serverPid) => _serverPid = serverPid;
 
-    public CpuSample Sample() => new(
-        _serverPid is { } pid ? ProcessCpu.TryReadSeconds(pid) : null,
+    public CpuSample Sample() => CpuSample.Of(
+        _serverPid is { } pid ? ProcessCpu.TryRead(pid) : null,
         ProcessCpu.TryReadSeconds(_ownPid));
 }

@@ -122,7 +122,7 @@ root.SetAction(parse =>
     StepResult? best = StepResult.BestStep(results, 1.0);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best answered rate under 1% loss: {best?.AnsweredRate ?? 0:0} requests/s") +
         (best?.RequestsPerServerCpuSecond is { } perCpu
-            ? string.Create(CultureInfo.InvariantCulture, $", at {perCpu:0} requests per server CPU-second (server CPU {best.ServerCpuPercent:0.#}%)")
+            ? string.Create(CultureInfo.InvariantCulture, $", at {perCpu:0} requests per server CPU-second (server CPU {best.ServerCpuPercent:0.#}%; user {Format(best.ServerUserNanosecondsPerRequest, "0")} ns, kernel {Format(best.ServerKernelNanosecondsPerRequest, "0")} ns per request)")
             : ""));
 
     if (parse.GetValue(csv) is { } csvFile) File.WriteAllText(csvFile.FullName, ResultWriters.ToCsv(run));
@@ -156,6 +156,83 @@ chart.SetAction(parse =>
 });
 root.Subcommands.Add(chart);
 
+var keTarget = new Option<string>("--target", "-t") { Description = "NTS-KE server ADDR:PORT (loopback only unless --allow-non-loopback); its certificate must name ADDR.", DefaultValueFactory = _ => "127.0.0.1:4460" };
+var keClients = new Option<int>("--clients", "-c") { Description = "Concurrent clients, each with its own TLS client context, one exchange at a time.", DefaultValueFactory = _ => 8 };
+var keDuration = new Option<double>("--duration", "-d") { Description = "Seconds during which clients start new exchanges.", DefaultValueFactory = _ => 10 };
+var keTimeout = new Option<double>("--timeout") { Description = "Seconds one exchange may take before it counts as a Timeout failure.", DefaultValueFactory = _ => 5 };
+var keMaxTotal = new Option<double>("--max-total") { Description = "Refuse runs that may take longer than this many seconds (duration + timeout).", DefaultValueFactory = _ => LoadSettings.DefaultMaxTotal.TotalSeconds };
+var keCa = new Option<FileInfo?>("--ca") { Description = "CA certificates (PEM) to verify the server with; default: the system store." };
+var keAlgorithm = new Option<int?>("--nts-algorithm") { Description = "Offer only this AEAD: 15 (AES-SIV-CMAC-256) or 30 (AES-128-GCM-SIV); default: the client's usual list." };
+var keServerPid = new Option<int?>("--server-pid") { Description = "PID of the server under test: its CPU time (user and kernel, /proc/PID/stat) over the run is reported per exchange." };
+var keLabel = new Option<string?>("--label") { Description = "Name of the server under test in outputs." };
+var keCsv = new Option<FileInfo?>("--csv") { Description = "Write the figures as CSV." };
+var keJson = new Option<FileInfo?>("--json") { Description = "Write the figures as JSON (\"kind\": \"ntske\")." };
+var keAllow = new Option<bool>("--allow-non-loopback") { Description = "Allow a target outside 127.0.0.0/8 and ::1 (only for a server in a network namespace you created)." };
+var ntske = new Command("ntske", "NTS-KE handshake load: concurrent clients run full NTS-KE exchanges (TCP, TLS 1.3, ALPN ntske/1, request, cookies, close) back to back for a bounded time and report exchanges/s, failures by kind, latency and server CPU per exchange.")
+{
+    keTarget, keClients, keDuration, keTimeout, keMaxTotal, keCa, keAlgorithm, keServerPid, keLabel, keCsv, keJson, keAllow,
+};
+ntske.SetAction(parse =>
+{
+    if (!IPEndPoint.TryParse(parse.GetValue(keTarget)!, out IPEndPoint? endpoint))
+        return Fail($"--target {parse.GetValue(keTarget)}: expected ADDR:PORT.");
+    if (endpoint.Address.IsIPv4MappedToIPv6) endpoint = new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port);
+    TimeSpan runTime = TimeSpan.FromSeconds(parse.GetValue(keDuration));
+    TimeSpan exchangeTimeout = TimeSpan.FromSeconds(parse.GetValue(keTimeout));
+    string? error = NtsKeLoadSettings.Validate(endpoint, parse.GetValue(keAllow), parse.GetValue(keClients), runTime, exchangeTimeout,
+        TimeSpan.FromSeconds(parse.GetValue(keMaxTotal)));
+    if (error is not null) return Fail(error);
+    int? pid = parse.GetValue(keServerPid);
+    if (pid is <= 0) return Fail("--server-pid must be a process ID.");
+    if (pid is { } p && ProcessCpu.TryRead(p) is null) return Fail($"--server-pid {p}: no such process (cannot read /proc/{p}/stat).");
+    IReadOnlyList<AeadAlgorithm>? offered = null;
+    if (parse.GetValue(keAlgorithm) is { } id)
+    {
+        if (id is not (15 or 30)) return Fail("--nts-algorithm must be 15 (AES-SIV-CMAC-256) or 30 (AES-128-GCM-SIV).");
+        offered = [(AeadAlgorithm)id];
+    }
+
+    var settings = new NtsKeLoadSettings(endpoint, parse.GetValue(keClients), runTime, parse.GetValue(keCa)?.FullName, exchangeTimeout,
+        parse.GetValue(keLabel) ?? endpoint.ToString(), pid, offered);
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cancel.Cancel();
+    };
+
+    if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"fastntp-load ntske: {settings.Label} at {endpoint}, {settings.Clients} clients for {runTime.TotalSeconds:0.##} s"));
+    NtsKeLoadResult result;
+    try
+    {
+        result = new NtsKeLoadRunner(settings).Run(
+            pr => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{pr.ElapsedSeconds,6:0.0}s exchanges {pr.Exchanges,8} ({(pr.ElapsedSeconds > 0 ? pr.Exchanges / pr.ElapsedSeconds : 0),8:0.0}/s) failures {pr.Failures}")),
+            "fastntp-load " + string.Join(' ', args), MachineDescription(), cancel.Token);
+    }
+    catch (NtsKeException e)
+    {
+        Console.Error.WriteLine($"fastntp-load: {e.Message}");
+        return 1;
+    }
+
+    AnsiConsole.Write(new Table().Title($"{result.Label}: NTS-KE, {result.Clients} clients")
+        .AddColumns("window s", "exchanges", "exchanges/s", "failures", "p50 ms", "p99 ms", "max ms", "srv CPU %", "srv CPU µs/exch", "srv usr µs/exch", "srv sys µs/exch", "gen CPU %")
+        .AddRow(result.WindowSeconds.ToString("0.00", CultureInfo.InvariantCulture), result.Exchanges.ToString(CultureInfo.InvariantCulture),
+            result.ExchangesPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
+            result.FailureCount == 0 ? "0" : $"{result.FailureCount} ({result.DescribeFailures()})",
+            (result.P50Nanoseconds / 1e6).ToString("0.00", CultureInfo.InvariantCulture), (result.P99Nanoseconds / 1e6).ToString("0.00", CultureInfo.InvariantCulture),
+            (result.MaxNanoseconds / 1e6).ToString("0.00", CultureInfo.InvariantCulture), Format(result.ServerCpuPercent, "0.0"),
+            Format(result.ServerCpuMicrosecondsPerExchange, "0"), Format(result.ServerUserMicrosecondsPerExchange, "0"),
+            Format(result.ServerKernelMicrosecondsPerExchange, "0"), Format(result.GeneratorCpuPercent, "0.0")));
+    if (parse.GetValue(keCsv) is { } csvOut) File.WriteAllText(csvOut.FullName, result.ToCsv());
+    if (parse.GetValue(keJson) is { } jsonOut) File.WriteAllText(jsonOut.FullName, result.ToJson());
+    return cancel.IsCancellationRequested ? 130 : 0;
+});
+root.Subcommands.Add(ntske);
+
 return root.Parse(args).Invoke();
 
 static int Fail(string message)
@@ -176,7 +253,7 @@ static IReadOnlyList<StepResult> RunPlain(LoadSettings settings, CancellationTok
 
 static IReadOnlyList<StepResult> RunLive(LoadSettings settings, CancellationToken cancel)
 {
-    var table = new Table().AddColumns("step", "offered/s", "sent", "replies", "loss %", "invalid", "p50 µs", "p99 µs", "p99.9 µs", "srv CPU %", "req/srv CPU-s");
+    var table = new Table().AddColumns("step", "offered/s", "sent", "replies", "loss %", "invalid", "p50 µs", "p99 µs", "p99.9 µs", "srv CPU %", "req/srv CPU-s", "srv usr ns/req", "srv sys ns/req");
     IReadOnlyList<StepResult> results = [];
     AnsiConsole.Live(table).Start(ctx =>
     {
@@ -192,6 +269,7 @@ static IReadOnlyList<StepResult> RunLive(LoadSettings settings, CancellationToke
                     (p.Sent > 0 ? 100.0 * Math.Max(0, p.Sent - p.Replies) / p.Sent : 0).ToString("0.00", CultureInfo.InvariantCulture),
                     p.Invalid.ToString(CultureInfo.InvariantCulture), "…", "…", "…",
                     Format(p.ServerCpuPercent, "0.0"), Format(p.RequestsPerServerCpuSecond, "0"),
+                    Format(p.ServerUserNanosecondsPerRequest, "0"), Format(p.ServerKernelNanosecondsPerRequest, "0"),
                 ];
                 if (liveRow < 0)
                 {
@@ -224,13 +302,14 @@ static string[] StepCells(StepResult s, int count) =>
     s.Invalid.ToString(CultureInfo.InvariantCulture), (s.P50Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
     (s.P99Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture), (s.P999Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
     Format(s.ServerCpuPercent, "0.0"), Format(s.RequestsPerServerCpuSecond, "0"),
+    Format(s.ServerUserNanosecondsPerRequest, "0"), Format(s.ServerKernelNanosecondsPerRequest, "0"),
 ];
 
 static string Format(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
 
 static string CpuText(StepResult s) => s.ServerCpuSeconds is null
     ? ""
-    : string.Create(CultureInfo.InvariantCulture, $" server CPU {s.ServerCpuPercent:0.0}% {Format(s.RequestsPerServerCpuSecond, "0")} req/CPU-s generator CPU {Format(s.GeneratorCpuPercent, "0.0")}%");
+    : string.Create(CultureInfo.InvariantCulture, $" server CPU {s.ServerCpuPercent:0.0}% {Format(s.RequestsPerServerCpuSecond, "0")} req/CPU-s user {Format(s.ServerUserNanosecondsPerRequest, "0")} ns/req kernel {Format(s.ServerKernelNanosecondsPerRequest, "0")} ns/req generator CPU {Format(s.GeneratorCpuPercent, "0.0")}%");
 
 // NTS-KE once per load thread: each thread gets its own keys and cookies, as separate clients would.
 static IReadOnlyList<NtsKeResult> KeyExchanges(IPEndPoint target, int port, string? ca, AeadAlgorithm algorithm, int threads)
@@ -255,7 +334,7 @@ static Table SummaryTable(RunResult run)
 {
     var table = new Table().Title($"{run.Info.Label}: {run.Info.Clients} clients, {run.Info.Threads} thread(s)")
         .AddColumns("step", "offered/s", "sent", "replies", "answered/s", "loss %", "invalid", "kod", "late", "p50 µs", "p99 µs", "p99.9 µs",
-            "srv CPU %", "req/srv CPU-s", "gen CPU %");
+            "srv CPU %", "req/srv CPU-s", "srv usr ns/req", "srv sys ns/req", "gen CPU %");
     foreach (StepResult s in run.Steps)
     {
         table.AddRow(
@@ -266,7 +345,8 @@ static Table SummaryTable(RunResult run)
             (s.P50Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
             (s.P99Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
             (s.P999Nanoseconds / 1000.0).ToString("0.0", CultureInfo.InvariantCulture),
-            Format(s.ServerCpuPercent, "0.0"), Format(s.RequestsPerServerCpuSecond, "0"), Format(s.GeneratorCpuPercent, "0.0"));
+            Format(s.ServerCpuPercent, "0.0"), Format(s.RequestsPerServerCpuSecond, "0"),
+            Format(s.ServerUserNanosecondsPerRequest, "0"), Format(s.ServerKernelNanosecondsPerRequest, "0"), Format(s.GeneratorCpuPercent, "0.0"));
     }
 
     return table;

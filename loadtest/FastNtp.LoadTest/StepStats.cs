@@ -67,7 +67,9 @@ internal sealed record StepResult(
     string InvalidReasons,
     double? ServerCpuSeconds = null,
     double? GeneratorCpuSeconds = null,
-    double CpuWindowSeconds = 0)
+    double CpuWindowSeconds = 0,
+    double? ServerUserCpuSeconds = null,
+    double? ServerSystemCpuSeconds = null)
 {
     /// <summary>
     /// Share of one CPU the server used over the step and its drain (<see cref="CpuWindowSeconds"/>), from
@@ -83,6 +85,17 @@ internal sealed record StepResult(
     /// generator or the server was the limit. Null without a CPU figure or when the server used none (10 ms resolution).
     /// </summary>
     public double? RequestsPerServerCpuSecond => ServerCpuSeconds is double cpu && cpu > 0 ? Replies / cpu : null;
+
+    /// <summary>
+    /// The server's user-space CPU (utime) per valid reply, in nanoseconds: the part each implementation controls,
+    /// as the kernel's per-packet work lands in <see cref="ServerKernelNanosecondsPerRequest"/>. Null without a figure or replies.
+    /// </summary>
+    public double? ServerUserNanosecondsPerRequest => PerReply(ServerUserCpuSeconds);
+
+    /// <summary>The server's kernel CPU (stime) per valid reply, in nanoseconds.</summary>
+    public double? ServerKernelNanosecondsPerRequest => PerReply(ServerSystemCpuSeconds);
+
+    private double? PerReply(double? seconds) => seconds is double s && Replies > 0 ? s * 1e9 / Replies : null;
 
     public double SentRate => DurationSeconds > 0 ? Sent / DurationSeconds : 0;
 
@@ -110,7 +123,9 @@ internal sealed record StepResult(
         total.DescribeInvalid(),
         cpu?.ServerSeconds,
         cpu?.GeneratorSeconds,
-        cpu is null ? 0 : cpuWindowSeconds);
+        cpu is null ? 0 : cpuWindowSeconds,
+        cpu?.Server?.UserSeconds,
+        cpu?.Server?.SystemSeconds);
 
     /// <summary>The highest answered rate among steps with loss under <paramref name="maxLossPercent"/>; 0 if none.</summary>
     public static double BestAnsweredRate(IEnumerable<StepResult> steps, double maxLossPercent) =>

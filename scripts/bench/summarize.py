@@ -2,7 +2,8 @@
 """Turns fastntp-load JSON results into the markdown tables of bench/RESULTS.md (throughput and NTS throughput).
 
 Runs are recognised by file name (what scripts/bench/throughput.sh writes): reflector, chrony,
-fastntp-w1-pinned, fastntp-nts, chrony-nts; any other file is listed but not used in a ratio.
+fastntp-w1-pinned, fastntp-nts, chrony-nts; any other file is listed but not used in a ratio. Files of
+`fastntp-load ntske` ("kind": "ntske", e.g. ntske-ec, ntske-rsa) go into the NTS-KE handshake table.
 """
 import argparse
 import json
@@ -16,9 +17,12 @@ parser.add_argument("results", nargs="+")
 args = parser.parse_args()
 
 runs = {}
+handshakes = {}
 for path in args.results:
     with open(path) as f:
-        runs[os.path.splitext(os.path.basename(path))[0]] = json.load(f)
+        data = json.load(f)
+    name = os.path.splitext(os.path.basename(path))[0]
+    (handshakes if data.get("kind") == "ntske" else runs)[name] = data
 
 
 def best_step(run):
@@ -38,18 +42,28 @@ def fmt(value, pattern="{:,.0f}"):
     return "-" if value is None else pattern.format(value)
 
 
+def user_ns(step):
+    """Server user-space CPU (utime) per answered request in ns; None for files from before the user/kernel split."""
+    return step.get("server_user_ns_per_request") if step else None
+
+
+def kernel_ns(step):
+    return step.get("server_kernel_ns_per_request") if step else None
+
+
 print(f"Machine: {args.machine}; scheduling: {args.prio}")
 if args.note:
     print(f"\n{args.note}")
 print()
 print("| run | server | mode | gen. threads | best answered/s at <1% loss | at offered/s (sent/s) | server CPU % there "
-      "| answered per server CPU-second there | generator CPU % there |")
-print("|---|---|---|---|---:|---|---:|---:|---:|")
+      "| answered per server CPU-second there | server user ns/request there | server kernel ns/request there | generator CPU % there |")
+print("|---|---|---|---|---:|---|---:|---:|---:|---:|---:|")
 for name, r in runs.items():
     s = best_step(r)
     where = f"{s['offered_rate']:,.0f} ({s['sent'] / s['duration_s']:,.0f})" if s else "-"
     print(f"| {name} | {r['label']} | {r.get('mode', 'ntp')} | {r['threads']} | {fmt(s['answered_rate'] if s else 0)} | {where} | "
-          f"{fmt(s.get('server_cpu_pct') if s else None, '{:.1f}')} | {fmt(per_cpu(s))} | {fmt(s.get('generator_cpu_pct') if s else None, '{:.1f}')} |")
+          f"{fmt(s.get('server_cpu_pct') if s else None, '{:.1f}')} | {fmt(per_cpu(s))} | {fmt(user_ns(s))} | {fmt(kernel_ns(s))} | "
+          f"{fmt(s.get('generator_cpu_pct') if s else None, '{:.1f}')} |")
 
 
 def ratio(numerator, denominator, target, what):
@@ -74,13 +88,52 @@ print(ratio("fastntp-w1-pinned", "chrony", 1.5, "FastNtp plain ÷ chrony plain (
 print(ratio("fastntp-nts", "fastntp-w1-pinned", 0.75, "FastNtp NTS ÷ FastNtp plain (issue 5)"))
 print(ratio("fastntp-nts", "chrony-nts", 2, "FastNtp NTS ÷ chrony NTS (issue 5)"))
 
+# User-space CPU per answered request at each run's best step: on loopback the kernel's per-packet work is about the
+# same for every server and dominates the total, so the user share is the fair per-core comparison of the code itself.
+print("\n| run | server | user-space CPU ns per answered request (best step) | kernel CPU ns per answered request |")
+print("|---|---|---:|---:|")
+for name in ("reflector", "chrony", "fastntp-w1-pinned", "chrony-nts", "fastntp-nts"):
+    if name in runs:
+        s = best_step(runs[name])
+        print(f"| {name} | {runs[name]['label']} | {fmt(user_ns(s))} | {fmt(kernel_ns(s))} |")
+
+
+def user_ratio(numerator, denominator, what):
+    a, b = runs.get(numerator), runs.get(denominator)
+    ua = user_ns(best_step(a)) if a else None
+    ub = user_ns(best_step(b)) if b else None
+    value = f"{ua / ub:.2f}" if ua and ub else "(not measured)"
+    return f"| {what} | {numerator} ÷ {denominator} | {value} |"
+
+
+print("\n| user-space CPU ratio | runs | chrony ns ÷ FastNtp ns |")
+print("|---|---|---:|")
+print(user_ratio("chrony", "fastntp-w1-pinned", "plain NTP"))
+print(user_ratio("chrony-nts", "fastntp-nts", "NTS"))
+
+if handshakes:
+    print("\n| NTS-KE run | server | clients | window s | exchanges/s | failures | p50 ms | p99 ms | server CPU % "
+          "| server CPU µs per exchange | user µs | kernel µs | generator CPU % |")
+    print("|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, h in handshakes.items():
+        kinds = ", ".join(f"{k}={v}" for k, v in sorted(h.get("failures_by_kind", {}).items()))
+        print(f"| {name} | {h['label']} | {h['clients']} | {h['window_s']:.2f} | {h['exchanges_per_s']:,.1f} | "
+              f"{h['failures']}{' (' + kinds + ')' if kinds else ''} | {h['p50_ns'] / 1e6:.2f} | {h['p99_ns'] / 1e6:.2f} | "
+              f"{fmt(h.get('server_cpu_pct'), '{:.1f}')} | {fmt(h.get('server_cpu_us_per_exchange'))} | "
+              f"{fmt(h.get('server_user_us_per_exchange'))} | {fmt(h.get('server_kernel_us_per_exchange'))} | "
+              f"{fmt(h.get('generator_cpu_pct'), '{:.1f}')} |")
+    for name, h in handshakes.items():
+        print(f"\n`{h['command']}` ({h['started']})")
+
 for name, r in runs.items():
     print(f"\n**{r['label']}** ({name}, {r.get('mode', 'ntp')}) — `{r['command']}` ({r['started']})\n")
-    print("| offered/s | sent/s | answered/s | loss % | invalid | p50 µs | p99 µs | p99.9 µs | server CPU % | answered/server CPU-s | generator CPU % |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| offered/s | sent/s | answered/s | loss % | invalid | p50 µs | p99 µs | p99.9 µs | server CPU % | answered/server CPU-s "
+          "| server user ns/req | server kernel ns/req | generator CPU % |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for s in r["steps"]:
         sent_rate = s["sent"] / s["duration_s"]
         invalid = f"{s['invalid']}" + (f" ({s['invalid_reasons']})" if s["invalid"] else "")
         print(f"| {s['offered_rate']:,.0f} | {sent_rate:,.0f} | {s['answered_rate']:,.0f} | {s['loss_pct']:.3f} | {invalid} | "
               f"{s['p50_ns'] / 1000:.1f} | {s['p99_ns'] / 1000:.1f} | {s['p999_ns'] / 1000:.1f} | "
-              f"{fmt(s.get('server_cpu_pct'), '{:.1f}')} | {fmt(s.get('requests_per_server_cpu_s'))} | {fmt(s.get('generator_cpu_pct'), '{:.1f}')} |")
+              f"{fmt(s.get('server_cpu_pct'), '{:.1f}')} | {fmt(s.get('requests_per_server_cpu_s'))} | {fmt(user_ns(s))} | {fmt(kernel_ns(s))} | "
+              f"{fmt(s.get('generator_cpu_pct'), '{:.1f}')} |")

@@ -14,7 +14,9 @@
 # Environment: ARTIFACTS (build output, default /tmp/art-bench), OUT, STEP_START, STEP_MULT, STEP_MAX,
 # DURATION (s per step), CLIENTS, BURST (µs per sendmmsg burst), PRIO (rt|nice|none: scheduling of server and generator, default rt),
 # NTS_STEP_START, NTS_STEP_MULT, NTS_STEP_MAX (the NTS staircase), NTS_ALGORITHM (15 or 30), NTS_PLACEHOLDERS,
-# ONLY (space-separated subset of: reflector chrony fastntp nts curve).
+# ONLY (space-separated subset of: reflector chrony fastntp nts curve ntske), NTSKE_DURATION, NTSKE_CLIENTS.
+# The ntske pass runs NTS-KE handshakes (fastntp-load ntske) against fastntp serve --nts-ke-listen, once with an
+# ECDSA P-256 and once with an RSA-2048 certificate, and reports exchanges/s and server CPU per exchange.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,7 +32,9 @@ BURST=${BURST:-200}
 GEN_CPU=${GEN_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
 PRIO=${PRIO:-rt}
-ONLY=${ONLY:-reflector chrony fastntp nts curve}
+ONLY=${ONLY:-reflector chrony fastntp nts curve ntske}
+NTSKE_DURATION=${NTSKE_DURATION:-10}
+NTSKE_CLIENTS=${NTSKE_CLIENTS:-8}
 # NTS costs more per request on both sides, so its staircase starts lower and climbs in finer steps.
 NTS_STEP_START=${NTS_STEP_START:-20000}
 NTS_STEP_MULT=${NTS_STEP_MULT:-1.15}
@@ -154,6 +158,18 @@ measure() { # name, label, port, server pin, generator pin, generator threads, s
   stop_server
 }
 
+# A throwaway CA and a server certificate for 127.0.0.1 in $WORK/$1: keys of type $1 (ec = ECDSA P-256, rsa = RSA-2048).
+make_pki() { # ec|rsa
+  local dir="$WORK/$1" alg
+  mkdir -p "$dir"
+  if [[ $1 == rsa ]]; then alg=(-newkey rsa:2048); else alg=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1); fi
+  openssl req -x509 "${alg[@]}" -nodes -days 2 -subj /CN=bench-ca -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  openssl req "${alg[@]}" -nodes -subj /CN=localhost -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$dir/ext.cnf"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+    -extfile "$dir/ext.cnf" -out "$dir/server.pem" 2>/dev/null
+}
+
 if want reflector; then
   measure reflector "C reflector (1 core)" $((PORT_BASE + 1)) "$SERVER_CPU" "$GEN_CPU" 1 \
     "$ROOT/bench/reflector/reflector" -a 127.0.0.1 -p $((PORT_BASE + 1))
@@ -180,13 +196,8 @@ fi
 if want nts; then
   # A throwaway CA and server certificate for 127.0.0.1 (both servers verify nothing of the client; the
   # generator verifies the server against the CA), and a fresh FastNtp cookie root secret.
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=bench-ca \
-    -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=localhost \
-    -keyout "$WORK/server.key" -out "$WORK/server.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$WORK/ext.cnf"
-  openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" -CAcreateserial -days 2 \
-    -extfile "$WORK/ext.cnf" -out "$WORK/server.pem" 2>/dev/null
+  make_pki ec
+  cp "$WORK/ec/ca.pem" "$WORK/ca.pem"; cp "$WORK/ec/server.pem" "$WORK/server.pem"; cp "$WORK/ec/server.key" "$WORK/server.key"
   STAIRS=(--step-start "$NTS_STEP_START" --step-mult "$NTS_STEP_MULT" --step-max "$NTS_STEP_MAX")
 
   if ((FASTNTP_OK)); then
@@ -223,6 +234,41 @@ if want curve; then
       dotnet "$FASTNTP" serve --listen 127.0.0.1:$((PORT_BASE + 3 + w)) --workers "$w" --local-stratum 1
     measure "reflector-t$w" "C reflector -t $w (unpinned)" $((PORT_BASE + 5 + w)) "" "" 2 \
       "$ROOT/bench/reflector/reflector" -a 127.0.0.1 -p $((PORT_BASE + 5 + w)) -t "$w"
+  done
+fi
+
+if want ntske && ((FASTNTP_OK)); then
+  # NTS-KE handshakes: the server on CPU $SERVER_CPU, the generator (8 clients, each with one TLS context and one
+  # exchange at a time, a fresh TCP connection and full TLS 1.3 handshake per exchange) on CPU $GEN_CPU.
+  [[ -f "$WORK/nts.key" ]] || dotnet "$FASTNTP" keygen --out "$WORK/nts.key" >/dev/null
+  for kt in ec rsa; do
+    [[ -f "$WORK/$kt/server.pem" ]] || make_pki "$kt"
+    name="ntske-$kt"
+    ke_port=$((PORT_BASE + 21 + 2 * ${#kt}))
+    label="FastNtp NTS-KE, $([[ $kt == ec ]] && echo ECDSA P-256 || echo RSA-2048) (1 core)"
+    wait_quiet "$name"
+    start_server "$name" "$SERVER_CPU" dotnet "$FASTNTP" serve --listen 127.0.0.1:$((ke_port + 1)) --workers 1 --local-stratum 1 \
+      --nts-ke-listen 127.0.0.1:$ke_port --cert "$WORK/$kt/server.pem" --key "$WORK/$kt/server.key" --nts-key-file "$WORK/nts.key"
+    ready=0
+    for _ in $(seq 1 15); do
+      kill -0 "$SERVER_PID" 2>/dev/null || break
+      if dotnet "${LOAD[@]}" ntske --target 127.0.0.1:$ke_port --ca "$WORK/$kt/ca.pem" --clients 1 --duration 0.3 --json "$WORK/probe-ke.json" >/dev/null 2>&1 &&
+         python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["exchanges"]>0 and r["failures"]==0 else 1)' "$WORK/probe-ke.json"; then
+        ready=1; break
+      fi
+      sleep 1
+    done
+    if ((ready)); then
+      cmd=(taskset -c "$GEN_CPU" dotnet "${LOAD[@]}" ntske --target 127.0.0.1:$ke_port --ca "$WORK/$kt/ca.pem" --clients "$NTSKE_CLIENTS"
+        --duration "$NTSKE_DURATION" --server-pid "$SERVER_PID" --label "$label" --csv "$OUT/$name.csv" --json "$OUT/$name.json")
+      echo "== $label: ${cmd[*]}"
+      "${PRIO_CMD[@]}" "${cmd[@]}"
+    else
+      echo "!! $label did not complete an NTS-KE exchange on 127.0.0.1:$ke_port; not measured. Its log:" >&2
+      tail -n 20 "$WORK/$name.log" >&2 || true
+      rm -f "$OUT/$name.csv" "$OUT/$name.json"
+    fi
+    stop_server
   done
 fi
 

@@ -73,10 +73,6 @@ public static class NtsKeClient
         IReadOnlyList<AeadAlgorithm>? algorithms = null, int ntpPort = NtpDefaultPort, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
-        algorithms ??= DefaultAlgorithms;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout ?? TimeSpan.FromSeconds(10));
-
         TlsContext context;
         try
         {
@@ -88,6 +84,27 @@ public static class NtsKeClient
         }
 
         using (context)
+        {
+            return await ExchangeAsync(context, host, port, timeout, algorithms, ntpPort, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The same exchange over a client context the caller already holds (made by
+    /// <see cref="TlsContext.CreateClient"/> with ALPN <see cref="NtsKeServerSettings.Alpn"/>), so that repeated
+    /// exchanges, e.g. a handshake benchmark, do not build a new SSL_CTX each time. The context is not disposed.
+    /// </summary>
+    /// <exception cref="NtsKeException">Any failure, with a message fit for an operator.</exception>
+    public static async Task<NtsKeResult> ExchangeAsync(
+        TlsContext context, string host, int port, TimeSpan? timeout = null,
+        IReadOnlyList<AeadAlgorithm>? algorithms = null, int ntpPort = NtpDefaultPort, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        algorithms ??= DefaultAlgorithms;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout ?? TimeSpan.FromSeconds(10));
+
         using (var socket = new Socket(SocketType.Stream, ProtocolType.Tcp))
         {
             try

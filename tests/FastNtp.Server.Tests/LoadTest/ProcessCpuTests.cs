@@ -71,6 +71,45 @@ public class ProcessCpuTests
     }
 
     [Fact]
+    public void Read_splits_user_and_kernel_time_in_clock_ticks()
+    {
+        CpuTimes t = CpuTimes.FromTicks(1234, 567);
+        Assert.Equal(12.34, t.UserSeconds, 9);
+        Assert.Equal(5.67, t.SystemSeconds, 9);
+        Assert.Equal(18.01, t.TotalSeconds, 9);
+        CpuTimes d = CpuTimes.FromTicks(1300, 600) - t;
+        Assert.Equal(0.66, d.UserSeconds, 9);
+        Assert.Equal(0.33, d.SystemSeconds, 9);
+
+        CpuTimes own = ProcessCpu.TryRead(Environment.ProcessId) ?? throw new InvalidOperationException("no /proc");
+        Assert.True(own.UserSeconds >= 0 && own.SystemSeconds >= 0);
+        Assert.Null(ProcessCpu.TryRead(int.MaxValue));
+    }
+
+    [Fact]
+    public void Step_user_and_kernel_ns_per_request_derive_from_the_samples()
+    {
+        var stats = new StepStats { Sent = 1000, Replies = 800 };
+        // Server: 0.02 s user and 0.06 s kernel over the step (2 and 6 ticks).
+        CpuSample cpu = CpuSample.Between(CpuSample.Of(CpuTimes.FromTicks(100, 200), 1.0), CpuSample.Of(CpuTimes.FromTicks(102, 206), 1.5));
+        Assert.Equal(0.08, cpu.ServerSeconds!.Value, 9);
+        StepResult r = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, cpu, cpuWindowSeconds: 1.0);
+        Assert.Equal(0.02, r.ServerUserCpuSeconds!.Value, 9);
+        Assert.Equal(0.06, r.ServerSystemCpuSeconds!.Value, 9);
+        Assert.Equal(25_000.0, r.ServerUserNanosecondsPerRequest!.Value, 6);
+        Assert.Equal(75_000.0, r.ServerKernelNanosecondsPerRequest!.Value, 6);
+        Assert.Equal(10_000.0, r.RequestsPerServerCpuSecond!.Value, 6);
+
+        // No server sample: no split. No replies: no per-request figure.
+        StepResult none = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, CpuSample.Of(null, 1), 1.0);
+        Assert.Null(none.ServerUserNanosecondsPerRequest);
+        Assert.Null(none.ServerKernelNanosecondsPerRequest);
+        StepResult silent = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), new StepStats { Sent = 10 }, cpu, 1.0);
+        Assert.Null(silent.ServerUserNanosecondsPerRequest);
+        Assert.Equal(0.02, silent.ServerUserCpuSeconds!.Value, 9);
+    }
+
+    [Fact]
     public void Boundaries_follow_the_threads_timeline()
     {
         IReadOnlyList<LoadStep> timeline = [new LoadStep(-1, 10, TimeSpan.FromSeconds(1)), new LoadStep(0, 10, TimeSpan.FromSeconds(3))];

@@ -100,10 +100,38 @@ public class ResultWriterTests
     public void Csv_CarriesCpuFigures_AndLeavesThemEmptyWithoutAPid()
     {
         string[] lines = ResultWriters.ToCsv(WithCpu()).TrimEnd('\n').Split('\n');
-        Assert.EndsWith(",3.3,0.75,22.7,40000,45.5", lines[1], StringComparison.Ordinal);
-        Assert.EndsWith(",3.3,,,,60.6", lines[2], StringComparison.Ordinal);
+        // Without a user/kernel split (files of an older generator) those four columns stay empty.
+        Assert.EndsWith(",3.3,0.75,22.7,40000,45.5,,,,", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith(",3.3,,,,60.6,,,,", lines[2], StringComparison.Ordinal);
         Assert.Equal(lines[0].Split(',').Length, lines[1].Split(',').Length);
-        Assert.EndsWith(",0,,,,", ResultWriters.ToCsv(Sample()).Split('\n')[1], StringComparison.Ordinal);
+        Assert.EndsWith(",0,,,,,,,,", ResultWriters.ToCsv(Sample()).Split('\n')[1], StringComparison.Ordinal);
+    }
+
+    private static RunResult WithUserKernelSplit() => new(
+        Sample().Info with { ServerPid = 4242 },
+        [
+            // 200,000 replies for 0.25 s user + 0.75 s kernel: 1,250 ns user and 3,750 ns kernel per request.
+            new StepResult(0, 200_000, 1, 200_000, 0, 200_000, 0, 0, 0, 0, 20_000, 80_000, 150_000, 400_000, "", 1.0, 0.9, 1.3, 0.25, 0.75),
+        ]);
+
+    [Fact]
+    public void User_and_kernel_split_reaches_csv_and_json_and_reads_back()
+    {
+        RunResult run = WithUserKernelSplit();
+        StepResult s = run.Steps[0];
+        Assert.Equal(1250.0, s.ServerUserNanosecondsPerRequest!.Value, 6);
+        Assert.Equal(3750.0, s.ServerKernelNanosecondsPerRequest!.Value, 6);
+
+        string[] lines = ResultWriters.ToCsv(run).TrimEnd('\n').Split('\n');
+        Assert.EndsWith(",server_user_cpu_s,server_system_cpu_s,server_user_ns_per_request,server_kernel_ns_per_request", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",0.25,0.75,1250,3750", lines[1], StringComparison.Ordinal);
+
+        string json = ResultWriters.ToJson(run);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal(1250, doc.RootElement.GetProperty("best_step_server_user_ns_per_request").GetDouble());
+        Assert.Equal(3750, doc.RootElement.GetProperty("best_step_server_kernel_ns_per_request").GetDouble());
+        Assert.Equal(1250, doc.RootElement.GetProperty("steps")[0].GetProperty("server_user_ns_per_request").GetDouble());
+        Assert.Equal(run.Steps, ResultWriters.FromJson(json).Steps);
     }
 
     [Fact]
