@@ -116,51 +116,15 @@ internal sealed class NtsLoadSession : IDisposable
     public ReplyVerdict VerifyAuthentication(ReadOnlySpan<byte> reply, ulong origin)
     {
         BinaryPrimitives.WriteUInt64BigEndian(_expectedUid.AsSpan(UidPrefixLength), origin);
-        bool sawUid = false, uidMatches = false;
-        int authStart = -1;
-        ReadOnlySpan<byte> authenticator = default;
-        var reader = new ExtensionFieldReader(reply[NtpHeader.Length..]);
-        while (reader.MoveNext())
+        return NtsClientPacket.CheckFields(reply, _expectedUid, _s2c, _plaintext, out _) switch
         {
-            ExtensionField field = reader.Current;
-            // The authenticator must be the last field: anything after it would be unauthenticated.
-            if (authStart >= 0) return ReplyVerdict.NtsMalformed;
-            if (field.Type == NtsExtensionFieldType.UniqueIdentifier)
-            {
-                if (sawUid) return ReplyVerdict.NtsMalformed;
-                sawUid = true;
-                uidMatches = field.Value.SequenceEqual(_expectedUid);
-            }
-            else if (field.Type == NtsExtensionFieldType.Authenticator)
-            {
-                authenticator = field.Value;
-                authStart = NtpHeader.Length + reader.Offset - field.Length;
-            }
-        }
-
-        if (reader.Layout != ExtensionFieldLayout.Fields) return sawUid ? ReplyVerdict.NtsMalformed : ReplyVerdict.NtsNoUniqueId;
-        if (!sawUid) return ReplyVerdict.NtsNoUniqueId;
-        if (!uidMatches) return ReplyVerdict.NtsWrongUniqueId;
-        if (authStart < 0) return ReplyVerdict.NtsNoAuthenticator;
-
-        if (authenticator.Length < AuthenticatorBodyHeader) return ReplyVerdict.NtsMalformed;
-        int nonceLength = BinaryPrimitives.ReadUInt16BigEndian(authenticator);
-        int sealedLength = BinaryPrimitives.ReadUInt16BigEndian(authenticator[2..]);
-        int paddedNonce = (nonceLength + 3) & ~3;
-        if (nonceLength == 0 || sealedLength < Aead.TagLength || sealedLength - Aead.TagLength > _plaintext.Length ||
-            AuthenticatorBodyHeader + paddedNonce + ((sealedLength + 3) & ~3) > authenticator.Length)
-            return ReplyVerdict.NtsMalformed;
-        // AES-GCM-SIV takes exactly its nonce length; a server that sends another cannot be authentic.
-        if (Algorithm == AeadAlgorithm.Aes128GcmSiv && nonceLength != _s2c.NonceLength) return ReplyVerdict.NtsAuthenticationFailed;
-
-        ReadOnlySpan<byte> nonce = authenticator.Slice(AuthenticatorBodyHeader, nonceLength);
-        ReadOnlySpan<byte> sealedData = authenticator.Slice(AuthenticatorBodyHeader + paddedNonce, sealedLength);
-        Span<byte> plaintext = _plaintext.AsSpan(0, sealedLength - Aead.TagLength);
-        if (!_s2c.Open(nonce, reply[..authStart], sealedData, plaintext)) return ReplyVerdict.NtsAuthenticationFailed;
-        // The encrypted part holds the new cookies, as extension fields.
-        return ExtensionFieldReader.Classify(plaintext) is ExtensionFieldLayout.Fields or ExtensionFieldLayout.None
-            ? ReplyVerdict.Valid
-            : ReplyVerdict.NtsMalformed;
+            NtsReplyCheck.Authentic => ReplyVerdict.Valid,
+            NtsReplyCheck.NoUniqueIdentifier => ReplyVerdict.NtsNoUniqueId,
+            NtsReplyCheck.WrongUniqueIdentifier => ReplyVerdict.NtsWrongUniqueId,
+            NtsReplyCheck.NoAuthenticator => ReplyVerdict.NtsNoAuthenticator,
+            NtsReplyCheck.AuthenticationFailed => ReplyVerdict.NtsAuthenticationFailed,
+            _ => ReplyVerdict.NtsMalformed,
+        };
     }
 
     public void Dispose()

@@ -16,6 +16,21 @@ public enum NtsReplyStatus : byte
     Invalid,
 }
 
+/// <summary>What the NTS fields of a reply say, checked without allocating (<see cref="NtsClientPacket.CheckFields"/>).</summary>
+public enum NtsReplyCheck : byte
+{
+    /// <summary>Our unique identifier, and an authenticator, last, that opens with S2C over everything before it.</summary>
+    Authentic,
+    NoUniqueIdentifier,
+    /// <summary>Another request's reply.</summary>
+    WrongUniqueIdentifier,
+    /// <summary>Our identifier but no authenticator: an NTS NAK when the header is a kiss-o'-death NTSN.</summary>
+    NoAuthenticator,
+    /// <summary>Fields that overrun, repeat, follow the authenticator, or do not parse inside the ciphertext.</summary>
+    Malformed,
+    AuthenticationFailed,
+}
+
 /// <summary>The client side of NTS-protected NTP: builds requests and verifies replies (RFC 8915 section 5).</summary>
 public static class NtsClientPacket
 {
@@ -77,46 +92,83 @@ public static class NtsClientPacket
         if (!NtpHeader.TryRead(reply, out NtpHeader header) || header.Mode != NtpMode.Server || header.OriginTime != sentTransmitTime)
             return NtsReplyStatus.NotOurs;
 
-        bool uidMatches = false, sawAuth = false;
+        Span<byte> plaintext = stackalloc byte[MaxEncryptedLength];
+        switch (CheckFields(reply, uniqueId, s2c, plaintext, out int plaintextLength))
+        {
+            case NtsReplyCheck.Authentic:
+                var inner = new ExtensionFieldReader(plaintext[..plaintextLength]);
+                while (inner.MoveNext())
+                {
+                    if (inner.Current.Type == NtsExtensionFieldType.Cookie) newCookies.Add(inner.Current.Value.ToArray());
+                }
+
+                plaintext.Clear();
+                return NtsReplyStatus.Ok;
+            case NtsReplyCheck.NoUniqueIdentifier or NtsReplyCheck.WrongUniqueIdentifier:
+                return NtsReplyStatus.NotOurs;
+            case NtsReplyCheck.NoAuthenticator:
+                bool isNak = header.Stratum == 0 && header.ReferenceId == ReferenceId.NtsNak;
+                return isNak ? NtsReplyStatus.Nak : NtsReplyStatus.Invalid;
+            default:
+                return NtsReplyStatus.Invalid;
+        }
+    }
+
+    /// <summary>The largest encrypted part (new cookies) a reply to us can carry: replies are never longer than requests.</summary>
+    public const int MaxEncryptedLength = 2048;
+
+    /// <summary>
+    /// Checks the NTS fields after the header: our unique identifier (padding allowed), then an authenticator,
+    /// last, that opens with <paramref name="s2c"/> over everything before it. On success the decrypted part (new
+    /// cookies as extension fields) is in <paramref name="plaintext"/>[..<paramref name="plaintextLength"/>].
+    /// Allocates nothing and never throws on bad input; the header is the caller's to check.
+    /// </summary>
+    public static NtsReplyCheck CheckFields(
+        ReadOnlySpan<byte> reply, ReadOnlySpan<byte> uniqueId, Aead s2c, Span<byte> plaintext, out int plaintextLength)
+    {
+        ArgumentNullException.ThrowIfNull(s2c);
+        plaintextLength = 0;
+        if (reply.Length < NtpHeader.Length) return NtsReplyCheck.Malformed;
+
+        bool sawUid = false, uidMatches = false;
+        int authStart = -1;
         ReadOnlySpan<byte> authenticator = default;
-        int authStart = 0;
         var reader = new ExtensionFieldReader(reply[NtpHeader.Length..]);
         while (reader.MoveNext())
         {
             ExtensionField field = reader.Current;
-            if (sawAuth) return NtsReplyStatus.Invalid;
+            // The authenticator must be the last field: anything after it would be unauthenticated.
+            if (authStart >= 0) return NtsReplyCheck.Malformed;
             if (field.Type == NtsExtensionFieldType.UniqueIdentifier)
             {
-                if (uidMatches) return NtsReplyStatus.Invalid;
-                uidMatches = field.Value.Length >= uniqueId.Length && field.Value[..uniqueId.Length].SequenceEqual(uniqueId);
-                if (!uidMatches) return NtsReplyStatus.NotOurs;
+                if (sawUid) return NtsReplyCheck.Malformed;
+                sawUid = true;
+                uidMatches = field.Value.Length == ((uniqueId.Length + 3) & ~3) && field.Value[..uniqueId.Length].SequenceEqual(uniqueId);
             }
             else if (field.Type == NtsExtensionFieldType.Authenticator)
             {
-                sawAuth = true;
                 authenticator = field.Value;
                 authStart = NtpHeader.Length + reader.Offset - field.Length;
             }
         }
 
-        if (!uidMatches) return NtsReplyStatus.NotOurs;
-        if (!sawAuth)
-        {
-            bool isNak = header.Stratum == 0 && header.ReferenceId == ReferenceId.NtsNak;
-            return isNak ? NtsReplyStatus.Nak : NtsReplyStatus.Invalid;
-        }
+        if (reader.Layout != ExtensionFieldLayout.Fields) return sawUid ? NtsReplyCheck.Malformed : NtsReplyCheck.NoUniqueIdentifier;
+        if (!sawUid) return NtsReplyCheck.NoUniqueIdentifier;
+        if (!uidMatches) return NtsReplyCheck.WrongUniqueIdentifier;
+        if (authStart < 0) return NtsReplyCheck.NoAuthenticator;
 
-        if (!NtsResponder.TryReadAuthenticator(authenticator, out ReadOnlySpan<byte> nonce, out ReadOnlySpan<byte> ciphertext))
-            return NtsReplyStatus.Invalid;
-        var plaintext = new byte[ciphertext.Length - Aead.TagLength];
-        if (!s2c.Open(nonce, reply[..authStart], ciphertext, plaintext)) return NtsReplyStatus.Invalid;
+        if (!NtsResponder.TryReadAuthenticator(authenticator, out ReadOnlySpan<byte> nonce, out ReadOnlySpan<byte> sealedData) ||
+            sealedData.Length - Aead.TagLength > plaintext.Length)
+            return NtsReplyCheck.Malformed;
+        // AES-GCM-SIV takes exactly its nonce length; a server that sends another cannot be authentic.
+        if (s2c.Algorithm == AeadAlgorithm.Aes128GcmSiv && nonce.Length != s2c.NonceLength) return NtsReplyCheck.AuthenticationFailed;
 
-        var inner = new ExtensionFieldReader(plaintext);
-        while (inner.MoveNext())
-        {
-            if (inner.Current.Type == NtsExtensionFieldType.Cookie) newCookies.Add(inner.Current.Value.ToArray());
-        }
+        Span<byte> opened = plaintext[..(sealedData.Length - Aead.TagLength)];
+        if (!s2c.Open(nonce, reply[..authStart], sealedData, opened)) return NtsReplyCheck.AuthenticationFailed;
+        if (ExtensionFieldReader.Classify(opened) is not (ExtensionFieldLayout.Fields or ExtensionFieldLayout.None))
+            return NtsReplyCheck.Malformed;
 
-        return inner.Layout is ExtensionFieldLayout.Fields or ExtensionFieldLayout.None ? NtsReplyStatus.Ok : NtsReplyStatus.Invalid;
+        plaintextLength = opened.Length;
+        return NtsReplyCheck.Authentic;
     }
 }

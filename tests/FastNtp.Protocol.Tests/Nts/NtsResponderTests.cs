@@ -104,6 +104,44 @@ public sealed class NtsResponderTests : IDisposable
         Assert.True(Handle(next, response).ShouldRespond);
     }
 
+    [Theory]
+    [InlineData(AeadAlgorithm.AesSivCmac256)]
+    [InlineData(AeadAlgorithm.Aes128GcmSiv)]
+    public void ClientVerificationRejectsHostileRepliesWithoutThrowing(AeadAlgorithm algorithm)
+    {
+        using Session s = NewSession(algorithm);
+        byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        NtpTimestamp transmit = NtpTimestamp.FromParts(3_900_000_000, 777);
+        var response = new byte[1024];
+        int length = Handle(BuildRequest(s, IssueCookie(s), 1, uid, transmit), response).Length;
+        byte[] reply = response[..length];
+        var cookies = new List<byte[]>();
+        Assert.Equal(NtsReplyStatus.Ok, NtsClientPacket.Verify(reply, transmit, uid, s.S2CAead, cookies));
+
+        // The authenticator is the last field: its body starts with the nonce length, then the ciphertext length.
+        int authenticator = NtpHeader.Length + ExtensionFieldWriter.FieldLength(uid.Length);
+        byte[] wrongNonceLength = (byte[])reply.Clone();
+        BinaryPrimitives.WriteUInt16BigEndian(wrongNonceLength.AsSpan(authenticator + 4), 8);
+        Assert.Equal(NtsReplyStatus.Invalid, NtsClientPacket.Verify(wrongNonceLength, transmit, uid, s.S2CAead, cookies));
+
+        byte[] hugeCiphertext = (byte[])reply.Clone();
+        BinaryPrimitives.WriteUInt16BigEndian(hugeCiphertext.AsSpan(authenticator + 6), ushort.MaxValue);
+        Assert.Equal(NtsReplyStatus.Invalid, NtsClientPacket.Verify(hugeCiphertext, transmit, uid, s.S2CAead, cookies));
+
+        byte[] tampered = (byte[])reply.Clone();
+        tampered[^1] ^= 1;
+        Assert.Equal(NtsReplyStatus.Invalid, NtsClientPacket.Verify(tampered, transmit, uid, s.S2CAead, cookies));
+
+        byte[] otherUid = (byte[])uid.Clone();
+        otherUid[0] ^= 1;
+        Assert.Equal(NtsReplyStatus.NotOurs, NtsClientPacket.Verify(reply, transmit, otherUid, s.S2CAead, cookies));
+        Assert.Equal(NtsReplyStatus.NotOurs, NtsClientPacket.Verify(reply, new NtpTimestamp(transmit.Value + 1), uid, s.S2CAead, cookies));
+
+        for (int cut = 0; cut < reply.Length; cut += 7)
+            Assert.NotEqual(NtsReplyStatus.Ok, NtsClientPacket.Verify(reply[..cut], transmit, uid, s.S2CAead, cookies));
+        Assert.Equal(2, cookies.Count); // only the authentic reply added cookies
+    }
+
     [Fact]
     public void ReplyIsNeverLongerThanTheRequest()
     {
