@@ -37,6 +37,27 @@ public static class NtsClientPacket
     public const int UniqueIdentifierLength = 32;
 
     /// <summary>
+    /// How many of <paramref name="wanted"/> cookie placeholders fit in <paramref name="destinationLength"/> octets
+    /// together with the rest of a request carrying a <paramref name="cookieLength"/>-octet cookie: a server picks
+    /// its cookie size, and a large one must shrink the request, not overrun the buffer.
+    /// </summary>
+    public static int PlaceholdersThatFit(int destinationLength, int cookieLength, int nonceLength, int wanted)
+    {
+        int cookieField = ExtensionFieldWriter.FieldLength(cookieLength);
+        int fixedPart = NtpHeader.Length + ExtensionFieldWriter.FieldLength(UniqueIdentifierLength) + cookieField + AuthenticatorLength(nonceLength);
+        int room = destinationLength - fixedPart;
+        return room <= 0 ? 0 : Math.Clamp(room / cookieField, 0, wanted);
+    }
+
+    private static int AuthenticatorLength(int nonceLength)
+    {
+        int paddedNonce = (nonceLength + 3) & ~3;
+        // Room for a 16-octet server nonce even when ours is shorter (RFC 8915 section 5.6).
+        int padding = Math.Max(0, NtsExtensionFieldType.MinimumNonceAndPadding - paddedNonce);
+        return ExtensionField.HeaderLength + 4 + paddedNonce + ((Aead.SealedLength(0) + 3) & ~3) + padding;
+    }
+
+    /// <summary>
     /// Writes an NTPv4 client request with the unique identifier, the cookie, <paramref name="placeholders"/> cookie
     /// placeholders and an authenticator over all of it (empty encrypted part). Returns the packet length.
     /// </summary>
@@ -65,10 +86,8 @@ public static class NtsClientPacket
 
         int authStart = offset;
         int paddedNonce = (nonce.Length + 3) & ~3;
-        // Room for a 16-octet server nonce even when ours is shorter (RFC 8915 section 5.6).
-        int padding = Math.Max(0, NtsExtensionFieldType.MinimumNonceAndPadding - paddedNonce);
         int sealedLength = Aead.SealedLength(0);
-        int authLength = ExtensionField.HeaderLength + 4 + paddedNonce + ((sealedLength + 3) & ~3) + padding;
+        int authLength = AuthenticatorLength(nonce.Length);
         Span<byte> auth = destination.Slice(offset, authLength);
         auth.Clear();
         BinaryPrimitives.WriteUInt16BigEndian(auth, NtsExtensionFieldType.Authenticator);

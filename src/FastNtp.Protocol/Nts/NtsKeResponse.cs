@@ -25,6 +25,12 @@ public enum NtsKeResponseError : byte
 /// <summary>A decoded NTS-KE response, as a client sees it.</summary>
 public sealed class NtsKeResponse
 {
+    /// <summary>
+    /// Longest cookie accepted (chrony's limit too). Real servers use about 100 to 200 octets; a client must
+    /// send every cookie back in an NTP request, so an unbounded one could not be carried.
+    /// </summary>
+    public const int MaxCookieLength = 256;
+
     public NtsKeResponseError Error { get; private init; }
     public ushort ServerError { get; private init; }
     public ushort Algorithm { get; private init; }
@@ -91,7 +97,7 @@ public sealed class NtsKeResponse
                     if (!offeredAlgorithms.Contains((ushort)algorithm)) return Fail(NtsKeResponseError.Malformed);
                     break;
                 case (ushort)NtsKeRecordType.NewCookie:
-                    if (record.Body.IsEmpty) return Fail(NtsKeResponseError.Malformed);
+                    if (record.Body.IsEmpty || record.Body.Length > MaxCookieLength) return Fail(NtsKeResponseError.Malformed);
                     cookies.Add(record.Body.ToArray());
                     break;
                 case (ushort)NtsKeRecordType.NtpServer:

@@ -67,7 +67,17 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
                 continue;
             }
 
-            ProcessBatch(received);
+            try
+            {
+                ProcessBatch(received);
+            }
+            catch (Exception)
+            {
+                // A bug in the send path, not a network condition: a dead worker would leave its SO_REUSEPORT
+                // socket bound with nobody reading it, silently losing that socket's share of clients.
+                _counters.Faults++;
+            }
+
             if (_trackAllocations) Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
         }
     }
@@ -94,25 +104,36 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
                 continue;
             }
 
-            NtpTimestamp receiveTime;
-            if (_requests.TryGetReceiveTimestamp(i, out long kernelNanoseconds))
+            ResponderResult result;
+            try
             {
-                receiveTime = NtpTimestamp.FromUnixNanoseconds(kernelNanoseconds);
-            }
-            else
-            {
-                if (!haveFallback)
+                NtpTimestamp receiveTime;
+                if (_requests.TryGetReceiveTimestamp(i, out long kernelNanoseconds))
                 {
-                    fallbackReceiveTime = _clock.Now();
-                    haveFallback = true;
+                    receiveTime = NtpTimestamp.FromUnixNanoseconds(kernelNanoseconds);
+                }
+                else
+                {
+                    if (!haveFallback)
+                    {
+                        fallbackReceiveTime = _clock.Now();
+                        haveFallback = true;
+                    }
+
+                    receiveTime = fallbackReceiveTime;
                 }
 
-                receiveTime = fallbackReceiveTime;
+                var info = new RequestInfo(receiveTime, _requests.GetRemotePort(i));
+                result = _responder.Handle(_requests.GetReceived(i), info, snapshot, _replies.GetBuffer(replies), ref _clock);
+            }
+            catch (Exception)
+            {
+                // The responder must never throw; if a bug makes it, only this packet is lost (no reply, never a
+                // half-written one) and the rest of the batch is still answered.
+                counters.Faults++;
+                continue;
             }
 
-            var info = new RequestInfo(receiveTime, _requests.GetRemotePort(i));
-            ResponderResult result = _responder.Handle(
-                _requests.GetReceived(i), info, snapshot, _replies.GetBuffer(replies), ref _clock);
             counters.Count(result);
             if (!result.ShouldRespond) continue;
 

@@ -129,7 +129,18 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
                 }
 
                 var info = new RequestInfo(receiveTime, SourcePort(peer));
-                ResponderResult result = responder.Handle(request.AsSpan(0, length), info, snapshots.Current, response, ref clock);
+                ResponderResult result;
+                try
+                {
+                    result = responder.Handle(request.AsSpan(0, length), info, snapshots.Current, response, ref clock);
+                }
+                catch (Exception)
+                {
+                    // The responder must never throw; if a bug makes it, lose this packet, not the worker.
+                    counters.Faults++;
+                    continue;
+                }
+
                 counters.Count(result);
                 if (!result.ShouldRespond) continue;
 

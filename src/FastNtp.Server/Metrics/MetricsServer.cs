@@ -61,6 +61,7 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
         Metric("fastntp_receive_errors_total", "counter", "Socket receive errors.", c.ReceiveErrors);
         Metric("fastntp_send_errors_total", "counter", "Socket send errors.", c.SendErrors);
         Metric("fastntp_receive_batches_total", "counter", "Receive calls that returned packets.", c.Batches);
+        Metric("fastntp_worker_faults_total", "counter", "Packets or batches abandoned after an unexpected exception (a bug); workers survive them.", c.Faults);
 
         if (r.Nts is { } nts)
         {

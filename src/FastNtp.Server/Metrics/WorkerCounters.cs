@@ -19,6 +19,8 @@ public sealed class WorkerCounters
     public long SendErrors;
     /// <summary>Batches received; Received / Batches is the mean batch size.</summary>
     public long Batches;
+    /// <summary>Batches or packets abandoned because an exception escaped (a bug); the worker carries on.</summary>
+    public long Faults;
     public readonly long[] Dropped = new long[DropReasons.Count];
 
 #pragma warning disable CS0169, IDE0051
@@ -38,9 +40,12 @@ public sealed record CounterTotals(
 {
     public long TotalDropped => Dropped.Values.Sum();
 
+    /// <summary>Sum of <see cref="WorkerCounters.Faults"/>: exceptions a worker caught and survived.</summary>
+    public long Faults { get; init; }
+
     public static CounterTotals Sum(IEnumerable<WorkerCounters> workers)
     {
-        long received = 0, answered = 0, receiveErrors = 0, sendErrors = 0, batches = 0;
+        long received = 0, answered = 0, receiveErrors = 0, sendErrors = 0, batches = 0, faults = 0;
         var dropped = new long[DropReasons.Count];
         foreach (WorkerCounters w in workers)
         {
@@ -49,6 +54,7 @@ public sealed record CounterTotals(
             receiveErrors += Volatile.Read(ref w.ReceiveErrors);
             sendErrors += Volatile.Read(ref w.SendErrors);
             batches += Volatile.Read(ref w.Batches);
+            faults += Volatile.Read(ref w.Faults);
             for (int i = 0; i < dropped.Length; i++) dropped[i] += Volatile.Read(ref w.Dropped[i]);
         }
 
@@ -58,7 +64,7 @@ public sealed record CounterTotals(
             if (dropped[i] != 0) byReason[(DropReason)i] = dropped[i];
         }
 
-        return new CounterTotals(received, answered, receiveErrors, sendErrors, batches, byReason);
+        return new CounterTotals(received, answered, receiveErrors, sendErrors, batches, byReason) { Faults = faults };
     }
 
     /// <summary>The one-line summary `fastntp serve` prints on exit.</summary>
@@ -67,6 +73,6 @@ public sealed record CounterTotals(
         string drops = Dropped.Count == 0
             ? "none"
             : string.Join(", ", Dropped.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"));
-        return $"received={Received} answered={Answered} dropped={TotalDropped} ({drops}) receive-errors={ReceiveErrors} send-errors={SendErrors}";
+        return $"received={Received} answered={Answered} dropped={TotalDropped} ({drops}) receive-errors={ReceiveErrors} send-errors={SendErrors} faults={Faults}";
     }
 }

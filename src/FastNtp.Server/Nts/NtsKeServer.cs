@@ -140,6 +140,8 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         }
     }
 
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(50);
+
     private async Task AcceptLoopAsync()
     {
         Socket listener = _listener!;
@@ -161,6 +163,16 @@ public sealed partial class NtsKeServer : IAsyncDisposable
             catch (SocketException e)
             {
                 LogAcceptFailed(_logger, e.SocketErrorCode);
+                // Out of descriptors or memory: pause instead of spinning on the same error.
+                try
+                {
+                    await Task.Delay(AcceptRetryDelay, _stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
                 continue;
             }
 
@@ -180,9 +192,11 @@ public sealed partial class NtsKeServer : IAsyncDisposable
     {
         byte[] network = ArrayPool<byte>.Shared.Rent(IoBufferLength);
         byte[] application = ArrayPool<byte>.Shared.Rent(_settings.MaxRequestLength + 1);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        CancellationTokenSource? deadline = null;
         try
         {
+            // Inside the try: once the server is disposed this throws, and the finally must still free the slot.
+            deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             socket.NoDelay = true;
             using TlsConnection tls = Volatile.Read(ref _context)!.Accept();
             deadline.CancelAfter(_settings.HandshakeTimeout);
@@ -221,8 +235,16 @@ public sealed partial class NtsKeServer : IAsyncDisposable
             Interlocked.Increment(ref _failed);
             LogConnectionFailed(_logger, e.Message);
         }
+        catch (Exception e)
+        {
+            // A bug (e.g. a crypto failure while sealing cookies): this task is never awaited, so an exception
+            // left in it would go unobserved and uncounted. Count and log it; the finally still frees the slot.
+            Interlocked.Increment(ref _failed);
+            LogConnectionFault(_logger, e);
+        }
         finally
         {
+            deadline?.Dispose();
             try
             {
                 socket.Shutdown(SocketShutdown.Both);
@@ -414,4 +436,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "NTS-KE connection failed: {Reason}")]
     private static partial void LogConnectionFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "NTS-KE connection failed unexpectedly")]
+    private static partial void LogConnectionFault(ILogger logger, Exception exception);
 }

@@ -85,7 +85,8 @@ internal sealed class NtsSource(UpstreamSpec spec, string? caFile) : IDisposable
         RandomNumberGenerator.Fill(_uid);
         Span<byte> nonce = stackalloc byte[_c2s!.NonceLength];
         RandomNumberGenerator.Fill(nonce);
-        int placeholders = Math.Clamp(TargetCookies - _cookies.Count - 1, 0, 7);
+        int placeholders = NtsClientPacket.PlaceholdersThatFit(
+            destination.Length, cookie.Length, nonce.Length, Math.Clamp(TargetCookies - _cookies.Count - 1, 0, 7));
         return NtsClientPacket.Write(destination, _pendingTransmit, _uid, cookie, placeholders, _c2s, nonce);
     }
 
@@ -100,7 +101,8 @@ internal sealed class NtsSource(UpstreamSpec spec, string? caFile) : IDisposable
             Authenticated++;
             foreach (byte[] cookie in _fresh)
             {
-                if (_cookies.Count < TargetCookies) _cookies.Enqueue(cookie);
+                // The same bound as for NTS-KE cookies: anything longer could not be sent back in a request.
+                if (_cookies.Count < TargetCookies && cookie.Length is > 0 and <= NtsKeResponse.MaxCookieLength) _cookies.Enqueue(cookie);
             }
         }
         else if (status == NtsReplyStatus.Nak)

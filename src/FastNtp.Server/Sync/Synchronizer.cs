@@ -170,51 +170,67 @@ public sealed partial class Synchronizer : IDisposable
         var readable = new List<Socket>();
         while (!_stop.IsSet)
         {
-            if (_unresolved.Count > 0 && DateTime.UtcNow >= _nextResolve) Resolve(process);
-            foreach (NtsSource nts in _nts) RunKeyExchange(nts, process);
-
-            NtpTimestamp now = _time.Now();
-            for (int id = 0; id < process.SourceCount; id++)
+            try
             {
-                Socket? socket = _sockets[id];
-                if (socket is null || !process.Source(id).IsDue(now)) continue;
-                _ntsBySource.TryGetValue(id, out NtsSource? nts);
-                // An NTS source without cookies waits for NTS-KE rather than polling in the clear.
-                if (nts is { CanPoll: false }) continue;
-                now = _time.Now();
-                int length = process.Poll(id, now, RandomTransmit(), _buffer, out SyncUpdate update);
-                ReadOnlySpan<byte> packet = _buffer.AsSpan(0, length);
-                if (nts is not null) packet = _ntsBuffer.AsSpan(0, nts.WriteRequest(packet, _ntsBuffer));
-                try
-                {
-                    socket.Send(packet);
-                }
-                catch (SocketException e)
-                {
-                    // An unreachable network or an ICMP error: the poll counts as unanswered, nothing more.
-                    LogSendFailed(_logger, socket.RemoteEndPoint?.ToString() ?? "?", e.SocketErrorCode);
-                }
-
-                Apply(update, process);
+                RunSourcesOnce(process, readable);
             }
-
-            now = _time.Now();
-            TimeSpan wait = TimeSpan.FromSeconds(Math.Clamp((process.NextDeadline(now) - now).TotalSeconds, 0, MaxWait.TotalSeconds));
-            readable.Clear();
-            foreach (Socket? s in _sockets)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                if (s is not null) readable.Add(s);
+                // A bug here must not end the process: the workers keep serving the last snapshot, which
+                // decays on its own, and the loop tries again after a pause.
+                LogSyncFault(_logger, e);
+                _stop.Wait(TimeSpan.FromSeconds(1));
             }
-
-            if (readable.Count == 0)
-            {
-                _stop.Wait(wait);
-                continue;
-            }
-
-            Socket.Select(readable, null, null, (int)Math.Max(1, wait.TotalMicroseconds));
-            foreach (Socket s in readable) Drain(s, process);
         }
+    }
+
+    /// <summary>One pass: resolve names, run NTS-KE, send due polls, then wait for replies until the next deadline.</summary>
+    private void RunSourcesOnce(SyncProcess process, List<Socket> readable)
+    {
+        if (_unresolved.Count > 0 && DateTime.UtcNow >= _nextResolve) Resolve(process);
+        foreach (NtsSource nts in _nts) RunKeyExchange(nts, process);
+
+        NtpTimestamp now = _time.Now();
+        for (int id = 0; id < process.SourceCount; id++)
+        {
+            Socket? socket = _sockets[id];
+            if (socket is null || !process.Source(id).IsDue(now)) continue;
+            _ntsBySource.TryGetValue(id, out NtsSource? nts);
+            // An NTS source without cookies waits for NTS-KE rather than polling in the clear.
+            if (nts is { CanPoll: false }) continue;
+            now = _time.Now();
+            int length = process.Poll(id, now, RandomTransmit(), _buffer, out SyncUpdate update);
+            ReadOnlySpan<byte> packet = _buffer.AsSpan(0, length);
+            if (nts is not null) packet = _ntsBuffer.AsSpan(0, nts.WriteRequest(packet, _ntsBuffer));
+            try
+            {
+                socket.Send(packet);
+            }
+            catch (SocketException e)
+            {
+                // An unreachable network or an ICMP error: the poll counts as unanswered, nothing more.
+                LogSendFailed(_logger, socket.RemoteEndPoint?.ToString() ?? "?", e.SocketErrorCode);
+            }
+
+            Apply(update, process);
+        }
+
+        now = _time.Now();
+        TimeSpan wait = TimeSpan.FromSeconds(Math.Clamp((process.NextDeadline(now) - now).TotalSeconds, 0, MaxWait.TotalSeconds));
+        readable.Clear();
+        foreach (Socket? s in _sockets)
+        {
+            if (s is not null) readable.Add(s);
+        }
+
+        if (readable.Count == 0)
+        {
+            _stop.Wait(wait);
+            return;
+        }
+
+        Socket.Select(readable, null, null, (int)Math.Max(1, wait.TotalMicroseconds));
+        foreach (Socket s in readable) Drain(s, process);
     }
 
     private void Drain(Socket socket, SyncProcess process)
@@ -466,4 +482,7 @@ public sealed partial class Synchronizer : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The kernel clock call failed: {Reason}")]
     private static partial void LogKernelFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Synchronizer pass failed; retrying in 1 s")]
+    private static partial void LogSyncFault(ILogger logger, Exception exception);
 }

@@ -22,6 +22,66 @@ public class BatchWorkerTests
         public NtpTimestamp Now() => NtpTimestamp.FromParts(Start.Seconds + _readings++, 0);
     }
 
+    /// <summary>Stands in for a bug: its first reading throws, later ones work.</summary>
+    private struct FaultyOnceClock : IClock
+    {
+        private static int s_readings;
+
+        public static void Reset() => s_readings = 0;
+
+        public readonly NtpTimestamp Now() =>
+            Interlocked.Increment(ref s_readings) == 1
+                ? throw new InvalidOperationException("simulated responder bug")
+                : NtpTimestamp.FromParts(0xEC00_0000, 0);
+    }
+
+    [Fact]
+    public void A_throwing_batch_is_counted_as_a_fault_and_the_worker_keeps_serving()
+    {
+        FaultyOnceClock.Reset();
+        using UdpBatchSocket socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
+        socket.SetReceiveTimeout(TimeSpan.FromMilliseconds(200));
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var counters = new WorkerCounters();
+        var worker = new BatchWorker<FaultyOnceClock>(
+            socket, 8, 1472, new Responder(), new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
+        Exception? escaped = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                worker.Run();
+            }
+            catch (InvalidOperationException e)
+            {
+                // Recorded rather than left to kill the test host; the assertion below fails on it.
+                escaped = e;
+            }
+        });
+        thread.Start();
+        try
+        {
+            using UdpClient client = NewClient(AddressFamily.InterNetwork);
+            // The first request meets the fault; the worker must still be there for the second.
+            client.Send(ClientRequest(1), socket.LocalEndPoint);
+            SpinWait.SpinUntil(() => Volatile.Read(ref counters.Faults) > 0 || !thread.IsAlive, TimeSpan.FromSeconds(10));
+            client.Send(ClientRequest(2), socket.LocalEndPoint);
+            byte[] reply = Receive(client, out _);
+            Assert.True(NtpHeader.TryRead(reply, out NtpHeader header));
+            Assert.Equal(2UL, header.OriginTime.Value);
+        }
+        finally
+        {
+            worker.RequestStop();
+            Assert.True(thread.Join(TimeSpan.FromSeconds(10)));
+            worker.DisposeBuffers();
+        }
+
+        Assert.Null(escaped);
+        Assert.Equal(1, counters.Faults);
+        Assert.Equal(1, counters.Answered);
+    }
+
     [Fact]
     public void Without_kernel_timestamps_the_receive_time_is_read_once_per_batch_and_transmit_is_stamped_last()
     {

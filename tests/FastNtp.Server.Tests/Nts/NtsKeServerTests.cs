@@ -211,6 +211,48 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
+    public async Task BrokenTlsFromClientsIsCountedAndFreesEverySlot()
+    {
+        using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
+        await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with
+        {
+            MaxConnections = 4, HandshakeTimeout = TimeSpan.FromSeconds(1), RequestTimeout = TimeSpan.FromSeconds(1),
+        });
+        int port = ke.LocalEndPoint.Port;
+        byte[] notTls = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();
+        // A handshake record header that promises far more than TLS allows (2^14 + 2048).
+        byte[] hugeRecord = new byte[5 + 1024];
+        hugeRecord[0] = 0x16;
+        hugeRecord[1] = 0x03;
+        hugeRecord[2] = 0x01;
+        hugeRecord[3] = 0xFF;
+        hugeRecord[4] = 0xFF;
+        byte[] halfRecord = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01];
+
+        async Task SendAndLeaveAsync(byte[] bytes, bool reset)
+        {
+            using var s = new Socket(SocketType.Stream, ProtocolType.Tcp);
+            await s.ConnectAsync(IPAddress.Loopback, port);
+            if (bytes.Length > 0) await s.SendAsync(bytes, SocketFlags.None);
+            if (reset) s.LingerState = new LingerOption(true, 0);
+            else s.Shutdown(SocketShutdown.Send);
+        }
+
+        await SendAndLeaveAsync(notTls, reset: false);
+        await SendAndLeaveAsync(hugeRecord, reset: false);
+        await SendAndLeaveAsync(halfRecord, reset: false);
+        await SendAndLeaveAsync(halfRecord, reset: true);
+        await SendAndLeaveAsync([], reset: true);
+
+        // Every connection ends in a counted outcome (an escaped exception would be counted nowhere), and its slot is back.
+        Assert.True(await Poll.UntilAsync(() => ke.Failed + ke.TimedOut == 5 && ke.ActiveConnections == 0, TimeSpan.FromSeconds(15)),
+            $"failed={ke.Failed} timedOut={ke.TimedOut} active={ke.ActiveConnections}");
+        NtsKeResult ok = await NtsKeClient.ExchangeAsync("127.0.0.1", port, _pki.CaCert);
+        Assert.Equal(8, ok.Cookies.Count);
+        Assert.Equal(1L, ke.Completed);
+    }
+
+    [Fact]
     public async Task Tls12ClientsAreRejected()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
