@@ -59,21 +59,25 @@ public abstract class AeadBenchmarkBase : IDisposable
 }
 
 /// <summary>
-/// An NTS cookie (RFC 8915 section 6): ~70 bytes of plaintext (AEAD id + C2S and S2C keys), a
-/// 16-byte nonce, a 4-byte key id as associated data. Seal and open with AEAD_AES_SIV_CMAC_256,
-/// OpenSSL's AES-SIV on identical inputs, and AEAD_AES_128_GCM_SIV (OpenSSL 3.0 has none).
+/// Seal and open of one (associated data, plaintext) shape with AEAD_AES_SIV_CMAC_256, OpenSSL's AES-SIV on
+/// identical inputs (checked equal in set-up), and AEAD_AES_128_GCM_SIV (OpenSSL 3.0 has none).
 /// </summary>
-[MemoryDiagnoser]
-[MinColumn]
-[MedianColumn]
-public class AeadCookieBenchmarks : AeadBenchmarkBase
+public abstract class AeadSealOpenBenchmarks(int adLength, int adSeed, int plaintextLength, int plaintextSeed) : AeadBenchmarkBase
 {
-    private readonly byte[] _ad = Bytes(4, 4);
-    private readonly byte[] _plaintext = Bytes(70, 5);
-    private readonly byte[] _sealed = new byte[86];
-    private readonly byte[] _scratch = new byte[86];
-    private readonly byte[] _opened = new byte[70];
-    private readonly byte[] _gcmSealed = new byte[86];
+    private readonly byte[] _ad = Bytes(adLength, adSeed);
+    private readonly byte[] _plaintext = Bytes(plaintextLength, plaintextSeed);
+    private readonly byte[] _sealed = new byte[plaintextLength + Aead.TagLength];
+    private readonly byte[] _scratch = new byte[plaintextLength + Aead.TagLength];
+    private readonly byte[] _opened = new byte[plaintextLength];
+    private readonly byte[] _gcmSealed = new byte[plaintextLength + Aead.TagLength];
+
+    protected byte[] AssociatedData => _ad;
+
+    protected byte[] Plaintext => _plaintext;
+
+    protected byte[] Sealed => _sealed;
+
+    protected byte[] Scratch => _scratch;
 
     [GlobalSetup]
     public void Setup()
@@ -82,10 +86,14 @@ public class AeadCookieBenchmarks : AeadBenchmarkBase
         Siv.Seal(Nonce, _ad, _plaintext, _sealed);
         OpenSsl.Seal(_ad, Nonce, _plaintext, _scratch);
         Verify(_scratch.AsSpan().SequenceEqual(_sealed), "OpenSSL's AES-SIV output equals FastNtp's");
-        OpenSsl.SealRekeying(_ad, Nonce, _plaintext, _scratch);
-        Verify(_scratch.AsSpan().SequenceEqual(_sealed), "OpenSSL's re-keyed AES-SIV output equals FastNtp's");
         Verify(OpenSsl.Open(_ad, Nonce, _sealed, _opened) && _opened.AsSpan().SequenceEqual(_plaintext), "OpenSSL opens FastNtp's output");
         GcmSiv.Seal(GcmNonce, _ad, _plaintext, _gcmSealed);
+        CheckSetup();
+    }
+
+    /// <summary>Further set-up checks of a derived benchmark.</summary>
+    protected virtual void CheckSetup()
+    {
     }
 
     [Benchmark(Baseline = true, Description = "FastNtp AES-SIV-256 seal")]
@@ -105,13 +113,6 @@ public class AeadCookieBenchmarks : AeadBenchmarkBase
         return _scratch[0];
     }
 
-    [Benchmark(Description = "OpenSSL AES-SIV-256 seal (re-key per message)")]
-    public byte OpenSslSealRekeying()
-    {
-        OpenSsl.SealRekeying(_ad, Nonce, _plaintext, _scratch);
-        return _scratch[0];
-    }
-
     [Benchmark(Description = "OpenSSL AES-SIV-256 open")]
     public bool OpenSslOpen() => OpenSsl.Open(_ad, Nonce, _sealed, _opened);
 
@@ -124,6 +125,29 @@ public class AeadCookieBenchmarks : AeadBenchmarkBase
 
     [Benchmark(Description = "FastNtp AES-128-GCM-SIV open")]
     public bool GcmSivOpen() => GcmSiv.Open(GcmNonce, _ad, _gcmSealed, _opened);
+}
+
+/// <summary>
+/// An NTS cookie (RFC 8915 section 6): ~70 bytes of plaintext (AEAD id + C2S and S2C keys), a
+/// 16-byte nonce, a 4-byte key id as associated data; also OpenSSL re-keying for every message.
+/// </summary>
+[MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
+public class AeadCookieBenchmarks() : AeadSealOpenBenchmarks(adLength: 4, adSeed: 4, plaintextLength: 70, plaintextSeed: 5)
+{
+    protected override void CheckSetup()
+    {
+        OpenSsl.SealRekeying(AssociatedData, Nonce, Plaintext, Scratch);
+        Verify(Scratch.AsSpan().SequenceEqual(Sealed), "OpenSSL's re-keyed AES-SIV output equals FastNtp's");
+    }
+
+    [Benchmark(Description = "OpenSSL AES-SIV-256 seal (re-key per message)")]
+    public byte OpenSslSealRekeying()
+    {
+        OpenSsl.SealRekeying(AssociatedData, Nonce, Plaintext, Scratch);
+        return Scratch[0];
+    }
 }
 
 /// <summary>
@@ -194,55 +218,7 @@ public class AeadAuthenticatorBenchmarks : AeadBenchmarkBase
 [MemoryDiagnoser]
 [MinColumn]
 [MedianColumn]
-public class AeadLongInputBenchmarks : AeadBenchmarkBase
+public class AeadLongInputBenchmarks() : AeadSealOpenBenchmarks(adLength: 16, adSeed: 7, plaintextLength: Length, plaintextSeed: 8)
 {
     public const int Length = 4096;
-
-    private readonly byte[] _ad = Bytes(16, 7);
-    private readonly byte[] _plaintext = Bytes(Length, 8);
-    private readonly byte[] _sealed = new byte[Length + 16];
-    private readonly byte[] _scratch = new byte[Length + 16];
-    private readonly byte[] _opened = new byte[Length];
-    private readonly byte[] _gcmSealed = new byte[Length + 16];
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        CreateKeys();
-        Siv.Seal(Nonce, _ad, _plaintext, _sealed);
-        OpenSsl.Seal(_ad, Nonce, _plaintext, _scratch);
-        Verify(_scratch.AsSpan().SequenceEqual(_sealed), "OpenSSL's AES-SIV output equals FastNtp's");
-        Verify(OpenSsl.Open(_ad, Nonce, _sealed, _opened) && _opened.AsSpan().SequenceEqual(_plaintext), "OpenSSL opens FastNtp's output");
-        GcmSiv.Seal(GcmNonce, _ad, _plaintext, _gcmSealed);
-    }
-
-    [Benchmark(Baseline = true, Description = "FastNtp AES-SIV-256 seal")]
-    public byte SivSeal()
-    {
-        Siv.Seal(Nonce, _ad, _plaintext, _scratch);
-        return _scratch[0];
-    }
-
-    [Benchmark(Description = "FastNtp AES-SIV-256 open")]
-    public bool SivOpen() => Siv.Open(Nonce, _ad, _sealed, _opened);
-
-    [Benchmark(Description = "OpenSSL AES-SIV-256 seal")]
-    public byte OpenSslSeal()
-    {
-        OpenSsl.Seal(_ad, Nonce, _plaintext, _scratch);
-        return _scratch[0];
-    }
-
-    [Benchmark(Description = "OpenSSL AES-SIV-256 open")]
-    public bool OpenSslOpen() => OpenSsl.Open(_ad, Nonce, _sealed, _opened);
-
-    [Benchmark(Description = "FastNtp AES-128-GCM-SIV seal")]
-    public byte GcmSivSeal()
-    {
-        GcmSiv.Seal(GcmNonce, _ad, _plaintext, _scratch);
-        return _scratch[0];
-    }
-
-    [Benchmark(Description = "FastNtp AES-128-GCM-SIV open")]
-    public bool GcmSivOpen() => GcmSiv.Open(GcmNonce, _ad, _gcmSealed, _opened);
 }
