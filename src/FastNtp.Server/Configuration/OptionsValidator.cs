@@ -6,6 +6,7 @@ namespace FastNtp.Server.Configuration;
 public static class OptionsValidator
 {
     public const int DefaultNtpPort = 123;
+    /// <summary>RFC 8915's port for NTS-KE.</summary>
     public const int DefaultNtsKePort = 4460;
     /// <summary>Sub-second polls exist for tests that must converge quickly; RFC 5905 itself allows 4 to 17.</summary>
     public const int MinimumPoll = -4;
@@ -28,10 +29,7 @@ public static class OptionsValidator
         SyncOptions sync = options.Sync;
         foreach (string upstream in sync.Upstream)
         {
-            string hostPort = upstream.Split(',', 2)[0];
-            string? flag = upstream.Contains(',', StringComparison.Ordinal) ? upstream.Split(',', 2)[1] : null;
-            if (!EndpointParser.TrySplitHostPort(hostPort, DefaultNtpPort, out _, out _) || flag is not (null or "nts"))
-                Fail("--upstream", $"'{upstream}' is not HOST[:PORT][,nts]");
+            if (!Sync.UpstreamSpec.TryParse(upstream, out _)) Fail("--upstream", $"'{upstream}' is not HOST[:PORT][,nts]");
         }
 
         if (sync.MinPoll is < MinimumPoll or > MaximumPoll) Fail("Sync:MinPoll", $"{sync.MinPoll} is not {MinimumPoll} to {MaximumPoll}");
@@ -49,7 +47,16 @@ public static class OptionsValidator
         if (clock.ReferenceId.Length is 0 or > 4 || clock.ReferenceId.Any(c => c is < ' ' or > '~'))
             Fail("Clock:ReferenceId", $"'{clock.ReferenceId}' is not one to four printable ASCII characters");
 
-        NtsOptions nts = options.Nts;
+        ValidateNts(options.Nts);
+
+        if (options.Metrics.Listen is { Length: > 0 } metrics && !(EndpointParser.TryParseAddress(metrics, 0, out IPEndPoint? ep) && ep.Port != 0))
+            Fail("--metrics-listen", $"'{metrics}' is not ADDR:PORT");
+    }
+
+    /// <summary>The NTS settings alone, for code that builds NTS from them without the rest of the options.</summary>
+    public static void ValidateNts(NtsOptions nts)
+    {
+        ArgumentNullException.ThrowIfNull(nts);
         if (nts.KeListen is { Length: > 0 } keListen)
         {
             if (!EndpointParser.TryParseAddress(keListen, DefaultNtsKePort, out _))
@@ -61,9 +68,6 @@ public static class OptionsValidator
         if (nts.Rotation < TimeSpan.FromMinutes(1)) Fail("Nts:Rotation", $"{nts.Rotation} is shorter than one minute");
         if (nts.StaleEpochs is < 0 or > 1000) Fail("Nts:StaleEpochs", $"{nts.StaleEpochs} is not 0 to 1000");
         if (nts.NtpPort is { } ntpPort && ntpPort is < 1 or > 65535) Fail("Nts:NtpPort", $"{ntpPort} is not a port");
-
-        if (options.Metrics.Listen is { Length: > 0 } metrics && !(EndpointParser.TryParseAddress(metrics, 0, out IPEndPoint? ep) && ep.Port != 0))
-            Fail("--metrics-listen", $"'{metrics}' is not ADDR:PORT");
     }
 
     private static void Fail(string option, string problem) => throw new ConfigurationException($"{option}: {problem}");

@@ -96,10 +96,6 @@ public sealed partial class ServerHost : IAsyncDisposable
             _nts = NtsService.Create(nts, _loggerFactory);
             _nts.Start();
         }
-        catch (ArgumentException e)
-        {
-            throw new ConfigurationException(e.Message);
-        }
         catch (OpenSslException e)
         {
             throw new ConfigurationException($"--cert/--key: {e.Message}");

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using FastNtp.Crypto;
 using FastNtp.Interop.OpenSsl;
 using FastNtp.Protocol.Nts;
+using FastNtp.Server.Configuration;
 
 namespace FastNtp.Server.Nts;
 
@@ -69,7 +70,7 @@ public static class NtsKeClient
     /// <param name="ntpPort">The NTP port to use when the response names none (RFC 8915: 123).</param>
     /// <exception cref="NtsKeException">Any failure, with a message fit for an operator.</exception>
     public static async Task<NtsKeResult> ExchangeAsync(
-        string host, int port = NtsKeServerSettings.DefaultPort, string? caFile = null, TimeSpan? timeout = null,
+        string host, int port = OptionsValidator.DefaultNtsKePort, string? caFile = null, TimeSpan? timeout = null,
         IReadOnlyList<AeadAlgorithm>? algorithms = null, int ntpPort = NtpDefaultPort, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);

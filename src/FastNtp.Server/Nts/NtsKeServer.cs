@@ -13,7 +13,6 @@ namespace FastNtp.Server.Nts;
 /// <summary>How an NTS-KE server listens, what it hands out and how much a client may cost it.</summary>
 public sealed record NtsKeServerSettings
 {
-    public const int DefaultPort = 4460;
     public const string Alpn = "ntske/1";
 
     public required IPEndPoint Listen { get; init; }

@@ -30,15 +30,14 @@ public sealed partial class NtsService : IAsyncDisposable
 
     /// <summary>
     /// Validates the options and builds the service without binding anything; throws
-    /// <see cref="ArgumentException"/> naming the option when a value is wrong.
+    /// <see cref="ConfigurationException"/> naming the option when a value or the key file is wrong.
     /// </summary>
     public static NtsService Create(NtsOptions options, ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         loggerFactory ??= NullLoggerFactory.Instance;
         ILogger logger = loggerFactory.CreateLogger<NtsService>();
-        if (options.Rotation < TimeSpan.FromSeconds(1)) throw new ArgumentException("Nts.Rotation must be at least one second.", nameof(options));
-        if (options.StaleEpochs is < 0 or > 1000) throw new ArgumentException("Nts.StaleEpochs must be 0 to 1000.", nameof(options));
+        OptionsValidator.ValidateNts(options);
 
         CookieKeyManager keys;
         if (options.KeyFile is { Length: > 0 } file)
@@ -51,7 +50,7 @@ public sealed partial class NtsService : IAsyncDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
             {
-                throw new ArgumentException($"Nts.KeyFile: {e.Message}", nameof(options), e);
+                throw new ConfigurationException($"--nts-key-file: {e.Message}");
             }
 
             keys = new CookieKeyManager(secret, options.Rotation, options.StaleEpochs);
@@ -66,17 +65,12 @@ public sealed partial class NtsService : IAsyncDisposable
         NtsKeServer? keServer = null;
         if (options.KeListen is { Length: > 0 } listen)
         {
-            if (!IPEndPoint.TryParse(listen, out IPEndPoint? endpoint))
-                throw new ArgumentException($"Nts.KeListen: '{listen}' is not ADDR:PORT.", nameof(options));
-            if (endpoint.Port == 0 && !listen.EndsWith(":0", StringComparison.Ordinal)) endpoint.Port = NtsKeServerSettings.DefaultPort;
-            if (string.IsNullOrEmpty(options.Cert)) throw new ArgumentException("Nts.Cert is required with Nts.KeListen.", nameof(options));
-            if (string.IsNullOrEmpty(options.Key)) throw new ArgumentException("Nts.Key is required with Nts.KeListen.", nameof(options));
-            if (options.NtpPort is < 1 or > 65535) throw new ArgumentException("Nts.NtpPort must be 1 to 65535.", nameof(options));
+            EndpointParser.TryParseAddress(listen, OptionsValidator.DefaultNtsKePort, out IPEndPoint? endpoint);
             var settings = new NtsKeServerSettings
             {
-                Listen = endpoint,
-                CertificatePath = options.Cert,
-                PrivateKeyPath = options.Key,
+                Listen = endpoint!,
+                CertificatePath = options.Cert!,
+                PrivateKeyPath = options.Key!,
                 NtpServer = string.IsNullOrEmpty(options.NtpServer) ? null : options.NtpServer,
                 NtpPort = options.NtpPort,
             };

@@ -77,7 +77,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         Assert.Throws<IOException>(() => NtsKeyFile.Generate(file));
 
-        await using NtsService keSide = NtsService.Create(new NtsOptions { KeyFile = file, KeListen = "127.0.0.1:0", Cert = _pki.ServerCert, Key = _pki.ServerKey, NtpPort = 1 });
+        await using NtsService keSide = NtsService.Create(new NtsOptions { KeyFile = file, KeListen = $"127.0.0.1:{Ports.FreeTcpPort()}", Cert = _pki.ServerCert, Key = _pki.ServerKey, NtpPort = 1 });
         await using NtsService ntpSide = NtsService.Create(new NtsOptions { KeyFile = file });
         keSide.Start();
         using var ntp = new LoopbackNtpServer(ntpSide.CreateResponder());
@@ -102,15 +102,15 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     {
         string file = Path.Combine(_pki.Directory, "bad-" + Guid.NewGuid().ToString("N") + ".key");
         File.WriteAllText(file, "not hex\n");
-        ArgumentException e = Assert.Throws<ArgumentException>(() => NtsService.Create(new NtsOptions { KeyFile = file }));
-        Assert.StartsWith("Nts.KeyFile", e.Message, StringComparison.Ordinal);
+        ConfigurationException e = Assert.Throws<ConfigurationException>(() => NtsService.Create(new NtsOptions { KeyFile = file }));
+        Assert.StartsWith("--nts-key-file:", e.Message, StringComparison.Ordinal);
         File.WriteAllText(file, "00112233\n");
-        Assert.Throws<ArgumentException>(() => NtsService.Create(new NtsOptions { KeyFile = file }));
+        Assert.Throws<ConfigurationException>(() => NtsService.Create(new NtsOptions { KeyFile = file }));
         File.WriteAllText(file, new string('a', 64) + "\n");
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
         NtsKeyFile.Load(file, out string? warning);
         Assert.Contains("chmod 600", warning, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => NtsService.Create(new NtsOptions { KeListen = "127.0.0.1:0" }));
+        Assert.StartsWith("--cert:", Assert.Throws<ConfigurationException>(() => NtsService.Create(new NtsOptions { KeListen = "127.0.0.1:4460" })).Message, StringComparison.Ordinal);
     }
 
     /// <summary>Runs a raw TLS 1.3 client that sends <paramref name="request"/> and returns everything the server answers.</summary>

@@ -144,6 +144,7 @@ public class SynchronizerTests
     [Theory]
     [InlineData("")]
     [InlineData("host,ntx")]
+    [InlineData("host, nts")]
     [InlineData("host:0")]
     [InlineData("host:70000")]
     [InlineData("[2001:db8::1")]
