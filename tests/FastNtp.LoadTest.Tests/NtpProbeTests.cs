@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using FastNtp.LoadTest;
 using FastNtp.Protocol.Ntp;
 
-namespace FastNtp.Server.Tests.LoadTest;
+namespace FastNtp.LoadTest.Tests;
 
 public class NtpProbeTests
 {

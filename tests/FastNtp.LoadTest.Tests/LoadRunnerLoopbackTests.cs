@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using FastNtp.LoadTest;
 using FastNtp.Protocol.Ntp;
 
-namespace FastNtp.Server.Tests.LoadTest;
+namespace FastNtp.LoadTest.Tests;
 
 /// <summary>The whole generator against small in-test servers on loopback, each misbehaving in a known way.</summary>
 public sealed class LoadRunnerLoopbackTests

@@ -3,7 +3,7 @@ using FastNtp.LoadTest;
 using FastNtp.Server.Nts;
 using FastNtp.Tests.Shared;
 
-namespace FastNtp.Server.Tests.LoadTest;
+namespace FastNtp.LoadTest.Tests;
 
 /// <summary><c>fastntp-load ntske</c> against an in-process NTS-KE server on loopback.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]

@@ -1,7 +1,7 @@
 using System.Net;
 using FastNtp.LoadTest;
 
-namespace FastNtp.Server.Tests.LoadTest;
+namespace FastNtp.LoadTest.Tests;
 
 public class LoadSettingsTests
 {

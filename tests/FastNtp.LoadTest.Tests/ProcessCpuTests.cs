@@ -1,6 +1,6 @@
 using FastNtp.LoadTest;
 
-namespace FastNtp.Server.Tests.LoadTest;
+namespace FastNtp.LoadTest.Tests;
 
 public class ProcessCpuTests
 {

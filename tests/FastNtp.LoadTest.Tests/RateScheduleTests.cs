@@ -2,7 +2,7 @@ using FastNtp.LoadTest;
 using FsCheck;
 using FsCheck.Fluent;
 
-namespace FastNtp.Server.Tests.LoadTest;
+namespace FastNtp.LoadTest.Tests;
 
 public class RateScheduleTests
 {

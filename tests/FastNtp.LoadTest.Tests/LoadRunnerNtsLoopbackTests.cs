@@ -7,7 +7,7 @@ using FastNtp.Server.Nts;
 using FastNtp.Server.Tests.Nts;
 using FastNtp.Tests.Shared;
 
-namespace FastNtp.Server.Tests.LoadTest;
+namespace FastNtp.LoadTest.Tests;
 
 /// <summary>The generator in NTS mode against an in-process NTS-KE server and NTS responder on loopback.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]

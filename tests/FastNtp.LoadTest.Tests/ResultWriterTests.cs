@@ -1,7 +1,7 @@
 using System.Xml.Linq;
 using FastNtp.LoadTest;
 
-namespace FastNtp.Server.Tests.LoadTest;
+namespace FastNtp.LoadTest.Tests;
 
 public class ResultWriterTests
 {

@@ -8,7 +8,7 @@ using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Hosting;
 
-namespace FastNtp.Server.Tests.LoadTest;
+namespace FastNtp.LoadTest.Tests;
 
 /// <summary>The generator's NTS requests against the real NTS responder, and its reply checks against NtsClientPacket.Verify.</summary>
 public sealed class NtsLoadSessionTests : IDisposable
