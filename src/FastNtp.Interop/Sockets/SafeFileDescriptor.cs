@@ -19,5 +19,5 @@ public sealed class SafeFileDescriptor : SafeHandle
     /// <summary>The raw descriptor, for diagnostics; the handle keeps ownership.</summary>
     public int Fd => (int)handle;
 
-    protected override bool ReleaseHandle() => Libc.Close((int)handle) == 0;
+    protected override bool ReleaseHandle() => Interop.Libc.Close((int)handle) == 0;
 }

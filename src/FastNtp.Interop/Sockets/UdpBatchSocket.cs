@@ -49,7 +49,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
             AddressFamily.InterNetworkV6 => AF_INET6,
             _ => throw new ArgumentException($"Only IPv4 and IPv6 are supported, not {family}.", nameof(family)),
         };
-        int fd = Libc.Socket(domain, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+        int fd = Interop.Libc.Socket(domain, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
         if (fd < 0) throw NativeSocketException.FromLastError("socket");
         return new UdpBatchSocket(new SafeFileDescriptor(fd), family);
     }
@@ -94,7 +94,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         ArgumentNullException.ThrowIfNull(endPoint);
         byte* name = stackalloc byte[PacketBatch.NameSize];
         int length = PacketBatch.WriteSockAddr(MapForFamily(endPoint), new Span<byte>(name, PacketBatch.NameSize));
-        if (Libc.Bind(_fd, name, (uint)length) != 0)
+        if (Interop.Libc.Bind(_fd, name, (uint)length) != 0)
         {
             // Read errno before formatting the message: formatting may make native calls of its own.
             Errno error = NativeSocketException.LastErrno();
@@ -109,7 +109,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         {
             byte* name = stackalloc byte[PacketBatch.NameSize];
             uint length = PacketBatch.NameSize;
-            if (Libc.GetSockName(_fd, name, &length) != 0) throw NativeSocketException.FromLastError("getsockname");
+            if (Interop.Libc.GetSockName(_fd, name, &length) != 0) throw NativeSocketException.FromLastError("getsockname");
             return PacketBatch.ReadSockAddr(name, (int)length) ?? throw new InvalidOperationException("The socket has no IP address.");
         }
     }
@@ -168,7 +168,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         if ((uint)(maxCount - 1) >= (uint)batch.Capacity) ThrowCount();
         batch.PrepareReceive(maxCount);
         int flags = wait == ReceiveWait.WaitForOne ? MSG_WAITFORONE : MSG_DONTWAIT;
-        int received = Libc.RecvMmsg(_fd, batch.Headers, (uint)maxCount, flags, null);
+        int received = Interop.Libc.RecvMmsg(_fd, batch.Headers, (uint)maxCount, flags, null);
         error = received < 0 ? NativeSocketException.LastErrno() : Errno.None;
         return received;
     }
@@ -188,7 +188,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
             return 0;
         }
 
-        int sent = Libc.SendMmsg(_fd, batch.Headers + start, (uint)count, 0);
+        int sent = Interop.Libc.SendMmsg(_fd, batch.Headers + start, (uint)count, 0);
         error = sent < 0 ? NativeSocketException.LastErrno() : Errno.None;
         return sent;
     }
@@ -208,7 +208,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         lastError = Errno.None;
         while (next < count)
         {
-            int n = Libc.SendMmsg(_fd, batch.Headers + next, (uint)(count - next), 0);
+            int n = Interop.Libc.SendMmsg(_fd, batch.Headers + next, (uint)(count - next), 0);
             if (n > 0)
             {
                 next += n;
@@ -235,7 +235,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     public void ShutdownReceive()
     {
         // Linux answers ENOTCONN for an unconnected UDP socket but still marks it shut and wakes waiters.
-        _ = Libc.Shutdown(_fd, SHUT_RD);
+        _ = Interop.Libc.Shutdown(_fd, SHUT_RD);
     }
 
     public void Dispose() => _fd.Dispose();
@@ -259,12 +259,12 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
         long micros = timeout.Ticks / 10;
         var value = new TimeVal { Seconds = micros / 1_000_000, Microseconds = micros % 1_000_000 };
-        if (Libc.SetSockOpt(_fd, SOL_SOCKET, name, &value, (uint)sizeof(TimeVal)) != 0)
+        if (Interop.Libc.SetSockOpt(_fd, SOL_SOCKET, name, &value, (uint)sizeof(TimeVal)) != 0)
             throw NativeSocketException.FromLastError($"setsockopt({option})");
     }
 
     private bool TrySetInt(int level, int name, int value) =>
-        Libc.SetSockOpt(_fd, level, name, &value, sizeof(int)) == 0;
+        Interop.Libc.SetSockOpt(_fd, level, name, &value, sizeof(int)) == 0;
 
     private void SetInt(int level, int name, int value, string option)
     {
@@ -275,7 +275,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     {
         int value = 0;
         uint length = sizeof(int);
-        if (Libc.GetSockOpt(_fd, level, name, &value, &length) != 0) throw NativeSocketException.FromLastError($"getsockopt({option})");
+        if (Interop.Libc.GetSockOpt(_fd, level, name, &value, &length) != 0) throw NativeSocketException.FromLastError($"getsockopt({option})");
         return value;
     }
 

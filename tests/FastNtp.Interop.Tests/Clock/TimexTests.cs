@@ -29,7 +29,7 @@ public class TimexTests
         // Modes 0 reads; nothing on the machine's clock changes.
         KernelClockState a = KernelClock.Read();
         var raw = default(Timex);
-        int viaAdjtimex = Libc.Adjtimex(ref raw);
+        int viaAdjtimex = Interop.Libc.Adjtimex(ref raw);
 
         Assert.InRange(a.State, 0, 5);
         Assert.Equal(a.State, viaAdjtimex);
