@@ -20,9 +20,6 @@ internal sealed record LoadSettings(
     int NtsPlaceholders = 0,
     int? ServerPid = null)
 {
-    /// <summary>NTS mode: requests carry a unique identifier, a cookie and an authenticator (see <see cref="NtsLoadSession"/>).</summary>
-    public bool IsNts => NtsSessions is { Count: > 0 };
-
     /// <summary>Requests due within this window leave in one sendmmsg (see <see cref="LoadWorker"/>).</summary>
     public static readonly TimeSpan DefaultBurst = TimeSpan.FromMicroseconds(50);
 

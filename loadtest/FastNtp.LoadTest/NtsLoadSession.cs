@@ -74,8 +74,6 @@ internal sealed class NtsLoadSession : IDisposable
 
     public int Placeholders { get; }
 
-    public int CookieCount => _cookies.Length;
-
     /// <summary>The longest request <see cref="WriteRequest"/> writes.</summary>
     public int MaxRequestLength { get; }
 

@@ -24,9 +24,9 @@ public class ResultWriterTests
     [Fact]
     public void BestAnsweredRate_OnlyCountsStepsUnderTheLossLimit()
     {
-        Assert.Equal(10_000, StepResult.BestAnsweredRate(Sample().Steps, 1.0));
-        Assert.Equal(80_000, StepResult.BestAnsweredRate(Sample().Steps, 25.0));
-        Assert.Equal(0, StepResult.BestAnsweredRate([], 1.0));
+        Assert.Equal(10_000, StepResult.BestStep(Sample().Steps, 1.0)?.AnsweredRate);
+        Assert.Equal(80_000, StepResult.BestStep(Sample().Steps, 25.0)?.AnsweredRate);
+        Assert.Null(StepResult.BestStep([], 1.0));
     }
 
     [Fact]

@@ -9,15 +9,11 @@ internal static class SslConstants
     internal const int CtrlSetTlsextHostname = 55;
     internal const int TlsextNameTypeHostName = 0;
     internal const int FiletypePem = 1;
-    internal const int VerifyNone = 0;
     internal const int VerifyPeer = 1;
     internal const int TlsextErrOk = 0;
     internal const int TlsextErrAlertFatal = 2;
-    internal const int ErrorNone = 0;
-    internal const int ErrorSsl = 1;
     internal const int ErrorWantRead = 2;
     internal const int ErrorWantWrite = 3;
-    internal const int ErrorSyscall = 5;
     internal const int ErrorZeroReturn = 6;
     internal const long X509VerifyOk = 0;
 }

@@ -110,13 +110,6 @@ public sealed unsafe class PacketBatch : IDisposable
         return (_headers[slot].Header.Flags & MSG_TRUNC) != 0;
     }
 
-    /// <summary>The control area overflowed (MSG_CTRUNC): a timestamp or packet-info message may be missing.</summary>
-    public bool IsControlTruncated(int slot)
-    {
-        CheckSlot(slot);
-        return (_headers[slot].Header.Flags & MSG_CTRUNC) != 0;
-    }
-
     /// <summary>The kernel's receive time (SCM_TIMESTAMPNS, CLOCK_REALTIME) when the socket asked for it.</summary>
     public bool TryGetReceiveTimestamp(int slot, out long unixNanoseconds)
     {
@@ -148,18 +141,6 @@ public sealed unsafe class PacketBatch : IDisposable
         MsgHdr* h = &_headers[slot].Header;
         return ReadSockAddr((byte*)h->Name, (int)h->NameLength)
             ?? throw new InvalidOperationException("The slot holds no IPv4 or IPv6 address.");
-    }
-
-    /// <summary>True when the sender's address equals the one in <paramref name="other"/>'s slot, without allocating.</summary>
-    public bool RemoteEquals(int slot, PacketBatch other, int otherSlot)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        CheckSlot(slot);
-        other.CheckSlot(otherSlot);
-        MsgHdr* a = &_headers[slot].Header;
-        MsgHdr* b = &other._headers[otherSlot].Header;
-        return a->NameLength == b->NameLength &&
-               new ReadOnlySpan<byte>(a->Name, (int)a->NameLength).SequenceEqual(new ReadOnlySpan<byte>(b->Name, (int)b->NameLength));
     }
 
     /// <summary>

@@ -116,8 +116,6 @@ public sealed unsafe class UdpBatchSocket : IDisposable
 
     public void SetReusePort(bool enabled) => SetInt(SOL_SOCKET, SO_REUSEPORT, enabled ? 1 : 0, "SO_REUSEPORT");
 
-    public void SetReuseAddress(bool enabled) => SetInt(SOL_SOCKET, SO_REUSEADDR, enabled ? 1 : 0, "SO_REUSEADDR");
-
     /// <summary>On an IPv6 socket, also receive IPv4 (as IPv4-mapped addresses): IPV6_V6ONLY off.</summary>
     public void SetDualStack(bool enabled)
     {
@@ -149,8 +147,6 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     public int SetSendBufferSize(int bytes, bool force) => SetBuffer(SO_SNDBUF, SO_SNDBUFFORCE, bytes, force, "SO_SNDBUF");
 
     public int ReceiveBufferSize => GetInt(SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF");
-
-    public int SendBufferSize => GetInt(SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF");
 
     /// <summary>Bounds how long a blocking receive waits (SO_RCVTIMEO); it then fails with EAGAIN. Zero waits forever.</summary>
     public void SetReceiveTimeout(TimeSpan timeout) => SetTimeout(SO_RCVTIMEO, timeout, "SO_RCVTIMEO");
