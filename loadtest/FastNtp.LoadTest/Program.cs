@@ -49,7 +49,7 @@ root.SetAction(parse =>
     IReadOnlyList<LoadStep> steps;
     try
     {
-        TimeSpan stepDuration = TimeSpan.FromSeconds(parse.GetValue(duration));
+        var stepDuration = TimeSpan.FromSeconds(parse.GetValue(duration));
         double? fixedRate = parse.GetValue(rate);
         double? start = parse.GetValue(stepStart);
         double? max = parse.GetValue(stepMax);
@@ -66,8 +66,8 @@ root.SetAction(parse =>
         return Fail(e.Message);
     }
 
-    TimeSpan drainTime = TimeSpan.FromSeconds(parse.GetValue(drain));
-    TimeSpan warmupTime = TimeSpan.FromSeconds(parse.GetValue(warmup));
+    var drainTime = TimeSpan.FromSeconds(parse.GetValue(drain));
+    var warmupTime = TimeSpan.FromSeconds(parse.GetValue(warmup));
     string? error = LoadSettings.Validate(endpoint, parse.GetValue(allowNonLoopback), parse.GetValue(clients), parse.GetValue(threads),
         steps, drainTime, warmupTime, TimeSpan.FromSeconds(parse.GetValue(maxTotal)), parse.GetValue(batch));
     if (error is not null) return Fail(error);
@@ -119,7 +119,7 @@ root.SetAction(parse =>
 
     var run = new RunResult(info, results);
     AnsiConsole.Write(SummaryTable(run));
-    StepResult? best = StepResult.BestStep(results, 1.0);
+    var best = StepResult.BestStep(results, 1.0);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best answered rate under 1% loss: {best?.AnsweredRate ?? 0:0} requests/s") +
         (best?.RequestsPerServerCpuSecond is { } perCpu
             ? string.Create(CultureInfo.InvariantCulture, $", at {perCpu:0} requests per server CPU-second (server CPU {best.ServerCpuPercent:0.#}%; user {Format(best.ServerUserNanosecondsPerRequest, "0")} ns, kernel {Format(best.ServerKernelNanosecondsPerRequest, "0")} ns per request)")
@@ -177,8 +177,8 @@ ntske.SetAction(parse =>
     if (!IPEndPoint.TryParse(parse.GetValue(keTarget)!, out IPEndPoint? endpoint))
         return Fail($"--target {parse.GetValue(keTarget)}: expected ADDR:PORT.");
     if (endpoint.Address.IsIPv4MappedToIPv6) endpoint = new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port);
-    TimeSpan runTime = TimeSpan.FromSeconds(parse.GetValue(keDuration));
-    TimeSpan exchangeTimeout = TimeSpan.FromSeconds(parse.GetValue(keTimeout));
+    var runTime = TimeSpan.FromSeconds(parse.GetValue(keDuration));
+    var exchangeTimeout = TimeSpan.FromSeconds(parse.GetValue(keTimeout));
     string? error = NtsKeLoadSettings.Validate(endpoint, parse.GetValue(keAllow), parse.GetValue(keClients), runTime, exchangeTimeout,
         TimeSpan.FromSeconds(parse.GetValue(keMaxTotal)));
     if (error is not null) return Fail(error);
@@ -253,7 +253,7 @@ static IReadOnlyList<StepResult> RunPlain(LoadSettings settings, CancellationTok
 
 static IReadOnlyList<StepResult> RunLive(LoadSettings settings, CancellationToken cancel)
 {
-    var table = new Table().AddColumns("step", "offered/s", "sent", "replies", "loss %", "invalid", "p50 µs", "p99 µs", "p99.9 µs", "srv CPU %", "req/srv CPU-s", "srv usr ns/req", "srv sys ns/req");
+    Table table = new Table().AddColumns("step", "offered/s", "sent", "replies", "loss %", "invalid", "p50 µs", "p99 µs", "p99.9 µs", "srv CPU %", "req/srv CPU-s", "srv usr ns/req", "srv sys ns/req");
     IReadOnlyList<StepResult> results = [];
     AnsiConsole.Live(table).Start(ctx =>
     {
@@ -332,7 +332,7 @@ static IReadOnlyList<NtsKeResult> KeyExchanges(IPEndPoint target, int port, stri
 
 static Table SummaryTable(RunResult run)
 {
-    var table = new Table().Title($"{run.Info.Label}: {run.Info.Clients} clients, {run.Info.Threads} thread(s)")
+    Table table = new Table().Title($"{run.Info.Label}: {run.Info.Clients} clients, {run.Info.Threads} thread(s)")
         .AddColumns("step", "offered/s", "sent", "replies", "answered/s", "loss %", "invalid", "kod", "late", "p50 µs", "p99 µs", "p99.9 µs",
             "srv CPU %", "req/srv CPU-s", "srv usr ns/req", "srv sys ns/req", "gen CPU %");
     foreach (StepResult s in run.Steps)
@@ -358,11 +358,13 @@ static string MachineDescription()
     try
     {
         foreach (string line in File.ReadLines("/proc/cpuinfo"))
+        {
             if (line.StartsWith("model name", StringComparison.Ordinal))
             {
                 model = line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
                 break;
             }
+        }
     }
     catch (IOException)
     {

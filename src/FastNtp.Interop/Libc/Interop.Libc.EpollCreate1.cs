@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using FastNtp.Interop.Sockets;
 
 namespace FastNtp.Interop;
 

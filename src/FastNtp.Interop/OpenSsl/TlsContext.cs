@@ -118,7 +118,7 @@ public sealed class TlsContext : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(alpn);
         if (alpn.Length > 255) throw new ArgumentException("An ALPN protocol name is at most 255 octets.", nameof(alpn));
-        var wire = new byte[alpn.Length + 1];
+        byte[] wire = new byte[alpn.Length + 1];
         wire[0] = (byte)alpn.Length;
         for (int i = 0; i < alpn.Length; i++)
         {

@@ -163,7 +163,7 @@ public sealed unsafe class PacketBatch : IDisposable
         byte* v6 = FindControlMessage(h, SOL_IPV6, IPV6_PKTINFO, sizeof(In6PktInfo));
         if (v6 != null)
         {
-            In6PktInfo* info = (In6PktInfo*)v6;
+            var info = (In6PktInfo*)v6;
             address = new IPAddress(new ReadOnlySpan<byte>(info->Address, 16));
             interfaceIndex = Unsafe.ReadUnaligned<int>(v6 + 16);
             return true;
@@ -268,7 +268,7 @@ public sealed unsafe class PacketBatch : IDisposable
     {
         byte* start = (byte*)header->Control;
         if (start == null) return null;
-        nuint total = Math.Min(header->ControlLength, (nuint)ControlSize);
+        nuint total = Math.Min(header->ControlLength, ControlSize);
         byte* end = start + total;
         byte* cursor = start;
         while (cursor + CmsgHeaderSize <= end)

@@ -228,11 +228,8 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     /// Wakes a thread blocked in <see cref="Receive"/> at once. From then on receives return without waiting,
     /// with zero datagrams or with empty ones (end-of-file entries), so the caller checks its own stop flag.
     /// </summary>
-    public void ShutdownReceive()
-    {
-        // Linux answers ENOTCONN for an unconnected UDP socket but still marks it shut and wakes waiters.
-        _ = Interop.Libc.Shutdown(_fd, SHUT_RD);
-    }
+    // Linux answers ENOTCONN for an unconnected UDP socket but still marks it shut and wakes waiters.
+    public void ShutdownReceive() => _ = Interop.Libc.Shutdown(_fd, SHUT_RD);
 
     public void Dispose() => _fd.Dispose();
 

@@ -134,7 +134,7 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
             IPEndPoint endPoint = requested;
             for (int w = 0; w < _settings.Workers; w++)
             {
-                UdpBatchSocket socket = UdpBatchSocket.OpenServer(endPoint, SocketBufferBytes, ReceiveTimeout);
+                var socket = UdpBatchSocket.OpenServer(endPoint, SocketBufferBytes, ReceiveTimeout);
                 _sockets.Add(socket);
                 // With port 0 the first socket picks the port; its siblings join that port.
                 if (w == 0)

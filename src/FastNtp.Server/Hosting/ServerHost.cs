@@ -1,9 +1,8 @@
 using System.Net;
+using FastNtp.Interop.OpenSsl;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Engine;
-using FastNtp.Interop.OpenSsl;
-using FastNtp.Interop.Sockets;
 using FastNtp.Server.Metrics;
 using FastNtp.Server.Nts;
 using FastNtp.Server.Sync;

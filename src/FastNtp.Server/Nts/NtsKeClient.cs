@@ -147,7 +147,7 @@ public static class NtsKeClient
         if (tls.NegotiatedAlpn != NtsKeServerSettings.Alpn)
             throw new NtsKeException(NtsKeFailure.Alpn, $"NTS-KE with {host}:{port}: the server did not agree to ALPN {NtsKeServerSettings.Alpn}.");
 
-        var offered = new ushort[algorithms.Count];
+        ushort[] offered = new ushort[algorithms.Count];
         for (int i = 0; i < offered.Length; i++) offered[i] = (ushort)algorithms[i];
         if (tls.Write(NtsKeResponse.BuildRequest(offered)) != TlsStatus.Ok)
             throw new NtsKeException(NtsKeFailure.Tls, $"NTS-KE with {host}:{port}: {tls.LastError}");
@@ -171,7 +171,7 @@ public static class NtsKeClient
             await ReceiveAsync(socket, tls, network, host, port, token).ConfigureAwait(false);
         }
 
-        NtsKeResponse response = NtsKeResponse.Parse(message.AsSpan(0, length), offered);
+        var response = NtsKeResponse.Parse(message.AsSpan(0, length), offered);
         if (response.Error != NtsKeResponseError.None)
         {
             NtsKeFailure failure = response.Error == NtsKeResponseError.ServerError ? NtsKeFailure.ServerError : NtsKeFailure.BadResponse;

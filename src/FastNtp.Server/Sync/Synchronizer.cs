@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using FastNtp.Protocol;
-using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Server;
 using FastNtp.Protocol.Sync;
 using FastNtp.Server.Configuration;
@@ -148,7 +148,7 @@ public sealed partial class Synchronizer : IDisposable
     private void RunFollowKernel()
     {
         byte stratum = (byte)_clock.Stratum;
-        ReferenceId referenceId = ReferenceId.FromAscii(_clock.ReferenceId);
+        var referenceId = ReferenceId.FromAscii(_clock.ReferenceId);
         do
         {
             try
@@ -216,7 +216,7 @@ public sealed partial class Synchronizer : IDisposable
         }
 
         now = _time.Now();
-        TimeSpan wait = TimeSpan.FromSeconds(Math.Clamp((process.NextDeadline(now) - now).TotalSeconds, 0, MaxWait.TotalSeconds));
+        var wait = TimeSpan.FromSeconds(Math.Clamp((process.NextDeadline(now) - now).TotalSeconds, 0, MaxWait.TotalSeconds));
         readable.Clear();
         foreach (Socket? s in _sockets)
         {

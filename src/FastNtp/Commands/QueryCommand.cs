@@ -40,7 +40,7 @@ public static class QueryCommand
         string target, int count, double timeoutSeconds, bool json, NtsSettings? nts, CancellationToken cancellation)
     {
         if (count is < 1 or > 10_000) return Usage($"--count: {count} is not 1 to 10000");
-        if (!(timeoutSeconds is > 0 and <= 60)) return Usage($"--timeout: {timeoutSeconds} is not 0 to 60 seconds");
+        if (timeoutSeconds is not (> 0 and <= 60)) return Usage($"--timeout: {timeoutSeconds} is not 0 to 60 seconds");
         if (!EndpointParser.TrySplitHostPort(target, OptionsValidator.DefaultNtpPort, out string host, out int port))
             return Usage($"'{target}' is not HOST[:PORT]");
         if (nts is not null) return await RunNtsAsync(host, port, count, TimeSpan.FromSeconds(timeoutSeconds), json, nts, cancellation).ConfigureAwait(false);

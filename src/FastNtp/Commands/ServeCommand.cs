@@ -94,8 +94,8 @@ public static class ServeCommand
                 stopRequested.TrySetResult();
             }
 
-            using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using CancellationTokenRegistration cancelled = cancellation.Register(() => stopRequested.TrySetResult());
             await stopRequested.Task.ConfigureAwait(false);
 

@@ -75,7 +75,7 @@ public sealed class ConfigurationLoaderTests
     [InlineData("Server:Unknown", "1", "unknown configuration key(s): 'Unknown'")]
     public void RefusesBadValuesWithALineNamingTheOption(string key, string value, string expected)
     {
-        var e = Assert.Throws<ConfigurationException>(() => Load(null, (key, value)));
+        ConfigurationException e = Assert.Throws<ConfigurationException>(() => Load(null, (key, value)));
         Assert.Equal(expected, e.Message);
     }
 }

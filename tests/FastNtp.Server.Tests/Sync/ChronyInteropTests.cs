@@ -109,12 +109,12 @@ public sealed class ChronyInteropTests : IDisposable
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.ReceiveTimeout = 2000;
         socket.Connect(server);
-        var request = new byte[NtpHeader.Length];
+        byte[] request = new byte[NtpHeader.Length];
         var transmit = new NtpTimestamp(0x0123_4567_89AB_CDEF);
         ClientExchange.WriteRequest(request, transmit);
-        NtpTimestamp sent = NtpTimestamp.FromDateTime(DateTime.UtcNow);
+        var sent = NtpTimestamp.FromDateTime(DateTime.UtcNow);
         socket.Send(request);
-        var reply = new byte[1024];
+        byte[] reply = new byte[1024];
         int n = socket.Receive(reply);
         return ClientExchange.ReadReply(reply.AsSpan(0, n), transmit, sent, NtpTimestamp.FromDateTime(DateTime.UtcNow));
     }
