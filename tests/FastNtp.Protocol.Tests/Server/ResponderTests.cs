@@ -121,7 +121,7 @@ public class ResponderTests
     [Fact]
     public void Ntpv1ModeZeroFromPort123_IsDropped()
     {
-        AssertDropped(Request(1, NtpMode.Reserved), DropReason.ReservedMode, sourcePort: Responder.NtpPort);
+        AssertDropped(Request(1, NtpMode.Reserved), DropReason.ReservedMode, sourcePort: ProtocolConstants.NtpPort);
     }
 
     [Theory]
