@@ -156,7 +156,7 @@ public class SynchronizerTests
     [Fact]
     public void FollowKernelMirrorsTheKernelState()
     {
-        var kernel = new FakeKernel { State = new Interop.Clock.KernelClockState(0, 0, 1.5, 0.002, 0.0001, 0, 37) };
+        var kernel = new FakeKernelClock { State = new Interop.Clock.KernelClockState(0, 0, 1.5, 0.002, 0.0001, 0, 37) };
         var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(Precision));
         using (var loop = new FollowKernelLoop(kernel, 1, ReferenceId.FromAscii("PPS"), publisher, Precision))
         {
@@ -188,7 +188,7 @@ public class SynchronizerTests
                 TransmitTime = honest.TransmitTime + NtpDuration.FromSeconds(0.5),
             })];
         });
-        var kernel = new FakeKernel { State = new Interop.Clock.KernelClockState(0, 0x0040, 3.0, 16, 16, 0, 0) };
+        var kernel = new FakeKernelClock { State = new Interop.Clock.KernelClockState(0, 0x0040, 3.0, 16, 16, 0, 0) };
         var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(Precision));
         FastNtpSettings settings = Settings([upstream.Port], ("Clock:Control", "kernel"));
         using (var synchronizer = new Synchronizer(settings.Sync, settings.Clock, null, publisher, Precision, kernel: kernel))
@@ -205,48 +205,5 @@ public class SynchronizerTests
             Assert.All(kernel.Frequencies, f => Assert.InRange(f, -500, 500));
             Assert.True(kernel.Frequencies[^1] > 3.0, "a clock behind is sped up from the kernel's starting frequency");
         }
-    }
-
-    private sealed class FakeKernel : IKernelClock
-    {
-        private readonly Lock _lock = new();
-        private Interop.Clock.KernelClockState _state;
-        public int Modifications;
-
-        public Interop.Clock.KernelClockState State
-        {
-            get { lock (_lock) return _state; }
-            set { lock (_lock) _state = value; }
-        }
-
-        private readonly List<NtpDuration> _steps = [];
-        private readonly List<double> _frequencies = [];
-
-        /// <summary>Copies, so the test thread never reads a list the synchronizer thread is appending to.</summary>
-        public NtpDuration[] Steps
-        {
-            get { lock (_lock) return [.. _steps]; }
-        }
-
-        public double[] Frequencies
-        {
-            get { lock (_lock) return [.. _frequencies]; }
-        }
-
-        public Interop.Clock.KernelClockState Read() => State;
-
-        public void SetFrequency(double ppm)
-        {
-            lock (_lock) _frequencies.Add(ppm);
-            Interlocked.Increment(ref Modifications);
-        }
-
-        public void Step(NtpDuration offset)
-        {
-            lock (_lock) _steps.Add(offset);
-            Interlocked.Increment(ref Modifications);
-        }
-
-        public void SetStatus(bool synchronized, double maxErrorSeconds, double estErrorSeconds) => Interlocked.Increment(ref Modifications);
     }
 }
