@@ -22,7 +22,7 @@ public sealed class ClockOptions
 public sealed record ClockSettings(
     ClockControl Control, double MaxOffset, double StepThreshold, double PanicThreshold, byte Stratum, ReferenceId ReferenceId)
 {
-    public static ClockSettings From(ClockOptions o, SettingsErrors errors)
+    internal static ClockSettings From(ClockOptions o, SettingsErrors errors)
     {
         ClockControl control = errors.OneOf("Clock:Control", o.Control,
             ("none", ClockControl.None), ("kernel", ClockControl.Kernel), ("follow-kernel", ClockControl.FollowKernel));

@@ -5,6 +5,11 @@ namespace FastNtp.Server.Configuration;
 /// a JSON key ("Server": { "Workers": 2 }) and an environment variable (FASTNTP__SERVER__WORKERS=2); the
 /// defaults live here. <see cref="FastNtpSettings.From"/> turns it into the typed settings everything else uses.
 /// </summary>
+/// <remarks>
+/// A section is one file, <c>Configuration/NameSection.cs</c>: the <c>NameOptions</c> class the binder fills, the
+/// <c>NameSettings</c> record the server reads, and the record's <c>From</c> that checks and converts. Adding one
+/// means that file, a property here and in <see cref="FastNtpSettings"/>, and its rows in <see cref="OptionTable"/>.
+/// </remarks>
 public sealed class FastNtpOptions
 {
     public ServerOptions Server { get; set; } = new();

@@ -10,7 +10,7 @@ public sealed class MetricsOptions
 /// <param name="Listen">Where the HTTP /metrics and /status endpoint listens; null turns it off.</param>
 public sealed record MetricsSettings(IPEndPoint? Listen)
 {
-    public static MetricsSettings From(MetricsOptions o, SettingsErrors errors)
+    internal static MetricsSettings From(MetricsOptions o, SettingsErrors errors)
     {
         if (string.IsNullOrEmpty(o.Listen)) return new MetricsSettings((IPEndPoint?)null);
         if (EndpointParser.TryParseAddress(o.Listen, 0, out IPEndPoint? endpoint) && endpoint.Port != 0) return new MetricsSettings(endpoint);

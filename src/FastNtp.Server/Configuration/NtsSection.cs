@@ -30,7 +30,7 @@ public sealed record NtsSettings(
     /// <summary>NTS is on when this server issues cookies (an NTS-KE listener) or accepts a fleet's (a key file).</summary>
     public bool Enabled => KeListener is not null || KeyFile is not null;
 
-    public static NtsSettings From(NtsOptions o, SettingsErrors errors)
+    internal static NtsSettings From(NtsOptions o, SettingsErrors errors)
     {
         NtsKeListener? listener = null;
         if (!string.IsNullOrEmpty(o.KeListen))

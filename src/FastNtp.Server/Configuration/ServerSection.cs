@@ -28,7 +28,7 @@ public enum EngineKind
 public sealed record ServerSettings(
     IReadOnlyList<IPEndPoint> Listen, int Workers, byte? LocalStratum, bool PinWorkers, EngineKind Engine)
 {
-    public static ServerSettings From(ServerOptions o, SettingsErrors errors)
+    internal static ServerSettings From(ServerOptions o, SettingsErrors errors)
     {
         var listen = new List<IPEndPoint>();
         foreach (string text in o.Listen)

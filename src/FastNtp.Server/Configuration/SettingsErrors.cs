@@ -1,7 +1,7 @@
 namespace FastNtp.Server.Configuration;
 
 /// <summary>Collects validation problems so that one run reports every bad value, each on its own line.</summary>
-public sealed class SettingsErrors
+internal sealed class SettingsErrors
 {
     private readonly List<string> _errors = [];
 

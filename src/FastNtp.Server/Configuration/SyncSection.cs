@@ -21,7 +21,7 @@ public sealed record SyncSettings(IReadOnlyList<UpstreamSpec> Upstream, int MinP
     public const int MinimumPoll = -4;
     public const int MaximumPoll = 17;
 
-    public static SyncSettings From(SyncOptions o, SettingsErrors errors)
+    internal static SyncSettings From(SyncOptions o, SettingsErrors errors)
     {
         var upstream = new List<UpstreamSpec>();
         foreach (string text in o.Upstream)

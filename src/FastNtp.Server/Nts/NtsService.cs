@@ -31,14 +31,14 @@ public sealed partial class NtsService : IAsyncDisposable
     /// Builds the service from validated settings without binding anything; throws
     /// <see cref="ConfigurationException"/> naming the option when the key file is wrong.
     /// </summary>
-    public static NtsService Create(NtsSettings options, ILoggerFactory? loggerFactory = null)
+    public static NtsService Create(NtsSettings nts, ILoggerFactory? loggerFactory = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(nts);
         loggerFactory ??= NullLoggerFactory.Instance;
         ILogger logger = loggerFactory.CreateLogger<NtsService>();
 
         CookieKeyManager keys;
-        if (options.KeyFile is { } file)
+        if (nts.KeyFile is { } file)
         {
             byte[] secret;
             try
@@ -51,25 +51,25 @@ public sealed partial class NtsService : IAsyncDisposable
                 throw new ConfigurationException($"--nts-key-file: {e.Message}");
             }
 
-            keys = new CookieKeyManager(secret, options.Rotation, options.StaleEpochs);
+            keys = new CookieKeyManager(secret, nts.Rotation, nts.StaleEpochs);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(secret);
         }
         else
         {
             LogEphemeralSecret(logger);
-            keys = CookieKeyManager.CreateEphemeral(options.Rotation, options.StaleEpochs);
+            keys = CookieKeyManager.CreateEphemeral(nts.Rotation, nts.StaleEpochs);
         }
 
         NtsKeServer? keServer = null;
-        if (options.KeListener is { } listener)
+        if (nts.KeListener is { } listener)
         {
             var settings = new NtsKeServerSettings
             {
                 Listen = listener.Endpoint,
                 CertificatePath = listener.CertificatePath,
                 PrivateKeyPath = listener.PrivateKeyPath,
-                NtpServer = options.NtpServer,
-                NtpPort = options.NtpPort,
+                NtpServer = nts.NtpServer,
+                NtpPort = nts.NtpPort,
             };
             keServer = new NtsKeServer(settings, keys.Store, loggerFactory.CreateLogger<NtsKeServer>());
         }
