@@ -26,9 +26,6 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
     /// <summary>Datagrams per recvmmsg/sendmmsg; chrony and ntpd-rs use batches of this order too.</summary>
     public const int BatchSize = 64;
 
-    /// <summary>Largest request accepted; longer datagrams arrive truncated and are dropped as receive errors.</summary>
-    public const int MaxRequestLength = PacketBatch.DefaultSlotSize;
-
     /// <summary>Asked-for socket buffer size; forced past net.core.[rw]mem_max when the process may.</summary>
     public const int SocketBufferBytes = 4 << 20;
 
@@ -152,7 +149,7 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
         {
             Responder responder = _settings.CreateResponder();
             _workers.Add(new BatchWorker<RealtimeClock>(
-                _sockets[i], BatchSize, MaxRequestLength, responder, _settings.Snapshots, _counters[i], default, TrackAllocations));
+                _sockets[i], BatchSize, responder, _settings.Snapshots, _counters[i], default, TrackAllocations));
         }
     }
 

@@ -119,7 +119,7 @@ public class ResponderTests
     }
 
     [Fact]
-    public void Ntpv1ModeZeroFromPort123_IsDropped() => AssertDropped(Request(1, NtpMode.Reserved), DropReason.ReservedMode, sourcePort: Responder.NtpPort);
+    public void Ntpv1ModeZeroFromPort123_IsDropped() => AssertDropped(Request(1, NtpMode.Reserved), DropReason.ReservedMode, sourcePort: ProtocolConstants.NtpPort);
 
     [Theory]
     [InlineData(2)]
@@ -243,9 +243,10 @@ public class ResponderTests
         Assert.Equal(Snapshot.RootDispersionAt(ReceiveTime), Answered(Request()).RootDispersion);
     }
 
-    // As chrony and ntpd do: the reply carries the poll interval the client asked with.
     [Fact]
-    public void Poll_IsTheClientsPoll() => Assert.Equal(6, Answered(Request()).Poll);
+    public void Poll_IsTheClientsPoll() =>
+        // As chrony and ntpd do: the reply carries the poll interval the client asked with.
+        Assert.Equal(6, Answered(Request()).Poll);
 
     [Fact]
     public void Ntpv4WithExtensionFields_IsAnsweredWithAPlainHeader()

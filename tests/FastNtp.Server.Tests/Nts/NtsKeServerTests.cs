@@ -6,6 +6,7 @@ using FastNtp.Interop.OpenSsl;
 using FastNtp.Protocol.Nts;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Nts;
+using FastNtp.Server.Tests.Configuration;
 using FastNtp.Tests.Shared;
 
 namespace FastNtp.Server.Tests.Nts;
@@ -39,7 +40,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         using var nts = new NtsResponder(keys.Store);
-        using var ntp = new LoopbackNtpServer(new FastNtp.Protocol.Server.Responder(nts));
+        using var ntp = new LoopbackNtpServer(new Protocol.Server.Responder(nts));
         await using NtsKeServer ke = StartServer(keys.Store, ntp.Port);
 
         NtsKeResult session = await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert);
@@ -77,8 +78,8 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         Assert.Throws<IOException>(() => NtsKeyFile.Generate(file));
 
-        await using var keSide = NtsService.Create(new NtsOptions { KeyFile = file, KeListen = $"127.0.0.1:{Ports.FreeTcpPort()}", Cert = _pki.ServerCert, Key = _pki.ServerKey, NtpPort = 1 });
-        await using var ntpSide = NtsService.Create(new NtsOptions { KeyFile = file });
+        await using var keSide = NtsService.Create(TestSettings.Load(("Nts:KeyFile", file), ("Nts:KeListen", $"127.0.0.1:{Ports.FreeTcpPort()}"), ("Nts:Cert", _pki.ServerCert), ("Nts:Key", _pki.ServerKey), ("Nts:NtpPort", "1")).Nts);
+        await using var ntpSide = NtsService.Create(TestSettings.Load(("Nts:KeyFile", file)).Nts);
         keSide.Start();
         using var ntp = new LoopbackNtpServer(ntpSide.CreateResponder());
 
@@ -90,7 +91,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         Assert.Equal(1L, ntpSide.Totals().Authenticated);
 
         // A server with a different secret answers the same cookie with an NTS NAK.
-        await using var stranger = NtsService.Create(new NtsOptions());
+        await using var stranger = NtsService.Create(TestSettings.Load().Nts);
         using var strangerNtp = new LoopbackNtpServer(stranger.CreateResponder());
         using var lost = new NtsNtpClient(issued with { NtpPort = strangerNtp.Port });
         NtsQueryException nak = await Assert.ThrowsAsync<NtsQueryException>(() => lost.QueryAsync(TimeSpan.FromSeconds(5)));
@@ -102,15 +103,14 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     {
         string file = Path.Combine(_pki.Directory, "bad-" + Guid.NewGuid().ToString("N") + ".key");
         File.WriteAllText(file, "not hex\n");
-        ConfigurationException e = Assert.Throws<ConfigurationException>(() => NtsService.Create(new NtsOptions { KeyFile = file }));
+        ConfigurationException e = Assert.Throws<ConfigurationException>(() => NtsService.Create(TestSettings.Load(("Nts:KeyFile", file)).Nts));
         Assert.StartsWith("--nts-key-file:", e.Message, StringComparison.Ordinal);
         File.WriteAllText(file, "00112233\n");
-        Assert.Throws<ConfigurationException>(() => NtsService.Create(new NtsOptions { KeyFile = file }));
+        Assert.Throws<ConfigurationException>(() => NtsService.Create(TestSettings.Load(("Nts:KeyFile", file)).Nts));
         File.WriteAllText(file, new string('a', 64) + "\n");
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
         NtsKeyFile.Load(file, out string? warning);
         Assert.Contains("chmod 600", warning, StringComparison.Ordinal);
-        Assert.StartsWith("--cert:", Assert.Throws<ConfigurationException>(() => NtsService.Create(new NtsOptions { KeListen = "127.0.0.1:4460" })).Message, StringComparison.Ordinal);
     }
 
     /// <summary>Runs a raw TLS 1.3 client that sends <paramref name="request"/> and returns everything the server answers.</summary>
