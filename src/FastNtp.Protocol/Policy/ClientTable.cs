@@ -9,7 +9,7 @@ namespace FastNtp.Protocol.Policy;
 /// Layout: a set-associative hash table (as CPU caches and chrony's client log are): a client hashes, with a
 /// seed fixed at start so addresses cannot be chosen to collide, to one set of <see cref="Ways"/> entries;
 /// when its set is full the entry seen longest ago is evicted. A lookup reads one set's keys (two cache
-/// lines) and one entry; nothing is allocated after construction. Memory: <see cref="BytesPerEntry"/> bytes
+/// lines, the keys' high and low halves in separate arrays) and one entry; nothing is allocated after construction. Memory: <see cref="BytesPerEntry"/> bytes
 /// per entry (16 of key, 48 of state).
 /// </para>
 /// <para>
@@ -264,6 +264,7 @@ internal struct ClientEntry
 /// <summary>A row of the client log: a bucket key and its counters.</summary>
 /// <param name="Prefix">The address (IPv4) or the IPv6 prefix the bucket covers.</param>
 /// <param name="PrefixLength">32 for IPv4, the configured IPv6 prefix length otherwise.</param>
+/// <param name="LastSeen">The table's monotonic time of the client's last request (compare with the caller's now).</param>
 public readonly record struct ClientLogEntry(
     ClientAddress Prefix, int PrefixLength, long Requests, long KodSent, long Dropped, bool SeenNts, bool SeenPlain,
     long LastSeen);

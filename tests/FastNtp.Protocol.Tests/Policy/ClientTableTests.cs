@@ -191,6 +191,19 @@ public class ClientTableTests
     }
 
     [Fact]
+    public void Neighbouring_addresses_spread_over_the_sets()
+    {
+        // Half full with consecutive IPv4 addresses, then with consecutive IPv6 /64s: a hash that clustered them
+        // would evict long before the table is full. An ideal hash evicts about 270 here (8-way sets of Poisson(4) load).
+        ClientTable table = Table(entries: 65_536);
+        for (uint i = 0; i < 32_768; i++) Take(table, ClientAddress.FromIPv4(0xC000_0200 + i), Start);
+        Assert.InRange(table.Evictions, 0, 500);
+        table = Table(entries: 65_536);
+        for (ulong i = 0; i < 32_768; i++) Take(table, new ClientAddress(0x2001_0db8_0000_0000UL + i, 1), Start);
+        Assert.InRange(table.Evictions, 0, 500);
+    }
+
+    [Fact]
     public void The_client_log_lists_the_busiest_clients_first_with_their_counters()
     {
         ClientTable table = Table(entries: 1024);
