@@ -141,15 +141,6 @@ public sealed unsafe class PacketBatch : IDisposable
         return BinaryPrimitives.ReverseEndianness(((SockAddrIn*)_headers[slot].Header.Name)->Port);
     }
 
-    /// <summary>The sender of a received datagram (IPv4-mapped IPv6 on a dual-stack socket). Allocates.</summary>
-    public IPEndPoint GetRemoteEndPoint(int slot)
-    {
-        CheckSlot(slot);
-        MsgHdr* h = &_headers[slot].Header;
-        return ReadSockAddr((byte*)h->Name, (int)h->NameLength)
-            ?? throw new InvalidOperationException("The slot holds no IPv4 or IPv6 address.");
-    }
-
     /// <summary>
     /// The sender's address octets, without allocating: 4 for IPv4, 16 for IPv6 (IPv4-mapped on a dual-stack
     /// socket), empty when the slot holds neither. The span lives as long as the batch and the slot's next receive.
@@ -164,6 +155,15 @@ public sealed unsafe class PacketBatch : IDisposable
         if (h->NameLength >= sizeof(SockAddrIn6) && ((SockAddrIn6*)name)->Family == AF_INET6)
             return new ReadOnlySpan<byte>(((SockAddrIn6*)name)->Address, 16);
         return [];
+    }
+
+    /// <summary>The sender of a received datagram (IPv4-mapped IPv6 on a dual-stack socket). Allocates.</summary>
+    public IPEndPoint GetRemoteEndPoint(int slot)
+    {
+        CheckSlot(slot);
+        MsgHdr* h = &_headers[slot].Header;
+        return ReadSockAddr((byte*)h->Name, (int)h->NameLength)
+            ?? throw new InvalidOperationException("The slot holds no IPv4 or IPv6 address.");
     }
 
     /// <summary>True when the sender's address equals the one in <paramref name="other"/>'s slot, without allocating.</summary>

@@ -100,22 +100,16 @@ public sealed unsafe class UdpBatchSocket : IDisposable
             }
 
             if (receiveTimeout > TimeSpan.Zero) socket.SetReceiveTimeout(receiveTimeout);
-            if (!first)
-            {
-                socket.Bind(endPoint);
-                return socket;
-            }
-
             try
             {
                 socket.Bind(endPoint);
             }
-            catch (NativeSocketException e) when (e.Errno == Errno.EADDRINUSE)
+            catch (NativeSocketException e) when (first && e.Errno == Errno.EADDRINUSE)
             {
                 throw new AddressInUseException(endPoint, e);
             }
 
-            socket.SetReusePort(true);
+            if (first) socket.SetReusePort(true);
             return socket;
         }
         catch
@@ -154,23 +148,6 @@ public sealed unsafe class UdpBatchSocket : IDisposable
 
     public void SetReuseAddress(bool enabled) => SetInt(SOL_SOCKET, SO_REUSEADDR, enabled ? 1 : 0, "SO_REUSEADDR");
 
-    /// <summary>
-    /// Makes the SO_REUSEPORT group this bound socket belongs to send every datagram from one client to one
-    /// socket: a hash of the IPv4 source address, or of the first <paramref name="ipv6PrefixLength"/> bits of
-    /// the IPv6 one, modulo <paramref name="groupSize"/> (the group's sockets in the order they were bound).
-    /// Call once, on any member, after all <paramref name="groupSize"/> sockets are bound.
-    /// </summary>
-    public void SteerBySourceAddress(int groupSize, int ipv6PrefixLength)
-    {
-        Interop.Libc.SockFilter[] program = ReusePortSteering.Build(groupSize, ipv6PrefixLength);
-        fixed (Interop.Libc.SockFilter* filter = program)
-        {
-            var fprog = new Interop.Libc.SockFprog { Length = (ushort)program.Length, Filter = filter };
-            if (Libc.SetSockOpt(_fd, SOL_SOCKET, Interop.Libc.SO_ATTACH_REUSEPORT_CBPF, &fprog, (uint)sizeof(Interop.Libc.SockFprog)) != 0)
-                throw NativeSocketException.FromLastError("setsockopt(SO_ATTACH_REUSEPORT_CBPF)");
-        }
-    }
-
     /// <summary>On an IPv6 socket, also receive IPv4 (as IPv4-mapped addresses): IPV6_V6ONLY off.</summary>
     public void SetDualStack(bool enabled)
     {
@@ -189,6 +166,23 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     {
         if (AddressFamily == AddressFamily.InterNetwork) SetInt(SOL_IP, IP_PKTINFO, 1, "IP_PKTINFO");
         else SetInt(SOL_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
+    }
+
+    /// <summary>
+    /// Makes the SO_REUSEPORT group this bound socket belongs to send every datagram from one client to one
+    /// socket: a hash of the IPv4 source address, or of the first <paramref name="ipv6PrefixLength"/> bits of
+    /// the IPv6 one, modulo <paramref name="groupSize"/> (the group's sockets in the order they were bound).
+    /// Call once, on any member, after all <paramref name="groupSize"/> sockets are bound.
+    /// </summary>
+    public void SteerBySourceAddress(int groupSize, int ipv6PrefixLength)
+    {
+        Interop.Libc.SockFilter[] program = ReusePortSteering.Build(groupSize, ipv6PrefixLength);
+        fixed (Interop.Libc.SockFilter* filter = program)
+        {
+            var fprog = new Interop.Libc.SockFprog { Length = (ushort)program.Length, Filter = filter };
+            if (Libc.SetSockOpt(_fd, SOL_SOCKET, Interop.Libc.SO_ATTACH_REUSEPORT_CBPF, &fprog, (uint)sizeof(Interop.Libc.SockFprog)) != 0)
+                throw NativeSocketException.FromLastError("setsockopt(SO_ATTACH_REUSEPORT_CBPF)");
+        }
     }
 
     /// <summary>
