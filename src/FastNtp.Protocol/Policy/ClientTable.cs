@@ -9,8 +9,9 @@ namespace FastNtp.Protocol.Policy;
 /// Layout: a set-associative hash table (as CPU caches and chrony's client log are): a client hashes, with a
 /// seed fixed at start so addresses cannot be chosen to collide, to one set of <see cref="Ways"/> entries;
 /// when its set is full the entry seen longest ago is evicted. A lookup reads one set's keys (two cache
-/// lines, the keys' high and low halves in separate arrays) and one entry; nothing is allocated after construction. Memory: <see cref="BytesPerEntry"/> bytes
-/// per entry (16 of key, 48 of state).
+/// lines: the keys' high and low halves live in separate arrays) and one entry; nothing is allocated after
+/// construction. Memory: <see cref="BytesPerEntry"/> bytes per entry (16 of key, 48 of state), plus one byte
+/// per set.
 /// </para>
 /// <para>
 /// Time is monotonic nanoseconds (CLOCK_MONOTONIC, read once per batch): rate limits measure intervals, not
@@ -121,10 +122,10 @@ public sealed class ClientTable
         }
 
         int slot;
-        if (fill < Ways)
+        bool grows = fill < Ways;
+        if (grows)
         {
             slot = first + fill;
-            _setFill[set] = (byte)(fill + 1);
         }
         else
         {
@@ -137,11 +138,12 @@ public sealed class ClientTable
             Volatile.Write(ref _evictions, _evictions + 1);
         }
 
-        // Reset the state before the key changes (release writes keep that order), so a concurrent reader never
-        // sees the old client's counters under the new key.
+        // Reset the state before the key changes, and the key before the set shows the slot (release writes keep
+        // that order), so a concurrent reader never sees the old client's counters under the new key.
         _entries[slot] = new ClientEntry { FullAt = now, LastSeen = now };
         Volatile.Write(ref _keyHigh[slot], key.High);
         Volatile.Write(ref _keyLow[slot], key.Low);
+        if (grows) Volatile.Write(ref _setFill[set], (byte)(fill + 1));
         return ref _entries[slot];
     }
 
