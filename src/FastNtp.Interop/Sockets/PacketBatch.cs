@@ -134,6 +134,22 @@ public sealed unsafe class PacketBatch : IDisposable
         return BinaryPrimitives.ReverseEndianness(((SockAddrIn*)_headers[slot].Header.Name)->Port);
     }
 
+    /// <summary>
+    /// The sender's address octets, without allocating: 4 for IPv4, 16 for IPv6 (IPv4-mapped on a dual-stack
+    /// socket), empty when the slot holds neither. The span lives as long as the batch and the slot's next receive.
+    /// </summary>
+    public ReadOnlySpan<byte> GetRemoteAddress(int slot)
+    {
+        CheckSlot(slot);
+        MsgHdr* h = &_headers[slot].Header;
+        byte* name = (byte*)h->Name;
+        if (h->NameLength >= sizeof(SockAddrIn) && ((SockAddrIn*)name)->Family == AF_INET)
+            return new ReadOnlySpan<byte>(&((SockAddrIn*)name)->Address, 4);
+        if (h->NameLength >= sizeof(SockAddrIn6) && ((SockAddrIn6*)name)->Family == AF_INET6)
+            return new ReadOnlySpan<byte>(((SockAddrIn6*)name)->Address, 16);
+        return [];
+    }
+
     /// <summary>The sender of a received datagram (IPv4-mapped IPv6 on a dual-stack socket). Allocates.</summary>
     public IPEndPoint GetRemoteEndPoint(int slot)
     {

@@ -14,6 +14,18 @@ public enum ReceiveWait
     NoWait,
 }
 
+/// <summary>How a server socket takes its place in the SO_REUSEPORT group of its address.</summary>
+public enum ServerSocketRole
+{
+    /// <summary>Joins the group the server's first socket opened.</summary>
+    JoinsGroup,
+    /// <summary>
+    /// The server's first socket: binds without SO_REUSEPORT, so the bind fails when any other socket (another
+    /// server) already holds the address, and only then opens the group to the server's own workers.
+    /// </summary>
+    FirstOfGroup,
+}
+
 /// <summary>
 /// A Linux UDP socket moving datagrams in batches with recvmmsg/sendmmsg. Set-up calls (create, options,
 /// bind) throw <see cref="NativeSocketException"/>; the batch calls never throw on network errors, they
@@ -59,13 +71,22 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     /// receive timestamps, packet info on wildcard addresses, dual-stack on a wildcard IPv6 address, the given buffer sizes (forced
     /// past the system limit where permitted), a receive timeout so a blocked receive notices a stop, then bound.
     /// </summary>
-    public static UdpBatchSocket OpenServer(IPEndPoint endPoint, int bufferBytes, TimeSpan receiveTimeout)
+    /// <param name="role">
+    /// <see cref="ServerSocketRole.FirstOfGroup"/> for a server's first socket on an address, which throws
+    /// <see cref="AddressInUseException"/> when another server already serves it (SO_REUSEPORT would otherwise
+    /// let a second server silently take part of the traffic); the others join its group.
+    /// </param>
+    public static UdpBatchSocket OpenServer(
+        IPEndPoint endPoint, int bufferBytes, TimeSpan receiveTimeout, ServerSocketRole role = ServerSocketRole.JoinsGroup)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         UdpBatchSocket socket = Create(endPoint.AddressFamily);
         try
         {
-            socket.SetReusePort(true);
+            bool first = role == ServerSocketRole.FirstOfGroup;
+            // The kernel checks SO_REUSEPORT of both sockets at bind time: the first socket binds without it, so
+            // a bind conflicts with any holder, and turns it on afterwards so its own workers can join.
+            socket.SetReusePort(!first);
             bool wildcard = endPoint.Address.Equals(IPAddress.Any) || endPoint.Address.Equals(IPAddress.IPv6Any);
             if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && wildcard) socket.SetDualStack(true);
             socket.EnableReceiveTimestamps();
@@ -79,7 +100,16 @@ public sealed unsafe class UdpBatchSocket : IDisposable
             }
 
             if (receiveTimeout > TimeSpan.Zero) socket.SetReceiveTimeout(receiveTimeout);
-            socket.Bind(endPoint);
+            try
+            {
+                socket.Bind(endPoint);
+            }
+            catch (NativeSocketException e) when (first && e.Errno == Errno.EADDRINUSE)
+            {
+                throw new AddressInUseException(endPoint, e);
+            }
+
+            if (first) socket.SetReusePort(true);
             return socket;
         }
         catch
@@ -134,6 +164,23 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     {
         if (AddressFamily == AddressFamily.InterNetwork) SetInt(SOL_IP, IP_PKTINFO, 1, "IP_PKTINFO");
         else SetInt(SOL_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
+    }
+
+    /// <summary>
+    /// Makes the SO_REUSEPORT group this bound socket belongs to send every datagram from one client to one
+    /// socket: a hash of the IPv4 source address, or of the first <paramref name="ipv6PrefixLength"/> bits of
+    /// the IPv6 one, modulo <paramref name="groupSize"/> (the group's sockets in the order they were bound).
+    /// Call once, on any member, after all <paramref name="groupSize"/> sockets are bound.
+    /// </summary>
+    public void SteerBySourceAddress(int groupSize, int ipv6PrefixLength)
+    {
+        Interop.Libc.SockFilter[] program = ReusePortSteering.Build(groupSize, ipv6PrefixLength);
+        fixed (Interop.Libc.SockFilter* filter = program)
+        {
+            var fprog = new Interop.Libc.SockFprog { Length = (ushort)program.Length, Filter = filter };
+            if (Libc.SetSockOpt(_fd, SOL_SOCKET, Interop.Libc.SO_ATTACH_REUSEPORT_CBPF, &fprog, (uint)sizeof(Interop.Libc.SockFprog)) != 0)
+                throw NativeSocketException.FromLastError("setsockopt(SO_ATTACH_REUSEPORT_CBPF)");
+        }
     }
 
     /// <summary>
