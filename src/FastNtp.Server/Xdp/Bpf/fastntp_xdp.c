@@ -204,7 +204,13 @@ static __always_inline int read_state(struct fastntp_slot *slot, __u64 now_tai, 
 	if (heartbeat == 0 || (__s64)(now_tai - heartbeat) > (__s64)config.stale_after_ns)
 		return 0;
 	__u64 generation = *(volatile __u64 *)&state->generation;
+	/*
+	 * Compiler barriers keep the slot's loads between the two generation reads. The CPU keeps loads in
+	 * order on x86-64 (TSO); clang 14 cannot emit BPF load-acquire for weaker memory models.
+	 */
+	barrier();
 	__builtin_memcpy(slot, &state->slots[generation & 1], sizeof(*slot));
+	barrier();
 	*tai_offset = *(volatile __s64 *)&state->tai_offset_ns;
 	return *(volatile __u64 *)&state->generation - generation <= 1;
 }
