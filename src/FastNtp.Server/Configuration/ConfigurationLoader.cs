@@ -97,6 +97,7 @@ public static class OptionNames
         ["Nts:Key"] = "--key",
         ["Nts:KeyFile"] = "--nts-key-file",
         ["Metrics:Listen"] = "--metrics-listen",
+        ["Server:Xdp:Interfaces"] = "--xdp",
     };
 
     public static string Describe(string key)

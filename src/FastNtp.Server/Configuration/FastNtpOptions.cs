@@ -25,6 +25,16 @@ public sealed class ServerOptions
     public bool PinWorkers { get; set; }
     /// <summary>auto (Linux batch engine where available), linux, or portable (System.Net.Sockets).</summary>
     public string Engine { get; set; } = "auto";
+    /// <summary>The XDP driver path in front of the engine.</summary>
+    public XdpOptions Xdp { get; set; } = new();
+}
+
+public sealed class XdpOptions
+{
+    /// <summary>Network interfaces on which plain NTP is answered in the driver; empty leaves XDP off.</summary>
+    public List<string> Interfaces { get; set; } = [];
+    /// <summary>auto (native where the driver supports it), native, or generic.</summary>
+    public string Mode { get; set; } = "auto";
 }
 
 public sealed class SyncOptions

@@ -25,6 +25,15 @@ public static class OptionsValidator
         if (server.LocalStratum is { } stratum && stratum is < 1 or > 15) Fail("--local-stratum", $"{stratum} is not 1 to 15");
         if (server.Engine is not ("auto" or "linux" or "portable"))
             Fail("Server:Engine", $"'{server.Engine}' is not auto, linux or portable");
+        foreach (string name in server.Xdp.Interfaces)
+        {
+            // IFNAMSIZ is 16 with the terminating NUL.
+            if (name.Length is 0 or > 15 || name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c)))
+                Fail("--xdp", $"'{name}' is not a network interface name");
+        }
+
+        if (server.Xdp.Mode is not ("auto" or "native" or "generic"))
+            Fail("Server:Xdp:Mode", $"'{server.Xdp.Mode}' is not auto, native or generic");
 
         SyncOptions sync = options.Sync;
         foreach (string upstream in sync.Upstream)

@@ -22,10 +22,11 @@ public static class ServeCommand
         var key = new Option<string>("--key") { Description = "NTS-KE private key (PEM)" };
         var ntsKeyFile = new Option<string>("--nts-key-file") { Description = "fleet root secret for NTS cookies (fastntp keygen)" };
         var metricsListen = new Option<string>("--metrics-listen") { Description = "ADDR:PORT for the HTTP /metrics and /status endpoint" };
+        var xdp = new Option<string[]>("--xdp") { Description = "answer plain NTP in the driver (XDP) on this network interface, repeatable" };
 
         var command = new Command("serve", "Run the NTP server.")
         {
-            config, listen, workers, localStratum, upstream, ntsKeListen, cert, key, ntsKeyFile, metricsListen,
+            config, listen, workers, localStratum, upstream, ntsKeListen, cert, key, ntsKeyFile, metricsListen, xdp,
         };
 
         command.SetAction(async (parse, cancellation) =>
@@ -54,6 +55,7 @@ public static class ServeCommand
             Set(key, "Nts:Key");
             Set(ntsKeyFile, "Nts:KeyFile");
             Set(metricsListen, "Metrics:Listen");
+            Set(xdp, "Server:Xdp:Interfaces");
 
             return await RunAsync(parse.GetValue(config), overrides, cancellation).ConfigureAwait(false);
         });

@@ -50,6 +50,14 @@ public sealed class ConfigurationLoaderTests
     }
 
     [Fact]
+    public void XdpInterfacesAndModeBind()
+    {
+        FastNtpOptions options = Load(null, ("Server:Xdp:Interfaces:0", "eth0"), ("Server:Xdp:Interfaces:1", "eth1"), ("Server:Xdp:Mode", "native"));
+        Assert.Equal(["eth0", "eth1"], options.Server.Xdp.Interfaces);
+        Assert.Equal("native", options.Server.Xdp.Mode);
+    }
+
+    [Fact]
     public void CommandLineOverridesEnvironment()
     {
         var environment = new Dictionary<string, string?> { ["FASTNTP__SERVER__WORKERS"] = "3" };
@@ -62,6 +70,8 @@ public sealed class ConfigurationLoaderTests
     [InlineData("Server:Listen:0", "[::1", "--listen: '[::1' is not ADDR:PORT (IPv6 as [ADDR]:PORT)")]
     [InlineData("Server:Listen:0", "127.0.0.1:", "--listen: '127.0.0.1:' is not ADDR:PORT (IPv6 as [ADDR]:PORT)")]
     [InlineData("Server:Engine", "dpdk", "Server:Engine: 'dpdk' is not auto, linux or portable")]
+    [InlineData("Server:Xdp:Interfaces:0", "a-name-longer-than-ifnamsiz", "--xdp: 'a-name-longer-than-ifnamsiz' is not a network interface name")]
+    [InlineData("Server:Xdp:Mode", "offload", "Server:Xdp:Mode: 'offload' is not auto, native or generic")]
     [InlineData("Sync:MinPoll", "-5", "Sync:MinPoll: -5 is not -4 to 17")]
     [InlineData("Sync:MaxPoll", "3", "Sync:MaxPoll: 3 is below Sync:MinPoll 6")]
     [InlineData("Sync:MinSources", "0", "Sync:MinSources: 0 is not at least 1")]
