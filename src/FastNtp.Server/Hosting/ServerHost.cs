@@ -2,11 +2,13 @@ using System.Net;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Engine;
+using FastNtp.Interop.Bpf;
 using FastNtp.Interop.OpenSsl;
 using FastNtp.Interop.Sockets;
 using FastNtp.Server.Metrics;
 using FastNtp.Server.Nts;
 using FastNtp.Server.Sync;
+using FastNtp.Server.Xdp;
 using Microsoft.Extensions.Logging;
 
 namespace FastNtp.Server.Hosting;
@@ -22,6 +24,7 @@ public sealed partial class ServerHost : IAsyncDisposable
     private MetricsServer? _metrics;
     private NtsService? _nts;
     private Synchronizer? _sync;
+    private XdpService? _xdp;
     private int _workers;
 
     public ServerHost(FastNtpOptions options, ILoggerFactory loggerFactory)
@@ -63,6 +66,8 @@ public sealed partial class ServerHost : IAsyncDisposable
         {
             throw new ConfigurationException($"--listen: cannot bind {string.Join(", ", Endpoints)}: {e.Message}");
         }
+
+        StartXdp();
 
         if (_options.Metrics.Listen is { Length: > 0 } metricsListen)
         {
@@ -106,6 +111,24 @@ public sealed partial class ServerHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The driver path in front of the socket engine, which keeps serving everything the XDP program passes
+    /// up (and everything, when XDP cannot be used).
+    /// </summary>
+    private void StartXdp()
+    {
+        XdpOptions xdp = _options.Server.Xdp;
+        if (xdp.Interfaces.Count == 0) return;
+        XdpAttachMode mode = xdp.Mode switch
+        {
+            "native" => XdpAttachMode.Native,
+            "generic" => XdpAttachMode.Generic,
+            _ => XdpAttachMode.Auto,
+        };
+        _xdp = XdpService.TryStart(xdp.Interfaces, mode, Endpoints, Snapshots, _loggerFactory.CreateLogger<XdpService>());
+        if (_xdp is not null) _owned.Add(_xdp);
+    }
+
     public StatusReport Report() => new(
         typeof(ServerHost).Assembly.GetName().Version?.ToString() ?? "0",
         DateTime.UtcNow,
@@ -114,7 +137,10 @@ public sealed partial class ServerHost : IAsyncDisposable
         AdvertisedState.From(Snapshots.Current, new RealtimeClock().Now()),
         Totals,
         _nts?.Totals(),
-        _sync?.Sources ?? []);
+        _sync?.Sources ?? [])
+    {
+        Xdp = _xdp is null ? null : new XdpStatus(_xdp.Interfaces, _xdp.Counters),
+    };
 
     public async Task StopAsync()
     {
@@ -126,6 +152,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         foreach (IDisposable d in _owned) d.Dispose();
         _owned.Clear();
         _sync = null;
+        _xdp = null;
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
