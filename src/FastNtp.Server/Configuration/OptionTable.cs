@@ -26,6 +26,8 @@ public static class OptionTable
         new("Server:LocalStratum", "--local-stratum", "serve the local clock at this stratum (1-15) while no upstream is selected"),
         new("Server:PinWorkers", null, "pin each worker thread to its own core (Linux engine); default false"),
         new("Server:Engine", null, "packet engine: auto (default; linux where supported), linux or portable"),
+        new("Server:Xdp:Interfaces", "--xdp", "network interface on which plain NTP is answered in the driver (XDP), repeatable", IsList: true),
+        new("Server:Xdp:Mode", null, "XDP attach mode: auto (default; native where the driver supports it), native or generic"),
         new("Sync:Upstream", "--upstream", "HOST[:PORT][,nts] upstream source, repeatable", IsList: true),
         new("Sync:MinPoll", null, "shortest upstream poll interval, log2 seconds; default 6"),
         new("Sync:MaxPoll", null, "longest upstream poll interval, log2 seconds; default 10"),
