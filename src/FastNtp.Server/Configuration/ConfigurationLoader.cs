@@ -14,7 +14,9 @@ public static partial class ConfigurationLoader
 
     /// <param name="configFile">Optional JSON file; it must exist when named.</param>
     /// <param name="overrides">Configuration keys (Section:Key, list items as Section:Key:0) set by command-line options.</param>
-    /// <param name="environment">Environment variables to read; null reads the process environment.</param>
+    /// <param name="environment">
+    /// Environment variables to read (FASTNTP__* and systemd's CREDENTIALS_DIRECTORY); null reads the process environment.
+    /// </param>
     public static FastNtpSettings Load(
         string? configFile, IEnumerable<KeyValuePair<string, string?>> overrides, IDictionary<string, string?>? environment = null)
     {
@@ -50,7 +52,11 @@ public static partial class ConfigurationLoader
             throw new ConfigurationException(Describe(e));
         }
 
-        return FastNtpSettings.From(options);
+        var settings = FastNtpSettings.From(options);
+        string? credentials = environment is null
+            ? Environment.GetEnvironmentVariable(Credentials.DirectoryVariable)
+            : environment.TryGetValue(Credentials.DirectoryVariable, out string? directory) ? directory : null;
+        return settings with { Nts = settings.Nts.WithCredentials(credentials) };
     }
 
     private static IEnumerable<KeyValuePair<string, string?>> FromEnvironment(IDictionary<string, string?> environment)

@@ -30,6 +30,17 @@ public sealed record NtsSettings(
     /// <summary>NTS is on when this server issues cookies (an NTS-KE listener) or accepts a fleet's (a key file).</summary>
     public bool Enabled => KeListener is not null || KeyFile is not null;
 
+    /// <summary>The same settings with each key file read from systemd's credentials where it holds one.</summary>
+    public NtsSettings WithCredentials(string? credentialsDirectory) => this with
+    {
+        KeyFile = KeyFile is null ? null : Credentials.Resolve(KeyFile, credentialsDirectory),
+        KeListener = KeListener is null ? null : KeListener with
+        {
+            CertificatePath = Credentials.Resolve(KeListener.CertificatePath, credentialsDirectory),
+            PrivateKeyPath = Credentials.Resolve(KeListener.PrivateKeyPath, credentialsDirectory),
+        },
+    };
+
     internal static NtsSettings From(NtsOptions o, SettingsErrors errors)
     {
         NtsKeListener? listener = null;
