@@ -17,8 +17,6 @@ namespace FastNtp.Server.Metrics;
 /// </summary>
 public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report) : IAsyncDisposable
 {
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     private WebApplication? _app;
 
     public async Task StartAsync()
@@ -29,7 +27,7 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         WebApplication app = builder.Build();
         app.MapGet("/metrics", () => Results.Text(Prometheus(report()), "text/plain; version=0.0.4", Encoding.UTF8));
-        app.MapGet("/status", () => Results.Text(JsonSerializer.Serialize(report(), JsonOptions), "application/json", Encoding.UTF8));
+        app.MapGet("/status", () => Results.Text(JsonSerializer.Serialize(report(), StatusJsonContext.Default.StatusReport), "application/json", Encoding.UTF8));
         await app.StartAsync().ConfigureAwait(false);
         _app = app;
     }

@@ -34,13 +34,11 @@ public static class NtsKeCommand
                 return Fail(e.Failure == NtsKeFailure.Timeout ? ExitCodes.Timeout : ExitCodes.InvalidReply, $"NTS-KE with {host}:{port}: {e.Message}");
             }
 
-            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(ToJson(result), JsonOptions) : Describe(result));
+            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(ToJson(result), CliJsonContext.Default.NtsKeJson) : Describe(result));
             return ExitCodes.Ok;
         });
         return command;
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     private static int Fail(int code, string message)
     {
@@ -62,14 +60,12 @@ public static class NtsKeCommand
         return string.Join('\n', lines);
     }
 
-    private static object ToJson(NtsKeResult r) => new
-    {
-        aead = (int)r.Algorithm,
-        aeadName = r.Algorithm.ToString(),
-        server = r.NtpServer,
-        port = r.NtpPort,
-        c2s = Convert.ToHexStringLower(r.C2SKey),
-        s2c = Convert.ToHexStringLower(r.S2CKey),
-        cookies = r.Cookies.Select(Convert.ToHexStringLower).ToArray(),
-    };
+    private static NtsKeJson ToJson(NtsKeResult r) => new(
+        (int)r.Algorithm,
+        r.Algorithm.ToString(),
+        r.NtpServer,
+        r.NtpPort,
+        Convert.ToHexStringLower(r.C2SKey),
+        Convert.ToHexStringLower(r.S2CKey),
+        [.. r.Cookies.Select(Convert.ToHexStringLower)]);
 }

@@ -119,7 +119,7 @@ public static class QueryCommand
 
     private static async Task<int> ReportAsync(List<QueryResult> results, bool json)
     {
-        if (json) Console.WriteLine(JsonSerializer.Serialize(results.Select(ToJson), JsonOptions));
+        if (json) Console.WriteLine(JsonSerializer.Serialize([.. results.Select(ToJson)], CliJsonContext.Default.QueryJsonArray));
 
         QueryResult? failure = results.FirstOrDefault(r => !r.IsValid);
         if (failure is null) return ExitCodes.Ok;
@@ -128,8 +128,6 @@ public static class QueryCommand
             : failure.Sample.Error == ReplyError.KissOfDeath ? ExitCodes.KissOfDeath
             : ExitCodes.InvalidReply;
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
 
     private static int Usage(string message)
     {
@@ -161,21 +159,19 @@ public static class QueryCommand
             $"precision 2^{s.Precision}");
     }
 
-    private static object ToJson(QueryResult r) => new
-    {
-        server = r.Server.ToString(),
-        valid = r.IsValid,
-        error = r.IsValid ? null : Problem(r),
-        timedOut = r.TimedOut,
-        stratum = r.TimedOut ? (int?)null : r.Sample.Stratum,
-        referenceId = r.TimedOut ? null : r.Sample.ReferenceId.ToString(r.Sample.Stratum),
-        leap = r.TimedOut ? (int?)null : (int)r.Sample.Leap,
-        version = r.TimedOut ? (int?)null : r.Sample.Version,
-        offsetSeconds = r.IsValid ? r.Sample.Offset.TotalSeconds : (double?)null,
-        delaySeconds = r.IsValid ? r.Sample.Delay.TotalSeconds : (double?)null,
-        rootDelaySeconds = r.TimedOut ? (double?)null : r.Sample.RootDelay.TotalSeconds,
-        rootDispersionSeconds = r.TimedOut ? (double?)null : r.Sample.RootDispersion.TotalSeconds,
-        precision = r.TimedOut ? (int?)null : r.Sample.Precision,
-        kissCode = r.Sample.Error == ReplyError.KissOfDeath ? r.Sample.KissCode.ToString(0) : null,
-    };
+    private static QueryJson ToJson(QueryResult r) => new(
+        r.Server.ToString(),
+        r.IsValid,
+        r.IsValid ? null : Problem(r),
+        r.TimedOut,
+        r.TimedOut ? null : r.Sample.Stratum,
+        r.TimedOut ? null : r.Sample.ReferenceId.ToString(r.Sample.Stratum),
+        r.TimedOut ? null : (int)r.Sample.Leap,
+        r.TimedOut ? null : r.Sample.Version,
+        r.IsValid ? r.Sample.Offset.TotalSeconds : null,
+        r.IsValid ? r.Sample.Delay.TotalSeconds : null,
+        r.TimedOut ? null : r.Sample.RootDelay.TotalSeconds,
+        r.TimedOut ? null : r.Sample.RootDispersion.TotalSeconds,
+        r.TimedOut ? null : r.Sample.Precision,
+        r.Sample.Error == ReplyError.KissOfDeath ? r.Sample.KissCode.ToString(0) : null);
 }

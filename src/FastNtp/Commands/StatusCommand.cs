@@ -55,7 +55,7 @@ public static class StatusCommand
         StatusReport? report;
         try
         {
-            report = JsonSerializer.Deserialize<StatusReport>(body, MetricsServer.JsonOptions);
+            report = JsonSerializer.Deserialize(body, StatusJsonContext.Default.StatusReport);
         }
         catch (JsonException e)
         {
