@@ -2,10 +2,11 @@
 # CI's deploy check (as root): builds the .deb (the one NativeAOT publish of the run), installs it with dpkg -i,
 # runs the installed fastntp, holds the systemd unit to `systemd-analyze verify` and to an exposure of at most 2.0
 # in `systemd-analyze security --offline=true`, validates the Kubernetes manifests, and removes the package.
+#   scripts/check-deploy.sh [--binary FILE]   # FILE: an already published native fastntp (see package-deb.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-deb=$(scripts/package-deb.sh)
+deb=$(scripts/package-deb.sh "$@")
 echo "deploy: built $deb"
 dropins=/etc/systemd/system/fastntp.service.d
 cleanup() { rm -rf "$dropins"; dpkg --purge fastntp >/dev/null 2>&1 || true; }
@@ -13,7 +14,7 @@ trap cleanup EXIT
 dpkg -i "$deb" >/dev/null
 getent passwd fastntp >/dev/null || { echo "deploy: the package made no fastntp user" >&2; exit 1; }
 echo "deploy: installed fastntp $(/usr/bin/fastntp --version)"
-if /usr/bin/fastntp check-config --help >/dev/null 2>&1; then
+if grep -q "^  check-config" <<<"$(/usr/bin/fastntp --help)"; then
   /usr/bin/fastntp check-config /etc/fastntp/fastntp.json
   echo "deploy: the packaged /etc/fastntp/fastntp.json passes check-config"
 else

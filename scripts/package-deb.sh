@@ -18,6 +18,7 @@ fi
 version=$("$binary" --version | head -n 1)
 arch=$(dpkg --print-architecture)
 root=$(mktemp -d)
+chmod 755 "$root"
 trap 'rm -rf "$root"' EXIT
 
 install -D -m 755 "$binary" "$root/usr/bin/fastntp"
