@@ -24,14 +24,15 @@ public sealed class NtsKeLoadTests : IClassFixture<TestPkiFixture>
             NtpPort = 123,
         };
         await using var ke = new NtsKeServer(keSettings, keys.Store);
-        ke.Start();
+        await ke.StartAsync();
         var settings = new NtsKeLoadSettings(new IPEndPoint(IPAddress.Loopback, ke.LocalEndPoint.Port), clients, TimeSpan.FromSeconds(0.5),
             caFile, TimeSpan.FromSeconds(5), "in-process", ServerPid: Environment.ProcessId);
         var progress = new List<NtsKeProgress>();
         NtsKeLoadResult result = new NtsKeLoadRunner(settings).Run(progress.Add, "test", "test machine", CancellationToken.None);
         // The server counts an exchange once its side of the connection is done, which may trail the client a little.
-        await Poll.UntilAsync(() => ke.Completed + ke.Failed >= result.Exchanges + result.FailureCount, TimeSpan.FromSeconds(5));
-        return (result, ke.Completed);
+        await Poll.UntilAsync(() => ke.Counters is { ActiveConnections: 0 } c && c.Exchanges.Values.Sum() + c.HandshakesFailedTotal >= result.Exchanges + result.FailureCount,
+            TimeSpan.FromSeconds(5));
+        return (result, ke.Counters.ExchangeCount(FastNtp.Protocol.Nts.NtsKeServerOutcome.KeysIssued));
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         Endpoints = ResolveEndpoints(_options.Server);
         StartSnapshotSource();
 
-        StartNts();
+        await StartNtsAsync().ConfigureAwait(false);
 
         _workers = _options.Server.Workers > 0 ? _options.Server.Workers : Environment.ProcessorCount;
         Func<Responder> createResponder = _nts is null ? () => new Responder() : _nts.CreateResponder;
@@ -85,7 +85,7 @@ public sealed partial class ServerHost : IAsyncDisposable
     /// NTS is on when this server issues cookies (an NTS-KE listener) or accepts a fleet's cookies (a key file);
     /// a fleet's NTP-only servers set just the key file.
     /// </summary>
-    private void StartNts()
+    private async Task StartNtsAsync()
     {
         NtsOptions nts = _options.Nts;
         if (string.IsNullOrEmpty(nts.KeListen) && string.IsNullOrEmpty(nts.KeyFile)) return;
@@ -94,13 +94,13 @@ public sealed partial class ServerHost : IAsyncDisposable
         try
         {
             _nts = NtsService.Create(nts, _loggerFactory);
-            _nts.Start();
+            await _nts.StartAsync().ConfigureAwait(false);
         }
         catch (OpenSslException e)
         {
             throw new ConfigurationException($"--cert/--key: {e.Message}");
         }
-        catch (System.Net.Sockets.SocketException e)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
         {
             throw new ConfigurationException($"--nts-ke-listen: cannot bind {nts.KeListen}: {e.Message}");
         }
@@ -113,7 +113,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         _workers,
         AdvertisedState.From(Snapshots.Current, new RealtimeClock().Now()),
         Totals,
-        _nts?.Totals(),
+        _nts?.Totals(Totals),
         _sync?.Sources ?? []);
 
     public async Task StopAsync()

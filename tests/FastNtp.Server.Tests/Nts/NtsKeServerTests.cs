@@ -20,7 +20,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         _pki = fixture.Pki;
     }
 
-    private NtsKeServer StartServer(CookieKeyStore keys, int? ntpPort = null, Func<NtsKeServerSettings, NtsKeServerSettings>? tweak = null)
+    private async Task<NtsKeServer> StartServerAsync(CookieKeyStore keys, int? ntpPort = null, Func<NtsKeServerSettings, NtsKeServerSettings>? tweak = null)
     {
         var settings = new NtsKeServerSettings
         {
@@ -30,7 +30,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
             NtpPort = ntpPort,
         };
         var server = new NtsKeServer(tweak is null ? settings : tweak(settings), keys);
-        server.Start();
+        await server.StartAsync();
         return server;
     }
 
@@ -40,7 +40,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         using var nts = new NtsResponder(keys.Store);
         using var ntp = new LoopbackNtpServer(new FastNtp.Protocol.Server.Responder(nts));
-        await using NtsKeServer ke = StartServer(keys.Store, ntp.Port);
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, ntp.Port);
 
         NtsKeResult session = await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert);
         Assert.Equal(AeadAlgorithm.AesSivCmac256, session.Algorithm);
@@ -55,12 +55,15 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
             Assert.True(result.Sample.IsValid, result.Sample.Error.ToString());
             Assert.Equal(1, result.Sample.Stratum);
             Assert.InRange(Math.Abs(result.Sample.Offset.TotalSeconds), 0, 0.5);
-            Assert.NotEmpty(result.Cookies);
+            Assert.Equal(8, result.CookiesLeft);
         }
 
         Assert.Equal(8, client.CookiesLeft);
-        Assert.Equal(10L, nts.Authenticated);
-        Assert.Equal(1L, ke.Completed);
+        Assert.Equal(10L, ntp.Totals.NtsAuthenticated);
+        NtsKeCounters counters = ke.Counters;
+        Assert.Equal(1L, counters.ExchangeCount(NtsKeServerOutcome.KeysIssued));
+        Assert.Equal(8L, counters.CookiesIssued);
+        Assert.Equal(1L, counters.HandshakesOk);
 
         // GCM-SIV when the client prefers it.
         NtsKeResult gcm = await NtsKeClient.ExchangeAsync("localhost", ke.LocalEndPoint.Port, _pki.CaCert, algorithms: [AeadAlgorithm.Aes128GcmSiv]);
@@ -79,7 +82,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
 
         await using NtsService keSide = NtsService.Create(new NtsOptions { KeyFile = file, KeListen = $"127.0.0.1:{Ports.FreeTcpPort()}", Cert = _pki.ServerCert, Key = _pki.ServerKey, NtpPort = 1 });
         await using NtsService ntpSide = NtsService.Create(new NtsOptions { KeyFile = file });
-        keSide.Start();
+        await keSide.StartAsync();
         using var ntp = new LoopbackNtpServer(ntpSide.CreateResponder());
 
         NtsKeResult issued = await NtsKeClient.ExchangeAsync("127.0.0.1", keSide.KeServer!.LocalEndPoint.Port, _pki.CaCert);
@@ -87,7 +90,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         NtsQueryResult result = await client.QueryAsync(TimeSpan.FromSeconds(5));
         Assert.True(result.Sample.IsValid, result.Sample.Error.ToString());
             Assert.Equal(1, result.Sample.Stratum);
-        Assert.Equal(1L, ntpSide.Totals().Authenticated);
+        Assert.Equal(1L, ntpSide.Totals(ntp.Totals).Authenticated);
 
         // A server with a different secret answers the same cookie with an NTS NAK.
         await using NtsService stranger = NtsService.Create(new NtsOptions());
@@ -158,7 +161,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     public async Task HostileRequestsGetRfcErrorsAndCostOneSlot()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with { MaxRequestLength = 256 });
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { MaxRequestLength = 256 });
         int port = ke.LocalEndPoint.Port;
 
         byte[] unknownCritical = [0x80, 1, 0, 2, 0, 0, 0x80, 4, 0, 2, 0, 15, 0xC0, 0x01, 0, 0, 0x80, 0, 0, 0];
@@ -184,14 +187,21 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
 
         // Bad ALPN: the handshake fails and nothing is answered.
         Assert.Empty(await RawExchangeAsync(port, noAead, alpn: "http/1.1"));
-        Assert.True(await Poll.UntilAsync(() => ke.ActiveConnections == 0, TimeSpan.FromSeconds(10)));
+        Assert.True(await Poll.UntilAsync(() => ke.Counters.ActiveConnections == 0, TimeSpan.FromSeconds(10)));
+        NtsKeCounters counters = ke.Counters;
+        Assert.Equal(1L, counters.ExchangeCount(NtsKeServerOutcome.UnrecognizedCriticalRecord));
+        Assert.Equal(1L, counters.ExchangeCount(NtsKeServerOutcome.BadRequest));
+        Assert.Equal(1L, counters.ExchangeCount(NtsKeServerOutcome.NoCommonAlgorithm));
+        Assert.Equal(1L, counters.ExchangeCount(NtsKeServerOutcome.Oversize));
+        Assert.Equal(1L, counters.HandshakesFailed.GetValueOrDefault(nameof(NtsKeHandshakeResult.TlsFailed)));
+        Assert.Equal(0L, counters.CookiesIssued);
     }
 
     [Fact]
     public async Task SilentClientsTimeOutAndFreeTheirSlots()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with
         {
             MaxConnections = 2, HandshakeTimeout = TimeSpan.FromMilliseconds(300), RequestTimeout = TimeSpan.FromMilliseconds(300),
         });
@@ -203,7 +213,9 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
             silent.Add(s);
         }
 
-        Assert.True(await Poll.UntilAsync(() => ke.RefusedBusy >= 1 && ke.TimedOut >= 2 && ke.ActiveConnections == 0, TimeSpan.FromSeconds(10)));
+        Assert.True(await Poll.UntilAsync(
+            () => ke.Counters is { RefusedBusy: >= 1, ActiveConnections: 0 } c && c.HandshakesFailed.GetValueOrDefault("TimedOut") >= 2,
+            TimeSpan.FromSeconds(10)), ke.Counters.ToString());
         // The slots are free again: a real client is served.
         NtsKeResult ok = await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert);
         Assert.Equal(8, ok.Cookies.Count);
@@ -214,7 +226,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     public async Task BrokenTlsFromClientsIsCountedAndFreesEverySlot()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with
         {
             MaxConnections = 4, HandshakeTimeout = TimeSpan.FromSeconds(1), RequestTimeout = TimeSpan.FromSeconds(1),
         });
@@ -245,18 +257,19 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         await SendAndLeaveAsync([], reset: true);
 
         // Every connection ends in a counted outcome (an escaped exception would be counted nowhere), and its slot is back.
-        Assert.True(await Poll.UntilAsync(() => ke.Failed + ke.TimedOut == 5 && ke.ActiveConnections == 0, TimeSpan.FromSeconds(15)),
-            $"failed={ke.Failed} timedOut={ke.TimedOut} active={ke.ActiveConnections}");
+        Assert.True(await Poll.UntilAsync(() => ke.Counters is { HandshakesFailedTotal: 5, ActiveConnections: 0 }, TimeSpan.FromSeconds(15)),
+            string.Join(", ", ke.Counters.HandshakesFailed));
         NtsKeResult ok = await NtsKeClient.ExchangeAsync("127.0.0.1", port, _pki.CaCert);
         Assert.Equal(8, ok.Cookies.Count);
-        Assert.Equal(1L, ke.Completed);
+        Assert.Equal(1L, ke.Counters.ExchangeCount(NtsKeServerOutcome.KeysIssued));
+        Assert.Equal(0L, ke.Counters.Faults);
     }
 
     [Fact]
     public async Task Tls12ClientsAreRejected()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        await using NtsKeServer ke = StartServer(keys.Store);
+        await using NtsKeServer ke = await StartServerAsync(keys.Store);
         var start = new ProcessStartInfo("openssl", $"s_client -connect 127.0.0.1:{ke.LocalEndPoint.Port} -tls1_2 -alpn ntske/1 -CAfile {_pki.CaCert}")
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
@@ -267,7 +280,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         Assert.True(process.WaitForExit(30_000));
         Assert.NotEqual(0, process.ExitCode);
         Assert.Contains("alert protocol version", output, StringComparison.Ordinal);
-        Assert.Equal(0L, ke.Completed);
+        Assert.Equal(0L, ke.Counters.HandshakesOk);
     }
 
     [Fact]
@@ -278,7 +291,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         string cert = Path.Combine(pki.Directory, "live.pem"), key = Path.Combine(pki.Directory, "live.key");
         File.Copy(pki.ServerCert, cert);
         File.Copy(pki.ServerKey, key);
-        await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with { CertificatePath = cert, PrivateKeyPath = key });
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { CertificatePath = cert, PrivateKeyPath = key });
         await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, pki.CaCert);
 
         // A broken file keeps the old certificate in service.
