@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using FastNtp.Crypto;
 using FastNtp.Interop.OpenSsl;
+using FastNtp.Protocol.Nts;
 using FastNtp.Server.Nts;
 
 namespace FastNtp.LoadTest;
@@ -234,7 +235,7 @@ internal sealed class NtsKeLoadRunner
     {
         try
         {
-            return TlsContext.CreateClient(caFile, NtsKeServerSettings.Alpn);
+            return TlsContext.CreateClient(caFile, NtsKeMessage.Alpn);
         }
         catch (OpenSslException e)
         {

@@ -149,6 +149,9 @@ public static class NtsKeMessage
         return NtsKeMessageStatus.Incomplete;
     }
 
+    /// <summary>The ALPN protocol an NTS-KE TLS session must agree on (RFC 8915 section 4).</summary>
+    public const string Alpn = "ntske/1";
+
     /// <summary>RFC 8915's TLS exporter label.</summary>
     public const string ExporterLabel = "EXPORTER-network-time-security";
 

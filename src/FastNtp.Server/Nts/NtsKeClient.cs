@@ -86,7 +86,7 @@ public static class NtsKeClient
         TlsContext context;
         try
         {
-            context = TlsContext.CreateClient(caFile, NtsKeServerSettings.Alpn);
+            context = TlsContext.CreateClient(caFile, NtsKeMessage.Alpn);
         }
         catch (OpenSslException e)
         {
@@ -101,7 +101,7 @@ public static class NtsKeClient
 
     /// <summary>
     /// The same exchange over a client context the caller already holds (made by
-    /// <see cref="TlsContext.CreateClient"/> with ALPN <see cref="NtsKeServerSettings.Alpn"/>), so that repeated
+    /// <see cref="TlsContext.CreateClient"/> with ALPN <see cref="NtsKeMessage.Alpn"/>), so that repeated
     /// exchanges, e.g. a handshake benchmark, do not build a new SSL_CTX each time. The context is not disposed.
     /// </summary>
     /// <exception cref="NtsKeException">Any failure, with a message fit for an operator.</exception>
@@ -161,7 +161,7 @@ public static class NtsKeClient
             case NtsKeHandshakeResult.Closed:
                 throw new NtsKeException(NtsKeFailure.Tls, $"NTS-KE with {host}:{port}: the server closed the connection during the handshake.");
             case NtsKeHandshakeResult.NoAlpn:
-                throw new NtsKeException(NtsKeFailure.Alpn, $"NTS-KE with {host}:{port}: the server did not agree to ALPN {NtsKeServerSettings.Alpn}.");
+                throw new NtsKeException(NtsKeFailure.Alpn, $"NTS-KE with {host}:{port}: the server did not agree to ALPN {NtsKeMessage.Alpn}.");
         }
 
         var session = new NtsKeClientSession(algorithms);

@@ -17,8 +17,6 @@ namespace FastNtp.Server.Nts;
 /// <summary>How an NTS-KE server listens, what it hands out and how much a client may cost it.</summary>
 public sealed record NtsKeServerSettings
 {
-    public const string Alpn = NtsKeTransport.Alpn;
-
     public required IPEndPoint Listen { get; init; }
     public required string CertificatePath { get; init; }
     public required string PrivateKeyPath { get; init; }
@@ -108,7 +106,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         if (_app is not null) throw new InvalidOperationException("Already started.");
         _certificateStamp = File.GetLastWriteTimeUtc(_settings.CertificatePath);
         _keyStamp = File.GetLastWriteTimeUtc(_settings.PrivateKeyPath);
-        _context = TlsContext.CreateServer(_settings.CertificatePath, _settings.PrivateKeyPath, NtsKeServerSettings.Alpn);
+        _context = TlsContext.CreateServer(_settings.CertificatePath, _settings.PrivateKeyPath, NtsKeMessage.Alpn);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -151,7 +149,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
             if (certificate == _certificateStamp && key == _keyStamp) return false;
             _certificateStamp = certificate;
             _keyStamp = key;
-            TlsContext fresh = TlsContext.CreateServer(_settings.CertificatePath, _settings.PrivateKeyPath, NtsKeServerSettings.Alpn);
+            TlsContext fresh = TlsContext.CreateServer(_settings.CertificatePath, _settings.PrivateKeyPath, NtsKeMessage.Alpn);
             // The old context is not disposed here: a connection may be about to use it; its SafeHandle frees it once unreferenced.
             Volatile.Write(ref _context, fresh);
             _counters.CertificateReloaded();

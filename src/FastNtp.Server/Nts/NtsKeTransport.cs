@@ -20,15 +20,13 @@ public enum NtsKeHandshakeResult : byte
 /// <summary>The I/O half shared by the NTS-KE server and client: the handshake with its ALPN check, and reading one message.</summary>
 internal static class NtsKeTransport
 {
-    public const string Alpn = "ntske/1";
-
     /// <summary>Looks at every octet received so far; true when the exchange has reached a final step.</summary>
     public delegate bool MessageStep(ReadOnlySpan<byte> received);
 
     public static async ValueTask<NtsKeHandshakeResult> HandshakeAsync(TlsDuplexPipe tls, CancellationToken cancellationToken)
     {
         if (!await tls.HandshakeAsync(cancellationToken).ConfigureAwait(false)) return tls.LastError is null ? NtsKeHandshakeResult.Closed : NtsKeHandshakeResult.TlsFailed;
-        return tls.NegotiatedAlpn == Alpn ? NtsKeHandshakeResult.Ok : NtsKeHandshakeResult.NoAlpn;
+        return tls.NegotiatedAlpn == NtsKeMessage.Alpn ? NtsKeHandshakeResult.Ok : NtsKeHandshakeResult.NoAlpn;
     }
 
     /// <summary>
