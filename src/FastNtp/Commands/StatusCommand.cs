@@ -78,7 +78,15 @@ public static class StatusCommand
             $"root-delay {a.RootDelaySeconds:0.000000} s root-dispersion {a.RootDispersionSeconds:0.000000} s precision 2^{a.Precision}\n");
         text.Append(CultureInfo.InvariantCulture, $"counters: {r.Counters}\n");
         if (r.Nts is { } nts)
+        {
             text.Append(CultureInfo.InvariantCulture, $"nts: authenticated={nts.Authenticated} naks={nts.Naks} rejected={nts.Rejected}\n");
+            if (nts.KeyExchange is { } ke)
+            {
+                text.Append(CultureInfo.InvariantCulture,
+                    $"nts-ke: active={ke.ActiveConnections} handshakes={ke.HandshakesOk} handshake-failures={ke.HandshakesFailedTotal} " +
+                    $"keys-issued={ke.ExchangeCount(FastNtp.Protocol.Nts.NtsKeServerOutcome.KeysIssued)} cookies={ke.CookiesIssued} refused-busy={ke.RefusedBusy}\n");
+            }
+        }
         if (r.Sources.Count > 0)
         {
             text.Append(CultureInfo.InvariantCulture, $"{"source",-30} {"state",-12} {"st",2} {"refid",-15} {"reach",5} {"poll",4} {"offset ms",10} {"delay ms",9} {"jitter ms",9}\n");

@@ -5,6 +5,7 @@ using FastNtp.Crypto;
 using FastNtp.Interop.OpenSsl;
 using FastNtp.Protocol.Nts;
 using FastNtp.Server.Configuration;
+using FastNtp.Server.Metrics;
 using FastNtp.Server.Nts;
 using FastNtp.Tests.Shared;
 
@@ -310,5 +311,31 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         NtsKeException old = await Assert.ThrowsAsync<NtsKeException>(() => NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, pki.CaCert));
         Assert.Equal(NtsKeFailure.Tls, old.Failure);
         Assert.Contains("certificate verification", old.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheAdmissionHookRefusesBeforeTheHandshakeAndCountersReachMetrics()
+    {
+        using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
+        bool admit = false;
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { Admit = address => admit && IPAddress.IsLoopback(address) });
+        NtsKeException refused = await Assert.ThrowsAsync<NtsKeException>(() => NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert));
+        Assert.Equal(NtsKeFailure.Tls, refused.Failure);
+        Assert.Equal(1L, ke.Counters.Refused);
+        Assert.Equal(0L, ke.Counters.HandshakesOk);
+
+        admit = true;
+        await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert);
+        Assert.True(await Poll.UntilAsync(() => ke.Counters.ExchangeCount(NtsKeServerOutcome.KeysIssued) == 1, TimeSpan.FromSeconds(5)));
+
+        CounterTotals none = CounterTotals.Sum([]);
+        var report = new StatusReport("test", DateTime.UtcNow, "test", 1,
+            AdvertisedState.From(FastNtp.Protocol.Server.ServerSnapshot.Unsynchronized(-20), default), none, NtsCounters.From(none, ke.Counters), []);
+        string metrics = MetricsServer.Prometheus(report);
+        Assert.Contains("fastntp_ntske_handshakes_total 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fastntp_ntske_requests_total{outcome=\"KeysIssued\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fastntp_ntske_cookies_issued_total 8\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fastntp_ntske_refused_total 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fastntp_ntske_active_connections ", metrics, StringComparison.Ordinal);
     }
 }
