@@ -107,13 +107,15 @@ public sealed class TlsDuplexPipe : IDuplexPipe, IAsyncDisposable
     {
         ReadResult result = await _transport.Input.ReadAsync(cancellationToken).ConfigureAwait(false);
         ReadOnlySequence<byte> buffer = result.Buffer;
+        // Decided before AdvanceTo, which hands the buffer's segments back to the pipe.
+        bool ended = result.IsCompleted && buffer.IsEmpty;
         lock (_tlsLock)
         {
             foreach (ReadOnlyMemory<byte> segment in buffer) _tls.WriteIncoming(segment.Span);
         }
 
         _transport.Input.AdvanceTo(buffer.End);
-        return !(result.IsCompleted && buffer.IsEmpty);
+        return !ended;
     }
 
     /// <summary>Sends every record OpenSSL has queued, in order.</summary>
