@@ -67,6 +67,8 @@ public sealed class NtsCommandTests : IDisposable
         (exit, output) = TestEnvironment.RunFastNtp(["status", $"127.0.0.1:{metricsPort}"]);
         Assert.True(exit == 0, output);
         Assert.Contains("nts: authenticated=2 naks=0 rejected=0", output, StringComparison.Ordinal);
+        // Two NTS-KE exchanges (nts-ke, then query --nts), eight cookies each.
+        Assert.Contains("nts-ke: active=0 handshakes=2 handshake-failures=0 keys-issued=2 cookies=16 refused-busy=0", output, StringComparison.Ordinal);
     }
 
     [Fact]

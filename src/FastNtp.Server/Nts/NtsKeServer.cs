@@ -97,9 +97,6 @@ public sealed partial class NtsKeServer : IAsyncDisposable
 
     public NtsKeCounters Counters => _counters.Snapshot();
 
-    /// <summary>AEAD algorithms this server negotiates, in the order RFC 8915 implementations commonly prefer.</summary>
-    public static IReadOnlyList<AeadAlgorithm> SupportedAlgorithms => ServerAlgorithms;
-
     /// <summary>Loads the certificate (throwing <see cref="OpenSslException"/> when unusable), binds (throwing <see cref="IOException"/>) and starts accepting.</summary>
     public async Task StartAsync()
     {
@@ -199,6 +196,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         return listener;
     }
 
+    /// <summary>AEAD algorithms this server negotiates, in the order RFC 8915 implementations commonly prefer.</summary>
     private static AeadAlgorithm[] BuildSupported()
     {
         // AES-SIV-CMAC-256 is mandatory to implement (RFC 8915 section 5.1); GCM-SIV is the fast choice when offered.
