@@ -338,4 +338,21 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         Assert.Contains("fastntp_ntske_refused_total 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("fastntp_ntske_active_connections ", metrics, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task StoppingDrainsOpenConnectionsPromptly()
+    {
+        using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
+        NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { HandshakeTimeout = TimeSpan.FromMinutes(5) });
+        using var silent = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await silent.ConnectAsync(IPAddress.Loopback, ke.LocalEndPoint.Port);
+        Assert.True(await Poll.UntilAsync(() => ke.Counters.ActiveConnections == 1, TimeSpan.FromSeconds(5)));
+
+        // Kestrel tracks the connection; stopping cancels its wait instead of sitting out the five-minute deadline.
+        var watch = Stopwatch.StartNew();
+        await ke.DisposeAsync();
+        Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+        Assert.Equal(0L, ke.Counters.ActiveConnections);
+        Assert.Equal(0L, ke.Counters.Faults);
+    }
 }
