@@ -93,7 +93,10 @@ internal sealed class CpuSampler
     private readonly int? _serverPid;
     private readonly int _ownPid = Environment.ProcessId;
 
-    public CpuSampler(int? serverPid) => _serverPid = serverPid;
+    public CpuSampler(int? serverPid)
+    {
+        _serverPid = serverPid;
+    }
 
     public CpuSample Sample() => CpuSample.Of(
         _serverPid is { } pid ? ProcessCpu.TryRead(pid) : null,

@@ -61,7 +61,7 @@ public sealed class NtsKeClientSession
         if (NtsKeMessage.Scan(received, out int length) == NtsKeMessageStatus.Incomplete)
             return received.Length > MaxResponseLength ? Outcome = NtsKeClientOutcome.TooLong : NtsKeClientOutcome.Pending;
 
-        NtsKeResponse response = NtsKeResponse.Parse(received[..length], _offered);
+        var response = NtsKeResponse.Parse(received[..length], _offered);
         Response = response;
         if (response.Error != NtsKeResponseError.None) return Outcome = NtsKeClientOutcome.Refused;
 

@@ -129,20 +129,16 @@ public sealed class NtsKeServerSession(NtsKeServerPolicy policy)
         // One request per connection: anything after End of Message is a protocol violation.
         if (length != received.Length) return Refuse(NtsKeServerOutcome.BadRequest, NtsKeErrorCode.BadRequest, response);
 
-        NtsKeRequest decision = NtsKeRequest.Parse(received, _policy.AlgorithmIds);
-        switch (decision.Outcome)
+        var decision = NtsKeRequest.Parse(received, _policy.AlgorithmIds);
+        return decision.Outcome switch
         {
-            case NtsKeOutcome.Error:
-                return Refuse(
-                    decision.Error == NtsKeErrorCode.UnrecognizedCriticalRecord ? NtsKeServerOutcome.UnrecognizedCriticalRecord : NtsKeServerOutcome.BadRequest,
-                    decision.Error, response);
-            case NtsKeOutcome.NoCommonProtocol:
-                return Finish(NtsKeServerOutcome.NoCommonProtocol, NtsKeServerMessages.WriteRefusal(response, decision.Outcome), 0);
-            case NtsKeOutcome.NoCommonAlgorithm:
-                return Finish(NtsKeServerOutcome.NoCommonAlgorithm, NtsKeServerMessages.WriteRefusal(response, decision.Outcome), 0);
-        }
-
-        return Accept((AeadAlgorithm)decision.Algorithm, exporter, cookies, response);
+            NtsKeOutcome.Error => Refuse(
+                decision.Error == NtsKeErrorCode.UnrecognizedCriticalRecord ? NtsKeServerOutcome.UnrecognizedCriticalRecord : NtsKeServerOutcome.BadRequest,
+                decision.Error, response),
+            NtsKeOutcome.NoCommonProtocol => Finish(NtsKeServerOutcome.NoCommonProtocol, NtsKeServerMessages.WriteRefusal(response, decision.Outcome), 0),
+            NtsKeOutcome.NoCommonAlgorithm => Finish(NtsKeServerOutcome.NoCommonAlgorithm, NtsKeServerMessages.WriteRefusal(response, decision.Outcome), 0),
+            _ => Accept((AeadAlgorithm)decision.Algorithm, exporter, cookies, response),
+        };
     }
 
     /// <summary>The client closed its side before End of Message.</summary>

@@ -58,7 +58,7 @@ public sealed record CounterTotals(
     public static CounterTotals Sum(IEnumerable<WorkerCounters> workers)
     {
         long received = 0, answered = 0, receiveErrors = 0, sendErrors = 0, batches = 0, faults = 0, authenticated = 0, naks = 0, keyLoads = 0;
-        var dropped = new long[DropReasons.Count];
+        long[] dropped = new long[DropReasons.Count];
         foreach (WorkerCounters w in workers)
         {
             received += Volatile.Read(ref w.Received);
@@ -81,7 +81,10 @@ public sealed record CounterTotals(
 
         return new CounterTotals(received, answered, receiveErrors, sendErrors, batches, byReason)
         {
-            Faults = faults, NtsAuthenticated = authenticated, NtsNaks = naks, NtsSessionKeyLoads = keyLoads,
+            Faults = faults,
+            NtsAuthenticated = authenticated,
+            NtsNaks = naks,
+            NtsSessionKeyLoads = keyLoads,
         };
     }
 

@@ -2,8 +2,8 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using FastNtp.Crypto;
 using FastNtp.Interop.OpenSsl;
+using FastNtp.Protocol;
 using FastNtp.Protocol.Nts;
-using FastNtp.Server.Configuration;
 
 namespace FastNtp.Server.Nts;
 
@@ -66,8 +66,6 @@ public sealed class NtsKeException : Exception
 /// <summary>The NTS-KE client (RFC 8915 section 4) for `fastntp nts-ke` and the synchronizer.</summary>
 public static class NtsKeClient
 {
-    public const int NtpDefaultPort = 123;
-
     /// <summary>Algorithms offered, most preferred first.</summary>
     public static readonly IReadOnlyList<AeadAlgorithm> DefaultAlgorithms =
         [AeadAlgorithm.AesSivCmac256, AeadAlgorithm.Aes128GcmSiv, AeadAlgorithm.AesSivCmac512, AeadAlgorithm.AesSivCmac384];
@@ -79,8 +77,8 @@ public static class NtsKeClient
     /// <param name="ntpPort">The NTP port to use when the response names none (RFC 8915: 123).</param>
     /// <exception cref="NtsKeException">Any failure, with a message fit for an operator.</exception>
     public static async Task<NtsKeResult> ExchangeAsync(
-        string host, int port = OptionsValidator.DefaultNtsKePort, string? caFile = null, TimeSpan? timeout = null,
-        IReadOnlyList<AeadAlgorithm>? algorithms = null, int ntpPort = NtpDefaultPort, CancellationToken cancellationToken = default)
+        string host, int port = ProtocolConstants.NtsKePort, string? caFile = null, TimeSpan? timeout = null,
+        IReadOnlyList<AeadAlgorithm>? algorithms = null, int ntpPort = ProtocolConstants.NtpPort, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         TlsContext context;
@@ -107,7 +105,7 @@ public static class NtsKeClient
     /// <exception cref="NtsKeException">Any failure, with a message fit for an operator.</exception>
     public static async Task<NtsKeResult> ExchangeAsync(
         TlsContext context, string host, int port, TimeSpan? timeout = null,
-        IReadOnlyList<AeadAlgorithm>? algorithms = null, int ntpPort = NtpDefaultPort, CancellationToken cancellationToken = default)
+        IReadOnlyList<AeadAlgorithm>? algorithms = null, int ntpPort = ProtocolConstants.NtpPort, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentException.ThrowIfNullOrEmpty(host);

@@ -146,7 +146,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
             if (certificate == _certificateStamp && key == _keyStamp) return false;
             _certificateStamp = certificate;
             _keyStamp = key;
-            TlsContext fresh = TlsContext.CreateServer(_settings.CertificatePath, _settings.PrivateKeyPath, NtsKeMessage.Alpn);
+            var fresh = TlsContext.CreateServer(_settings.CertificatePath, _settings.PrivateKeyPath, NtsKeMessage.Alpn);
             // The old context is not disposed here: a connection may be about to use it; its SafeHandle frees it once unreferenced.
             Volatile.Write(ref _context, fresh);
             _counters.CertificateReloaded();

@@ -1,10 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using FastNtp.Crypto;
-using FastNtp.Protocol;
 using FastNtp.Protocol.Client;
-using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Nts;
 using FastNtp.Server.Hosting;
 
 namespace FastNtp.Server.Nts;

@@ -1,5 +1,5 @@
-using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Nts;
 using FastNtp.Server.Nts;
 
 namespace FastNtp.Server.Sync;

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using FastNtp.Interop.OpenSsl;
 using FastNtp.Tests.Shared;
@@ -33,8 +32,8 @@ public sealed class TlsDuplexPipeTests : IClassFixture<TestPkiFixture>
     public async Task PlaintextCrossesBothWaysAndCloseNotifyEndsTheStream()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        using TlsContext serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
-        using TlsContext clientContext = TlsContext.CreateClient(_pki.CaCert, "ntske/1");
+        using var serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
+        using var clientContext = TlsContext.CreateClient(_pki.CaCert, "ntske/1");
         var toServer = new Pipe();
         var toClient = new Pipe();
         await using var server = new TlsDuplexPipe(serverContext.Accept(), new Transport(toServer.Reader, toClient.Writer));
@@ -55,8 +54,8 @@ public sealed class TlsDuplexPipeTests : IClassFixture<TestPkiFixture>
         Assert.Equal("answer"u8.ToArray(), await ReadToEndAsync(client.Input, timeout.Token));
 
         byte[] context = [0, 0, 0, 15, 0];
-        var a = new byte[32];
-        var b = new byte[32];
+        byte[] a = new byte[32];
+        byte[] b = new byte[32];
         Assert.True(server.ExportKeyingMaterial("EXPORTER-network-time-security", context, a));
         Assert.True(client.ExportKeyingMaterial("EXPORTER-network-time-security", context, b));
         Assert.Equal(a, b);
@@ -66,7 +65,7 @@ public sealed class TlsDuplexPipeTests : IClassFixture<TestPkiFixture>
     public async Task GarbageFromThePeerFailsTheHandshakeWithoutThrowing()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        using TlsContext serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
+        using var serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
         var toServer = new Pipe();
         var toClient = new Pipe();
         await using var server = new TlsDuplexPipe(serverContext.Accept(), new Transport(toServer.Reader, toClient.Writer));

@@ -39,7 +39,7 @@ public sealed class NtsClientSessionTests : IDisposable
         var list = new List<byte[]>();
         for (int i = 0; i < cookies; i++)
         {
-            var cookie = new byte[NtsCookieCodec.MaxCookieLength];
+            byte[] cookie = new byte[NtsCookieCodec.MaxCookieLength];
             list.Add(cookie[..codec.Seal(algorithm, c2s, s2c, cookie)]);
         }
 
@@ -48,7 +48,7 @@ public sealed class NtsClientSessionTests : IDisposable
 
     private byte[] Serve(ReadOnlySpan<byte> request)
     {
-        var response = new byte[2048];
+        byte[] response = new byte[2048];
         var clock = new FixedClock(T1);
         ResponderResult result = _responder.Handle(request, new RequestInfo(T1, 40000), Snapshot, response, ref clock);
         return response[..result.Length];
@@ -61,10 +61,10 @@ public sealed class NtsClientSessionTests : IDisposable
     {
         using var session = new NtsClientSession(Agreement(algorithm, 3));
         Assert.Equal(3, session.CookiesLeft);
-        var request = new byte[1024];
+        byte[] request = new byte[1024];
         for (int i = 0; i < 4; i++)
         {
-            NtpTimestamp t1 = NtpTimestamp.FromParts(3_900_000_000, (uint)i);
+            var t1 = NtpTimestamp.FromParts(3_900_000_000, (uint)i);
             int length = session.WriteRequest(request, t1);
             byte[] reply = Serve(request.AsSpan(0, length));
             Assert.Equal(NtsReplyStatus.Ok, session.Verify(reply));
@@ -85,7 +85,7 @@ public sealed class NtsClientSessionTests : IDisposable
         NtsKeAgreement odd = many with { Cookies = [new byte[NtsCookieCodec.MaxCookieLength + 4], [], many.Cookies[0]] };
         using var filtered = new NtsClientSession(odd);
         Assert.Equal(1, filtered.CookiesLeft);
-        var request = new byte[1024];
+        byte[] request = new byte[1024];
         filtered.WriteRequest(request, T1);
         Assert.False(filtered.CanSend);
         Assert.Throws<InvalidOperationException>(() => filtered.WriteRequest(request, T1));
@@ -96,7 +96,7 @@ public sealed class NtsClientSessionTests : IDisposable
     {
         var foreign = new CookieKeyStore(CookieKeySet.Derive(Enumerable.Repeat((byte)9, 32).ToArray(), 1000, 7));
         using var session = new NtsClientSession(Agreement(AeadAlgorithm.AesSivCmac256, 4, foreign));
-        var request = new byte[1024];
+        byte[] request = new byte[1024];
         int length = session.WriteRequest(request, T1);
         byte[] nak = Serve(request.AsSpan(0, length));
         Assert.Equal(NtsReplyStatus.Nak, session.Verify(nak));
@@ -108,7 +108,7 @@ public sealed class NtsClientSessionTests : IDisposable
     public void HostileRepliesNeverThrowAndNeverAuthenticate()
     {
         using var session = new NtsClientSession(Agreement(AeadAlgorithm.AesSivCmac256, 8));
-        var request = new byte[1024];
+        byte[] request = new byte[1024];
         int length = session.WriteRequest(request, T1);
         byte[] reply = Serve(request.AsSpan(0, length));
         var random = new Random(11);

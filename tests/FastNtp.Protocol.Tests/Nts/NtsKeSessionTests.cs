@@ -7,7 +7,7 @@ namespace FastNtp.Protocol.Tests.Nts;
 /// <summary>The NTS-KE state machines driven with records only: no TLS, no sockets.</summary>
 public sealed class NtsKeSessionTests : IDisposable
 {
-    private static readonly byte[] Secret = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
+    private static readonly byte[] Secret = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
     private static readonly AeadAlgorithm[] ServerAlgorithms = [AeadAlgorithm.AesSivCmac256, AeadAlgorithm.Aes128GcmSiv];
 
     private readonly CookieKeyStore _store = new(CookieKeySet.Derive(Secret, 1000, 7));
@@ -24,7 +24,7 @@ public sealed class NtsKeSessionTests : IDisposable
 
     private static byte[] Records(params (NtsKeRecordType Type, bool Critical, byte[] Body)[] records)
     {
-        var buffer = new byte[4096];
+        byte[] buffer = new byte[4096];
         var writer = new NtsKeRecordWriter(buffer);
         foreach ((NtsKeRecordType type, bool critical, byte[] body) in records) Assert.True(writer.TryWrite(type, critical, body));
         return buffer[..writer.Written];
@@ -32,7 +32,7 @@ public sealed class NtsKeSessionTests : IDisposable
 
     private static byte[] U16(params ushort[] values)
     {
-        var body = new byte[2 * values.Length];
+        byte[] body = new byte[2 * values.Length];
         for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteUInt16BigEndian(body.AsSpan(2 * i), values[i]);
         return body;
     }
@@ -45,7 +45,7 @@ public sealed class NtsKeSessionTests : IDisposable
     {
         policy ??= _policy;
         var session = new NtsKeServerSession(policy);
-        var response = new byte[policy.MaxResponseLength];
+        byte[] response = new byte[policy.MaxResponseLength];
         NtsKeServerStep step = session.Receive(request, exporter ?? _exporter, _codec, response);
         Assert.True(step.IsFinal);
         Assert.Equal(step.Outcome, session.Outcome);
@@ -57,7 +57,7 @@ public sealed class NtsKeSessionTests : IDisposable
     {
         var client = new NtsKeClientSession([AeadAlgorithm.Aes128GcmSiv, AeadAlgorithm.AesSivCmac256]);
         var server = new NtsKeServerSession(_policy);
-        var response = new byte[_policy.MaxResponseLength];
+        byte[] response = new byte[_policy.MaxResponseLength];
         NtsKeServerStep step = server.Receive(client.Request.Span, _exporter, _codec, response);
         Assert.Equal(new NtsKeServerStep(NtsKeServerOutcome.KeysIssued, step.ResponseLength, 8), step);
 
@@ -96,7 +96,7 @@ public sealed class NtsKeSessionTests : IDisposable
     {
         byte[] request = Records(Ntpv4, Aead(15), Eom);
         var session = new NtsKeServerSession(_policy);
-        var response = new byte[_policy.MaxResponseLength];
+        byte[] response = new byte[_policy.MaxResponseLength];
         for (int cut = 0; cut < request.Length; cut++)
         {
             Assert.Equal(new NtsKeServerStep(NtsKeServerOutcome.Pending, 0, 0), session.Receive(request.AsSpan(0, cut), _exporter, _codec, response));
@@ -164,7 +164,7 @@ public sealed class NtsKeSessionTests : IDisposable
     public void MissingEndOfMessageAndTimeoutEndTheExchangeWithoutAnAnswer()
     {
         var session = new NtsKeServerSession(_policy);
-        var response = new byte[_policy.MaxResponseLength];
+        byte[] response = new byte[_policy.MaxResponseLength];
         Assert.False(session.Receive(Records(Ntpv4, Aead(15)), _exporter, _codec, response).IsFinal);
         Assert.Equal(new NtsKeServerStep(NtsKeServerOutcome.Incomplete, 0, 0), session.EndOfStream());
 
@@ -186,7 +186,7 @@ public sealed class NtsKeSessionTests : IDisposable
     [Fact]
     public void TheClientSessionRefusesBadResponsesAndNeverThrowsOnThem()
     {
-        NtsKeClientSession Client() => new([AeadAlgorithm.AesSivCmac256]);
+        static NtsKeClientSession Client() => new([AeadAlgorithm.AesSivCmac256]);
 
         NtsKeClientSession refused = Client();
         Assert.Equal(NtsKeClientOutcome.Refused, refused.Receive(Records((NtsKeRecordType.Error, true, U16(1)), Eom), _exporter));

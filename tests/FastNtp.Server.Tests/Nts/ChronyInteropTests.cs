@@ -20,7 +20,10 @@ public sealed class ChronyInteropTests : IDisposable
         using var ntp = new LoopbackNtpServer(new FastNtp.Protocol.Server.Responder(nts));
         var settings = new NtsKeServerSettings
         {
-            Listen = new IPEndPoint(IPAddress.Loopback, 0), CertificatePath = _pki.ServerCert, PrivateKeyPath = _pki.ServerKey, NtpPort = ntp.Port,
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            CertificatePath = _pki.ServerCert,
+            PrivateKeyPath = _pki.ServerKey,
+            NtpPort = ntp.Port,
         };
         await using var ke = new NtsKeServer(settings, keys.Store);
         await ke.StartAsync();
@@ -33,7 +36,7 @@ public sealed class ChronyInteropTests : IDisposable
         Assert.True(exit == 0, output);
         Assert.Contains("System clock wrong by", output, StringComparison.Ordinal);
         Assert.Equal(1L, ke.Counters.ExchangeCount(NtsKeServerOutcome.KeysIssued));
-        Metrics.NtsCounters counted = Metrics.NtsCounters.From(ntp.Totals, null);
+        var counted = Metrics.NtsCounters.From(ntp.Totals, null);
         Assert.True(counted.Authenticated >= 3, $"{counted}: {output}");
         Assert.Equal(0L, counted.Rejected);
         Assert.Equal(0L, counted.Naks);

@@ -1,0 +1,54 @@
+using System.Net;
+using FastNtp.Protocol;
+
+namespace FastNtp.Server.Configuration;
+
+public sealed class ServerOptions
+{
+    public List<string> Listen { get; set; } = [];
+    public int Workers { get; set; }
+    public int? LocalStratum { get; set; }
+    public bool PinWorkers { get; set; }
+    public string Engine { get; set; } = "auto";
+}
+
+public enum EngineKind
+{
+    /// <summary>The Linux batch engine where it is supported, else the portable one.</summary>
+    Auto,
+    /// <summary>recvmmsg/sendmmsg with kernel timestamps; start-up fails where it is not supported.</summary>
+    Linux,
+    /// <summary>System.Net.Sockets, one datagram per call.</summary>
+    Portable,
+}
+
+/// <param name="Listen">Where to answer; the NTP port on every IPv4 and IPv6 address when none is configured.</param>
+/// <param name="Workers">Worker threads per endpoint; one per core when configured as 0.</param>
+/// <param name="LocalStratum">Serve the local clock at this stratum while no upstream is selected.</param>
+public sealed record ServerSettings(
+    IReadOnlyList<IPEndPoint> Listen, int Workers, byte? LocalStratum, bool PinWorkers, EngineKind Engine)
+{
+    internal static ServerSettings From(ServerOptions o, SettingsErrors errors)
+    {
+        var listen = new List<IPEndPoint>();
+        foreach (string text in o.Listen)
+        {
+            if (EndpointParser.TryParseAddress(text, ProtocolConstants.NtpPort, out IPEndPoint? endpoint)) listen.Add(endpoint);
+            else errors.Add("Server:Listen", $"'{text}' is not ADDR:PORT (IPv6 as [ADDR]:PORT)");
+        }
+
+        if (o.Listen.Count == 0)
+        {
+            listen.Add(new IPEndPoint(IPAddress.Any, ProtocolConstants.NtpPort));
+            listen.Add(new IPEndPoint(IPAddress.IPv6Any, ProtocolConstants.NtpPort));
+        }
+
+        if (o.Workers is < 0 or > 1024) errors.Add("Server:Workers", $"{o.Workers} is not 0 (one per core) to 1024");
+        if (o.LocalStratum is < 1 or > 15) errors.Add("Server:LocalStratum", $"{o.LocalStratum} is not 1 to 15");
+        EngineKind engine = errors.OneOf("Server:Engine", o.Engine,
+            ("auto", EngineKind.Auto), ("linux", EngineKind.Linux), ("portable", EngineKind.Portable));
+
+        return new ServerSettings(
+            listen, o.Workers > 0 ? o.Workers : Environment.ProcessorCount, (byte?)o.LocalStratum, o.PinWorkers, engine);
+    }
+}
