@@ -250,8 +250,9 @@ internal sealed class NtsKeLoadRunner
     {
         string host = _settings.Target.Address.ToString();
         int port = _settings.Target.Port;
-        // Bounded by the duration; an exchange begun before the end runs to completion or to its timeout.
-        while (!cancel.IsCancellationRequested && Stopwatch.GetTimestamp() < end)
+        // Bounded by the duration; an exchange begun before the end runs to completion or to its timeout. Every client
+        // runs at least one: on a busy machine a client may start only after a short run's end.
+        do
         {
             long t0 = Stopwatch.GetTimestamp();
             try
@@ -283,6 +284,7 @@ internal sealed class NtsKeLoadRunner
                 return;
             }
         }
+        while (!cancel.IsCancellationRequested && Stopwatch.GetTimestamp() < end);
     }
 
     /// <summary>One client's figures; written only by its own (sequential) loop, read once it has finished.</summary>

@@ -55,7 +55,7 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
         foreach ((string outcome, long count) in ke.Exchanges)
             text.Append(CultureInfo.InvariantCulture, $"fastntp_ntske_requests_total{{outcome=\"{outcome}\"}} {count}\n");
         metric("fastntp_ntske_cookies_issued_total", "counter", "Cookies issued by NTS-KE.", ke.CookiesIssued, "");
-        metric("fastntp_ntske_connection_errors_total", "counter", "NTS-KE connections lost to a transport or TLS error after the handshake.", ke.ConnectionErrors, "");
+        metric("fastntp_ntske_connection_errors_total", "counter", "NTS-KE connections lost to a transport or TLS error after the handshake, before the request was complete.", ke.ConnectionErrors, "");
         metric("fastntp_ntske_faults_total", "counter", "NTS-KE connections ended by an unexpected exception (a bug).", ke.Faults, "");
         metric("fastntp_ntske_certificate_reloads_total", "counter", "Certificate and key reloads.", ke.CertificateReloads, "");
     }

@@ -42,7 +42,7 @@ internal sealed partial class NtsKeConnectionHandler(NtsKeServer server) : Conne
             }
 
             deadline.CancelAfter(settings.RequestTimeout);
-            counters.Exchange(await ExchangeAsync(session, tls, deadline.Token).ConfigureAwait(false));
+            await ExchangeAsync(session, tls, counters, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!server.Stopping.IsCancellationRequested && !connection.ConnectionClosed.IsCancellationRequested)
         {
@@ -53,9 +53,10 @@ internal sealed partial class NtsKeConnectionHandler(NtsKeServer server) : Conne
         }
         catch (Exception e) when (e is IOException or OpenSslException or OperationCanceledException or ObjectDisposedException)
         {
-            // The client reset or broke TLS, or the server is stopping.
+            // The client reset or broke TLS, or the server is stopping. A client that hangs up once it has its
+            // answer (before our close_notify) is no error: its exchange is already counted.
             if (!handshakeDone) counters.Handshake(NtsKeHandshakeResult.TlsFailed);
-            else counters.ConnectionError();
+            else if (session.Outcome == NtsKeServerOutcome.Pending) counters.ConnectionError();
             LogConnectionFailed(server.Logger, e.Message);
         }
         catch (Exception e)
@@ -70,8 +71,12 @@ internal sealed partial class NtsKeConnectionHandler(NtsKeServer server) : Conne
         }
     }
 
-    /// <summary>Reads the request into the session, sends its answer, closes TLS. Timeouts surface as cancellation.</summary>
-    private async Task<NtsKeServerStep> ExchangeAsync(NtsKeServerSession session, TlsDuplexPipe tls, CancellationToken token)
+    /// <summary>
+    /// Reads the request into the session, counts its outcome, sends the answer and closes TLS. The outcome is
+    /// counted before sending: a client that hangs up once it has its answer must not turn it into an error.
+    /// Timeouts surface as cancellation.
+    /// </summary>
+    private async Task ExchangeAsync(NtsKeServerSession session, TlsDuplexPipe tls, NtsKeServerCounters counters, CancellationToken token)
     {
         NtsKeServerPolicy policy = server.Policy;
         var exporter = new TlsKeyExporter(tls);
@@ -86,10 +91,10 @@ internal sealed partial class NtsKeConnectionHandler(NtsKeServer server) : Conne
                 return step.IsFinal;
             }, token).ConfigureAwait(false);
             if (!final) step = session.EndOfStream();
+            counters.Exchange(step);
 
             if (step.ResponseLength > 0) await tls.Output.WriteAsync(response.AsMemory(0, step.ResponseLength), token).ConfigureAwait(false);
             await tls.CloseAsync(token).ConfigureAwait(false);
-            return step;
         }
         finally
         {

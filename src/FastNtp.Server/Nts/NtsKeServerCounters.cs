@@ -8,7 +8,7 @@ namespace FastNtp.Server.Nts;
 /// <param name="Refused">Connections the admission hook refused before the handshake.</param>
 /// <param name="HandshakesFailed">Failed handshakes by reason (<see cref="NtsKeHandshakeResult"/> names, and TimedOut).</param>
 /// <param name="Exchanges">Finished exchanges by outcome (<see cref="NtsKeServerOutcome"/> names); all but KeysIssued are rejected requests.</param>
-/// <param name="ConnectionErrors">Connections lost to a transport or TLS error after the handshake.</param>
+/// <param name="ConnectionErrors">Connections lost to a transport or TLS error after the handshake, before the request was complete.</param>
 /// <param name="Faults">Connections ended by an unexpected exception (a bug); the server carries on.</param>
 public sealed record NtsKeCounters(
     long ActiveConnections,
