@@ -12,5 +12,8 @@ internal static partial class Interop
         /// <summary>The OpenSSL 3 shared objects; Debian 12 ships 3.0.x in libssl3.</summary>
         internal const string Ssl = "libssl.so.3";
         internal const string Crypto = "libcrypto.so.3";
+
+        /// <summary>libbpf 1.x (Debian's libbpf1): every call returns a negative errno, or NULL with errno set.</summary>
+        internal const string Bpf = "libbpf.so.1";
     }
 }

@@ -178,7 +178,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         fixed (Interop.Libc.SockFilter* filter = program)
         {
             var fprog = new Interop.Libc.SockFprog { Length = (ushort)program.Length, Filter = filter };
-            if (Libc.SetSockOpt(_fd, SOL_SOCKET, Interop.Libc.SO_ATTACH_REUSEPORT_CBPF, &fprog, (uint)sizeof(Interop.Libc.SockFprog)) != 0)
+            if (Interop.Libc.SetSockOpt(_fd, SOL_SOCKET, Interop.Libc.SO_ATTACH_REUSEPORT_CBPF, &fprog, (uint)sizeof(Interop.Libc.SockFprog)) != 0)
                 throw NativeSocketException.FromLastError("setsockopt(SO_ATTACH_REUSEPORT_CBPF)");
         }
     }

@@ -131,7 +131,7 @@ public sealed class AccessList
             return false;
         }
 
-        ClientAddress full = ClientAddress.FromIPAddress(address);
+        var full = ClientAddress.FromIPAddress(address);
         int wide = ipv4 ? ClientAddress.Ipv4MappedPrefixLength + written : written;
         ClientAddress masked = full.Mask(wide);
         if (masked != full)

@@ -51,7 +51,7 @@ public sealed record ClientPolicyOptions
             errors.Add($"RateLimit:Interval: {Interval.TotalSeconds} s is outside 0.001 s to 1 day.");
         if (Burst is < 1 or > MaxBurst)
             errors.Add($"RateLimit:Burst: {Burst} is outside 1 to {MaxBurst}.");
-        if (!(KodShare is >= 0 and <= 1))
+        if (KodShare is not (>= 0 and <= 1))
             errors.Add($"RateLimit:KodShare: {KodShare} is outside 0 to 1.");
         if (Entries is < ClientTable.Ways or > MaxEntries)
             errors.Add($"RateLimit:Entries: {Entries} is outside {ClientTable.Ways} to {MaxEntries}.");

@@ -1,4 +1,5 @@
 using System.Net;
+using FastNtp.Interop.Bpf;
 using FastNtp.Protocol;
 
 namespace FastNtp.Server.Configuration;
@@ -10,6 +11,13 @@ public sealed class ServerOptions
     public int? LocalStratum { get; set; }
     public bool PinWorkers { get; set; }
     public string Engine { get; set; } = "auto";
+    public XdpOptions Xdp { get; set; } = new();
+}
+
+public sealed class XdpOptions
+{
+    public List<string> Interfaces { get; set; } = [];
+    public string Mode { get; set; } = "auto";
 }
 
 public enum EngineKind
@@ -25,8 +33,9 @@ public enum EngineKind
 /// <param name="Listen">Where to answer; the NTP port on every IPv4 and IPv6 address when none is configured.</param>
 /// <param name="Workers">Worker threads per endpoint; one per core when configured as 0.</param>
 /// <param name="LocalStratum">Serve the local clock at this stratum while no upstream is selected.</param>
+/// <param name="Xdp">The XDP driver path in front of the engine; no interfaces leaves it off.</param>
 public sealed record ServerSettings(
-    IReadOnlyList<IPEndPoint> Listen, int Workers, byte? LocalStratum, bool PinWorkers, EngineKind Engine)
+    IReadOnlyList<IPEndPoint> Listen, int Workers, byte? LocalStratum, bool PinWorkers, EngineKind Engine, XdpSettings Xdp)
 {
     internal static ServerSettings From(ServerOptions o, SettingsErrors errors)
     {
@@ -49,6 +58,26 @@ public sealed record ServerSettings(
             ("auto", EngineKind.Auto), ("linux", EngineKind.Linux), ("portable", EngineKind.Portable));
 
         return new ServerSettings(
-            listen, o.Workers > 0 ? o.Workers : Environment.ProcessorCount, (byte?)o.LocalStratum, o.PinWorkers, engine);
+            listen, o.Workers > 0 ? o.Workers : Environment.ProcessorCount, (byte?)o.LocalStratum, o.PinWorkers, engine,
+            XdpSettings.From(o.Xdp, errors));
+    }
+}
+
+/// <param name="Interfaces">Network interfaces on which plain NTP is answered in the driver.</param>
+/// <param name="Mode">How the program attaches: native where the driver supports it (auto), native, or generic.</param>
+public sealed record XdpSettings(IReadOnlyList<string> Interfaces, XdpAttachMode Mode)
+{
+    internal static XdpSettings From(XdpOptions o, SettingsErrors errors)
+    {
+        foreach (string name in o.Interfaces)
+        {
+            // IFNAMSIZ is 16 with the terminating NUL.
+            if (name.Length is 0 or > 15 || name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c)))
+                errors.Add("Server:Xdp:Interfaces", $"'{name}' is not a network interface name");
+        }
+
+        XdpAttachMode mode = errors.OneOf("Server:Xdp:Mode", o.Mode,
+            ("auto", XdpAttachMode.Auto), ("native", XdpAttachMode.Native), ("generic", XdpAttachMode.Generic));
+        return new XdpSettings(o.Interfaces.ToArray(), mode);
     }
 }

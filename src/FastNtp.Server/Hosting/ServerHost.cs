@@ -7,6 +7,7 @@ using FastNtp.Server.Engine;
 using FastNtp.Server.Metrics;
 using FastNtp.Server.Nts;
 using FastNtp.Server.Sync;
+using FastNtp.Server.Xdp;
 using Microsoft.Extensions.Logging;
 
 namespace FastNtp.Server.Hosting;
@@ -22,6 +23,7 @@ public sealed partial class ServerHost : IAsyncDisposable
     private MetricsServer? _metrics;
     private NtsService? _nts;
     private Synchronizer? _sync;
+    private XdpService? _xdp;
 
     public ServerHost(FastNtpSettings settings, ILoggerFactory loggerFactory)
     {
@@ -60,6 +62,8 @@ public sealed partial class ServerHost : IAsyncDisposable
         {
             throw new ConfigurationException($"--listen: cannot bind {string.Join(", ", server.Listen)}: {e.Message}");
         }
+
+        StartXdp();
 
         if (_settings.Metrics.Listen is { } metricsEndpoint)
         {
@@ -103,6 +107,18 @@ public sealed partial class ServerHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The driver path in front of the socket engine, which keeps serving everything the XDP program passes
+    /// up (and everything, when XDP cannot be used).
+    /// </summary>
+    private void StartXdp()
+    {
+        XdpSettings xdp = _settings.Server.Xdp;
+        if (xdp.Interfaces.Count == 0) return;
+        _xdp = XdpService.TryStart(xdp.Interfaces, xdp.Mode, _settings.Server.Listen, Snapshots, _loggerFactory.CreateLogger<XdpService>());
+        if (_xdp is not null) _owned.Add(_xdp);
+    }
+
     public StatusReport Report() => new(
         typeof(ServerHost).Assembly.GetName().Version?.ToString() ?? "0",
         DateTime.UtcNow,
@@ -111,7 +127,10 @@ public sealed partial class ServerHost : IAsyncDisposable
         AdvertisedState.From(Snapshots.Current, new RealtimeClock().Now()),
         Totals,
         _nts?.Totals(Totals),
-        _sync?.Sources ?? []);
+        _sync?.Sources ?? [])
+    {
+        Xdp = _xdp is null ? null : new XdpStatus(_xdp.Interfaces, _xdp.Counters),
+    };
 
     public async Task StopAsync()
     {
@@ -123,6 +142,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         foreach (IDisposable d in _owned) d.Dispose();
         _owned.Clear();
         _sync = null;
+        _xdp = null;
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());

@@ -5,6 +5,7 @@ using System.Text.Json;
 using FastNtp.Protocol.Sync;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Metrics;
+using FastNtp.Server.Xdp;
 
 namespace FastNtp.Commands;
 
@@ -85,6 +86,14 @@ public static class StatusCommand
                     $"nts-ke: active={ke.ActiveConnections} handshakes={ke.HandshakesOk} handshake-failures={ke.HandshakesFailedTotal} " +
                     $"keys-issued={ke.ExchangeCount(FastNtp.Protocol.Nts.NtsKeServerOutcome.KeysIssued)} cookies={ke.CookiesIssued} refused-busy={ke.RefusedBusy}\n");
             }
+        }
+
+        if (r.Xdp is { } xdp)
+        {
+            XdpCounterTotals c = xdp.Counters;
+            string drops = string.Join(", ", c.Dropped.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"));
+            text.Append(CultureInfo.InvariantCulture,
+                $"xdp on {string.Join(", ", xdp.Interfaces)}: answered={c.Answered} passed-extensions={c.PassedExtensions} passed-stale={c.PassedStale} passed-checksum={c.PassedChecksum} dropped={c.TotalDropped} ({(drops.Length == 0 ? "none" : drops)})\n");
         }
         if (r.Sources.Count > 0)
         {

@@ -35,8 +35,8 @@ public class ReusePortSteeringTests
     {
         SockFilter[] program = ReusePortSteering.Build(4, prefix);
         var random = new Random(prefix);
-        var counts = new int[4];
-        var source = new byte[16];
+        int[] counts = new int[4];
+        byte[] source = new byte[16];
         for (int i = 0; i < 8_000; i++)
         {
             random.NextBytes(source);
@@ -62,7 +62,7 @@ public class ReusePortSteeringTests
         var seen = new HashSet<int>();
         for (int site = 0; site < 64; site++)
         {
-            var source = new byte[16];
+            byte[] source = new byte[16];
             BinaryPrimitives.WriteUInt64BigEndian(source, 0x2001_0db8_0000_0000UL | (uint)site);
             seen.Add(Cbpf.Run(program, Ipv6Header(source)));
         }
@@ -77,7 +77,7 @@ public class ReusePortSteeringTests
     public void Ipv4_sources_spread_evenly_and_always_within_the_group(int groupSize)
     {
         SockFilter[] program = ReusePortSteering.Build(groupSize, 64);
-        var counts = new int[groupSize];
+        int[] counts = new int[groupSize];
         for (uint address = 0; address < 16_000; address++)
         {
             counts[Cbpf.Run(program, Ipv4Header(0x0A00_0000 + address * 7919))]++;
@@ -91,20 +91,20 @@ public class ReusePortSteeringTests
     [InlineData("::ffff:127.0.0.1")]
     public void The_kernel_sends_each_source_address_to_one_socket_of_the_group(string listen)
     {
-        const int GroupSize = 4;
-        const int Sources = 24;
+        const int groupSize = 4;
+        const int sources = 24;
         var sockets = new List<UdpBatchSocket>();
         try
         {
             sockets.Add(UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Parse(listen), 0), 1 << 20, Timeout, ServerSocketRole.FirstOfGroup));
             IPEndPoint server = sockets[0].LocalEndPoint;
-            for (int i = 1; i < GroupSize; i++) sockets.Add(UdpBatchSocket.OpenServer(server, 1 << 20, Timeout));
-            sockets[^1].SteerBySourceAddress(GroupSize, 64);
+            for (int i = 1; i < groupSize; i++) sockets.Add(UdpBatchSocket.OpenServer(server, 1 << 20, Timeout));
+            sockets[^1].SteerBySourceAddress(groupSize, 64);
 
             // Three client sockets (three source ports) on each of 24 loopback addresses, two datagrams each.
             var target = new IPEndPoint(IPAddress.Loopback, server.Port);
-            var sent = 0;
-            for (int n = 1; n <= Sources; n++)
+            int sent = 0;
+            for (int n = 1; n <= sources; n++)
             {
                 for (int port = 0; port < 3; port++)
                 {
@@ -122,7 +122,7 @@ public class ReusePortSteeringTests
             long deadline = Environment.TickCount64 + 5_000;
             while (received < sent && Environment.TickCount64 < deadline)
             {
-                for (int s = 0; s < GroupSize; s++)
+                for (int s = 0; s < groupSize; s++)
                 {
                     int n = sockets[s].Receive(batch, batch.Capacity, ReceiveWait.NoWait, out _);
                     for (int i = 0; i < n; i++)
@@ -140,10 +140,10 @@ public class ReusePortSteeringTests
             }
 
             Assert.Equal(sent, received);
-            Assert.Equal(Sources, landed.Count);
+            Assert.Equal(sources, landed.Count);
             Assert.All(landed, pair => Assert.True(pair.Value.Count == 1, $"{pair.Key} reached sockets {string.Join(',', pair.Value)}"));
             int used = landed.Values.Select(set => set.Single()).Distinct().Count();
-            Assert.True(used >= 3, $"{Sources} sources reached only {used} of {GroupSize} sockets");
+            Assert.True(used >= 3, $"{sources} sources reached only {used} of {groupSize} sockets");
         }
         finally
         {
@@ -156,10 +156,10 @@ public class ReusePortSteeringTests
     [InlineData("::1")]
     public void A_second_server_on_a_served_address_is_refused_while_the_first_servers_workers_share_it(string listen)
     {
-        using UdpBatchSocket first = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Parse(listen), 0), 0, Timeout, ServerSocketRole.FirstOfGroup);
+        using var first = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Parse(listen), 0), 0, Timeout, ServerSocketRole.FirstOfGroup);
         IPEndPoint address = first.LocalEndPoint;
-        using UdpBatchSocket worker = UdpBatchSocket.OpenServer(address, 0, Timeout);
-        using UdpBatchSocket worker2 = UdpBatchSocket.OpenServer(address, 0, Timeout);
+        using var worker = UdpBatchSocket.OpenServer(address, 0, Timeout);
+        using var worker2 = UdpBatchSocket.OpenServer(address, 0, Timeout);
 
         AddressInUseException refused = Assert.Throws<AddressInUseException>(
             () => UdpBatchSocket.OpenServer(address, 0, Timeout, ServerSocketRole.FirstOfGroup));
@@ -185,19 +185,19 @@ public class ReusePortSteeringTests
     [Fact]
     public void Once_the_first_server_is_gone_its_address_is_free_again()
     {
-        using UdpBatchSocket first = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout, ServerSocketRole.FirstOfGroup);
+        using var first = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout, ServerSocketRole.FirstOfGroup);
         int port = first.LocalEndPoint.Port;
-        using UdpBatchSocket worker = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, port), 0, Timeout);
+        using var worker = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, port), 0, Timeout);
         first.Dispose();
         worker.Dispose();
         // Once the first server is gone the address is free for a new one.
-        using UdpBatchSocket again = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, port), 0, Timeout, ServerSocketRole.FirstOfGroup);
+        using var again = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, port), 0, Timeout, ServerSocketRole.FirstOfGroup);
         Assert.Equal(port, again.LocalEndPoint.Port);
     }
 
     private static byte[] Ipv4Header(uint source)
     {
-        var header = new byte[20];
+        byte[] header = new byte[20];
         header[0] = 0x45;
         BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(12), source);
         return header;
@@ -205,7 +205,7 @@ public class ReusePortSteeringTests
 
     private static byte[] Ipv6Header(byte[] source)
     {
-        var header = new byte[40];
+        byte[] header = new byte[40];
         header[0] = 0x60;
         source.CopyTo(header, 8);
         return header;

@@ -14,7 +14,7 @@ public class ClientAddressTests
     [InlineData("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")]
     public void Addresses_round_trip(string text)
     {
-        IPAddress address = IPAddress.Parse(text);
+        var address = IPAddress.Parse(text);
         Assert.Equal(address, ClientAddress.FromIPAddress(address).ToIPAddress());
         Assert.Equal(text, ClientAddress.FromIPAddress(address).ToString());
     }

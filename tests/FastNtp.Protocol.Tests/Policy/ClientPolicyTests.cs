@@ -181,9 +181,9 @@ public class ClientPolicyTests
     {
         ClientPolicy policy = Policy(Limited(kodShare: 1.0) with { Interval = TimeSpan.FromSeconds(10) });
         Assert.Equal(4, policy.KissPoll);
-        var request = new byte[48];
+        byte[] request = new byte[48];
         new NtpHeader { Version = 4, Mode = NtpMode.Client, Poll = 2, TransmitTime = NtpTimestamp.FromParts(1, 2) }.Write(request);
-        var response = new byte[48];
+        byte[] response = new byte[48];
         Assert.Equal(0, policy.WriteKiss(PolicyDecision.RateLimitedDrop, request, response));
         Assert.Equal(48, policy.WriteKiss(PolicyDecision.RateLimitedKiss, request, response));
         Assert.True(NtpHeader.TryRead(response, out NtpHeader kiss));
@@ -226,8 +226,8 @@ public class ClientPolicyTests
     public void Deciding_allocates_nothing()
     {
         ClientPolicy policy = Policy(Limited() with { DenyAction = DenyAction.Kod, Entries = 64 }, Access(["0.0.0.0/0", "2001:db8::/32"], ["10.0.0.0/8"]));
-        var request = new byte[48];
-        var response = new byte[48];
+        byte[] request = new byte[48];
+        byte[] response = new byte[48];
         ClientAddress denied = Address("10.1.1.1");
         ClientAddress ipv6 = Address("2001:db8::5");
         for (uint i = 0; i < 100; i++) policy.Decide(ClientAddress.FromIPv4(i), nts: false, Start);
@@ -236,8 +236,8 @@ public class ClientPolicyTests
         int kisses = 0;
         for (uint i = 0; i < 10_000; i++)
         {
-            PolicyDecision decision = policy.Decide(ClientAddress.FromIPv4(0xC000_0000 | i), nts: (i & 1) == 0, Start + i);
-            decision = policy.Decide(Client, nts: false, Start + i);
+            _ = policy.Decide(ClientAddress.FromIPv4(0xC000_0000 | i), nts: (i & 1) == 0, Start + i);
+            PolicyDecision decision = policy.Decide(Client, nts: false, Start + i);
             kisses += policy.WriteKiss(decision, request, response);
             kisses += policy.WriteKiss(policy.Decide(denied, nts: false, Start + i), request, response);
             policy.Decide(ipv6, nts: true, Start + i);

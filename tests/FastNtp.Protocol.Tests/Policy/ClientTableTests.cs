@@ -82,15 +82,15 @@ public class ClientTableTests
     {
         ClientTable table = Table();
         int passed = 0;
-        const int PerInterval = 50;
-        const int Intervals = 100;
-        for (int i = 0; i < PerInterval * Intervals; i++)
+        const int perInterval = 50;
+        const int intervals = 100;
+        for (int i = 0; i < perInterval * intervals; i++)
         {
-            if (Take(table, Alice, Start + i * (Interval / PerInterval))) passed++;
+            if (Take(table, Alice, Start + i * (Interval / perInterval))) passed++;
         }
 
         // The burst, then one per interval over the 100 intervals (less the last partial one).
-        Assert.InRange(passed, Burst + Intervals - 1, Burst + Intervals);
+        Assert.InRange(passed, Burst + intervals - 1, Burst + intervals);
     }
 
     [Theory]

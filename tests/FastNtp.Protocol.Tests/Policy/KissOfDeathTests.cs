@@ -9,7 +9,7 @@ public class KissOfDeathTests
 
     private static byte[] Request(byte version = 4, sbyte poll = 6, int length = NtpHeader.Length)
     {
-        var request = new byte[length];
+        byte[] request = new byte[length];
         new NtpHeader
         {
             Version = version,
@@ -27,7 +27,7 @@ public class KissOfDeathTests
     [InlineData("DENY")]
     public void A_kiss_has_stratum_0_the_code_as_reference_id_and_the_origin_echoed(string code)
     {
-        var response = new byte[1024];
+        byte[] response = new byte[1024];
         response.AsSpan().Fill(0x55);
         int length = KissOfDeath.Write(Request(), ReferenceId.FromAscii(code), 1, response);
 
@@ -54,7 +54,7 @@ public class KissOfDeathTests
     [Fact]
     public void The_first_byte_is_leap_3_the_request_version_and_mode_4()
     {
-        var response = new byte[NtpHeader.Length];
+        byte[] response = new byte[NtpHeader.Length];
         KissOfDeath.Write(Request(version: 3), ReferenceId.Rate, 0, response);
         Assert.Equal(0b11_011_100, response[0]);
         Assert.Equal(new byte[] { 0x52, 0x41, 0x54, 0x45 }, response[12..16]);
@@ -66,7 +66,7 @@ public class KissOfDeathTests
     [InlineData(-6, 0, 0)]
     public void The_poll_is_the_larger_of_the_request_poll_and_the_minimum(sbyte requestPoll, sbyte minimum, sbyte expected)
     {
-        var response = new byte[NtpHeader.Length];
+        byte[] response = new byte[NtpHeader.Length];
         KissOfDeath.Write(Request(poll: requestPoll), ReferenceId.Rate, minimum, response);
         Assert.Equal(expected, (sbyte)response[2]);
     }
@@ -77,7 +77,7 @@ public class KissOfDeathTests
     [InlineData(1024)]
     public void A_kiss_is_never_longer_than_the_request(int requestLength)
     {
-        var response = new byte[2048];
+        byte[] response = new byte[2048];
         int length = KissOfDeath.Write(Request(length: requestLength), ReferenceId.Deny, 0, response);
         Assert.InRange(length, 1, requestLength);
     }
@@ -89,7 +89,7 @@ public class KissOfDeathTests
     [InlineData(48, 0)]
     public void Too_short_a_request_or_buffer_writes_nothing(int requestLength, int responseLength)
     {
-        var response = new byte[responseLength];
+        byte[] response = new byte[responseLength];
         Assert.Equal(0, KissOfDeath.Write(new byte[requestLength], ReferenceId.Rate, 0, response));
         Assert.All(response, b => Assert.Equal(0, b));
     }

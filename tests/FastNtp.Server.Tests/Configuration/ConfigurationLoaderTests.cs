@@ -1,4 +1,5 @@
 using System.Net;
+using FastNtp.Interop.Bpf;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Sync;
 using FastNtp.Server.Configuration;
@@ -53,11 +54,14 @@ public sealed class ConfigurationLoaderTests
             ("Server:Listen:0", "[::1]:1234"), ("Server:Listen:1", "127.0.0.1"), ("Server:Workers", "3"), ("Server:LocalStratum", "4"),
             ("Server:Engine", "portable"), ("Sync:Upstream:0", "time.example,nts"), ("Clock:Control", "follow-kernel"),
             ("Clock:ReferenceId", "PPS"), ("Nts:KeListen", "127.0.0.1"), ("Nts:Cert", "chain.pem"), ("Nts:Key", "key.pem"),
-            ("Nts:NtpServer", ""), ("Metrics:Listen", "[::1]:9123"));
+            ("Nts:NtpServer", ""), ("Metrics:Listen", "[::1]:9123"), ("Server:Xdp:Interfaces:0", "eth0"),
+            ("Server:Xdp:Interfaces:1", "eth1"), ("Server:Xdp:Mode", "native"));
         Assert.Equal([IPEndPoint.Parse("[::1]:1234"), IPEndPoint.Parse("127.0.0.1:123")], settings.Server.Listen);
         Assert.Equal(3, settings.Server.Workers);
         Assert.Equal((byte)4, settings.Server.LocalStratum);
         Assert.Equal(EngineKind.Portable, settings.Server.Engine);
+        Assert.Equal(["eth0", "eth1"], settings.Server.Xdp.Interfaces);
+        Assert.Equal(XdpAttachMode.Native, settings.Server.Xdp.Mode);
         Assert.Equal([new UpstreamSpec("time.example", 4460, Nts: true)], settings.Sync.Upstream);
         Assert.Equal(ClockControl.FollowKernel, settings.Clock.Control);
         Assert.Equal(ReferenceId.FromAscii("PPS"), settings.Clock.ReferenceId);
@@ -100,6 +104,8 @@ public sealed class ConfigurationLoaderTests
     [InlineData("Server:LocalStratum", "16", "--local-stratum: 16 is not 1 to 15")]
     [InlineData("Server:PinWorkers", "maybe", "Server:PinWorkers: invalid value 'maybe'")]
     [InlineData("Server:Engine", "dpdk", "Server:Engine: 'dpdk' is not auto, linux or portable")]
+    [InlineData("Server:Xdp:Interfaces:0", "a-name-longer-than-ifnamsiz", "--xdp: 'a-name-longer-than-ifnamsiz' is not a network interface name")]
+    [InlineData("Server:Xdp:Mode", "offload", "Server:Xdp:Mode: 'offload' is not auto, native or generic")]
     [InlineData("Sync:Upstream:0", ",nts", "--upstream: ',nts' is not HOST[:PORT][,nts]")]
     [InlineData("Sync:MinPoll", "-5", "Sync:MinPoll: -5 is not -4 to 17")]
     [InlineData("Sync:MaxPoll", "18", "Sync:MaxPoll: 18 is not -4 to 17")]
