@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using FastNtp.Crypto;
 using FastNtp.Interop.OpenSsl;
+using FastNtp.Protocol.Nts;
 using FastNtp.Server.Nts;
 
 namespace FastNtp.LoadTest;
@@ -237,7 +238,7 @@ internal sealed class NtsKeLoadRunner
     {
         try
         {
-            return TlsContext.CreateClient(caFile, NtsKeServerSettings.Alpn);
+            return TlsContext.CreateClient(caFile, NtsKeMessage.Alpn);
         }
         catch (OpenSslException e)
         {
@@ -249,8 +250,9 @@ internal sealed class NtsKeLoadRunner
     {
         string host = _settings.Target.Address.ToString();
         int port = _settings.Target.Port;
-        // Bounded by the duration; an exchange begun before the end runs to completion or to its timeout.
-        while (!cancel.IsCancellationRequested && Stopwatch.GetTimestamp() < end)
+        // Bounded by the duration; an exchange begun before the end runs to completion or to its timeout. Every client
+        // runs at least one: on a busy machine a client may start only after a short run's end.
+        do
         {
             long t0 = Stopwatch.GetTimestamp();
             try
@@ -282,6 +284,7 @@ internal sealed class NtsKeLoadRunner
                 return;
             }
         }
+        while (!cancel.IsCancellationRequested && Stopwatch.GetTimestamp() < end);
     }
 
     /// <summary>One client's figures; written only by its own (sequential) loop, read once it has finished.</summary>

@@ -26,7 +26,6 @@ namespace FastNtp.LoadTest;
 internal sealed class NtsLoadSession : IDisposable
 {
     private const int UidPrefixLength = NtsClientPacket.UniqueIdentifierLength - 8;
-    private const int AuthenticatorBodyHeader = 4;
 
     private readonly Aead _c2s;
     private readonly Aead _s2c;
@@ -63,8 +62,7 @@ internal sealed class NtsLoadSession : IDisposable
         foreach (byte[] c in _cookies) longestCookie = Math.Max(longestCookie, c.Length);
         int cookieField = ExtensionFieldWriter.FieldLength(longestCookie);
         MaxRequestLength = NtpHeader.Length + ExtensionFieldWriter.FieldLength(_uid.Length) + cookieField * (1 + placeholders) +
-            ExtensionField.HeaderLength + AuthenticatorBodyHeader + Math.Max(NtsExtensionFieldType.MinimumNonceAndPadding, (_nonce.Length + 3) & ~3) +
-            Aead.SealedLength(0);
+            NtsAuthenticator.FieldLength(_nonce.Length, 0, NtsExtensionFieldType.MinimumNonceAndPadding);
     }
 
     /// <summary>RFC 8915 asks clients for at most 7 placeholders (8 cookies in hand).</summary>

@@ -39,7 +39,7 @@ public sealed class LoadRunnerNtsLoopbackTests : IClassFixture<LoadRunnerNtsLoop
             NtpPort = ntp.Port,
         };
         await using var ke = new NtsKeServer(keSettings, keys.Store);
-        ke.Start();
+        await ke.StartAsync();
 
         var sessions = new List<NtsKeResult>();
         for (int t = 0; t < 2; t++)
@@ -53,8 +53,7 @@ public sealed class LoadRunnerNtsLoopbackTests : IClassFixture<LoadRunnerNtsLoop
             SocketBufferBytes: 1 << 20, MaxSkew: TimeSpan.FromSeconds(10), Label: "nts", Warmup: TimeSpan.Zero,
             NtsSessions: sessions, NtsPlaceholders: placeholders, ServerPid: Environment.ProcessId);
         IReadOnlyList<StepResult> results = new LoadRunner(settings).Run(_ => { }, _ => { }, CancellationToken.None);
-        // A plain read: the run is over and the responder idle (and it works whether the counter is a field or a property).
-        return (Assert.Single(results), nts.Authenticated);
+        return (Assert.Single(results), ntp.Totals.NtsAuthenticated);
     }
 
     [Theory]
@@ -76,7 +75,7 @@ public sealed class LoadRunnerNtsLoopbackTests : IClassFixture<LoadRunnerNtsLoop
     public async Task Replies_under_a_wrong_s2c_key_are_invalid_not_answers()
     {
         (StepResult r, long authenticated) = await RunAsync(AeadAlgorithm.AesSivCmac256, 0,
-            s => s with { S2CKey = s.S2CKey.Select(b => (byte)(b ^ 0x5A)).ToArray() });
+            s => s with { Agreement = s.Agreement with { S2CKey = s.S2CKey.Select(b => (byte)(b ^ 0x5A)).ToArray() } });
         Assert.True(r.Sent > 0);
         Assert.Equal(r.Sent, authenticated);
         Assert.Equal(0, r.Replies);

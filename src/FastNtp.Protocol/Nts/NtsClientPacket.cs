@@ -44,17 +44,9 @@ public static class NtsClientPacket
     public static int PlaceholdersThatFit(int destinationLength, int cookieLength, int nonceLength, int wanted)
     {
         int cookieField = ExtensionFieldWriter.FieldLength(cookieLength);
-        int fixedPart = NtpHeader.Length + ExtensionFieldWriter.FieldLength(UniqueIdentifierLength) + cookieField + AuthenticatorLength(nonceLength);
+        int fixedPart = NtpHeader.Length + ExtensionFieldWriter.FieldLength(UniqueIdentifierLength) + cookieField + NtsAuthenticator.FieldLength(nonceLength, 0, NtsExtensionFieldType.MinimumNonceAndPadding);
         int room = destinationLength - fixedPart;
         return room <= 0 ? 0 : Math.Clamp(room / cookieField, 0, wanted);
-    }
-
-    private static int AuthenticatorLength(int nonceLength)
-    {
-        int paddedNonce = (nonceLength + 3) & ~3;
-        // Room for a 16-octet server nonce even when ours is shorter (RFC 8915 section 5.6).
-        int padding = Math.Max(0, NtsExtensionFieldType.MinimumNonceAndPadding - paddedNonce);
-        return ExtensionField.HeaderLength + 4 + paddedNonce + ((Aead.SealedLength(0) + 3) & ~3) + padding;
     }
 
     /// <summary>
@@ -84,19 +76,7 @@ public static class NtsClientPacket
             offset += fieldLength;
         }
 
-        int authStart = offset;
-        int paddedNonce = (nonce.Length + 3) & ~3;
-        int sealedLength = Aead.SealedLength(0);
-        int authLength = AuthenticatorLength(nonce.Length);
-        Span<byte> auth = destination.Slice(offset, authLength);
-        auth.Clear();
-        BinaryPrimitives.WriteUInt16BigEndian(auth, NtsExtensionFieldType.Authenticator);
-        BinaryPrimitives.WriteUInt16BigEndian(auth[2..], (ushort)authLength);
-        BinaryPrimitives.WriteUInt16BigEndian(auth[4..], (ushort)nonce.Length);
-        BinaryPrimitives.WriteUInt16BigEndian(auth[6..], (ushort)sealedLength);
-        nonce.CopyTo(auth[8..]);
-        c2s.Seal(nonce, destination[..authStart], [], auth.Slice(8 + paddedNonce, sealedLength));
-        return offset + authLength;
+        return offset + NtsAuthenticator.Write(destination[offset..], c2s, nonce, destination[..offset], [], NtsExtensionFieldType.MinimumNonceAndPadding);
     }
 
     /// <summary>
@@ -176,7 +156,7 @@ public static class NtsClientPacket
         if (!uidMatches) return NtsReplyCheck.WrongUniqueIdentifier;
         if (authStart < 0) return NtsReplyCheck.NoAuthenticator;
 
-        if (!NtsResponder.TryReadAuthenticator(authenticator, out ReadOnlySpan<byte> nonce, out ReadOnlySpan<byte> sealedData) ||
+        if (!NtsAuthenticator.TryRead(authenticator, out ReadOnlySpan<byte> nonce, out ReadOnlySpan<byte> sealedData) ||
             sealedData.Length - Aead.TagLength > plaintext.Length)
         {
             return NtsReplyCheck.Malformed;

@@ -25,8 +25,12 @@ public sealed class NtsCookieCodec : IDisposable
     public const int NonceLength = 16;
     private const int PlaintextHeaderLength = 4;
 
-    /// <summary>Longest cookie FastNtp issues: AES-SIV-CMAC-512 keys.</summary>
-    public const int MaxCookieLength = KeyIdLength + NonceLength + Aead.TagLength + PlaintextHeaderLength + 2 * 64;
+    /// <summary>
+    /// The one cookie length limit, for cookies issued, opened and accepted from servers alike (chrony's limit too).
+    /// FastNtp's own are at most 168 octets (AES-SIV-CMAC-512 keys); a client sends every cookie back in an NTP
+    /// request, so an unbounded one could not be carried.
+    /// </summary>
+    public const int MaxCookieLength = 256;
 
     private readonly CookieKeyStore _store;
     private readonly RandomPool _random;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using FastNtp.Crypto;
 
 namespace FastNtp.Protocol.Nts;
 
@@ -29,7 +30,7 @@ public readonly ref struct NtsKeRecord
     public const int HeaderLength = 4;
     public const ushort CriticalBit = 0x8000;
 
-    public NtsKeRecord(bool critical, ushort type, ReadOnlySpan<byte> body)
+    public NtsKeRecord(bool critical, NtsKeRecordType type, ReadOnlySpan<byte> body)
     {
         Critical = critical;
         Type = type;
@@ -38,12 +39,10 @@ public readonly ref struct NtsKeRecord
 
     public bool Critical { get; }
 
-    /// <summary>The 15-bit record type.</summary>
-    public ushort Type { get; }
+    /// <summary>The 15-bit record type; values this enum does not name are records we do not know.</summary>
+    public NtsKeRecordType Type { get; }
 
     public ReadOnlySpan<byte> Body { get; }
-
-    public NtsKeRecordType KnownType => (NtsKeRecordType)Type;
 }
 
 /// <summary>Walks NTS-KE records; never throws. A record cut short by the end of the buffer ends the walk with <see cref="Truncated"/> set.</summary>
@@ -77,7 +76,7 @@ public ref struct NtsKeRecordReader
 
         Current = new NtsKeRecord(
             (first & NtsKeRecord.CriticalBit) != 0,
-            (ushort)(first & ~NtsKeRecord.CriticalBit),
+            (NtsKeRecordType)(first & ~NtsKeRecord.CriticalBit),
             rest.Slice(NtsKeRecord.HeaderLength, bodyLength));
         _offset += NtsKeRecord.HeaderLength + bodyLength;
         return true;
@@ -99,15 +98,12 @@ public ref struct NtsKeRecordWriter
 
     public readonly ReadOnlySpan<byte> WrittenSpan => _destination[..Written];
 
-    public bool TryWrite(NtsKeRecordType type, bool critical, scoped ReadOnlySpan<byte> body) =>
-        TryWriteRaw((ushort)type, critical, body);
-
-    public bool TryWriteRaw(ushort type, bool critical, scoped ReadOnlySpan<byte> body)
+    public bool TryWrite(NtsKeRecordType type, bool critical, scoped ReadOnlySpan<byte> body)
     {
-        if (body.Length > ushort.MaxValue || type >= NtsKeRecord.CriticalBit) return false;
+        if (body.Length > ushort.MaxValue || (ushort)type >= NtsKeRecord.CriticalBit) return false;
         Span<byte> rest = _destination[Written..];
         if (rest.Length < NtsKeRecord.HeaderLength + body.Length) return false;
-        BinaryPrimitives.WriteUInt16BigEndian(rest, (ushort)(type | (critical ? NtsKeRecord.CriticalBit : 0)));
+        BinaryPrimitives.WriteUInt16BigEndian(rest, (ushort)((ushort)type | (critical ? NtsKeRecord.CriticalBit : 0)));
         BinaryPrimitives.WriteUInt16BigEndian(rest[2..], (ushort)body.Length);
         body.CopyTo(rest[NtsKeRecord.HeaderLength..]);
         Written += NtsKeRecord.HeaderLength + body.Length;
@@ -142,7 +138,7 @@ public static class NtsKeMessage
         var reader = new NtsKeRecordReader(buffer);
         while (reader.MoveNext())
         {
-            if (reader.Current.Type == (ushort)NtsKeRecordType.EndOfMessage)
+            if (reader.Current.Type == NtsKeRecordType.EndOfMessage)
             {
                 length = reader.Offset;
                 return NtsKeMessageStatus.Complete;
@@ -152,6 +148,9 @@ public static class NtsKeMessage
         length = 0;
         return NtsKeMessageStatus.Incomplete;
     }
+
+    /// <summary>The ALPN protocol an NTS-KE TLS session must agree on (RFC 8915 section 4).</summary>
+    public const string Alpn = "ntske/1";
 
     /// <summary>RFC 8915's TLS exporter label.</summary>
     public const string ExporterLabel = "EXPORTER-network-time-security";
@@ -167,5 +166,16 @@ public static class NtsKeMessage
         BinaryPrimitives.WriteUInt16BigEndian(destination, NtpV4ProtocolId);
         BinaryPrimitives.WriteUInt16BigEndian(destination[2..], aeadAlgorithm);
         destination[4] = serverToClient ? (byte)1 : (byte)0;
+    }
+
+    /// <summary>Derives C2S and S2C (each <see cref="Aead.KeyLength"/> octets) for <paramref name="algorithm"/>; false when the export fails.</summary>
+    public static bool TryExportKeys(INtsKeyExporter exporter, AeadAlgorithm algorithm, Span<byte> c2s, Span<byte> s2c)
+    {
+        ArgumentNullException.ThrowIfNull(exporter);
+        Span<byte> context = stackalloc byte[ExporterContextLength];
+        WriteExporterContext(context, (ushort)algorithm, serverToClient: false);
+        bool exported = exporter.TryExport(context, c2s);
+        WriteExporterContext(context, (ushort)algorithm, serverToClient: true);
+        return exporter.TryExport(context, s2c) && exported;
     }
 }

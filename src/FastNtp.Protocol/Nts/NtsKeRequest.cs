@@ -34,12 +34,12 @@ public readonly record struct NtsKeRequest(NtsKeOutcome Outcome, ushort Algorith
 
             switch (record.Type)
             {
-                case (ushort)NtsKeRecordType.EndOfMessage:
+                case NtsKeRecordType.EndOfMessage:
                     if (!record.Critical || !record.Body.IsEmpty) return Fail(NtsKeErrorCode.BadRequest);
                     sawEnd = true;
                     break;
 
-                case (ushort)NtsKeRecordType.NextProtocol:
+                case NtsKeRecordType.NextProtocol:
                     if (sawProtocols || !record.Critical || (record.Body.Length & 1) != 0) return Fail(NtsKeErrorCode.BadRequest);
                     sawProtocols = true;
                     for (int i = 0; i < record.Body.Length; i += 2)
@@ -49,7 +49,7 @@ public readonly record struct NtsKeRequest(NtsKeOutcome Outcome, ushort Algorith
 
                     break;
 
-                case (ushort)NtsKeRecordType.AeadAlgorithm:
+                case NtsKeRecordType.AeadAlgorithm:
                     if (sawAlgorithms || (record.Body.Length & 1) != 0) return Fail(NtsKeErrorCode.BadRequest);
                     sawAlgorithms = true;
                     for (int i = 0; i < record.Body.Length && chosen < 0; i += 2)
@@ -61,17 +61,17 @@ public readonly record struct NtsKeRequest(NtsKeOutcome Outcome, ushort Algorith
                     break;
 
                 // A client has no business sending errors or warnings.
-                case (ushort)NtsKeRecordType.Error:
-                case (ushort)NtsKeRecordType.Warning:
+                case NtsKeRecordType.Error:
+                case NtsKeRecordType.Warning:
                     return Fail(NtsKeErrorCode.BadRequest);
 
-                case (ushort)NtsKeRecordType.NtpPort:
+                case NtsKeRecordType.NtpPort:
                     // A client may ask for a port; we answer with ours, but the request must still be well formed.
                     if (record.Body.Length != 2) return Fail(NtsKeErrorCode.BadRequest);
                     break;
 
-                case (ushort)NtsKeRecordType.NewCookie:
-                case (ushort)NtsKeRecordType.NtpServer:
+                case NtsKeRecordType.NewCookie:
+                case NtsKeRecordType.NtpServer:
                     break;
 
                 default:

@@ -25,12 +25,6 @@ public enum NtsKeResponseError : byte
 /// <summary>A decoded NTS-KE response, as a client sees it.</summary>
 public sealed class NtsKeResponse
 {
-    /// <summary>
-    /// Longest cookie accepted (chrony's limit too). Real servers use about 100 to 200 octets; a client must
-    /// send every cookie back in an NTP request, so an unbounded one could not be carried.
-    /// </summary>
-    public const int MaxCookieLength = 256;
-
     public NtsKeResponseError Error { get; private init; }
     public ushort ServerError { get; private init; }
     public ushort Algorithm { get; private init; }
@@ -69,26 +63,26 @@ public sealed class NtsKeResponse
             if (sawEnd) return Fail(NtsKeResponseError.Malformed);
             switch (record.Type)
             {
-                case (ushort)NtsKeRecordType.EndOfMessage:
+                case NtsKeRecordType.EndOfMessage:
                     if (!record.Body.IsEmpty) return Fail(NtsKeResponseError.Malformed);
                     sawEnd = true;
                     break;
-                case (ushort)NtsKeRecordType.NextProtocol:
+                case NtsKeRecordType.NextProtocol:
                     if (sawProtocol) return Fail(NtsKeResponseError.Malformed);
                     sawProtocol = true;
                     if (record.Body.IsEmpty) return Fail(NtsKeResponseError.NoCommonProtocol);
                     if (record.Body.Length != 2 || BinaryPrimitives.ReadUInt16BigEndian(record.Body) != NtsKeMessage.NtpV4ProtocolId)
                         return Fail(NtsKeResponseError.Malformed);
                     break;
-                case (ushort)NtsKeRecordType.Error:
+                case NtsKeRecordType.Error:
                     return new NtsKeResponse
                     {
                         Error = NtsKeResponseError.ServerError,
                         ServerError = record.Body.Length == 2 ? BinaryPrimitives.ReadUInt16BigEndian(record.Body) : ushort.MaxValue,
                     };
-                case (ushort)NtsKeRecordType.Warning:
+                case NtsKeRecordType.Warning:
                     return Fail(NtsKeResponseError.ServerWarning);
-                case (ushort)NtsKeRecordType.AeadAlgorithm:
+                case NtsKeRecordType.AeadAlgorithm:
                     if (sawAlgorithm) return Fail(NtsKeResponseError.Malformed);
                     sawAlgorithm = true;
                     if (record.Body.IsEmpty) return Fail(NtsKeResponseError.NoCommonAlgorithm);
@@ -96,15 +90,15 @@ public sealed class NtsKeResponse
                     algorithm = BinaryPrimitives.ReadUInt16BigEndian(record.Body);
                     if (!offeredAlgorithms.Contains((ushort)algorithm)) return Fail(NtsKeResponseError.Malformed);
                     break;
-                case (ushort)NtsKeRecordType.NewCookie:
-                    if (record.Body.IsEmpty || record.Body.Length > MaxCookieLength) return Fail(NtsKeResponseError.Malformed);
+                case NtsKeRecordType.NewCookie:
+                    if (record.Body.IsEmpty || record.Body.Length > NtsCookieCodec.MaxCookieLength) return Fail(NtsKeResponseError.Malformed);
                     cookies.Add(record.Body.ToArray());
                     break;
-                case (ushort)NtsKeRecordType.NtpServer:
+                case NtsKeRecordType.NtpServer:
                     if (server is not null || record.Body.IsEmpty || !IsPrintableAscii(record.Body)) return Fail(NtsKeResponseError.Malformed);
                     server = Encoding.ASCII.GetString(record.Body);
                     break;
-                case (ushort)NtsKeRecordType.NtpPort:
+                case NtsKeRecordType.NtpPort:
                     if (port is not null || record.Body.Length != 2) return Fail(NtsKeResponseError.Malformed);
                     port = BinaryPrimitives.ReadUInt16BigEndian(record.Body);
                     break;

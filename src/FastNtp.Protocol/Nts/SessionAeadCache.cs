@@ -29,12 +29,6 @@ internal sealed class SessionAeadCache : IDisposable
     private readonly int _entries;
     private long _clock;
 
-    /// <summary>Lookups that found their pair (read by the owner's counters; torn reads tolerated).</summary>
-    public long Hits;
-
-    /// <summary>Lookups that re-keyed an entry: new sessions, or sessions evicted since their last request.</summary>
-    public long Misses;
-
     /// <param name="entriesPerAlgorithm">Sessions held per algorithm: a power of two, at least <see cref="Ways"/>.</param>
     public SessionAeadCache(int entriesPerAlgorithm = DefaultEntries)
     {
@@ -44,9 +38,12 @@ internal sealed class SessionAeadCache : IDisposable
         _setMask = entriesPerAlgorithm / Ways - 1;
     }
 
-    /// <summary>AEAD objects keyed with <paramref name="c2s"/> and <paramref name="s2c"/>, valid until the next call.</summary>
+    /// <summary>
+    /// AEAD objects keyed with <paramref name="c2s"/> and <paramref name="s2c"/>, valid until the next call. True when
+    /// the pair was cached; false when an entry was re-keyed for it (a new session, or one evicted since its last request).
+    /// </summary>
     /// <exception cref="ArgumentException">A key whose length does not match <paramref name="algorithm"/> (a caller bug).</exception>
-    public void Get(AeadAlgorithm algorithm, ReadOnlySpan<byte> c2s, ReadOnlySpan<byte> s2c, out Aead c2sAead, out Aead s2cAead)
+    public bool Get(AeadAlgorithm algorithm, ReadOnlySpan<byte> c2s, ReadOnlySpan<byte> s2c, out Aead c2sAead, out Aead s2cAead)
     {
         int index = PoolIndex(algorithm);
         Pool pool = _pools[index] ??= new Pool(algorithm, _entries);
@@ -67,10 +64,9 @@ internal sealed class SessionAeadCache : IDisposable
             if (used != 0 && Matches(pool.StoredKeys(i), c2s, s2c))
             {
                 pool.LastUsed[i] = ++_clock;
-                Hits++;
                 c2sAead = pool.C2S[i];
                 s2cAead = pool.S2C[i];
-                return;
+                return true;
             }
 
             // Empty entries (0) go first, then the least recently used.
@@ -90,9 +86,9 @@ internal sealed class SessionAeadCache : IDisposable
         c2s.CopyTo(stored);
         s2c.CopyTo(stored[keyLength..]);
         pool.LastUsed[victim] = ++_clock;
-        Misses++;
         c2sAead = pool.C2S[victim];
         s2cAead = pool.S2C[victim];
+        return false;
     }
 
     public void Dispose()

@@ -35,20 +35,27 @@ public sealed class Responder
         ReadOnlySpan<byte> request, in RequestInfo info, ServerSnapshot snapshot, Span<byte> response, ref TClock clock)
         where TClock : struct, IClock
     {
-        DropReason reason = Validate(request, info.SourcePort);
+        DropReason reason = ValidateHeader(request, info.SourcePort);
         if (reason != DropReason.None) return ResponderResult.Drop(reason);
         if (response.Length < NtpHeader.Length) return ResponderResult.Drop(DropReason.ResponseBufferTooSmall);
 
-        if (_nts is not null && request.Length > NtpHeader.Length && NtsResponder.CarriesCookie(request[NtpHeader.Length..]))
-            return _nts.Handle(request, info, snapshot, response, ref clock);
+        ReadOnlySpan<byte> afterHeader = request[NtpHeader.Length..];
+        if (!afterHeader.IsEmpty)
+        {
+            // With NTS on, the NTS walk is the only walk over the fields: it also yields their layout.
+            NtsRequestFields nts = _nts is null ? default : NtsRequestFields.Read(afterHeader);
+            reason = ValidateLayout(_nts is null ? ExtensionFieldReader.Classify(afterHeader) : nts.Layout, request[0]);
+            if (reason != DropReason.None) return ResponderResult.Drop(reason);
+            if (nts.HasCookie) return _nts!.Handle(request, nts, info, snapshot, response, ref clock);
+        }
 
         WriteReplyHeader(request, info.ReceiveTime, snapshot, response);
         NtpHeader.WriteTransmitTime(response, clock.Now());
         return ResponderResult.Respond(NtpHeader.Length);
     }
 
-    /// <summary>Decides whether a request deserves an answer at all.</summary>
-    internal static DropReason Validate(ReadOnlySpan<byte> request, ushort sourcePort)
+    /// <summary>Decides from length, version and mode whether a request deserves an answer at all.</summary>
+    private static DropReason ValidateHeader(ReadOnlySpan<byte> request, ushort sourcePort)
     {
         if (request.Length < NtpHeader.Length) return DropReason.TooShort;
 
@@ -56,7 +63,7 @@ public sealed class Responder
         int version = (first >> 3) & 0x7;
         if (version is 0 or > 4) return DropReason.UnsupportedVersion;
 
-        DropReason modeReason = (NtpMode)(first & 0x7) switch
+        return (NtpMode)(first & 0x7) switch
         {
             NtpMode.Client => DropReason.None,
             // NTPv1 has no mode field; chrony treats such a packet from an ephemeral port as a client request.
@@ -67,20 +74,16 @@ public sealed class Responder
             NtpMode.Control => DropReason.ControlMode,
             _ => DropReason.PrivateMode,
         };
-        if (modeReason != DropReason.None) return modeReason;
-
-        ReadOnlySpan<byte> afterHeader = request[NtpHeader.Length..];
-        if (afterHeader.IsEmpty) return DropReason.None;
-
-        ExtensionFieldLayout layout = ExtensionFieldReader.Classify(afterHeader);
-        return layout switch
-        {
-            // Extension fields exist only in NTPv4; earlier versions could carry a MAC and nothing else.
-            ExtensionFieldLayout.Fields when version == 4 => DropReason.None,
-            ExtensionFieldLayout.FieldsThenMac => DropReason.SymmetricKeyMac,
-            _ => DropReason.MalformedExtensionFields,
-        };
     }
+
+    /// <summary>What follows the header of a request whose first octet is <paramref name="first"/>.</summary>
+    private static DropReason ValidateLayout(ExtensionFieldLayout layout, byte first) => layout switch
+    {
+        // Extension fields exist only in NTPv4; earlier versions could carry a MAC and nothing else.
+        ExtensionFieldLayout.Fields when ((first >> 3) & 0x7) == 4 => DropReason.None,
+        ExtensionFieldLayout.FieldsThenMac => DropReason.SymmetricKeyMac,
+        _ => DropReason.MalformedExtensionFields,
+    };
 
     /// <summary>Writes every header field but the transmit timestamp, which the caller stamps last.</summary>
     internal static void WriteReplyHeader(

@@ -31,12 +31,25 @@ public static class DropReasons
     public const int Count = (int)DropReason.Oversize + 1;
 }
 
-/// <summary>The responder's decision: send <see cref="Length"/> bytes, or drop for <see cref="Reason"/>.</summary>
-public readonly record struct ResponderResult(int Length, DropReason Reason)
+/// <summary>What the NTS half did with a request, for the I/O layer's counters; rejections are <see cref="DropReason.NtsInvalid"/>.</summary>
+[Flags]
+public enum NtsOutcome : byte
+{
+    None = 0,
+    /// <summary>An authenticated reply with fresh cookies.</summary>
+    Authenticated = 1,
+    /// <summary>An NTS NAK for a cookie that could not be opened.</summary>
+    Nak = 2,
+    /// <summary>The session's keys were not in the worker's cache (a new or evicted session) and were loaded.</summary>
+    SessionKeysLoaded = 4,
+}
+
+/// <summary>The responder's decision: send <see cref="Length"/> bytes, or drop for <see cref="Reason"/>; <see cref="Nts"/> for NTS requests.</summary>
+public readonly record struct ResponderResult(int Length, DropReason Reason, NtsOutcome Nts)
 {
     public bool ShouldRespond => Length > 0;
 
-    public static ResponderResult Respond(int length) => new(length, DropReason.None);
+    public static ResponderResult Respond(int length, NtsOutcome nts = NtsOutcome.None) => new(length, DropReason.None, nts);
 
-    public static ResponderResult Drop(DropReason reason) => new(0, reason);
+    public static ResponderResult Drop(DropReason reason, NtsOutcome nts = NtsOutcome.None) => new(0, reason, nts);
 }

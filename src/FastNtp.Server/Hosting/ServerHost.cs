@@ -49,7 +49,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         ServerSettings server = _settings.Server;
         StartSnapshotSource();
 
-        StartNts();
+        await StartNtsAsync().ConfigureAwait(false);
 
         Func<Responder> createResponder = _nts is null ? () => new Responder() : _nts.CreateResponder;
         var engineSettings = new EngineSettings(server.Listen, server.Workers, Snapshots, createResponder, server.PinWorkers);
@@ -85,7 +85,7 @@ public sealed partial class ServerHost : IAsyncDisposable
     /// NTS is on when this server issues cookies (an NTS-KE listener) or accepts a fleet's cookies (a key file);
     /// a fleet's NTP-only servers set just the key file.
     /// </summary>
-    private void StartNts()
+    private async Task StartNtsAsync()
     {
         NtsSettings nts = _settings.Nts;
         if (!nts.Enabled) return;
@@ -95,13 +95,13 @@ public sealed partial class ServerHost : IAsyncDisposable
         try
         {
             _nts = NtsService.Create(nts, _loggerFactory);
-            _nts.Start();
+            await _nts.StartAsync().ConfigureAwait(false);
         }
         catch (OpenSslException e)
         {
             throw new ConfigurationException($"--cert/--key: {e.Message}");
         }
-        catch (System.Net.Sockets.SocketException e)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
         {
             throw new ConfigurationException($"--nts-ke-listen: cannot bind {nts.KeListener?.Endpoint}: {e.Message}");
         }
@@ -126,7 +126,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         _settings.Server.Workers,
         AdvertisedState.From(Snapshots.Current, new RealtimeClock().Now()),
         Totals,
-        _nts?.Totals(),
+        _nts?.Totals(Totals),
         _sync?.Sources ?? [])
     {
         Xdp = _xdp is null ? null : new XdpStatus(_xdp.Interfaces, _xdp.Counters),

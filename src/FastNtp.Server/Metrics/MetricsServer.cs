@@ -40,6 +40,24 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
         _app = null;
     }
 
+    private static void NtsKe(StringBuilder text, Nts.NtsKeCounters ke, Action<string, string, string, double, string> metric)
+    {
+        metric("fastntp_ntske_active_connections", "gauge", "NTS-KE connections being served.", ke.ActiveConnections, "");
+        metric("fastntp_ntske_refused_busy_total", "counter", "NTS-KE connections closed at once because the connection limit was reached.", ke.RefusedBusy, "");
+        metric("fastntp_ntske_refused_total", "counter", "NTS-KE connections refused by address before the handshake.", ke.Refused, "");
+        metric("fastntp_ntske_handshakes_total", "counter", "NTS-KE TLS handshakes completed with ALPN ntske/1.", ke.HandshakesOk, "");
+        text.Append("# HELP fastntp_ntske_handshake_failures_total NTS-KE handshakes that failed, by reason.\n# TYPE fastntp_ntske_handshake_failures_total counter\n");
+        foreach ((string reason, long count) in ke.HandshakesFailed)
+            text.Append(CultureInfo.InvariantCulture, $"fastntp_ntske_handshake_failures_total{{reason=\"{reason}\"}} {count}\n");
+        text.Append("# HELP fastntp_ntske_requests_total NTS-KE requests by outcome; all but KeysIssued were rejected.\n# TYPE fastntp_ntske_requests_total counter\n");
+        foreach ((string outcome, long count) in ke.Exchanges)
+            text.Append(CultureInfo.InvariantCulture, $"fastntp_ntske_requests_total{{outcome=\"{outcome}\"}} {count}\n");
+        metric("fastntp_ntske_cookies_issued_total", "counter", "Cookies issued by NTS-KE.", ke.CookiesIssued, "");
+        metric("fastntp_ntske_connection_errors_total", "counter", "NTS-KE connections lost to a transport or TLS error after the handshake, before the request was complete.", ke.ConnectionErrors, "");
+        metric("fastntp_ntske_faults_total", "counter", "NTS-KE connections ended by an unexpected exception (a bug).", ke.Faults, "");
+        metric("fastntp_ntske_certificate_reloads_total", "counter", "Certificate and key reloads.", ke.CertificateReloads, "");
+    }
+
     /// <summary>The Prometheus text exposition format, version 0.0.4.</summary>
     public static string Prometheus(StatusReport r)
     {
@@ -67,6 +85,7 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
             Metric("fastntp_nts_naks_total", "counter", "NTS NAKs sent for cookies that could not be opened.", nts.Naks);
             Metric("fastntp_nts_rejected_total", "counter", "Malformed or unauthenticated NTS requests dropped.", nts.Rejected);
             Metric("fastntp_nts_session_cache_misses_total", "counter", "NTS requests whose session keys had to be loaded into a worker's key cache.", nts.SessionCacheMisses);
+            if (nts.KeyExchange is { } ke) NtsKe(text, ke, Metric);
         }
 
         if (r.Sources.Count > 0)

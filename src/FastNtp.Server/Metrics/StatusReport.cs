@@ -19,9 +19,13 @@ public sealed record AdvertisedState(
         s.Precision);
 }
 
-/// <summary>NTS-protected requests by outcome, summed over workers.</summary>
+/// <summary>NTS-protected requests by outcome, summed over workers, and the NTS-KE server's figures when it runs here.</summary>
 /// <param name="SessionCacheMisses">Requests whose session keys were not among a worker's cached key objects.</param>
-public sealed record NtsCounters(long Authenticated, long Naks, long Rejected, long SessionCacheMisses);
+public sealed record NtsCounters(long Authenticated, long Naks, long Rejected, long SessionCacheMisses, Nts.NtsKeCounters? KeyExchange)
+{
+    public static NtsCounters From(CounterTotals workers, Nts.NtsKeCounters? keyExchange) => new(
+        workers.NtsAuthenticated, workers.NtsNaks, workers.Dropped.GetValueOrDefault(DropReason.NtsInvalid), workers.NtsSessionKeyLoads, keyExchange);
+}
 
 /// <summary>The XDP driver path: where it is attached and what it did (requests it answered never reach <see cref="StatusReport.Counters"/>).</summary>
 public sealed record XdpStatus(IReadOnlyList<string> Interfaces, Xdp.XdpCounterTotals Counters);

@@ -22,6 +22,10 @@ public sealed class WorkerCounters
     /// <summary>Batches or packets abandoned because an exception escaped (a bug); the worker carries on.</summary>
     public long Faults;
     public readonly long[] Dropped = new long[DropReasons.Count];
+    /// <summary>NTS outcomes (<see cref="ResponderResult.Nts"/>); NTS rejections are <see cref="DropReason.NtsInvalid"/> drops.</summary>
+    public long NtsAuthenticated;
+    public long NtsNaks;
+    public long NtsSessionKeyLoads;
 
 #pragma warning disable CS0169, IDE0051
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
@@ -31,6 +35,10 @@ public sealed class WorkerCounters
     {
         if (result.ShouldRespond) Answered++;
         else Dropped[(int)result.Reason]++;
+        if (result.Nts == NtsOutcome.None) return;
+        if ((result.Nts & NtsOutcome.Authenticated) != 0) NtsAuthenticated++;
+        if ((result.Nts & NtsOutcome.Nak) != 0) NtsNaks++;
+        if ((result.Nts & NtsOutcome.SessionKeysLoaded) != 0) NtsSessionKeyLoads++;
     }
 }
 
@@ -43,9 +51,13 @@ public sealed record CounterTotals(
     /// <summary>Sum of <see cref="WorkerCounters.Faults"/>: exceptions a worker caught and survived.</summary>
     public long Faults { get; init; }
 
+    public long NtsAuthenticated { get; init; }
+    public long NtsNaks { get; init; }
+    public long NtsSessionKeyLoads { get; init; }
+
     public static CounterTotals Sum(IEnumerable<WorkerCounters> workers)
     {
-        long received = 0, answered = 0, receiveErrors = 0, sendErrors = 0, batches = 0, faults = 0;
+        long received = 0, answered = 0, receiveErrors = 0, sendErrors = 0, batches = 0, faults = 0, authenticated = 0, naks = 0, keyLoads = 0;
         long[] dropped = new long[DropReasons.Count];
         foreach (WorkerCounters w in workers)
         {
@@ -55,6 +67,9 @@ public sealed record CounterTotals(
             sendErrors += Volatile.Read(ref w.SendErrors);
             batches += Volatile.Read(ref w.Batches);
             faults += Volatile.Read(ref w.Faults);
+            authenticated += Volatile.Read(ref w.NtsAuthenticated);
+            naks += Volatile.Read(ref w.NtsNaks);
+            keyLoads += Volatile.Read(ref w.NtsSessionKeyLoads);
             for (int i = 0; i < dropped.Length; i++) dropped[i] += Volatile.Read(ref w.Dropped[i]);
         }
 
@@ -64,7 +79,13 @@ public sealed record CounterTotals(
             if (dropped[i] != 0) byReason[(DropReason)i] = dropped[i];
         }
 
-        return new CounterTotals(received, answered, receiveErrors, sendErrors, batches, byReason) { Faults = faults };
+        return new CounterTotals(received, answered, receiveErrors, sendErrors, batches, byReason)
+        {
+            Faults = faults,
+            NtsAuthenticated = authenticated,
+            NtsNaks = naks,
+            NtsSessionKeyLoads = keyLoads,
+        };
     }
 
     /// <summary>The one-line summary `fastntp serve` prints on exit.</summary>

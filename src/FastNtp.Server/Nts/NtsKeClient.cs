@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net.Sockets;
 using FastNtp.Crypto;
 using FastNtp.Interop.OpenSsl;
@@ -10,8 +11,16 @@ namespace FastNtp.Server.Nts;
 /// <param name="KeHost">The NTS-KE server asked.</param>
 /// <param name="NtpServer">Where to send NTP: the server named in the response, or the NTS-KE host.</param>
 /// <param name="NtpPort">The NTP port: the one named in the response, or the caller's default (123).</param>
-public sealed record NtsKeResult(
-    string KeHost, int KePort, AeadAlgorithm Algorithm, string NtpServer, int NtpPort, byte[] C2SKey, byte[] S2CKey, IReadOnlyList<byte[]> Cookies);
+public sealed record NtsKeResult(string KeHost, int KePort, string NtpServer, int NtpPort, NtsKeAgreement Agreement)
+{
+    public AeadAlgorithm Algorithm => Agreement.Algorithm;
+
+    public byte[] C2SKey => Agreement.C2SKey;
+
+    public byte[] S2CKey => Agreement.S2CKey;
+
+    public IReadOnlyList<byte[]> Cookies => Agreement.Cookies;
+}
 
 public enum NtsKeFailure : byte
 {
@@ -75,7 +84,7 @@ public static class NtsKeClient
         TlsContext context;
         try
         {
-            context = TlsContext.CreateClient(caFile, NtsKeServerSettings.Alpn);
+            context = TlsContext.CreateClient(caFile, NtsKeMessage.Alpn);
         }
         catch (OpenSslException e)
         {
@@ -90,7 +99,7 @@ public static class NtsKeClient
 
     /// <summary>
     /// The same exchange over a client context the caller already holds (made by
-    /// <see cref="TlsContext.CreateClient"/> with ALPN <see cref="NtsKeServerSettings.Alpn"/>), so that repeated
+    /// <see cref="TlsContext.CreateClient"/> with ALPN <see cref="NtsKeMessage.Alpn"/>), so that repeated
     /// exchanges, e.g. a handshake benchmark, do not build a new SSL_CTX each time. The context is not disposed.
     /// </summary>
     /// <exception cref="NtsKeException">Any failure, with a message fit for an operator.</exception>
@@ -104,94 +113,81 @@ public static class NtsKeClient
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout ?? TimeSpan.FromSeconds(10));
 
-        using (var socket = new Socket(SocketType.Stream, ProtocolType.Tcp))
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
         {
-            try
+            await socket.ConnectAsync(host, port, deadline.Token).ConfigureAwait(false);
+            socket.NoDelay = true;
+            var stream = new NetworkStream(socket, ownsSocket: true);
+            socket = null;
+            await using (stream.ConfigureAwait(false))
             {
-                await socket.ConnectAsync(host, port, deadline.Token).ConfigureAwait(false);
-                socket.NoDelay = true;
-                using TlsConnection tls = context.Connect(host);
-                return await RunAsync(socket, tls, host, port, algorithms, ntpPort, deadline.Token).ConfigureAwait(false);
+                var transport = new SocketTransport(PipeReader.Create(stream), PipeWriter.Create(stream));
+                await using var tls = new TlsDuplexPipe(context.Connect(host), transport);
+                return await RunAsync(tls, host, port, algorithms, ntpPort, deadline.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new NtsKeException(NtsKeFailure.Timeout, $"NTS-KE with {host}:{port} timed out.", e);
-            }
-            catch (SocketException e)
-            {
-                throw new NtsKeException(NtsKeFailure.Network, $"NTS-KE with {host}:{port}: {e.Message}", e);
-            }
-            catch (OpenSslException e)
-            {
-                throw new NtsKeException(NtsKeFailure.Tls, $"NTS-KE with {host}:{port}: {e.Message}", e);
-            }
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new NtsKeException(NtsKeFailure.Timeout, $"NTS-KE with {host}:{port} timed out.", e);
+        }
+        catch (SocketException e)
+        {
+            throw new NtsKeException(NtsKeFailure.Network, $"NTS-KE with {host}:{port}: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new NtsKeException(NtsKeFailure.Network, $"NTS-KE with {host}:{port}: {e.Message}", e);
+        }
+        catch (OpenSslException e)
+        {
+            throw new NtsKeException(NtsKeFailure.Tls, $"NTS-KE with {host}:{port}: {e.Message}", e);
+        }
+        finally
+        {
+            socket?.Dispose();
         }
     }
 
     private static async Task<NtsKeResult> RunAsync(
-        Socket socket, TlsConnection tls, string host, int port, IReadOnlyList<AeadAlgorithm> algorithms, int ntpPort, CancellationToken token)
+        TlsDuplexPipe tls, string host, int port, IReadOnlyList<AeadAlgorithm> algorithms, int ntpPort, CancellationToken token)
     {
-        byte[] network = new byte[16384];
-        while (true)
+        switch (await NtsKeTransport.HandshakeAsync(tls, token).ConfigureAwait(false))
         {
-            TlsStatus status = tls.Handshake();
-            await FlushAsync(socket, tls, network, token).ConfigureAwait(false);
-            if (status == TlsStatus.Ok) break;
-            if (status != TlsStatus.WantRead)
-                throw new NtsKeException(NtsKeFailure.Tls, $"NTS-KE with {host}:{port}: {tls.LastError ?? "the server closed the connection"}");
-            await ReceiveAsync(socket, tls, network, host, port, token).ConfigureAwait(false);
+            case NtsKeHandshakeResult.TlsFailed:
+                throw new NtsKeException(NtsKeFailure.Tls, $"NTS-KE with {host}:{port}: {tls.LastError}");
+            case NtsKeHandshakeResult.Closed:
+                throw new NtsKeException(NtsKeFailure.Tls, $"NTS-KE with {host}:{port}: the server closed the connection during the handshake.");
+            case NtsKeHandshakeResult.NoAlpn:
+                throw new NtsKeException(NtsKeFailure.Alpn, $"NTS-KE with {host}:{port}: the server did not agree to ALPN {NtsKeMessage.Alpn}.");
         }
 
-        if (tls.NegotiatedAlpn != NtsKeServerSettings.Alpn)
-            throw new NtsKeException(NtsKeFailure.Alpn, $"NTS-KE with {host}:{port}: the server did not agree to ALPN {NtsKeServerSettings.Alpn}.");
+        var session = new NtsKeClientSession(algorithms);
+        var exporter = new TlsKeyExporter(tls);
+        await tls.Output.WriteAsync(session.Request, token).ConfigureAwait(false);
+        bool final = await NtsKeTransport.ReadMessageAsync(tls.Input, NtsKeClientSession.MaxResponseLength,
+            received => session.Receive(received, exporter) != NtsKeClientOutcome.Pending, token).ConfigureAwait(false);
+        if (!final) session.EndOfStream();
+        await tls.CloseAsync(token).ConfigureAwait(false);
 
-        ushort[] offered = new ushort[algorithms.Count];
-        for (int i = 0; i < offered.Length; i++) offered[i] = (ushort)algorithms[i];
-        if (tls.Write(NtsKeResponse.BuildRequest(offered)) != TlsStatus.Ok)
-            throw new NtsKeException(NtsKeFailure.Tls, $"NTS-KE with {host}:{port}: {tls.LastError}");
-        await FlushAsync(socket, tls, network, token).ConfigureAwait(false);
-
-        byte[] message = new byte[65536];
-        int used = 0;
-        int length;
-        while (NtsKeMessage.Scan(message.AsSpan(0, used), out length) != NtsKeMessageStatus.Complete)
+        string where = $"NTS-KE with {host}:{port}";
+        switch (session.Outcome)
         {
-            TlsStatus status = tls.Read(message.AsSpan(used), out int read);
-            if (status == TlsStatus.Ok)
-            {
-                used += read;
-                if (used == message.Length) throw new NtsKeException(NtsKeFailure.BadResponse, $"NTS-KE with {host}:{port}: the response is too long.");
-                continue;
-            }
-
-            if (status != TlsStatus.WantRead)
-                throw new NtsKeException(NtsKeFailure.BadResponse, $"NTS-KE with {host}:{port}: the connection ended before End of Message.");
-            await ReceiveAsync(socket, tls, network, host, port, token).ConfigureAwait(false);
+            case NtsKeClientOutcome.Agreed:
+                NtsKeAgreement agreement = session.Agreement!;
+                return new NtsKeResult(host, port, agreement.NtpServer ?? host, agreement.NtpPort ?? ntpPort, agreement);
+            case NtsKeClientOutcome.Refused when session.Response!.Error == NtsKeResponseError.ServerError:
+                ushort code = session.Response.ServerError;
+                throw new NtsKeException(NtsKeFailure.ServerError, $"{where}: the server reported error {code} ({DescribeError(code)}).");
+            case NtsKeClientOutcome.Refused:
+                throw new NtsKeException(NtsKeFailure.BadResponse, $"{where}: unusable response: {session.Response!.Error}.");
+            case NtsKeClientOutcome.TooLong:
+                throw new NtsKeException(NtsKeFailure.BadResponse, $"{where}: the response is too long.");
+            case NtsKeClientOutcome.KeyExportFailed:
+                throw new NtsKeException(NtsKeFailure.Tls, $"{where}: key export failed.");
+            default:
+                throw new NtsKeException(NtsKeFailure.BadResponse, $"{where}: the connection ended before End of Message.");
         }
-
-        var response = NtsKeResponse.Parse(message.AsSpan(0, length), offered);
-        if (response.Error != NtsKeResponseError.None)
-        {
-            NtsKeFailure failure = response.Error == NtsKeResponseError.ServerError ? NtsKeFailure.ServerError : NtsKeFailure.BadResponse;
-            string detail = response.Error == NtsKeResponseError.ServerError
-                ? $"the server reported error {response.ServerError} ({DescribeError(response.ServerError)})"
-                : $"unusable response: {response.Error}";
-            throw new NtsKeException(failure, $"NTS-KE with {host}:{port}: {detail}.");
-        }
-
-        var algorithm = (AeadAlgorithm)response.Algorithm;
-        int keyLength = Aead.KeyLength(algorithm);
-        byte[] c2s = new byte[keyLength], s2c = new byte[keyLength];
-        byte[] context = new byte[NtsKeMessage.ExporterContextLength];
-        NtsKeMessage.WriteExporterContext(context, response.Algorithm, serverToClient: false);
-        bool exported = tls.ExportKeyingMaterial(NtsKeMessage.ExporterLabel, context, c2s);
-        NtsKeMessage.WriteExporterContext(context, response.Algorithm, serverToClient: true);
-        exported &= tls.ExportKeyingMaterial(NtsKeMessage.ExporterLabel, context, s2c);
-        if (!exported) throw new NtsKeException(NtsKeFailure.Tls, $"NTS-KE with {host}:{port}: key export failed.");
-
-        tls.Shutdown();
-        await FlushAsync(socket, tls, network, token).ConfigureAwait(false);
-        return new NtsKeResult(host, port, algorithm, response.NtpServer ?? host, response.NtpPort ?? ntpPort, c2s, s2c, response.Cookies);
     }
 
     private static string DescribeError(ushort code) => code switch
@@ -202,20 +198,6 @@ public static class NtsKeClient
         _ => "unknown",
     };
 
-    private static async Task ReceiveAsync(Socket socket, TlsConnection tls, byte[] network, string host, int port, CancellationToken token)
-    {
-        int received = await socket.ReceiveAsync(network, SocketFlags.None, token).ConfigureAwait(false);
-        if (received == 0) throw new NtsKeException(NtsKeFailure.Tls, $"NTS-KE with {host}:{port}: the server closed the connection ({tls.LastError ?? "during the exchange"}).");
-        tls.WriteIncoming(network.AsSpan(0, received));
-    }
-
-    private static async Task FlushAsync(Socket socket, TlsConnection tls, byte[] network, CancellationToken token)
-    {
-        int pending;
-        while ((pending = tls.ReadOutgoing(network)) > 0)
-        {
-            int sent = 0;
-            while (sent < pending) sent += await socket.SendAsync(network.AsMemory(sent, pending - sent), SocketFlags.None, token).ConfigureAwait(false);
-        }
-    }
+    /// <summary>A connected socket's stream as the byte transport under TLS.</summary>
+    private sealed record SocketTransport(PipeReader Input, PipeWriter Output) : IDuplexPipe;
 }

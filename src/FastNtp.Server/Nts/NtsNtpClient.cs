@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using FastNtp.Crypto;
 using FastNtp.Protocol.Client;
 using FastNtp.Protocol.Ntp;
@@ -11,8 +10,8 @@ namespace FastNtp.Server.Nts;
 
 /// <summary>One authenticated NTS exchange with an NTP server.</summary>
 /// <param name="Sample">The reply checked as any NTP reply is (<see cref="ClientExchange.ReadReply"/>): offset, delay, stratum ...</param>
-/// <param name="Cookies">Fresh cookies from the reply, for the next requests.</param>
-public sealed record NtsQueryResult(IPEndPoint Server, AeadAlgorithm Algorithm, ClientSample Sample, IReadOnlyList<byte[]> Cookies);
+/// <param name="CookiesLeft">Cookies in hand after the reply's fresh ones were kept.</param>
+public sealed record NtsQueryResult(IPEndPoint Server, AeadAlgorithm Algorithm, ClientSample Sample, int CookiesLeft);
 
 public enum NtsQueryFailure : byte
 {
@@ -52,45 +51,33 @@ public sealed class NtsQueryException : Exception
 }
 
 /// <summary>
-/// NTS-protected NTP client: sends a request with a unique identifier, one cookie and placeholders for more,
-/// authenticated with C2S, and accepts only a reply authenticated with S2C. Keeps the cookies it is given.
-/// Not thread-safe: one session per poller.
+/// NTS-protected NTP client for `fastntp query --nts`: each query is one exchange of an <see cref="NtsClientSession"/>
+/// (which keeps the cookies) over a UDP socket. Not thread-safe: one query at a time.
 /// </summary>
 public sealed class NtsNtpClient : IDisposable
 {
-    private readonly Queue<byte[]> _cookies;
-    private readonly Aead _c2s;
-    private readonly Aead _s2c;
+    private readonly NtsClientSession _session;
 
     public NtsNtpClient(NtsKeResult session)
     {
         Session = session ?? throw new ArgumentNullException(nameof(session));
-        _cookies = new Queue<byte[]>(session.Cookies);
-        _c2s = Aead.Create(session.Algorithm, session.C2SKey);
-        _s2c = Aead.Create(session.Algorithm, session.S2CKey);
+        _session = new NtsClientSession(session.Agreement);
     }
 
     public NtsKeResult Session { get; }
 
-    public int CookiesLeft => _cookies.Count;
-
-    /// <summary>Keeps this many cookies in hand: each request asks for enough placeholders to refill to it.</summary>
-    public int TargetCookies { get; init; } = 8;
+    public int CookiesLeft => _session.CookiesLeft;
 
     /// <summary>One exchange using the next cookie.</summary>
     /// <exception cref="NtsQueryException">Any failure, with a message fit for an operator.</exception>
     public async Task<NtsQueryResult> QueryAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        if (!_cookies.TryDequeue(out byte[]? cookie))
-            throw new NtsQueryException(NtsQueryFailure.NoCookies, "No NTS cookie left; run NTS-KE again.");
+        if (!_session.CanSend) throw new NtsQueryException(NtsQueryFailure.NoCookies, "No NTS cookie left; run NTS-KE again.");
 
         IPEndPoint server = await ResolveAsync(Session.NtpServer, Session.NtpPort, cancellationToken).ConfigureAwait(false);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout ?? TimeSpan.FromSeconds(5));
 
-        byte[] uid = RandomNumberGenerator.GetBytes(NtsClientPacket.UniqueIdentifierLength);
-        byte[] nonce = RandomNumberGenerator.GetBytes(_c2s.NonceLength);
-        int placeholders = Math.Clamp(TargetCookies - _cookies.Count - 1, 0, 7);
         byte[] request = new byte[2048];
         byte[] reply = new byte[2048];
         var clock = new RealtimeClock();
@@ -100,15 +87,13 @@ public sealed class NtsNtpClient : IDisposable
         {
             socket.Connect(server);
             NtpTimestamp t1 = clock.Now();
-            int length = NtsClientPacket.Write(request, t1, uid, cookie, placeholders, _c2s, nonce);
+            int length = _session.WriteRequest(request, t1);
             await socket.SendAsync(request.AsMemory(0, length), SocketFlags.None, deadline.Token).ConfigureAwait(false);
             while (true)
             {
                 int received = await socket.ReceiveAsync(reply, SocketFlags.None, deadline.Token).ConfigureAwait(false);
                 NtpTimestamp t4 = clock.Now();
-                var cookies = new List<byte[]>();
-                NtsReplyStatus status = NtsClientPacket.Verify(reply.AsSpan(0, received), t1, uid, _s2c, cookies);
-                switch (status)
+                switch (_session.Verify(reply.AsSpan(0, received)))
                 {
                     case NtsReplyStatus.NotOurs:
                         continue;
@@ -118,10 +103,9 @@ public sealed class NtsNtpClient : IDisposable
                         throw new NtsQueryException(NtsQueryFailure.Unauthenticated, $"{server} sent a reply that failed NTS authentication.");
                 }
 
-                foreach (byte[] fresh in cookies) _cookies.Enqueue(fresh);
                 // Authentic, so now judged like any reply; the request's transmit timestamp was T1 itself.
                 ClientSample sample = ClientExchange.ReadReply(reply.AsSpan(0, received), t1, t1, t4);
-                return new NtsQueryResult(server, Session.Algorithm, sample, cookies);
+                return new NtsQueryResult(server, Session.Algorithm, sample, _session.CookiesLeft);
             }
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
@@ -149,9 +133,5 @@ public sealed class NtsNtpClient : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _c2s.Dispose();
-        _s2c.Dispose();
-    }
+    public void Dispose() => _session.Dispose();
 }

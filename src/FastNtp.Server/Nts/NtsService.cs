@@ -13,9 +13,6 @@ namespace FastNtp.Server.Nts;
 /// </summary>
 public sealed partial class NtsService : IAsyncDisposable
 {
-    private readonly List<NtsResponder> _responders = [];
-    private readonly Lock _respondersLock = new();
-
     private NtsService(CookieKeyManager keys, NtsKeServer? keServer)
     {
         Keys = keys;
@@ -78,33 +75,13 @@ public sealed partial class NtsService : IAsyncDisposable
     }
 
     /// <summary>Starts the NTS-KE listener, if any (loads the certificate, binds; throws on failure).</summary>
-    public void Start() => KeServer?.Start();
+    public Task StartAsync() => KeServer?.StartAsync() ?? Task.CompletedTask;
 
     /// <summary>A responder for one worker thread that answers both plain and NTS requests; pass as EngineSettings.CreateResponder.</summary>
-    public Responder CreateResponder()
-    {
-        var nts = new NtsResponder(Keys.Store);
-        lock (_respondersLock) _responders.Add(nts);
-        return new Responder(nts);
-    }
+    public Responder CreateResponder() => new(new NtsResponder(Keys.Store));
 
-    /// <summary>NTS outcomes summed over workers (torn reads tolerated).</summary>
-    public NtsCounters Totals()
-    {
-        long authenticated = 0, naks = 0, rejected = 0, misses = 0;
-        lock (_respondersLock)
-        {
-            foreach (NtsResponder r in _responders)
-            {
-                authenticated += Volatile.Read(ref r.Authenticated);
-                naks += Volatile.Read(ref r.NaksSent);
-                rejected += Volatile.Read(ref r.Rejected);
-                misses += r.SessionCacheMisses;
-            }
-        }
-
-        return new NtsCounters(authenticated, naks, rejected, misses);
-    }
+    /// <summary>The workers' NTS outcomes (from their counters) and the NTS-KE server's figures.</summary>
+    public NtsCounters Totals(CounterTotals workers) => NtsCounters.From(workers, KeServer?.Counters);
 
     public async ValueTask DisposeAsync()
     {

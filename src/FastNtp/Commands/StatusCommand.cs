@@ -78,7 +78,16 @@ public static class StatusCommand
             $"root-delay {a.RootDelaySeconds:0.000000} s root-dispersion {a.RootDispersionSeconds:0.000000} s precision 2^{a.Precision}\n");
         text.Append(CultureInfo.InvariantCulture, $"counters: {r.Counters}\n");
         if (r.Nts is { } nts)
+        {
             text.Append(CultureInfo.InvariantCulture, $"nts: authenticated={nts.Authenticated} naks={nts.Naks} rejected={nts.Rejected}\n");
+            if (nts.KeyExchange is { } ke)
+            {
+                text.Append(CultureInfo.InvariantCulture,
+                    $"nts-ke: active={ke.ActiveConnections} handshakes={ke.HandshakesOk} handshake-failures={ke.HandshakesFailedTotal} " +
+                    $"keys-issued={ke.ExchangeCount(FastNtp.Protocol.Nts.NtsKeServerOutcome.KeysIssued)} cookies={ke.CookiesIssued} refused-busy={ke.RefusedBusy}\n");
+            }
+        }
+
         if (r.Xdp is { } xdp)
         {
             XdpCounterTotals c = xdp.Counters;

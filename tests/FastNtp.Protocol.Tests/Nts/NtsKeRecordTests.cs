@@ -13,7 +13,7 @@ public class NtsKeRecordTests
     {
         byte[] buffer = new byte[4096];
         var writer = new NtsKeRecordWriter(buffer);
-        foreach ((ushort type, bool critical, byte[] body) in records) Assert.True(writer.TryWriteRaw(type, critical, body));
+        foreach ((ushort type, bool critical, byte[] body) in records) Assert.True(writer.TryWrite((NtsKeRecordType)type, critical, body));
         return buffer[..writer.Written];
     }
 
@@ -36,7 +36,7 @@ public class NtsKeRecordTests
             byte[] message = Records((type, critical, body));
             var reader = new NtsKeRecordReader(message);
             Assert.True(reader.MoveNext());
-            Assert.Equal(type, reader.Current.Type);
+            Assert.Equal((NtsKeRecordType)type, reader.Current.Type);
             Assert.Equal(critical, reader.Current.Critical);
             Assert.Equal(body, reader.Current.Body.ToArray());
             Assert.False(reader.MoveNext());
@@ -69,7 +69,7 @@ public class NtsKeRecordTests
         var writer = new NtsKeRecordWriter(new byte[7]);
         Assert.False(writer.TryWrite(NtsKeRecordType.NewCookie, false, new byte[4]));
         Assert.Equal(0, writer.Written);
-        Assert.False(writer.TryWriteRaw(0x8000, true, []));
+        Assert.False(writer.TryWrite((NtsKeRecordType)0x8000, true, []));
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public sealed class NtsResponderTests : IDisposable
     private readonly CookieKeyStore _store = new(CookieKeySet.Derive(Secret, 1000, 7));
     private readonly NtsResponder _nts;
     private readonly Responder _responder;
+    private readonly NtsTally _tally = new();
     private readonly RandomPool _random = new();
 
     public NtsResponderTests()
@@ -72,7 +73,7 @@ public sealed class NtsResponderTests : IDisposable
     private ResponderResult Handle(byte[] request, byte[] response)
     {
         var clock = new FixedClock(ReceiveTime + NtpDuration.FromMilliseconds(1));
-        return _responder.Handle(request, new RequestInfo(ReceiveTime, 40000), Snapshot, response, ref clock);
+        return _tally.Count(_responder.Handle(request, new RequestInfo(ReceiveTime, 40000), Snapshot, response, ref clock));
     }
 
     [Theory]
@@ -97,7 +98,7 @@ public sealed class NtsResponderTests : IDisposable
         Assert.Equal(NtsReplyStatus.Ok, NtsClientPacket.Verify(response.AsSpan(0, result.Length), transmit, uid, s.S2CAead, cookies));
         Assert.Equal(1 + placeholders, cookies.Count);
         Assert.All(cookies, c => Assert.Equal(NtsCookieCodec.CookieLength(algorithm), c.Length));
-        Assert.Equal(1L, _nts.Authenticated);
+        Assert.Equal(1L, _tally.Authenticated);
 
         // Every fresh cookie is itself usable for the next request.
         byte[] next = BuildRequest(s, cookies[^1], 0, uid, transmit);
@@ -201,7 +202,7 @@ public sealed class NtsResponderTests : IDisposable
             Assert.Equal(ReferenceId.NtsNak, header.ReferenceId);
         }
 
-        Assert.Equal(3L, _nts.NaksSent);
+        Assert.Equal(3L, _tally.Naks);
     }
 
     [Fact]
@@ -211,12 +212,15 @@ public sealed class NtsResponderTests : IDisposable
         byte[] request = BuildRequest(s, IssueCookie(s), 0, new byte[32], NtpTimestamp.FromParts(1, 1));
         // Flip one bit in the transmit timestamp: the authenticator no longer matches.
         request[47] ^= 1;
-        Assert.Equal(ResponderResult.Drop(DropReason.NtsInvalid), Handle(request, new byte[1024]));
+        // The session's keys were loaded before authentication failed: the counters see both.
+        Assert.Equal(ResponderResult.Drop(DropReason.NtsInvalid, NtsOutcome.SessionKeysLoaded), Handle(request, new byte[1024]));
 
-        // A request sealed with the wrong key fails too.
+        // A request sealed with the wrong key fails too; the cookie's keys are cached by now.
         using Session other = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] wrongKey = BuildRequest(other, IssueCookie(s), 0, new byte[32], NtpTimestamp.FromParts(1, 1));
         Assert.Equal(ResponderResult.Drop(DropReason.NtsInvalid), Handle(wrongKey, new byte[1024]));
+        Assert.Equal(2L, _tally.Rejected);
+        Assert.Equal(0L, _tally.Authenticated);
     }
 
     private static byte[] Field(ushort type, int valueLength, byte fill = 0)

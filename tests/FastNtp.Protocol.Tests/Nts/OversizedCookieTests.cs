@@ -21,15 +21,15 @@ public class OversizedCookieTests
     [Fact]
     public void AnNtsKeResponseWithAnOversizedCookieIsMalformed()
     {
-        Assert.Equal(NtsKeResponseError.None, NtsKeResponse.Parse(KeResponse(NtsKeResponse.MaxCookieLength), [15]).Error);
-        Assert.Equal(NtsKeResponseError.Malformed, NtsKeResponse.Parse(KeResponse(NtsKeResponse.MaxCookieLength + 1), [15]).Error);
+        Assert.Equal(NtsKeResponseError.None, NtsKeResponse.Parse(KeResponse(NtsCookieCodec.MaxCookieLength), [15]).Error);
+        Assert.Equal(NtsKeResponseError.Malformed, NtsKeResponse.Parse(KeResponse(NtsCookieCodec.MaxCookieLength + 1), [15]).Error);
         Assert.Equal(NtsKeResponseError.Malformed, NtsKeResponse.Parse(KeResponse(4000), [15]).Error);
     }
 
     [Theory]
-    [InlineData(AeadAlgorithm.AesSivCmac256, NtsCookieCodec.MaxCookieLength, 7)]
-    [InlineData(AeadAlgorithm.AesSivCmac256, NtsKeResponse.MaxCookieLength, 6)]
-    [InlineData(AeadAlgorithm.Aes128GcmSiv, NtsKeResponse.MaxCookieLength, 6)]
+    [InlineData(AeadAlgorithm.AesSivCmac256, 168, 7)]
+    [InlineData(AeadAlgorithm.AesSivCmac256, NtsCookieCodec.MaxCookieLength, 6)]
+    [InlineData(AeadAlgorithm.Aes128GcmSiv, NtsCookieCodec.MaxCookieLength, 6)]
     public void PlaceholdersAreLimitedSoTheRequestFitsItsBuffer(AeadAlgorithm algorithm, int cookieLength, int expected)
     {
         using var c2s = Aead.Create(algorithm, new byte[Aead.KeyLength(algorithm)]);

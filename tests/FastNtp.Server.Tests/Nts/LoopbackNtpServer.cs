@@ -1,6 +1,7 @@
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Hosting;
+using FastNtp.Server.Metrics;
 using FastNtp.Tests.Shared;
 
 namespace FastNtp.Server.Tests.Nts;
@@ -20,11 +21,23 @@ public sealed class LoopbackNtpServer : IDisposable
         {
             NtpTimestamp receiveTime = clock.Now();
             ResponderResult result = responder.Handle(request, new RequestInfo(receiveTime, (ushort)from.Port), snapshot, response, ref clock);
+            lock (Counters) Counters.Count(result);
             return result.ShouldRespond ? [response[..result.Length]] : [];
         });
     }
 
     public int Port => _udp.Port;
+
+    /// <summary>What the responder decided, counted as a worker counts it (lock it to read).</summary>
+    public WorkerCounters Counters { get; } = new();
+
+    public CounterTotals Totals
+    {
+        get
+        {
+            lock (Counters) return CounterTotals.Sum([Counters]);
+        }
+    }
 
     public void Dispose() => _udp.Dispose();
 }

@@ -5,6 +5,7 @@ using FastNtp.Crypto;
 using FastNtp.Interop.OpenSsl;
 using FastNtp.Protocol.Nts;
 using FastNtp.Server.Configuration;
+using FastNtp.Server.Metrics;
 using FastNtp.Server.Nts;
 using FastNtp.Server.Tests.Configuration;
 using FastNtp.Tests.Shared;
@@ -21,7 +22,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         _pki = fixture.Pki;
     }
 
-    private NtsKeServer StartServer(CookieKeyStore keys, int? ntpPort = null, Func<NtsKeServerSettings, NtsKeServerSettings>? tweak = null)
+    private async Task<NtsKeServer> StartServerAsync(CookieKeyStore keys, int? ntpPort = null, Func<NtsKeServerSettings, NtsKeServerSettings>? tweak = null)
     {
         var settings = new NtsKeServerSettings
         {
@@ -31,7 +32,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
             NtpPort = ntpPort,
         };
         var server = new NtsKeServer(tweak is null ? settings : tweak(settings), keys);
-        server.Start();
+        await server.StartAsync();
         return server;
     }
 
@@ -41,7 +42,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         using var nts = new NtsResponder(keys.Store);
         using var ntp = new LoopbackNtpServer(new Protocol.Server.Responder(nts));
-        await using NtsKeServer ke = StartServer(keys.Store, ntp.Port);
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, ntp.Port);
 
         NtsKeResult session = await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert);
         Assert.Equal(AeadAlgorithm.AesSivCmac256, session.Algorithm);
@@ -56,12 +57,15 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
             Assert.True(result.Sample.IsValid, result.Sample.Error.ToString());
             Assert.Equal(1, result.Sample.Stratum);
             Assert.InRange(Math.Abs(result.Sample.Offset.TotalSeconds), 0, 0.5);
-            Assert.NotEmpty(result.Cookies);
+            Assert.Equal(8, result.CookiesLeft);
         }
 
         Assert.Equal(8, client.CookiesLeft);
-        Assert.Equal(10L, nts.Authenticated);
-        Assert.Equal(1L, ke.Completed);
+        Assert.Equal(10L, ntp.Totals.NtsAuthenticated);
+        NtsKeCounters counters = ke.Counters;
+        Assert.Equal(1L, counters.ExchangeCount(NtsKeServerOutcome.KeysIssued));
+        Assert.Equal(8L, counters.CookiesIssued);
+        Assert.Equal(1L, counters.HandshakesOk);
 
         // GCM-SIV when the client prefers it.
         NtsKeResult gcm = await NtsKeClient.ExchangeAsync("localhost", ke.LocalEndPoint.Port, _pki.CaCert, algorithms: [AeadAlgorithm.Aes128GcmSiv]);
@@ -80,7 +84,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
 
         await using var keSide = NtsService.Create(TestSettings.Load(("Nts:KeyFile", file), ("Nts:KeListen", $"127.0.0.1:{Ports.FreeTcpPort()}"), ("Nts:Cert", _pki.ServerCert), ("Nts:Key", _pki.ServerKey), ("Nts:NtpPort", "1")).Nts);
         await using var ntpSide = NtsService.Create(TestSettings.Load(("Nts:KeyFile", file)).Nts);
-        keSide.Start();
+        await keSide.StartAsync();
         using var ntp = new LoopbackNtpServer(ntpSide.CreateResponder());
 
         NtsKeResult issued = await NtsKeClient.ExchangeAsync("127.0.0.1", keSide.KeServer!.LocalEndPoint.Port, _pki.CaCert);
@@ -88,7 +92,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         NtsQueryResult result = await client.QueryAsync(TimeSpan.FromSeconds(5));
         Assert.True(result.Sample.IsValid, result.Sample.Error.ToString());
         Assert.Equal(1, result.Sample.Stratum);
-        Assert.Equal(1L, ntpSide.Totals().Authenticated);
+        Assert.Equal(1L, ntpSide.Totals(ntp.Totals).Authenticated);
 
         // A server with a different secret answers the same cookie with an NTS NAK.
         await using var stranger = NtsService.Create(TestSettings.Load().Nts);
@@ -158,7 +162,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     public async Task HostileRequestsGetRfcErrorsAndCostOneSlot()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with { MaxRequestLength = 256 });
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { MaxRequestLength = 256 });
         int port = ke.LocalEndPoint.Port;
 
         byte[] unknownCritical = [0x80, 1, 0, 2, 0, 0, 0x80, 4, 0, 2, 0, 15, 0xC0, 0x01, 0, 0, 0x80, 0, 0, 0];
@@ -184,14 +188,21 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
 
         // Bad ALPN: the handshake fails and nothing is answered.
         Assert.Empty(await RawExchangeAsync(port, noAead, alpn: "http/1.1"));
-        Assert.True(await Poll.UntilAsync(() => ke.ActiveConnections == 0, TimeSpan.FromSeconds(10)));
+        Assert.True(await Poll.UntilAsync(() => ke.Counters.ActiveConnections == 0, TimeSpan.FromSeconds(10)));
+        NtsKeCounters counters = ke.Counters;
+        Assert.Equal(1L, counters.ExchangeCount(NtsKeServerOutcome.UnrecognizedCriticalRecord));
+        Assert.Equal(1L, counters.ExchangeCount(NtsKeServerOutcome.BadRequest));
+        Assert.Equal(1L, counters.ExchangeCount(NtsKeServerOutcome.NoCommonAlgorithm));
+        Assert.Equal(1L, counters.ExchangeCount(NtsKeServerOutcome.Oversize));
+        Assert.Equal(1L, counters.HandshakesFailed.GetValueOrDefault(nameof(NtsKeHandshakeResult.TlsFailed)));
+        Assert.Equal(0L, counters.CookiesIssued);
     }
 
     [Fact]
     public async Task SilentClientsTimeOutAndFreeTheirSlots()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with
         {
             MaxConnections = 2,
             HandshakeTimeout = TimeSpan.FromMilliseconds(300),
@@ -205,7 +216,9 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
             silent.Add(s);
         }
 
-        Assert.True(await Poll.UntilAsync(() => ke.RefusedBusy >= 1 && ke.TimedOut >= 2 && ke.ActiveConnections == 0, TimeSpan.FromSeconds(10)));
+        Assert.True(await Poll.UntilAsync(
+            () => ke.Counters is { RefusedBusy: >= 1, ActiveConnections: 0 } c && c.HandshakesFailed.GetValueOrDefault("TimedOut") >= 2,
+            TimeSpan.FromSeconds(10)), ke.Counters.ToString());
         // The slots are free again: a real client is served.
         NtsKeResult ok = await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert);
         Assert.Equal(8, ok.Cookies.Count);
@@ -216,7 +229,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     public async Task BrokenTlsFromClientsIsCountedAndFreesEverySlot()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with
         {
             MaxConnections = 4,
             HandshakeTimeout = TimeSpan.FromSeconds(1),
@@ -249,18 +262,19 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         await SendAndLeaveAsync([], reset: true);
 
         // Every connection ends in a counted outcome (an escaped exception would be counted nowhere), and its slot is back.
-        Assert.True(await Poll.UntilAsync(() => ke.Failed + ke.TimedOut == 5 && ke.ActiveConnections == 0, TimeSpan.FromSeconds(15)),
-            $"failed={ke.Failed} timedOut={ke.TimedOut} active={ke.ActiveConnections}");
+        Assert.True(await Poll.UntilAsync(() => ke.Counters is { HandshakesFailedTotal: 5, ActiveConnections: 0 }, TimeSpan.FromSeconds(15)),
+            string.Join(", ", ke.Counters.HandshakesFailed));
         NtsKeResult ok = await NtsKeClient.ExchangeAsync("127.0.0.1", port, _pki.CaCert);
         Assert.Equal(8, ok.Cookies.Count);
-        Assert.Equal(1L, ke.Completed);
+        Assert.Equal(1L, ke.Counters.ExchangeCount(NtsKeServerOutcome.KeysIssued));
+        Assert.Equal(0L, ke.Counters.Faults);
     }
 
     [Fact]
     public async Task Tls12ClientsAreRejected()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        await using NtsKeServer ke = StartServer(keys.Store);
+        await using NtsKeServer ke = await StartServerAsync(keys.Store);
         var start = new ProcessStartInfo("openssl", $"s_client -connect 127.0.0.1:{ke.LocalEndPoint.Port} -tls1_2 -alpn ntske/1 -CAfile {_pki.CaCert}")
         {
             RedirectStandardInput = true,
@@ -273,7 +287,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         Assert.True(process.WaitForExit(30_000));
         Assert.NotEqual(0, process.ExitCode);
         Assert.Contains("alert protocol version", output, StringComparison.Ordinal);
-        Assert.Equal(0L, ke.Completed);
+        Assert.Equal(0L, ke.Counters.HandshakesOk);
     }
 
     [Fact]
@@ -284,7 +298,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         string cert = Path.Combine(pki.Directory, "live.pem"), key = Path.Combine(pki.Directory, "live.key");
         File.Copy(pki.ServerCert, cert);
         File.Copy(pki.ServerKey, key);
-        await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with { CertificatePath = cert, PrivateKeyPath = key });
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { CertificatePath = cert, PrivateKeyPath = key });
         await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, pki.CaCert);
 
         // A broken file keeps the old certificate in service.
@@ -303,5 +317,48 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         NtsKeException old = await Assert.ThrowsAsync<NtsKeException>(() => NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, pki.CaCert));
         Assert.Equal(NtsKeFailure.Tls, old.Failure);
         Assert.Contains("certificate verification", old.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheAdmissionHookRefusesBeforeTheHandshakeAndCountersReachMetrics()
+    {
+        using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
+        bool admit = false;
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { Admit = address => admit && IPAddress.IsLoopback(address) });
+        NtsKeException refused = await Assert.ThrowsAsync<NtsKeException>(() => NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert));
+        Assert.Equal(NtsKeFailure.Tls, refused.Failure);
+        Assert.Equal(1L, ke.Counters.Refused);
+        Assert.Equal(0L, ke.Counters.HandshakesOk);
+
+        admit = true;
+        await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert);
+        Assert.True(await Poll.UntilAsync(() => ke.Counters.ExchangeCount(NtsKeServerOutcome.KeysIssued) == 1, TimeSpan.FromSeconds(5)));
+
+        var none = CounterTotals.Sum([]);
+        var report = new StatusReport("test", DateTime.UtcNow, "test", 1,
+            AdvertisedState.From(FastNtp.Protocol.Server.ServerSnapshot.Unsynchronized(-20), default), none, NtsCounters.From(none, ke.Counters), []);
+        string metrics = MetricsServer.Prometheus(report);
+        Assert.Contains("fastntp_ntske_handshakes_total 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fastntp_ntske_requests_total{outcome=\"KeysIssued\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fastntp_ntske_cookies_issued_total 8\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fastntp_ntske_refused_total 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fastntp_ntske_active_connections ", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StoppingDrainsOpenConnectionsPromptly()
+    {
+        using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
+        NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { HandshakeTimeout = TimeSpan.FromMinutes(5) });
+        using var silent = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await silent.ConnectAsync(IPAddress.Loopback, ke.LocalEndPoint.Port);
+        Assert.True(await Poll.UntilAsync(() => ke.Counters.ActiveConnections == 1, TimeSpan.FromSeconds(5)));
+
+        // Kestrel tracks the connection; stopping cancels its wait instead of sitting out the five-minute deadline.
+        var watch = Stopwatch.StartNew();
+        await ke.DisposeAsync();
+        Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+        Assert.Equal(0L, ke.Counters.ActiveConnections);
+        Assert.Equal(0L, ke.Counters.Faults);
     }
 }
