@@ -43,7 +43,8 @@ internal sealed class LoadRunner
             {
                 // Clients are spread as evenly as they go: the first (clients mod threads) threads get one more.
                 int sockets = _settings.Clients / _settings.Threads + (t < _settings.Clients % _settings.Threads ? 1 : 0);
-                workers.Add(new LoadWorker(t, sockets, _settings));
+                ILoadTransport transport = _settings.Raw is { } raw ? new RawFrameTransport(raw, _settings) : new UdpTransport(t, sockets, _settings);
+                workers.Add(new LoadWorker(t, transport, _settings));
             }
 
             long frequency = Stopwatch.Frequency;

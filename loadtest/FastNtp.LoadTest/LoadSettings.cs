@@ -18,7 +18,8 @@ internal sealed record LoadSettings(
     TimeSpan? Burst = null,
     IReadOnlyList<FastNtp.Server.Nts.NtsKeResult>? NtsSessions = null,
     int NtsPlaceholders = 0,
-    int? ServerPid = null)
+    int? ServerPid = null,
+    RawFrameOptions? Raw = null)
 {
     /// <summary>NTS mode: requests carry a unique identifier, a cookie and an authenticator (see <see cref="NtsLoadSession"/>).</summary>
     public bool IsNts => NtsSessions is { Count: > 0 };

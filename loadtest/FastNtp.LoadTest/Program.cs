@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using FastNtp.Crypto;
 using FastNtp.LoadTest;
+using FastNtp.Protocol.Frames;
 using FastNtp.Server.Nts;
 using Spectre.Console;
 
@@ -33,10 +34,14 @@ var ntskePort = new Option<int>("--ntske-port") { Description = "NTS-KE port of 
 var caFile = new Option<FileInfo?>("--ca") { Description = "CA certificates (PEM) to verify the NTS-KE server with; default: the system store." };
 var ntsAlgorithm = new Option<int>("--nts-algorithm") { Description = "AEAD to ask for in NTS-KE: 15 (AES-SIV-CMAC-256) or 30 (AES-128-GCM-SIV).", DefaultValueFactory = _ => 15 };
 var ntsPlaceholders = new Option<int>("--nts-placeholders") { Description = "Cookie placeholders per NTS request (0-7); the server answers each with one more cookie.", DefaultValueFactory = _ => 0 };
+var raw = new Option<string?>("--raw") { Description = "Raw-frame mode: send Ethernet frames on this interface (the generator's end of a veth pair into a network namespace you created) with an AF_PACKET socket, and read replies from it. Needs --raw-dst-mac, --allow-non-loopback, one thread and CAP_NET_RAW." };
+var rawDstMac = new Option<string?>("--raw-dst-mac") { Description = "Raw-frame mode: the server's MAC address (the next hop toward --target), e.g. 02:00:00:00:00:02." };
+var rawClient = new Option<string?>("--raw-client") { Description = "Raw-frame mode: the first client source address (default 10.201.0.1, or fd00:201::1 for an IPv6 target); the server must route replies to these addresses back through the interface." };
+var rawAddresses = new Option<int>("--raw-addresses") { Description = "Raw-frame mode: consecutive client source addresses from --raw-client; clients beyond that share addresses with other source ports.", DefaultValueFactory = _ => 256 };
 var allowNonLoopback = new Option<bool>("--allow-non-loopback") { Description = "Allow a target outside 127.0.0.0/8 and ::1 (only for a server in a network namespace you created)." };
 
 var root = new RootCommand("Drives an NTP server with many simulated clients at fixed or stepped rates and reports, per step, requests, replies, loss, invalid replies and latency percentiles.");
-foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, allowNonLoopback })
+foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, raw, rawDstMac, rawClient, rawAddresses, allowNonLoopback })
     root.Options.Add(o);
 
 root.SetAction(parse =>
@@ -78,6 +83,22 @@ root.SetAction(parse =>
     IReadOnlyList<NtsKeResult>? sessions = null;
     int placeholders = parse.GetValue(ntsPlaceholders);
     string mode = "ntp";
+    RawFrameOptions? rawOptions = null;
+    if (parse.GetValue(raw) is { } rawInterface)
+    {
+        if (parse.GetValue(nts)) return Fail("--raw sends plain NTP; it does not combine with --nts.");
+        if (!MacAddress.TryParse(parse.GetValue(rawDstMac), out MacAddress destinationMac))
+            return Fail("--raw-dst-mac: expected the server's MAC address, e.g. 02:00:00:00:00:02.");
+        string macFile = Path.Combine("/sys/class/net", rawInterface, "address");
+        if (rawInterface.Contains('/', StringComparison.Ordinal) || !File.Exists(macFile)) return Fail($"--raw {rawInterface}: no such interface.");
+        if (!MacAddress.TryParse(File.ReadAllText(macFile).Trim(), out MacAddress sourceMac)) return Fail($"--raw {rawInterface}: not an Ethernet interface.");
+        string firstClientText = parse.GetValue(rawClient) ?? (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "fd00:201::1" : "10.201.0.1");
+        if (!IPAddress.TryParse(firstClientText, out IPAddress? firstClient)) return Fail($"--raw-client {firstClientText}: expected an IP address.");
+        rawOptions = new RawFrameOptions(rawInterface, sourceMac, destinationMac, firstClient, parse.GetValue(rawAddresses));
+        if (RawFrameOptions.Validate(rawOptions, endpoint, parse.GetValue(clients), parse.GetValue(threads)) is { } rawError) return Fail(rawError);
+        mode = $"ntp, raw frames on {rawInterface}";
+    }
+
     if (parse.GetValue(nts))
     {
         int algorithmId = parse.GetValue(ntsAlgorithm);
@@ -100,7 +121,7 @@ root.SetAction(parse =>
 
     var settings = new LoadSettings(endpoint, parse.GetValue(clients), parse.GetValue(threads), steps, drainTime, parse.GetValue(batch),
         parse.GetValue(socketBuffer), TimeSpan.FromSeconds(parse.GetValue(maxSkew)), parse.GetValue(label) ?? endpoint.ToString(), warmupTime,
-        TimeSpan.FromMicroseconds(Math.Max(0, parse.GetValue(burstWindow))), sessions, placeholders, pid);
+        TimeSpan.FromMicroseconds(Math.Max(0, parse.GetValue(burstWindow))), sessions, placeholders, pid, rawOptions);
     var info = new RunInfo(settings.Label, endpoint.ToString(), settings.Clients, settings.Threads, MachineDescription(),
         DateTimeOffset.UtcNow, "fastntp-load " + string.Join(' ', args), mode, pid);
 
