@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using FastNtp.Interop.Sockets;
-using FastNtp.Protocol.Frames;
 
 namespace FastNtp.LoadTest;
 
@@ -60,21 +59,14 @@ internal sealed class RawFrameTransport : ILoadTransport
             long nowTicks = Stopwatch.GetTimestamp();
             long nowNs = Clocks.UnixNanosecondsNow();
             for (int i = 0; i < n; i++)
-                Verify(_receive.GetReceived(i), RawPacketSocket.IsChecksumPending(_receive, i), nowTicks, nowNs, sink);
+            {
+                if (_frames.TryJudgeReply(_receive.GetReceived(i), RawPacketSocket.IsChecksumPending(_receive, i), nowNs, _maxSkewNs,
+                        out ReplyVerdict verdict, out ulong origin))
+                    sink.Account(verdict, origin, nowTicks);
+            }
+
             if (n < _receive.Capacity) return;
         }
-    }
-
-    /// <summary>Judges one received frame; frames that are not UDP from the target (ARP, neighbour discovery, ...) are none of the run's business.</summary>
-    internal void Verify(ReadOnlySpan<byte> frame, bool checksumPending, long nowTicks, long nowNs, IReplySink sink)
-    {
-        if (UdpFrame.TryParse(frame, out UdpFrame udp, UdpChecksumPolicy.Skip) != FrameError.None || !_frames.IsFromTarget(udp)) return;
-        ReplyVerdict verdict = NtpProbe.Verify(udp.Payload, nowNs, _maxSkewNs, out ulong origin);
-        if (!checksumPending && UdpFrame.TryParse(frame, out _) != FrameError.None)
-            verdict = ReplyVerdict.BadUdpChecksum;
-        else if (verdict is ReplyVerdict.Valid or ReplyVerdict.KissOfDeath && _frames.CheckDestination(udp, origin) != ReplyVerdict.Valid)
-            verdict = ReplyVerdict.WrongClient;
-        sink.Account(verdict, origin, nowTicks);
     }
 
     public void Dispose()

@@ -122,19 +122,36 @@ internal sealed class RawRequestFrames
     }
 
     /// <summary>
-    /// Checks a received frame that parsed as a UDP datagram from the target: it must be addressed to the client that
-    /// sent the request its origin names. Returns <see cref="ReplyVerdict.Valid"/> or <see cref="ReplyVerdict.WrongClient"/>.
+    /// Judges one received frame. False when it is none of the run's business: not a UDP datagram from the target's
+    /// address and port (ARP, neighbour discovery, anything else on the interface). Otherwise the verdict is the NTP
+    /// reply checks of <see cref="NtpProbe.Verify"/>, then <see cref="ReplyVerdict.BadUdpChecksum"/> when the UDP
+    /// checksum is wrong (unless <paramref name="checksumPending"/>: the kernel left it to offload) and
+    /// <see cref="ReplyVerdict.WrongClient"/> when the reply is not addressed to the client that sent the request its origin names.
     /// </summary>
-    public ReplyVerdict CheckDestination(in UdpFrame reply, ulong origin)
+    public bool TryJudgeReply(ReadOnlySpan<byte> frame, bool checksumPending, long nowUnixNanoseconds, long maxSkewNanoseconds,
+        out ReplyVerdict verdict, out ulong origin)
+    {
+        verdict = default;
+        origin = 0;
+        if (UdpFrame.TryParse(frame, out UdpFrame reply, UdpChecksumPolicy.Skip) != FrameError.None || !IsFromTarget(reply)) return false;
+        verdict = NtpProbe.Verify(reply.Payload, nowUnixNanoseconds, maxSkewNanoseconds, out origin);
+        if (!checksumPending && UdpFrame.TryParse(frame, out _) != FrameError.None)
+            verdict = ReplyVerdict.BadUdpChecksum;
+        else if (verdict is ReplyVerdict.Valid or ReplyVerdict.KissOfDeath && !IsForClientOf(reply, origin))
+            verdict = ReplyVerdict.WrongClient;
+        return true;
+    }
+
+    private bool IsFromTarget(in UdpFrame frame) =>
+        frame.IsIPv6 == _isIPv6 && frame.SourcePort == _targetPort && frame.SourceAddress.SequenceEqual(_targetAddress);
+
+    private bool IsForClientOf(in UdpFrame reply, ulong origin)
     {
         int client = ClientOf((uint)origin);
         ReadOnlySpan<byte> destination = reply.DestinationAddress;
-        bool addressMatches = BinaryPrimitives.ReadUInt32BigEndian(destination[^4..]) == ClientAddressLow(client) &&
-                              destination[..^4].SequenceEqual(_template.AsSpan(_sourceLowOffset - (destination.Length - 4), destination.Length - 4));
-        return addressMatches && reply.DestinationPort == ClientPort(client) ? ReplyVerdict.Valid : ReplyVerdict.WrongClient;
+        int prefix = destination.Length - 4;
+        return reply.DestinationPort == ClientPort(client) &&
+               BinaryPrimitives.ReadUInt32BigEndian(destination[prefix..]) == ClientAddressLow(client) &&
+               destination[..prefix].SequenceEqual(_template.AsSpan(_sourceLowOffset - prefix, prefix));
     }
-
-    /// <summary>True when a frame comes from the target's address and port (anything else on the interface is not ours to judge).</summary>
-    public bool IsFromTarget(in UdpFrame frame) =>
-        frame.IsIPv6 == _isIPv6 && frame.SourcePort == _targetPort && frame.SourceAddress.SequenceEqual(_targetAddress);
 }
