@@ -239,7 +239,7 @@ ntske.SetAction(parse =>
         return 1;
     }
 
-    AnsiConsole.Write(new Table().Title($"{result.Label}: NTS-KE, {result.Clients} clients")
+    AnsiConsole.Write(new Table().Title(Markup.Escape($"{result.Label}: NTS-KE, {result.Clients} clients"))
         .AddColumns("window s", "exchanges", "exchanges/s", "failures", "p50 ms", "p99 ms", "max ms", "srv CPU %", "srv CPU µs/exch", "srv usr µs/exch", "srv sys µs/exch", "gen CPU %")
         .AddRow(result.WindowSeconds.ToString("0.00", CultureInfo.InvariantCulture), result.Exchanges.ToString(CultureInfo.InvariantCulture),
             result.ExchangesPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
@@ -353,7 +353,7 @@ static IReadOnlyList<NtsKeResult> KeyExchanges(IPEndPoint target, int port, stri
 
 static Table SummaryTable(RunResult run)
 {
-    var table = new Table().Title($"{run.Info.Label}: {run.Info.Clients} clients, {run.Info.Threads} thread(s)")
+    var table = new Table().Title(Markup.Escape($"{run.Info.Label}: {run.Info.Clients} clients, {run.Info.Threads} thread(s)"))
         .AddColumns("step", "offered/s", "sent", "replies", "answered/s", "loss %", "invalid", "kod", "late", "p50 µs", "p99 µs", "p99.9 µs",
             "srv CPU %", "req/srv CPU-s", "srv usr ns/req", "srv sys ns/req", "gen CPU %");
     foreach (StepResult s in run.Steps)
