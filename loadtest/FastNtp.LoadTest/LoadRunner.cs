@@ -58,7 +58,7 @@ internal sealed class LoadRunner
             long[] boundaries = Boundaries(timeline, _settings.Drain, start, frequency);
             // CPU time of the server (and of this generator) at each boundary: sampled by this thread, which
             // otherwise only sleeps, as close to the boundary as its wake-up allows (CPU times tick every 10 ms anyway).
-            var sampler = new CpuSampler(_settings.ServerPid);
+            var sampler = new CpuSampler(_settings.ServerPid, _settings.ServerCpu);
             var samples = new CpuSample[boundaries.Length];
             int sampled = 0;
 

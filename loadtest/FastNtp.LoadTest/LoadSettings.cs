@@ -19,7 +19,8 @@ internal sealed record LoadSettings(
     IReadOnlyList<FastNtp.Server.Nts.NtsKeResult>? NtsSessions = null,
     int NtsPlaceholders = 0,
     int? ServerPid = null,
-    RawFrameOptions? Raw = null)
+    RawFrameOptions? Raw = null,
+    int? ServerCpu = null)
 {
     /// <summary>NTS mode: requests carry a unique identifier, a cookie and an authenticator (see <see cref="NtsLoadSession"/>).</summary>
     public bool IsNts => NtsSessions is { Count: > 0 };

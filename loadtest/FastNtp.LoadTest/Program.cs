@@ -29,6 +29,7 @@ var json = new Option<FileInfo?>("--json") { Description = "Write the run as JSO
 var svg = new Option<FileInfo?>("--svg") { Description = "Write an SVG chart of offered rate against answered rate and loss." };
 var plain = new Option<bool>("--plain") { Description = "Plain progress lines even on a terminal." };
 var serverPid = new Option<int?>("--server-pid") { Description = "PID of the server under test: its CPU time (/proc/PID/stat, all threads) is sampled at each step's start and end, and each step reports its CPU use and answered requests per server CPU-second." };
+var serverCpu = new Option<int?>("--server-cpu") { Description = "The CPU the server is pinned to: its busy time (/proc/stat: user, nice, system, irq, softirq) is sampled at each step's start and end, and each step reports how busy it was and answered requests per busy CPU-second, counting work outside the server process (softirq, NAPI threads, an XDP program)." };
 var nts = new Option<bool>("--nts") { Description = "Send NTS-protected requests (RFC 8915): NTS-KE once per load thread, then a unique identifier, a cookie and an authenticator in every request; replies must authenticate." };
 var ntskePort = new Option<int>("--ntske-port") { Description = "NTS-KE port of the target's address (with --nts).", DefaultValueFactory = _ => 4460 };
 var caFile = new Option<FileInfo?>("--ca") { Description = "CA certificates (PEM) to verify the NTS-KE server with; default: the system store." };
@@ -41,7 +42,7 @@ var rawAddresses = new Option<int>("--raw-addresses") { Description = "Raw-frame
 var allowNonLoopback = new Option<bool>("--allow-non-loopback") { Description = "Allow a target outside 127.0.0.0/8 and ::1 (only for a server in a network namespace you created)." };
 
 var root = new RootCommand("Drives an NTP server with many simulated clients at fixed or stepped rates and reports, per step, requests, replies, loss, invalid replies and latency percentiles.");
-foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, raw, rawDstMac, rawClient, rawAddresses, allowNonLoopback })
+foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, serverCpu, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, raw, rawDstMac, rawClient, rawAddresses, allowNonLoopback })
     root.Options.Add(o);
 
 root.SetAction(parse =>
@@ -79,6 +80,8 @@ root.SetAction(parse =>
     int? pid = parse.GetValue(serverPid);
     if (pid is <= 0) return Fail("--server-pid must be a process ID.");
     if (pid is { } p && ProcessCpu.TryReadSeconds(p) is null) return Fail($"--server-pid {p}: no such process (cannot read /proc/{p}/stat).");
+    int? core = parse.GetValue(serverCpu);
+    if (core is { } c && (c < 0 || CoreCpu.TryReadBusySeconds(c) is null)) return Fail($"--server-cpu {c}: no such CPU in /proc/stat.");
 
     IReadOnlyList<NtsKeResult>? sessions = null;
     int placeholders = parse.GetValue(ntsPlaceholders);
@@ -121,7 +124,7 @@ root.SetAction(parse =>
 
     var settings = new LoadSettings(endpoint, parse.GetValue(clients), parse.GetValue(threads), steps, drainTime, parse.GetValue(batch),
         parse.GetValue(socketBuffer), TimeSpan.FromSeconds(parse.GetValue(maxSkew)), parse.GetValue(label) ?? endpoint.ToString(), warmupTime,
-        TimeSpan.FromMicroseconds(Math.Max(0, parse.GetValue(burstWindow))), sessions, placeholders, pid, rawOptions);
+        TimeSpan.FromMicroseconds(Math.Max(0, parse.GetValue(burstWindow))), sessions, placeholders, pid, rawOptions, core);
     var info = new RunInfo(settings.Label, endpoint.ToString(), settings.Clients, settings.Threads, MachineDescription(),
         DateTimeOffset.UtcNow, "fastntp-load " + string.Join(' ', args), mode, pid);
 
@@ -328,9 +331,12 @@ static string[] StepCells(StepResult s, int count) =>
 
 static string Format(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
 
-static string CpuText(StepResult s) => s.ServerCpuSeconds is null
-    ? ""
-    : string.Create(CultureInfo.InvariantCulture, $" server CPU {s.ServerCpuPercent:0.0}% {Format(s.RequestsPerServerCpuSecond, "0")} req/CPU-s user {Format(s.ServerUserNanosecondsPerRequest, "0")} ns/req kernel {Format(s.ServerKernelNanosecondsPerRequest, "0")} ns/req generator CPU {Format(s.GeneratorCpuPercent, "0.0")}%");
+static string CpuText(StepResult s) =>
+    (s.SendErrors > 0 ? string.Create(CultureInfo.InvariantCulture, $" send errors {s.SendErrors}") : "") +
+    (s.ServerCoreBusySeconds is null ? "" : string.Create(CultureInfo.InvariantCulture, $" server core busy {s.ServerCoreBusyPercent:0.0}% {Format(s.RequestsPerServerCoreSecond, "0")} req/busy core-s")) +
+    (s.ServerCpuSeconds is null
+        ? ""
+        : string.Create(CultureInfo.InvariantCulture, $" server CPU {s.ServerCpuPercent:0.0}% {Format(s.RequestsPerServerCpuSecond, "0")} req/CPU-s user {Format(s.ServerUserNanosecondsPerRequest, "0")} ns/req kernel {Format(s.ServerKernelNanosecondsPerRequest, "0")} ns/req generator CPU {Format(s.GeneratorCpuPercent, "0.0")}%"));
 
 // NTS-KE once per load thread: each thread gets its own keys and cookies, as separate clients would.
 static IReadOnlyList<NtsKeResult> KeyExchanges(IPEndPoint target, int port, string? ca, AeadAlgorithm algorithm, int threads)

@@ -9,8 +9,9 @@
 #   chrony     chronyd -x (never touches the clock) with local stratum 1, allow all, no ratelimit.
 # The generator's veth runs an XDP_PASS program (bench/xdp-sink), so replies an XDP program bounces with XDP_TX
 # reach it; each end's NAPI thread is pinned to its side's core, so the server's receive path runs on the server's
-# core. Every run passes --server-pid, which covers the server process; the NAPI thread's softirq work is on the
-# same core but outside the process. Results: CSV and JSON per run, xdp-netns.svg and summary.md in $OUT.
+# core. Every run passes --server-pid (the server process's CPU) and --server-cpu (everything the server's core did,
+# the NAPI thread's receive work and any XDP program included: the fair per-core figure here). Results: CSV and
+# JSON per run, xdp-netns.svg and summary.md in $OUT.
 #
 # Environment: ARTIFACTS (build output, default /tmp/art-bench), OUT (default bench/results/xdp-netns), STEP_START,
 # STEP_MULT, STEP_MAX, DURATION (s per step), CLIENTS (simulated clients: source address and port pairs),
@@ -117,7 +118,7 @@ measure() { # name, label, server command...
   if wait_ready; then
     echo "== $label"
     load --clients "$CLIENTS" --step-start "$STEP_START" --step-mult "$STEP_MULT" --step-max "$STEP_MAX" --duration "$DURATION" \
-      --server-pid "$SERVER_PID" --label "$label" --plain --csv "$OUT/$name.csv" --json "$OUT/$name.json"
+      --server-pid "$SERVER_PID" --server-cpu "$SERVER_CPU" --label "$label" --plain --csv "$OUT/$name.csv" --json "$OUT/$name.json"
   else
     echo "!! $label did not answer at $TARGET; not measured. Its log:" >&2
     tail -n 20 "$WORK/$name.log" >&2 || true
@@ -130,7 +131,7 @@ if want ceiling; then
   echo "== ceiling: XDP_DROP on $SRV_DEV, offered $CEILING_RATE/s"
   echo "ceiling $(cut -d' ' -f1 /proc/loadavg)" >>"$OUT/loadavg.txt"
   ip -n "$SRV_NS" link set dev "$SRV_DEV" xdpdrv obj "$ROOT/bench/xdp-sink/xdp_drop.o" sec xdp
-  load --clients "$CLIENTS" --rate "$CEILING_RATE" --duration "$DURATION" --drain 0.1 --label "generator ceiling (XDP_DROP peer)" \
+  load --clients "$CLIENTS" --rate "$CEILING_RATE" --duration "$DURATION" --drain 0.1 --server-cpu "$SERVER_CPU" --label "generator ceiling (XDP_DROP peer)" \
     --plain --csv "$OUT/ceiling.csv" --json "$OUT/ceiling.json" | grep -E '^(step|fastntp-load)'
   ip -n "$SRV_NS" link set dev "$SRV_DEV" xdpdrv off
 fi
@@ -170,9 +171,11 @@ ceiling = os.path.join(out, "ceiling.json")
 if os.path.exists(ceiling):
     s = json.load(open(ceiling))["steps"][0]
     print(f"Generator ceiling (one core, XDP_DROP peer): offered {s['offered_rate']:,.0f}/s, sent {s['sent'] / s['duration_s']:,.0f}/s "
-          f"({s['skipped']:,} skipped), generator CPU {s.get('generator_cpu_pct') or 0:.0f}% (load average {loads.get('ceiling', '?')})\n")
-print("| run | best answered/s at <1% loss | at offered/s | server process CPU % there | answered per server process CPU-second | load average |")
-print("|---|---:|---:|---:|---:|---:|")
+          f"({s['skipped']:,} skipped, {s.get('send_errors', 0):,} refused by the socket), generator CPU {s.get('generator_cpu_pct') or 0:.0f}%, "
+          f"server core busy {s.get('server_core_busy_pct') or 0:.0f}% (load average {loads.get('ceiling', '?')})\n")
+print("| run | best answered/s at <1% loss | at offered/s | server core busy % there | answered per busy server core-second "
+      "| server process CPU % there | answered per server process CPU-second | load average |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for name in ("reflector", "fastntp", "chrony"):
     path = os.path.join(out, name + ".json")
     if not os.path.exists(path):
@@ -183,6 +186,8 @@ for name in ("reflector", "fastntp", "chrony"):
         if s["sent"] > 0 and s["loss_pct"] < 1.0 and (best is None or s["answered_rate"] > best["answered_rate"]):
             best = s
     fmt = lambda v, p="{:,.0f}": "-" if v is None else p.format(v)
-    print(f"| {run['label']} | {fmt(best['answered_rate'] if best else 0)} | {fmt(best['offered_rate'] if best else None)} | "
-          f"{fmt(best.get('server_cpu_pct') if best else None, '{:.1f}')} | {fmt(best.get('requests_per_server_cpu_s') if best else None)} | {loads.get(name, '?')} |")
+    get = lambda key: best.get(key) if best else None
+    print(f"| {run['label']} | {fmt(best['answered_rate'] if best else 0)} | {fmt(get('offered_rate'))} | "
+          f"{fmt(get('server_core_busy_pct'), '{:.1f}')} | {fmt(get('requests_per_server_core_s'))} | "
+          f"{fmt(get('server_cpu_pct'), '{:.1f}')} | {fmt(get('requests_per_server_cpu_s'))} | {loads.get(name, '?')} |")
 PY
