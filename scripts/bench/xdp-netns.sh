@@ -16,7 +16,7 @@
 # Environment: ARTIFACTS (build output, default /tmp/art-bench), OUT (default bench/results/xdp-netns), STEP_START,
 # STEP_MULT, STEP_MAX, DURATION (s per step), CLIENTS (simulated clients: source address and port pairs),
 # ADDRESSES (source addresses they spread over), CEILING_RATE (offered in the ceiling run), FAMILY (4 or 6),
-# GEN_CPU, SERVER_CPU, PRIO (nice|rt|none, default nice), ONLY (subset of: ceiling reflector fastntp chrony).
+# GEN_CPU, SERVER_CPU, PRIO (rt|nice|none), ONLY (subset of: ceiling reflector fastntp chrony).
 # Needs root (network namespaces, CAP_NET_RAW, chrt), clang, ethtool, iproute2, gcc, chrony.
 set -euo pipefail
 
@@ -33,15 +33,16 @@ CEILING_RATE=${CEILING_RATE:-6000000}
 FAMILY=${FAMILY:-4}
 GEN_CPU=${GEN_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
-# Each side's NAPI thread gets its side's scheduling too: a real-time server starves a normal NAPI thread on its own
-# core (the receive path stops, and loss jumps to ~99 % past saturation); nice -20 for all keeps them fairly shared.
-PRIO=${PRIO:-nice}
+# Each side's NAPI thread is scheduled just above its side's process (rt: SCHED_FIFO 51 over 50): a real-time generator
+# otherwise starves the NAPI thread that receives its replies once it is busy (every reply then counts as lost), and
+# a real-time server the one that receives its requests. nice -20 does not hold other cgroups' work off a shared machine.
+PRIO=${PRIO:-rt}
 ONLY=${ONLY:-ceiling reflector fastntp chrony}
 CHRONYD=${CHRONYD:-/usr/sbin/chronyd}
 
 case "$PRIO" in
   nice) PRIO_CMD=(nice -n -20); NAPI_PRIO=(renice -n -20 -p) ;;
-  rt) PRIO_CMD=(chrt -f 50); NAPI_PRIO=(chrt -f -p 50) ;;
+  rt) PRIO_CMD=(chrt -f 50); NAPI_PRIO=(chrt -f -p 51) ;;
   none) PRIO_CMD=(); NAPI_PRIO=() ;;
   *) echo "PRIO must be nice, rt or none" >&2; exit 2 ;;
 esac
