@@ -9,6 +9,8 @@
 # which does not own them and does not forward, drops the replies after the generator's packet socket has seen them.
 # Both ends run NAPI (GRO on) in threaded mode; with GEN_CPU / SERVER_CPU set, each end's NAPI thread is pinned to
 # that CPU, so the server's receive work (or its XDP program) runs on the server's core and not on the sender's.
+# TSO is off on both: a veth hands a UDP skb from a TSO-capable sender to the peer's NAPI only if the peer forwards
+# UDP GRO, and otherwise to netif_rx on the *sending* CPU, which would put each side's receive work on the other's core.
 # With XDP_PASS_OBJ set, that object's "xdp" program is attached to NAMEg in native mode: a veth passes frames
 # bounced with XDP_TX only to a peer that runs XDP itself.
 #
@@ -53,7 +55,7 @@ case "$cmd" in
     ip -n "$srv" -6 route add fd00:201::/64 via fd00:200::1 dev "$sdev"
     for entry in "$gen:$gdev:${GEN_CPU:-}" "$srv:$sdev:${SERVER_CPU:-}"; do
       IFS=: read -r ns dev cpu <<<"$entry"
-      ip netns exec "$ns" ethtool -K "$dev" gro on >/dev/null
+      ip netns exec "$ns" ethtool -K "$dev" gro on tso off >/dev/null
       ip netns exec "$ns" sh -c "echo 1 > /sys/class/net/$dev/threaded"
       if [[ -n "$cpu" ]]; then
         for pid in $(pgrep "^napi/$dev-"); do taskset -pc "$cpu" "$pid" >/dev/null; done
