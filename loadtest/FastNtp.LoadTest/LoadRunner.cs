@@ -15,7 +15,10 @@ internal sealed class LoadRunner
 {
     private readonly LoadSettings _settings;
 
-    public LoadRunner(LoadSettings settings) => _settings = settings;
+    public LoadRunner(LoadSettings settings)
+    {
+        _settings = settings;
+    }
 
     /// <summary>
     /// Where timeline entry k starts (index k) and the last one ends (index Count), in Stopwatch ticks, computed
@@ -23,7 +26,7 @@ internal sealed class LoadRunner
     /// </summary>
     internal static long[] Boundaries(IReadOnlyList<LoadStep> timeline, TimeSpan drain, long start, long frequency)
     {
-        var boundaries = new long[timeline.Count + 1];
+        long[] boundaries = new long[timeline.Count + 1];
         boundaries[0] = start;
         long drainTicks = (long)(drain.TotalSeconds * frequency);
         for (int k = 0; k < timeline.Count; k++)
@@ -90,9 +93,9 @@ internal sealed class LoadRunner
                 {
                     var total = new StepStats();
                     foreach (LoadWorker w in workers) total.Add(w.StatsFor(k));
-                    CpuSample cpu = CpuSample.Between(samples[k], samples[k + 1]);
+                    var cpu = CpuSample.Between(samples[k], samples[k + 1]);
                     double window = (double)(boundaries[k + 1] - boundaries[k]) / frequency;
-                    StepResult result = StepResult.From(step, total, cpu, window);
+                    var result = StepResult.From(step, total, cpu, window);
                     results.Add(result);
                     onStep(result);
                 }
@@ -122,7 +125,7 @@ internal sealed class LoadRunner
         }
 
         double seconds = (double)elapsed / frequency;
-        CpuSample cpu = CpuSample.Between(atStart, now);
+        var cpu = CpuSample.Between(atStart, now);
         double? serverCpu = cpu.ServerSeconds;
         double? cpuPercent = serverCpu is double c && seconds > 0 ? 100 * c / seconds : null;
         double? perCpuSecond = serverCpu is double d && d > 0 ? replies / d : null;

@@ -22,9 +22,6 @@ internal sealed record LoadSettings(
     RawFrameOptions? Raw = null,
     int? ServerCpu = null)
 {
-    /// <summary>NTS mode: requests carry a unique identifier, a cookie and an authenticator (see <see cref="NtsLoadSession"/>).</summary>
-    public bool IsNts => NtsSessions is { Count: > 0 };
-
     /// <summary>Requests due within this window leave in one sendmmsg (see <see cref="LoadWorker"/>).</summary>
     public static readonly TimeSpan DefaultBurst = TimeSpan.FromMicroseconds(50);
 
@@ -63,7 +60,7 @@ internal sealed record LoadSettings(
         if (target.Port == 0) return "--target: the port must not be 0.";
         if (threads < 1) return "--threads must be at least 1.";
         if (clients < threads) return "--clients must be at least --threads (every thread owns at least one client socket).";
-        if (batch < 1 || batch > 1024) return "--batch must be between 1 and 1024.";
+        if (batch is < 1 or > 1024) return "--batch must be between 1 and 1024.";
         if (drain < TimeSpan.Zero) return "--drain must not be negative.";
         if (warmup < TimeSpan.Zero) return "--warmup must not be negative.";
         TimeSpan total = RateSchedule.TotalTime(steps, drain) + warmup + drain;

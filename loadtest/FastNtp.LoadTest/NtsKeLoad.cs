@@ -170,7 +170,10 @@ internal sealed class NtsKeLoadRunner
     private long _exchanges;
     private long _failures;
 
-    public NtsKeLoadRunner(NtsKeLoadSettings settings) => _settings = settings;
+    public NtsKeLoadRunner(NtsKeLoadSettings settings)
+    {
+        _settings = settings;
+    }
 
     /// <param name="onProgress">Called about once a second from the calling thread.</param>
     /// <exception cref="NtsKeException">The TLS client context could not be built (e.g. an unreadable CA file).</exception>
@@ -196,13 +199,13 @@ internal sealed class NtsKeLoadRunner
                 tasks[c] = Task.Run(() => ClientLoopAsync(context, state, end, cancel), CancellationToken.None);
             }
 
-            Task all = Task.WhenAll(tasks);
+            var all = Task.WhenAll(tasks);
             while (!all.Wait(TimeSpan.FromSeconds(1)))
                 onProgress(new NtsKeProgress(Stopwatch.GetElapsedTime(start).TotalSeconds, Interlocked.Read(ref _exchanges), Interlocked.Read(ref _failures)));
             all.GetAwaiter().GetResult();
 
             double window = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            CpuSample cpu = CpuSample.Between(before, sampler.Sample());
+            var cpu = CpuSample.Between(before, sampler.Sample());
             var latency = new LatencyHistogram();
             long exchanges = 0, cookies = 0;
             var failures = new Dictionary<string, long>(StringComparer.Ordinal);

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using FastNtp.Crypto;
-using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Nts;
 
 namespace FastNtp.LoadTest;
 
@@ -73,8 +73,6 @@ internal sealed class NtsLoadSession : IDisposable
     public AeadAlgorithm Algorithm { get; }
 
     public int Placeholders { get; }
-
-    public int CookieCount => _cookies.Length;
 
     /// <summary>The longest request <see cref="WriteRequest"/> writes.</summary>
     public int MaxRequestLength { get; }

@@ -3,12 +3,13 @@ using System.Globalization;
 using System.Net;
 using FastNtp.Crypto;
 using FastNtp.LoadTest;
+using FastNtp.Protocol;
 using FastNtp.Protocol.Frames;
 using FastNtp.Server.Nts;
 using Spectre.Console;
 
 // fastntp-load: an ntpperf-style load generator for NTP servers on this host's loopback.
-var target = new Option<string>("--target", "-t") { Description = "Server ADDR:PORT (loopback only unless --allow-non-loopback), e.g. 127.0.0.1:12300 or [::1]:12300.", DefaultValueFactory = _ => "127.0.0.1:123" };
+var target = new Option<string>("--target", "-t") { Description = "Server ADDR:PORT (loopback only unless --allow-non-loopback), e.g. 127.0.0.1:12300 or [::1]:12300.", DefaultValueFactory = _ => $"127.0.0.1:{ProtocolConstants.NtpPort}" };
 var clients = new Option<int>("--clients", "-c") { Description = "Simulated clients: UDP sockets, each with its own source port.", DefaultValueFactory = _ => 64 };
 var threads = new Option<int>("--threads", "-j") { Description = "Load threads, each with its own sockets and sendmmsg/recvmmsg loop.", DefaultValueFactory = _ => 1 };
 var rate = new Option<double?>("--rate", "-r") { Description = "Fixed offered rate in requests/s (one step). Exclusive with --step-*." };
@@ -31,7 +32,7 @@ var plain = new Option<bool>("--plain") { Description = "Plain progress lines ev
 var serverPid = new Option<int?>("--server-pid") { Description = "PID of the server under test: its CPU time (/proc/PID/stat, all threads) is sampled at each step's start and end, and each step reports its CPU use and answered requests per server CPU-second." };
 var serverCpu = new Option<int?>("--server-cpu") { Description = "The CPU the server is pinned to: its busy time (/proc/stat: user, nice, system, irq, softirq) is sampled at each step's start and end, and each step reports how busy it was and answered requests per busy CPU-second, counting work outside the server process (softirq, NAPI threads, an XDP program)." };
 var nts = new Option<bool>("--nts") { Description = "Send NTS-protected requests (RFC 8915): NTS-KE once per load thread, then a unique identifier, a cookie and an authenticator in every request; replies must authenticate." };
-var ntskePort = new Option<int>("--ntske-port") { Description = "NTS-KE port of the target's address (with --nts).", DefaultValueFactory = _ => 4460 };
+var ntskePort = new Option<int>("--ntske-port") { Description = "NTS-KE port of the target's address (with --nts).", DefaultValueFactory = _ => ProtocolConstants.NtsKePort };
 var caFile = new Option<FileInfo?>("--ca") { Description = "CA certificates (PEM) to verify the NTS-KE server with; default: the system store." };
 var ntsAlgorithm = new Option<int>("--nts-algorithm") { Description = "AEAD to ask for in NTS-KE: 15 (AES-SIV-CMAC-256) or 30 (AES-128-GCM-SIV).", DefaultValueFactory = _ => 15 };
 var ntsPlaceholders = new Option<int>("--nts-placeholders") { Description = "Cookie placeholders per NTS request (0-7); the server answers each with one more cookie.", DefaultValueFactory = _ => 0 };
@@ -55,7 +56,7 @@ root.SetAction(parse =>
     IReadOnlyList<LoadStep> steps;
     try
     {
-        TimeSpan stepDuration = TimeSpan.FromSeconds(parse.GetValue(duration));
+        var stepDuration = TimeSpan.FromSeconds(parse.GetValue(duration));
         double? fixedRate = parse.GetValue(rate);
         double? start = parse.GetValue(stepStart);
         double? max = parse.GetValue(stepMax);
@@ -72,8 +73,8 @@ root.SetAction(parse =>
         return Fail(e.Message);
     }
 
-    TimeSpan drainTime = TimeSpan.FromSeconds(parse.GetValue(drain));
-    TimeSpan warmupTime = TimeSpan.FromSeconds(parse.GetValue(warmup));
+    var drainTime = TimeSpan.FromSeconds(parse.GetValue(drain));
+    var warmupTime = TimeSpan.FromSeconds(parse.GetValue(warmup));
     string? error = LoadSettings.Validate(endpoint, parse.GetValue(allowNonLoopback), parse.GetValue(clients), parse.GetValue(threads),
         steps, drainTime, warmupTime, TimeSpan.FromSeconds(parse.GetValue(maxTotal)), parse.GetValue(batch));
     if (error is not null) return Fail(error);
@@ -143,7 +144,7 @@ root.SetAction(parse =>
 
     var run = new RunResult(info, results);
     AnsiConsole.Write(SummaryTable(run));
-    StepResult? best = StepResult.BestStep(results, 1.0);
+    var best = StepResult.BestStep(results, 1.0);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"best answered rate under 1% loss: {best?.AnsweredRate ?? 0:0} requests/s") +
         (best?.RequestsPerServerCpuSecond is { } perCpu
             ? string.Create(CultureInfo.InvariantCulture, $", at {perCpu:0} requests per server CPU-second (server CPU {best.ServerCpuPercent:0.#}%; user {Format(best.ServerUserNanosecondsPerRequest, "0")} ns, kernel {Format(best.ServerKernelNanosecondsPerRequest, "0")} ns per request)")
@@ -180,7 +181,7 @@ chart.SetAction(parse =>
 });
 root.Subcommands.Add(chart);
 
-var keTarget = new Option<string>("--target", "-t") { Description = "NTS-KE server ADDR:PORT (loopback only unless --allow-non-loopback); its certificate must name ADDR.", DefaultValueFactory = _ => "127.0.0.1:4460" };
+var keTarget = new Option<string>("--target", "-t") { Description = "NTS-KE server ADDR:PORT (loopback only unless --allow-non-loopback); its certificate must name ADDR.", DefaultValueFactory = _ => $"127.0.0.1:{ProtocolConstants.NtsKePort}" };
 var keClients = new Option<int>("--clients", "-c") { Description = "Concurrent clients, each with its own TLS client context, one exchange at a time.", DefaultValueFactory = _ => 8 };
 var keDuration = new Option<double>("--duration", "-d") { Description = "Seconds during which clients start new exchanges.", DefaultValueFactory = _ => 10 };
 var keTimeout = new Option<double>("--timeout") { Description = "Seconds one exchange may take before it counts as a Timeout failure.", DefaultValueFactory = _ => 5 };
@@ -201,8 +202,8 @@ ntske.SetAction(parse =>
     if (!IPEndPoint.TryParse(parse.GetValue(keTarget)!, out IPEndPoint? endpoint))
         return Fail($"--target {parse.GetValue(keTarget)}: expected ADDR:PORT.");
     if (endpoint.Address.IsIPv4MappedToIPv6) endpoint = new IPEndPoint(endpoint.Address.MapToIPv4(), endpoint.Port);
-    TimeSpan runTime = TimeSpan.FromSeconds(parse.GetValue(keDuration));
-    TimeSpan exchangeTimeout = TimeSpan.FromSeconds(parse.GetValue(keTimeout));
+    var runTime = TimeSpan.FromSeconds(parse.GetValue(keDuration));
+    var exchangeTimeout = TimeSpan.FromSeconds(parse.GetValue(keTimeout));
     string? error = NtsKeLoadSettings.Validate(endpoint, parse.GetValue(keAllow), parse.GetValue(keClients), runTime, exchangeTimeout,
         TimeSpan.FromSeconds(parse.GetValue(keMaxTotal)));
     if (error is not null) return Fail(error);
@@ -277,7 +278,7 @@ static IReadOnlyList<StepResult> RunPlain(LoadSettings settings, CancellationTok
 
 static IReadOnlyList<StepResult> RunLive(LoadSettings settings, CancellationToken cancel)
 {
-    var table = new Table().AddColumns("step", "offered/s", "sent", "replies", "loss %", "invalid", "p50 µs", "p99 µs", "p99.9 µs", "srv CPU %", "req/srv CPU-s", "srv usr ns/req", "srv sys ns/req");
+    Table table = new Table().AddColumns("step", "offered/s", "sent", "replies", "loss %", "invalid", "p50 µs", "p99 µs", "p99.9 µs", "srv CPU %", "req/srv CPU-s", "srv usr ns/req", "srv sys ns/req");
     IReadOnlyList<StepResult> results = [];
     AnsiConsole.Live(table).Start(ctx =>
     {
@@ -359,7 +360,7 @@ static IReadOnlyList<NtsKeResult> KeyExchanges(IPEndPoint target, int port, stri
 
 static Table SummaryTable(RunResult run)
 {
-    var table = new Table().Title(Markup.Escape($"{run.Info.Label}: {run.Info.Clients} clients, {run.Info.Threads} thread(s)"))
+    Table table = new Table().Title(Markup.Escape($"{run.Info.Label}: {run.Info.Clients} clients, {run.Info.Threads} thread(s)"))
         .AddColumns("step", "offered/s", "sent", "replies", "answered/s", "loss %", "invalid", "kod", "late", "p50 µs", "p99 µs", "p99.9 µs",
             "srv CPU %", "req/srv CPU-s", "srv usr ns/req", "srv sys ns/req", "gen CPU %");
     foreach (StepResult s in run.Steps)
@@ -385,11 +386,13 @@ static string MachineDescription()
     try
     {
         foreach (string line in File.ReadLines("/proc/cpuinfo"))
+        {
             if (line.StartsWith("model name", StringComparison.Ordinal))
             {
                 model = line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim();
                 break;
             }
+        }
     }
     catch (IOException)
     {

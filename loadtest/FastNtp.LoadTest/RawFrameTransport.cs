@@ -62,7 +62,9 @@ internal sealed class RawFrameTransport : ILoadTransport
             {
                 if (_frames.TryJudgeReply(_receive.GetReceived(i), RawPacketSocket.IsChecksumPending(_receive, i), nowNs, _maxSkewNs,
                         out ReplyVerdict verdict, out ulong origin))
+                {
                     sink.Account(verdict, origin, nowTicks);
+                }
             }
 
             if (n < _receive.Capacity) return;

@@ -23,10 +23,10 @@ internal sealed record RawFrameOptions(string Interface, MacAddress SourceMac, M
         if (threads != 1) return "--raw uses one load thread (one packet socket sees every reply on the interface): --threads must be 1.";
         if (raw.FirstClient.AddressFamily != target.AddressFamily) return "--raw-client must be of the same address family as --target.";
         if (raw.Addresses < 1) return "--raw-addresses must be at least 1.";
-        if ((long)clients > (long)raw.Addresses * (ushort.MaxValue + 1 - FirstPort))
+        if (clients > (long)raw.Addresses * (ushort.MaxValue + 1 - FirstPort))
             return "--clients: more clients than --raw-addresses times the available source ports.";
         uint low = LowWord(raw.FirstClient);
-        if ((ulong)low + (ulong)Math.Min(raw.Addresses, clients) > uint.MaxValue + 1UL)
+        if (low + (ulong)Math.Min(raw.Addresses, clients) > uint.MaxValue + 1UL)
             return "--raw-client: the client addresses would wrap past the end of the address space.";
         return null;
     }

@@ -57,7 +57,7 @@ internal static class ResultWriters
             w.WriteString("mode", run.Info.Mode);
             if (run.Info.ServerPid is { } pid) w.WriteNumber("server_pid", pid);
             else w.WriteNull("server_pid");
-            StepResult? best = StepResult.BestStep(run.Steps, 1.0);
+            var best = StepResult.BestStep(run.Steps, 1.0);
             w.WriteNumber("best_answered_rate_under_1pct_loss", Math.Round(best?.AnsweredRate ?? 0, 1));
             // The per-core figure at that step: answered requests per second of server CPU, and how busy the server was.
             WriteOptional(w, "best_step_requests_per_server_cpu_s", best?.RequestsPerServerCpuSecond, 0);
@@ -125,7 +125,7 @@ internal static class ResultWriters
     {
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(json);
+            using var doc = JsonDocument.Parse(json);
             JsonElement root = doc.RootElement;
             var info = new RunInfo(
                 root.GetProperty("label").GetString() ?? "",

@@ -140,10 +140,6 @@ internal sealed record StepResult(
         total.SendErrors,
         cpu?.ServerCoreSeconds);
 
-    /// <summary>The highest answered rate among steps with loss under <paramref name="maxLossPercent"/>; 0 if none.</summary>
-    public static double BestAnsweredRate(IEnumerable<StepResult> steps, double maxLossPercent) =>
-        BestStep(steps, maxLossPercent)?.AnsweredRate ?? 0;
-
     /// <summary>The step with the highest answered rate under <paramref name="maxLossPercent"/> loss (the first on a tie); null if none.</summary>
     public static StepResult? BestStep(IEnumerable<StepResult> steps, double maxLossPercent)
     {

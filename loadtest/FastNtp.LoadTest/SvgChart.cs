@@ -23,12 +23,14 @@ internal static class SvgChart
     {
         double minRate = double.MaxValue, maxRate = 0, maxAnswered = 0;
         foreach (RunResult run in runs)
+        {
             foreach (StepResult s in run.Steps)
             {
                 minRate = Math.Min(minRate, s.OfferedRate);
                 maxRate = Math.Max(maxRate, s.OfferedRate);
                 maxAnswered = Math.Max(maxAnswered, s.AnsweredRate);
             }
+        }
 
         if (maxRate <= 0) throw new ArgumentException("There are no steps to draw.", nameof(runs));
         double xMin = Math.Pow(10, Math.Floor(Math.Log10(minRate)));
@@ -44,7 +46,7 @@ internal static class SvgChart
         double YLoss(double loss) => lossTop + PanelHeight - Math.Clamp(loss, 0, 100) / 100 * PanelHeight;
 
         var sb = new StringBuilder();
-        var c = CultureInfo.InvariantCulture;
+        CultureInfo c = CultureInfo.InvariantCulture;
         sb.Append(c, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{height}\" viewBox=\"0 0 {Width} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
         sb.Append(c, $"<rect width=\"{Width}\" height=\"{height}\" fill=\"white\"/>\n");
         sb.Append(c, $"<text x=\"{Width / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Escape(title)}</text>\n");

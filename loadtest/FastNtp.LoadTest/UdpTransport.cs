@@ -36,7 +36,7 @@ internal sealed class UdpTransport : ILoadTransport
         {
             for (int i = 0; i < socketCount; i++)
             {
-                UdpBatchSocket socket = UdpBatchSocket.Create(settings.Target.AddressFamily);
+                var socket = UdpBatchSocket.Create(settings.Target.AddressFamily);
                 _sockets[i] = socket;
                 // Forced past rmem_max where permitted: replies must not be lost in the generator's own queue.
                 socket.SetReceiveBufferSize(settings.SocketBufferBytes, force: true);

@@ -17,7 +17,7 @@ public abstract class Aead : IDisposable
     }
 
     /// <summary>
-    /// True when AEADs created by <see cref="Create"/> run on the CPU's AES and carry-less multiply
+    /// True when AEADs created by <see cref="Create(AeadAlgorithm, ReadOnlySpan{byte})"/> run on the CPU's AES and carry-less multiply
     /// instructions (and passed the start-up self-test); false when they use the portable fallback.
     /// </summary>
     public static bool IsHardwareAccelerated => AesBackend.Default == AesImplementation.Hardware;

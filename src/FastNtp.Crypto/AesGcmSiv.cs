@@ -65,7 +65,7 @@ public sealed class AesGcmSiv : Aead
     internal bool IsPortable => _keyGeneratingPortable is not null;
 
     /// <summary>Byte 15's top bit: cleared in the tag input, set in the initial counter.</summary>
-    private static Vector128<byte> TopBit => Vector128.Create((byte)0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80);
+    private static Vector128<byte> TopBit => Vector128.Create(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80);
 
     /// <inheritdoc/>
     public override void Seal(
@@ -109,7 +109,7 @@ public sealed class AesGcmSiv : Aead
 
         Span<byte> plaintext = CheckOpenArguments(nonce, associatedData, sealedData, plaintextDestination);
         ReadOnlySpan<byte> ciphertext = sealedData[..^TagLength];
-        Vector128<byte> tag = Vector128.Create(sealedData[^TagLength..]);
+        var tag = Vector128.Create(sealedData[^TagLength..]);
         bool authentic;
         if (_keyGeneratingPortable is null)
         {

@@ -22,7 +22,7 @@ public sealed class AesSiv : Aead
 
     /// <summary>Q = V bitand (1^64 || 0 || 1^31 || 0 || 1^31): clears bits 63 and 31 (RFC 5297 section 2.6).</summary>
     private static Vector128<byte> CounterMask =>
-        Vector128.Create((byte)0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF);
+        Vector128.Create(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF);
 
     private readonly AeadAlgorithm _algorithm;
     private readonly int _rounds;
@@ -188,7 +188,7 @@ public sealed class AesSiv : Aead
 
         Span<byte> plaintext = CheckOpenArguments(default, default, sealedData, plaintextDestination);
         CheckNoOverlap(plaintext, associatedData, nameof(plaintextDestination));
-        Vector128<byte> v = Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(sealedData));
+        var v = Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(sealedData));
         Vector128<byte> expected;
         if (_macPortable is null)
         {
@@ -368,7 +368,7 @@ public sealed class AesSiv : Aead
         ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> sealedData, Span<byte> plaintext)
         where TCipher : IAesCipher, allows ref struct
     {
-        Vector128<byte> v = Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(sealedData));
+        var v = Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(sealedData));
         ctr.Ctr<SivCounter>(v & CounterMask, sealedData[TagLength..], plaintext);
         return Block.FixedTimeEquals(v, S2VNonce(mac, associatedData, nonce, plaintext));
     }

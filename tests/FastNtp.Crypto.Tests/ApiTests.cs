@@ -20,7 +20,7 @@ public sealed class ApiTests
         foreach (ushort id in (ushort[])[15, 16, 17, 30])
         {
             Assert.True(Aead.IsSupported(id));
-            using Aead aead = Aead.Create((AeadAlgorithm)id, new byte[Aead.KeyLength((AeadAlgorithm)id)]);
+            using var aead = Aead.Create((AeadAlgorithm)id, new byte[Aead.KeyLength((AeadAlgorithm)id)]);
             Assert.Equal((AeadAlgorithm)id, aead.Algorithm);
             Assert.Equal(id == 30 ? 12 : 16, aead.NonceLength);
         }
@@ -34,8 +34,8 @@ public sealed class ApiTests
     [Fact]
     public void CreateUsesTheHardwarePathHere()
     {
-        using Aead siv = Aead.Create(AeadAlgorithm.AesSivCmac256, new byte[32]);
-        using Aead gcmSiv = Aead.Create(AeadAlgorithm.Aes128GcmSiv, new byte[16]);
+        using var siv = Aead.Create(AeadAlgorithm.AesSivCmac256, new byte[32]);
+        using var gcmSiv = Aead.Create(AeadAlgorithm.Aes128GcmSiv, new byte[16]);
         Assert.False(((AesSiv)siv).IsPortable);
         Assert.False(((AesGcmSiv)gcmSiv).IsPortable);
         using var explicitPortable = new AesSiv(AeadAlgorithm.AesSivCmac256, new byte[32], AesImplementation.Portable);

@@ -81,10 +81,7 @@ public sealed class BadInputTests
     [InlineData(AeadAlgorithm.AesSivCmac512, 32)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv, 32)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv, 0)]
-    public void WrongKeyLengthIsAConfigurationError(AeadAlgorithm algorithm, int keyLength)
-    {
-        Assert.Throws<ArgumentException>(() => Aead.Create(algorithm, new byte[keyLength]));
-    }
+    public void WrongKeyLengthIsAConfigurationError(AeadAlgorithm algorithm, int keyLength) => Assert.Throws<ArgumentException>(() => Aead.Create(algorithm, new byte[keyLength]));
 
     [Fact]
     public void UnknownAlgorithmIsAConfigurationError()
@@ -102,7 +99,7 @@ public sealed class BadInputTests
     [InlineData(16)]
     public void GcmSivNonceMustBeTwelveBytes(int nonceLength)
     {
-        using Aead aead = Aead.Create(AeadAlgorithm.Aes128GcmSiv, new byte[16]);
+        using var aead = Aead.Create(AeadAlgorithm.Aes128GcmSiv, new byte[16]);
         byte[] destination = new byte[32];
 
         Assert.Throws<ArgumentException>(() => aead.Seal(new byte[nonceLength], [], new byte[4], destination));
@@ -116,7 +113,7 @@ public sealed class BadInputTests
     [InlineData(100)]
     public void SivTakesAnyNonceOfAtLeastOneByte(int nonceLength)
     {
-        using Aead aead = Aead.Create(AeadAlgorithm.AesSivCmac256, new byte[32]);
+        using var aead = Aead.Create(AeadAlgorithm.AesSivCmac256, new byte[32]);
         byte[] nonce = new byte[nonceLength];
         byte[] sealedData = new byte[Aead.SealedLength(5)];
         aead.Seal(nonce, [], [1, 2, 3, 4, 5], sealedData);
@@ -162,7 +159,7 @@ public sealed class BadInputTests
     public void MoreThan126AssociatedDataItemsAreRejected()
     {
         using var siv = new AesSiv(new byte[32]);
-        ReadOnlyMemory<byte>[] items = new ReadOnlyMemory<byte>[127];
+        var items = new ReadOnlyMemory<byte>[127];
         byte[] output = new byte[Aead.SealedLength(1)];
         siv.Seal(items.AsSpan(0, 126), [1], output);
 

@@ -18,7 +18,7 @@ public sealed class PropertyTests
 
     private static Arbitrary<Message> Messages()
     {
-        Gen<byte[]> Bytes(int min, int max) =>
+        static Gen<byte[]> Bytes(int min, int max) =>
             Gen.Choose(min, max).SelectMany(length => Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b), length));
         Gen<Message> messages =
             from algorithm in Gen.Elements(Algorithms)

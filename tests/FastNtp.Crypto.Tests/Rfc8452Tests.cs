@@ -75,7 +75,7 @@ public sealed class Rfc8452Tests
     public void PolyvalMatchesTheRfc(int index, Backend backend)
     {
         Rfc8452Vector v = Rfc8452Vectors.All[index];
-        Vector128<byte> h = Vector128.Create(v.AuthenticationKey);
+        var h = Vector128.Create(v.AuthenticationKey);
         Vector128<byte> result;
         if (backend == Backend.Hardware)
         {
@@ -105,7 +105,7 @@ public sealed class Rfc8452Tests
     [Fact]
     public void PolyvalAppendixAExample()
     {
-        Vector128<byte> h = Vector128.Create(Hex("25629347589242761d31f826ba4b757b"));
+        var h = Vector128.Create(Hex("25629347589242761d31f826ba4b757b"));
         byte[] input = Hex("4f4f95668c83dfb6401762bb2d01a262 d1a24ddd2721d006bbe45f20d3c9f362");
         var hardware = new PolyvalHardware(h, 2);
         hardware.Update(input);

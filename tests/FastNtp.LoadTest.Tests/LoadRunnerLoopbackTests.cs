@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using FastNtp.LoadTest;
 using FastNtp.Protocol.Ntp;
 
 namespace FastNtp.LoadTest.Tests;
@@ -39,7 +38,7 @@ public sealed class LoadRunnerLoopbackTests
 
         private void Serve()
         {
-            var buffer = new byte[512];
+            byte[] buffer = new byte[512];
             EndPoint peer = new IPEndPoint(EndPoint.Address, 0);
             int n = 0;
             while (!_stop)
@@ -55,7 +54,7 @@ public sealed class LoadRunnerLoopbackTests
                 }
 
                 if (!NtpHeader.TryRead(buffer.AsSpan(0, length), out NtpHeader request)) continue;
-                NtpTimestamp now = NtpTimestamp.FromDateTime(DateTime.UtcNow);
+                var now = NtpTimestamp.FromDateTime(DateTime.UtcNow);
                 bool bad = _behaviour == Behaviour.EveryOtherBadMode && n++ % 2 == 0;
                 var reply = new NtpHeader
                 {
@@ -68,7 +67,7 @@ public sealed class LoadRunnerLoopbackTests
                     TransmitTime = now,
                 };
                 if (bad) BadSent++;
-                var packet = new byte[NtpHeader.Length];
+                byte[] packet = new byte[NtpHeader.Length];
                 reply.Write(packet);
                 _socket.SendTo(packet, peer);
                 if (_behaviour == Behaviour.EveryReplyTwice) _socket.SendTo(packet, peer);

@@ -1,6 +1,5 @@
 using System.Net;
 using FastNtp.Crypto;
-using FastNtp.LoadTest;
 using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Nts;
@@ -22,7 +21,10 @@ public sealed class LoadRunnerNtsLoopbackTests : IClassFixture<LoadRunnerNtsLoop
 
     private readonly TestPki _pki;
 
-    public LoadRunnerNtsLoopbackTests(Pki pki) => _pki = pki.Value;
+    public LoadRunnerNtsLoopbackTests(Pki pki)
+    {
+        _pki = pki.Value;
+    }
 
     private async Task<(StepResult Step, long Authenticated)> RunAsync(AeadAlgorithm algorithm, int placeholders, Func<NtsKeResult, NtsKeResult>? tamper = null)
     {

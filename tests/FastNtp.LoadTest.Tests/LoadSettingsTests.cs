@@ -1,5 +1,4 @@
 using System.Net;
-using FastNtp.LoadTest;
 
 namespace FastNtp.LoadTest.Tests;
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using FastNtp.LoadTest;
 using FastNtp.Protocol.Ntp;
 
 namespace FastNtp.LoadTest.Tests;
@@ -24,7 +23,7 @@ public class NtpProbeTests
 
     private static ReplyVerdict Verify(NtpHeader header, out ulong origin, int length = NtpHeader.Length)
     {
-        var bytes = new byte[Math.Max(length, NtpHeader.Length)];
+        byte[] bytes = new byte[Math.Max(length, NtpHeader.Length)];
         header.Write(bytes);
         return NtpProbe.Verify(bytes.AsSpan(0, length), Now, Skew, out origin);
     }
@@ -32,7 +31,7 @@ public class NtpProbeTests
     [Fact]
     public void Request_IsMode3Version4_WithOnlyTheTransmitTime()
     {
-        var packet = new byte[NtpHeader.Length];
+        byte[] packet = new byte[NtpHeader.Length];
         packet.AsSpan().Fill(0xFF);
         NtpProbe.WriteRequest(packet, 0x0123_4567_89AB_CDEF);
         Assert.True(NtpHeader.TryRead(packet, out NtpHeader h));
@@ -53,7 +52,7 @@ public class NtpProbeTests
     [Fact]
     public void ExtensionFieldsAfterTheHeader_AreAccepted()
     {
-        var bytes = new byte[NtpHeader.Length + 32];
+        byte[] bytes = new byte[NtpHeader.Length + 32];
         GoodReply(7).Write(bytes);
         Assert.Equal(ReplyVerdict.Valid, NtpProbe.Verify(bytes, Now, Skew, out _));
     }

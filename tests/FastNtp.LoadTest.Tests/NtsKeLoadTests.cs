@@ -1,5 +1,4 @@
 using System.Net;
-using FastNtp.LoadTest;
 using FastNtp.Server.Nts;
 using FastNtp.Tests.Shared;
 
@@ -11,7 +10,10 @@ public sealed class NtsKeLoadTests : IClassFixture<TestPkiFixture>
 {
     private readonly TestPki _pki;
 
-    public NtsKeLoadTests(TestPkiFixture fixture) => _pki = fixture.Pki;
+    public NtsKeLoadTests(TestPkiFixture fixture)
+    {
+        _pki = fixture.Pki;
+    }
 
     private async Task<(NtsKeLoadResult Result, long Completed)> RunAsync(string caFile, int clients)
     {

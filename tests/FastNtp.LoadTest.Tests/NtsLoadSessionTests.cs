@@ -1,12 +1,11 @@
 using System.Buffers.Binary;
 using FastNtp.Crypto;
-using FsCheck;
-using FsCheck.Fluent;
-using FastNtp.LoadTest;
-using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Hosting;
+using FsCheck;
+using FsCheck.Fluent;
 
 namespace FastNtp.LoadTest.Tests;
 
@@ -41,7 +40,7 @@ public sealed class NtsLoadSessionTests : IDisposable
         var list = new List<byte[]>();
         for (int i = 0; i < cookies; i++)
         {
-            var cookie = new byte[NtsCookieCodec.MaxCookieLength];
+            byte[] cookie = new byte[NtsCookieCodec.MaxCookieLength];
             list.Add(cookie[..codec.Seal(algorithm, c2s, s2c, cookie)]);
         }
 
@@ -57,7 +56,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     /// <summary>What a server answers; empty when it drops the request.</summary>
     private byte[] Serve(ReadOnlySpan<byte> request)
     {
-        var response = new byte[2048];
+        byte[] response = new byte[2048];
         var clock = new RealtimeClock();
         ResponderResult result = _responder.Handle(request, new RequestInfo(clock.Now(), 40000), _snapshot, response, ref clock);
         return result.ShouldRespond ? response[..result.Length] : [];
@@ -72,7 +71,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     {
         Keys k = NewKeys(algorithm);
         using NtsLoadSession session = Session(k, placeholders);
-        var request = new byte[session.MaxRequestLength];
+        byte[] request = new byte[session.MaxRequestLength];
         var uids = new HashSet<string>();
         var nonces = new HashSet<string>();
         for (uint i = 0; i < 8; i++)
@@ -109,7 +108,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256, cookies: 3);
         using NtsLoadSession session = Session(k);
-        var request = new byte[session.MaxRequestLength];
+        byte[] request = new byte[session.MaxRequestLength];
         var seen = new List<int>();
         for (uint i = 0; i < 6; i++)
         {
@@ -126,7 +125,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         using NtsLoadSession session = Session(k);
-        var request = new byte[session.MaxRequestLength];
+        byte[] request = new byte[session.MaxRequestLength];
         ulong transmit = Transmit(5);
         byte[] reply = Serve(request.AsSpan(0, session.WriteRequest(request, transmit)));
         // Flip a bit of the receive timestamp: the header is associated data of the authenticator.
@@ -142,7 +141,7 @@ public sealed class NtsLoadSessionTests : IDisposable
         using NtsLoadSession sender = Session(k);
         // Same prefixes (seed) but other S2C key: only the authenticator can tell them apart.
         using NtsLoadSession wrongKeys = new(other.Algorithm, other.C2S, other.S2C, other.Cookies, 0, Enumerable.Repeat((byte)7, 32).ToArray());
-        var request = new byte[sender.MaxRequestLength];
+        byte[] request = new byte[sender.MaxRequestLength];
         ulong transmit = Transmit(6);
         byte[] reply = Serve(request.AsSpan(0, sender.WriteRequest(request, transmit)));
         Assert.Equal(ReplyVerdict.Valid, sender.VerifyAuthentication(reply, transmit));
@@ -155,7 +154,7 @@ public sealed class NtsLoadSessionTests : IDisposable
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         using NtsLoadSession session = Session(k);
         using NtsLoadSession otherPrefix = Session(k, seedByte: 9);
-        var request = new byte[session.MaxRequestLength];
+        byte[] request = new byte[session.MaxRequestLength];
         ulong transmit = Transmit(7);
         byte[] reply = Serve(request.AsSpan(0, session.WriteRequest(request, transmit)));
         Assert.Equal(ReplyVerdict.NtsWrongUniqueId, otherPrefix.VerifyAuthentication(reply, transmit));
@@ -167,7 +166,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         using NtsLoadSession session = Session(k);
-        var request = new byte[session.MaxRequestLength];
+        byte[] request = new byte[session.MaxRequestLength];
         ulong transmit = Transmit(8);
         byte[] reply = Serve(request.AsSpan(0, session.WriteRequest(request, transmit)));
         Assert.Equal(ReplyVerdict.NtsNoUniqueId, session.VerifyAuthentication(reply.AsSpan(0, NtpHeader.Length), transmit));
@@ -177,7 +176,7 @@ public sealed class NtsLoadSessionTests : IDisposable
         Assert.Equal(ReplyVerdict.NtsNoAuthenticator, session.VerifyAuthentication(reply.AsSpan(0, NtpHeader.Length + uidField), transmit));
 
         // A field appended after the authenticator would be unauthenticated.
-        var longer = new byte[reply.Length + 16];
+        byte[] longer = new byte[reply.Length + 16];
         reply.CopyTo(longer, 0);
         ExtensionFieldWriter.Write(longer.AsSpan(reply.Length), 0x7777, new byte[12]);
         Assert.Equal(ReplyVerdict.NtsMalformed, session.VerifyAuthentication(longer, transmit));
@@ -188,7 +187,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         using NtsLoadSession session = Session(k);
-        var request = new byte[session.MaxRequestLength];
+        byte[] request = new byte[session.MaxRequestLength];
         ulong transmit = Transmit(9);
         int length = session.WriteRequest(request, transmit);
         // Corrupt the cookie so the server cannot open it: it answers with an NTS NAK.
@@ -206,7 +205,7 @@ public sealed class NtsLoadSessionTests : IDisposable
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         using NtsLoadSession session = Session(k);
         using var s2c = Aead.Create(k.Algorithm, k.S2C);
-        var request = new byte[session.MaxRequestLength];
+        byte[] request = new byte[session.MaxRequestLength];
         ulong transmit = Transmit(10);
         int length = session.WriteRequest(request, transmit);
         byte[] reply = Serve(request.AsSpan(0, length));
@@ -233,7 +232,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         using NtsLoadSession session = Session(k, placeholders: 1);
-        var request = new byte[session.MaxRequestLength];
+        byte[] request = new byte[session.MaxRequestLength];
         ulong transmit = Transmit(11);
         byte[] reply = Serve(request.AsSpan(0, session.WriteRequest(request, transmit)));
         long now = RealtimeClock.UnixNanoseconds();

@@ -1,5 +1,3 @@
-using FastNtp.LoadTest;
-
 namespace FastNtp.LoadTest.Tests;
 
 public class ProcessCpuTests
@@ -55,17 +53,17 @@ public class ProcessCpuTests
     public void Step_cpu_figures_derive_from_the_samples()
     {
         var stats = new StepStats { Sent = 1000, Replies = 900 };
-        CpuSample cpu = CpuSample.Between(new CpuSample(10.0, 2.0), new CpuSample(10.5, 3.0));
-        StepResult r = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, cpu, cpuWindowSeconds: 2.0);
+        var cpu = CpuSample.Between(new CpuSample(10.0, 2.0), new CpuSample(10.5, 3.0));
+        var r = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, cpu, cpuWindowSeconds: 2.0);
         Assert.Equal(0.5, r.ServerCpuSeconds!.Value, 9);
         Assert.Equal(25.0, r.ServerCpuPercent!.Value, 9);
         Assert.Equal(50.0, r.GeneratorCpuPercent!.Value, 9);
         Assert.Equal(1800.0, r.RequestsPerServerCpuSecond!.Value, 9);
 
-        StepResult none = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, new CpuSample(null, 1), 2.0);
+        var none = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, new CpuSample(null, 1), 2.0);
         Assert.Null(none.ServerCpuPercent);
         Assert.Null(none.RequestsPerServerCpuSecond);
-        StepResult idle = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, new CpuSample(0, 0), 2.0);
+        var idle = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, new CpuSample(0, 0), 2.0);
         Assert.Equal(0.0, idle.ServerCpuPercent);
         Assert.Null(idle.RequestsPerServerCpuSecond);
     }
@@ -73,7 +71,7 @@ public class ProcessCpuTests
     [Fact]
     public void Read_splits_user_and_kernel_time_in_clock_ticks()
     {
-        CpuTimes t = CpuTimes.FromTicks(1234, 567);
+        var t = CpuTimes.FromTicks(1234, 567);
         Assert.Equal(12.34, t.UserSeconds, 9);
         Assert.Equal(5.67, t.SystemSeconds, 9);
         Assert.Equal(18.01, t.TotalSeconds, 9);
@@ -91,9 +89,9 @@ public class ProcessCpuTests
     {
         var stats = new StepStats { Sent = 1000, Replies = 800 };
         // Server: 0.02 s user and 0.06 s kernel over the step (2 and 6 ticks).
-        CpuSample cpu = CpuSample.Between(CpuSample.Of(CpuTimes.FromTicks(100, 200), 1.0), CpuSample.Of(CpuTimes.FromTicks(102, 206), 1.5));
+        var cpu = CpuSample.Between(CpuSample.Of(CpuTimes.FromTicks(100, 200), 1.0), CpuSample.Of(CpuTimes.FromTicks(102, 206), 1.5));
         Assert.Equal(0.08, cpu.ServerSeconds!.Value, 9);
-        StepResult r = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, cpu, cpuWindowSeconds: 1.0);
+        var r = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, cpu, cpuWindowSeconds: 1.0);
         Assert.Equal(0.02, r.ServerUserCpuSeconds!.Value, 9);
         Assert.Equal(0.06, r.ServerSystemCpuSeconds!.Value, 9);
         Assert.Equal(25_000.0, r.ServerUserNanosecondsPerRequest!.Value, 6);
@@ -101,10 +99,10 @@ public class ProcessCpuTests
         Assert.Equal(10_000.0, r.RequestsPerServerCpuSecond!.Value, 6);
 
         // No server sample: no split. No replies: no per-request figure.
-        StepResult none = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, CpuSample.Of(null, 1), 1.0);
+        var none = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, CpuSample.Of(null, 1), 1.0);
         Assert.Null(none.ServerUserNanosecondsPerRequest);
         Assert.Null(none.ServerKernelNanosecondsPerRequest);
-        StepResult silent = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), new StepStats { Sent = 10 }, cpu, 1.0);
+        var silent = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), new StepStats { Sent = 10 }, cpu, 1.0);
         Assert.Null(silent.ServerUserNanosecondsPerRequest);
         Assert.Equal(0.02, silent.ServerUserCpuSeconds!.Value, 9);
     }
@@ -149,8 +147,8 @@ public class CoreCpuTests
     public void CoreBusyTimeGivesRepliesPerBusyCoreSecond()
     {
         var stats = new StepStats { Sent = 1000, Replies = 1000, SendErrors = 7 };
-        CpuSample cpu = CpuSample.Between(CpuSample.Of(null, 1, 10.0), CpuSample.Of(null, 1.2, 10.5));
-        StepResult s = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, cpu, 1.0);
+        var cpu = CpuSample.Between(CpuSample.Of(null, 1, 10.0), CpuSample.Of(null, 1.2, 10.5));
+        var s = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, cpu, 1.0);
         Assert.Equal(0.5, s.ServerCoreBusySeconds!.Value, 9);
         Assert.Equal(50.0, s.ServerCoreBusyPercent!.Value, 9);
         Assert.Equal(2000.0, s.RequestsPerServerCoreSecond!.Value, 9);

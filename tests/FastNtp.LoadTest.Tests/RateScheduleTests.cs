@@ -1,4 +1,3 @@
-using FastNtp.LoadTest;
 using FsCheck;
 using FsCheck.Fluent;
 

@@ -24,7 +24,7 @@ public class RawFrameNetnsTests
         try
         {
             Assert.True(up == 0, "netns-pair.sh up (needs root): " + upOutput);
-            using ExternalProcess server = ExternalProcess.Start(ip,
+            using var server = ExternalProcess.Start(ip,
                 ["netns", "exec", $"{name}-srv", "dotnet", Path.Combine(AppContext.BaseDirectory, "fastntp.dll"), "serve",
                  "--listen", "10.200.0.2:123", "--listen", "[fd00:200::2]:123", "--workers", "1", "--local-stratum", "1"]);
             Assert.True(server.WaitForLine(l => l.Contains("Serving NTP", StringComparison.Ordinal), StartTimeout), server.Output);
@@ -40,7 +40,7 @@ public class RawFrameNetnsTests
                          "--clients", "512", "--raw-addresses", "64", "--rate", "5000", "--duration", "1", "--warmup", "0.2", "--plain", "--json", json],
                         TimeSpan.FromSeconds(60));
                     Assert.True(exit == 0, output);
-                    using JsonDocument run = JsonDocument.Parse(File.ReadAllText(json));
+                    using var run = JsonDocument.Parse(File.ReadAllText(json));
                     JsonElement step = run.RootElement.GetProperty("steps")[0];
                     long sent = step.GetProperty("sent").GetInt64();
                     long replies = step.GetProperty("replies").GetInt64();

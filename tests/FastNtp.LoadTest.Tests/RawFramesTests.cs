@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using FastNtp.LoadTest;
 using FastNtp.Protocol.Frames;
 using FastNtp.Protocol.Ntp;
 using FsCheck;
@@ -30,7 +29,7 @@ public class RawFramesTests
         RawRequestFrames frames = Frames(ipv6);
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(3_000), Prop.ForAll(ArbMap.Default.ArbFor<ulong>(), transmit =>
         {
-            var frame = new byte[frames.FrameLength];
+            byte[] frame = new byte[frames.FrameLength];
             frames.Write(frame, transmit);
 
             int client = frames.ClientOf((uint)transmit);
@@ -38,7 +37,7 @@ public class RawFramesTests
             BinaryPrimitives.WriteUInt32BigEndian(source.AsSpan(source.Length - 4), frames.ClientAddressLow(client));
             byte[] payload = new byte[NtpHeader.Length];
             NtpProbe.WriteRequest(payload, transmit);
-            var expected = new byte[frames.FrameLength];
+            byte[] expected = new byte[frames.FrameLength];
             UdpFrameWriter.Write(expected, GeneratorMac, ServerMac, source, IPAddress.Parse(ipv6 ? "fd00:200::2" : "10.200.0.2").GetAddressBytes(),
                 frames.ClientPort(client), 123, payload);
             return frame.AsSpan().SequenceEqual(expected);
@@ -52,7 +51,7 @@ public class RawFramesTests
         var seen = new HashSet<(uint, ushort)>();
         for (uint s = 0; s < 1000; s++)
         {
-            var frame = new byte[frames.FrameLength];
+            byte[] frame = new byte[frames.FrameLength];
             frames.Write(frame, Transmit(s));
             Assert.Equal(FrameError.None, UdpFrame.TryParse(frame, out UdpFrame udp));
             seen.Add((BinaryPrimitives.ReadUInt32BigEndian(udp.SourceAddress), udp.SourcePort));
@@ -63,7 +62,7 @@ public class RawFramesTests
         Assert.Equal(256, seen.Select(c => c.Item1).Distinct().Count());
         Assert.Equal([1024, 1025, 1026, 1027], seen.Select(c => c.Item2).Distinct().Order().Select(p => (int)p));
         // Request number 1000 comes from the first client again.
-        var again = new byte[frames.FrameLength];
+        byte[] again = new byte[frames.FrameLength];
         frames.Write(again, Transmit(1000));
         UdpFrame.TryParse(again, out UdpFrame first);
         Assert.Equal(1024, first.SourcePort);
@@ -73,7 +72,7 @@ public class RawFramesTests
     /// <summary>The request for <paramref name="sequence"/> turned into a server's reply with the given NTP header.</summary>
     private static byte[] Reply(RawRequestFrames frames, uint sequence, Action<byte[]>? editPayload = null)
     {
-        var frame = new byte[frames.FrameLength];
+        byte[] frame = new byte[frames.FrameLength];
         frames.Write(frame, Transmit(sequence));
         var header = new NtpHeader
         {
@@ -141,7 +140,7 @@ public class RawFramesTests
     {
         RawRequestFrames frames = Frames(ipv6: false);
         // Our own request (to the target, not from it), an ARP frame, a reply from another port, an IPv6 frame in an IPv4 run.
-        var request = new byte[frames.FrameLength];
+        byte[] request = new byte[frames.FrameLength];
         frames.Write(request, Transmit(1));
         Assert.False(Judge(frames, request).Ours);
         byte[] arp = new byte[60];
@@ -182,7 +181,7 @@ public class RawFramesTests
     public void WritingARequestAllocatesNothing()
     {
         RawRequestFrames frames = Frames(ipv6: true);
-        var frame = new byte[frames.FrameLength];
+        byte[] frame = new byte[frames.FrameLength];
         frames.Write(frame, Transmit(0));
         byte[] reply = Reply(frames, 0);
         frames.TryJudgeReply(reply, false, Now, Skew, out _, out _);

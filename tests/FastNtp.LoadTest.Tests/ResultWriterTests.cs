@@ -1,5 +1,5 @@
+using System.Text.Json.Nodes;
 using System.Xml.Linq;
-using FastNtp.LoadTest;
 
 namespace FastNtp.LoadTest.Tests;
 
@@ -24,9 +24,9 @@ public class ResultWriterTests
     [Fact]
     public void BestAnsweredRate_OnlyCountsStepsUnderTheLossLimit()
     {
-        Assert.Equal(10_000, StepResult.BestAnsweredRate(Sample().Steps, 1.0));
-        Assert.Equal(80_000, StepResult.BestAnsweredRate(Sample().Steps, 25.0));
-        Assert.Equal(0, StepResult.BestAnsweredRate([], 1.0));
+        Assert.Equal(10_000, StepResult.BestStep(Sample().Steps, 1.0)?.AnsweredRate);
+        Assert.Equal(80_000, StepResult.BestStep(Sample().Steps, 25.0)?.AnsweredRate);
+        Assert.Null(StepResult.BestStep([], 1.0));
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public class ResultWriterTests
         var total = new StepStats();
         total.Add(a);
         total.Add(b);
-        StepResult r = StepResult.From(new LoadStep(0, 15, TimeSpan.FromSeconds(1)), total);
+        var r = StepResult.From(new LoadStep(0, 15, TimeSpan.FromSeconds(1)), total);
         Assert.Equal(15, r.Sent);
         Assert.Equal(13, r.Replies);
         Assert.Equal(2, r.Late);
@@ -86,10 +86,10 @@ public class ResultWriterTests
     {
         string json = ResultWriters.ToJson(Sample());
         // A file from before the CPU and NTS fields: strip them and read it back.
-        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        JsonObject node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
         node.Remove("mode");
         node.Remove("server_pid");
-        foreach (var step in node["steps"]!.AsArray()) foreach (string f in new[] { "cpu_window_s", "server_cpu_s", "generator_cpu_s" }) step!.AsObject().Remove(f);
+        foreach (JsonNode? step in node["steps"]!.AsArray()) foreach (string f in new[] { "cpu_window_s", "server_cpu_s", "generator_cpu_s" }) step!.AsObject().Remove(f);
         RunResult back = ResultWriters.FromJson(node.ToJsonString());
         Assert.Equal("ntp", back.Info.Mode);
         Assert.Null(back.Info.ServerPid);
@@ -154,7 +154,7 @@ public class ResultWriterTests
     public void Svg_IsWellFormed_AndNamesEverySeries()
     {
         string svg = SvgChart.Render([Sample("reflector <C>"), Sample("chrony 4.3")], "rate & loss");
-        XDocument doc = XDocument.Parse(svg);
+        var doc = XDocument.Parse(svg);
         XNamespace ns = "http://www.w3.org/2000/svg";
         var texts = doc.Descendants(ns + "text").Select(t => t.Value).ToList();
         Assert.Contains("reflector <C>", texts);

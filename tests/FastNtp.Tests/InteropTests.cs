@@ -44,7 +44,7 @@ public sealed partial class InteropTests
         try
         {
             Assert.Equal(0, ExternalProcess.Run(ip, ["netns", "exec", ns, "ip", "link", "set", "lo", "up"], TimeSpan.FromSeconds(10)).ExitCode);
-            using ExternalProcess server = ExternalProcess.Start(ip,
+            using var server = ExternalProcess.Start(ip,
                 ["netns", "exec", ns, "dotnet", TestEnvironment.FastNtpDll, "serve", "--listen", "127.0.0.1:123", "--local-stratum", "2"]);
             Assert.True(server.WaitForLine(l => l.Contains("Serving NTP", StringComparison.Ordinal), TestEnvironment.StartTimeout), server.Output);
 

@@ -1,4 +1,7 @@
+using System.CommandLine;
 using System.Text.Json;
+using FastNtp.Commands;
+using FastNtp.Server.Configuration;
 using FastNtp.Tests.Shared;
 using FastNtp.Tests.Support;
 
@@ -78,6 +81,33 @@ public sealed class ServeCommandTests
         Assert.Contains(expected, output, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ItsOptionsAreTheOptionTablesWithTheTablesDescriptions()
+    {
+        Command serve = ServeCommand.Create();
+        IEnumerable<(string, string)> expected = OptionTable.Rows.Where(r => r.Option is not null).Select(r => (r.Option!, r.Description)).Prepend(("--config", serve.Options[0].Description!));
+        Assert.Equal(expected, serve.Options.Where(o => o.Name.StartsWith("--", StringComparison.Ordinal)).Select(o => (o.Name, o.Description!)));
+    }
+
+    [Fact]
+    public void HelpListsEveryOptionOfTheTable()
+    {
+        (int exit, string output) = TestEnvironment.RunFastNtp(["serve", "--help"]);
+        Assert.Equal(0, exit);
+        foreach (OptionRow row in OptionTable.Rows.Where(r => r.Option is not null))
+            Assert.Contains(row.Option!, output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--workers", "many", "--workers (Server:Workers): invalid value 'many'")]
+    [InlineData("--local-stratum", "one", "--local-stratum (Server:LocalStratum): invalid value 'one'")]
+    public void ANonNumberIsRefusedLikeTheFileWouldRefuseIt(string option, string value, string expected)
+    {
+        (int exit, string output) = TestEnvironment.RunFastNtp(["serve", option, value]);
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
     }
 
     [Fact]

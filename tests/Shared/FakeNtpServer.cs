@@ -43,7 +43,7 @@ public sealed class FakeNtpServer : IDisposable
     /// </summary>
     public static NtpHeader GoodReply(NtpHeader request, byte stratum = 1)
     {
-        NtpTimestamp now = NtpTimestamp.FromDateTime(DateTime.UtcNow);
+        var now = NtpTimestamp.FromDateTime(DateTime.UtcNow);
         return new NtpHeader
         {
             Leap = LeapIndicator.NoWarning,

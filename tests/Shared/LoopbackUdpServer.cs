@@ -51,7 +51,7 @@ public sealed class LoopbackUdpServer : IDisposable
 
     private void Run()
     {
-        var buffer = new byte[65536];
+        byte[] buffer = new byte[65536];
         EndPoint from = new IPEndPoint(IPAddress.Any, 0);
         while (!_stopping)
         {

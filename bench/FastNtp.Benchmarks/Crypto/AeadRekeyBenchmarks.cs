@@ -38,7 +38,7 @@ public class AeadRekeyBenchmarks : IDisposable
         // A re-keyed object seals exactly as a new one with the same key.
         ReadOnlySpan<byte> key = NextKey();
         _aead.SetKey(key);
-        using Aead fresh = Aead.Create(Algorithm, key);
+        using var fresh = Aead.Create(Algorithm, key);
         byte[] nonce = new byte[fresh.NonceLength];
         byte[] a = new byte[Aead.SealedLength(70)], b = new byte[a.Length];
         _aead.Seal(nonce, [1, 2, 3, 4], new byte[70], a);
@@ -53,7 +53,7 @@ public class AeadRekeyBenchmarks : IDisposable
     [Benchmark(Baseline = true)]
     public AeadAlgorithm CreateAndDispose()
     {
-        using Aead aead = Aead.Create(Algorithm, NextKey());
+        using var aead = Aead.Create(Algorithm, NextKey());
         return aead.Algorithm;
     }
 

@@ -21,7 +21,7 @@ internal static class NtpRequests
 {
     public static byte[] Client(ulong transmit)
     {
-        var request = new byte[NtpHeader.Length];
+        byte[] request = new byte[NtpHeader.Length];
         new NtpHeader
         {
             Version = 4,

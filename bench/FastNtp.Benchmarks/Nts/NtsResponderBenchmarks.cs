@@ -51,10 +51,10 @@ public class NtsResponderBenchmarks
         c2s[0] = 1;
         s2c[0] = 2;
         using var codec = new NtsCookieCodec(store, new RandomPool());
-        var cookie = new byte[NtsCookieCodec.MaxCookieLength];
+        byte[] cookie = new byte[NtsCookieCodec.MaxCookieLength];
         int cookieLength = codec.Seal(Algorithm, c2s, s2c, cookie);
-        using Aead c2sAead = Aead.Create(Algorithm, c2s);
-        var packet = new byte[2048];
+        using var c2sAead = Aead.Create(Algorithm, c2s);
+        byte[] packet = new byte[2048];
         int length = NtsClientPacket.Write(packet, NtpTimestamp.FromParts(3_900_000_000, 5), new byte[32], cookie.AsSpan(0, cookieLength),
             Placeholders, c2sAead, new byte[c2sAead.NonceLength]);
         _ntsRequest = packet[..length];
@@ -70,7 +70,7 @@ public class NtsResponderBenchmarks
             byte[] s = System.Security.Cryptography.RandomNumberGenerator.GetBytes(n);
             System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(c, i);
             cookieLength = codec.Seal(Algorithm, c, s, cookie);
-            using Aead sessionC2s = Aead.Create(Algorithm, c);
+            using var sessionC2s = Aead.Create(Algorithm, c);
             s2cAeads[i] = Aead.Create(Algorithm, s);
             length = NtsClientPacket.Write(packet, NtpTimestamp.FromParts(3_900_000_000, 5), new byte[32], cookie.AsSpan(0, cookieLength),
                 Placeholders, sessionC2s, System.Security.Cryptography.RandomNumberGenerator.GetBytes(sessionC2s.NonceLength));

@@ -1,5 +1,3 @@
-using FastNtp.Crypto;
-
 namespace FastNtp.Crypto.Internal;
 
 /// <summary>Which AES implementation an AEAD key object uses.</summary>

@@ -15,10 +15,10 @@ internal static class Block
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<byte> Dbl(Vector128<byte> s)
     {
-        Vector128<byte> reverse = Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+        var reverse = Vector128.Create((byte)15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
         Vector128<ulong> v = Vector128.Shuffle(s, reverse).AsUInt64();       // [low 64 bits, high 64 bits]
-        Vector128<ulong> msb = Vector128.ShiftRightLogical(v, 63);
-        Vector128<ulong> carry = Vector128.Shuffle(msb, Vector128.Create(1UL, 0UL)); // [high msb, low msb]
+        var msb = Vector128.ShiftRightLogical(v, 63);
+        var carry = Vector128.Shuffle(msb, Vector128.Create(1UL, 0UL)); // [high msb, low msb]
         Vector128<ulong> shifted = Vector128.ShiftLeft(v, 1) ^ ((Vector128<ulong>.Zero - carry) & Vector128.Create(0x87UL, 1UL));
         return Vector128.Shuffle(shifted.AsByte(), reverse);
     }

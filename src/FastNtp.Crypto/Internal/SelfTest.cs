@@ -60,7 +60,7 @@ internal static class SelfTest
         foreach (AeadAlgorithm algorithm in (ReadOnlySpan<AeadAlgorithm>)[AeadAlgorithm.AesSivCmac256, AeadAlgorithm.AesSivCmac384, AeadAlgorithm.AesSivCmac512, AeadAlgorithm.Aes128GcmSiv])
         {
             ReadOnlySpan<byte> key = data.AsSpan(100, Aead.KeyLength(algorithm));
-            Aead hardware = Aead.Create(algorithm, key, AesImplementation.Hardware);
+            var hardware = Aead.Create(algorithm, key, AesImplementation.Hardware);
             Aead portable;
             try
             {

@@ -87,7 +87,7 @@ public static class KernelClock
     private static int Call(ref Timex tx)
     {
         if (!IsSupported) throw new PlatformNotSupportedException("clock_adjtime is Linux-only.");
-        int result = Libc.ClockAdjtime(TimexConstants.ClockRealtime, ref tx);
+        int result = Interop.Libc.ClockAdjtime(TimexConstants.ClockRealtime, ref tx);
         if (result < 0) throw new Win32Exception(Marshal.GetLastPInvokeError(), "clock_adjtime failed");
         return result;
     }

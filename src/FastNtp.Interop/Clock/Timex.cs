@@ -42,7 +42,6 @@ internal static class TimexConstants
 {
     internal const int ClockRealtime = 0;
 
-    internal const uint AdjOffset = 0x0001;
     internal const uint AdjFrequency = 0x0002;
     internal const uint AdjMaxError = 0x0004;
     internal const uint AdjEstError = 0x0008;

@@ -6,8 +6,8 @@ internal static partial class Interop
 {
     internal static partial class Libc
     {
-        /// <summary>if_nametoindex(3): the interface's index, 0 (errno set) when there is none of that name.</summary>
-        [LibraryImport("libc", EntryPoint = "if_nametoindex", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        /// <summary>0 when no interface has that name.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "if_nametoindex", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial uint IfNameToIndex(string name);
     }
 }

@@ -28,9 +28,9 @@ public sealed class OpenSslException : Exception
         var text = new StringBuilder();
         byte* buffer = stackalloc byte[256];
         nuint error;
-        while ((error = LibCrypto.ERR_get_error()) != 0)
+        while ((error = Interop.Crypto.ERR_get_error()) != 0)
         {
-            LibCrypto.ERR_error_string_n(error, buffer, 256);
+            Interop.Crypto.ERR_error_string_n(error, buffer, 256);
             if (text.Length > 0) text.Append("; ");
             text.Append(new string((sbyte*)buffer));
         }

@@ -12,7 +12,7 @@ internal sealed class SafeBioHandle : SafeHandleZeroOrMinusOneIsInvalid
 
     protected override bool ReleaseHandle()
     {
-        LibCrypto.BIO_free(handle);
+        Interop.Crypto.BIO_free(handle);
         return true;
     }
 }

@@ -12,7 +12,7 @@ internal sealed class SafeSslContextHandle : SafeHandleZeroOrMinusOneIsInvalid
 
     protected override bool ReleaseHandle()
     {
-        LibSsl.SSL_CTX_free(handle);
+        Interop.Ssl.SSL_CTX_free(handle);
         return true;
     }
 }

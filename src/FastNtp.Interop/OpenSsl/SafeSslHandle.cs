@@ -12,7 +12,7 @@ internal sealed class SafeSslHandle : SafeHandleZeroOrMinusOneIsInvalid
 
     protected override bool ReleaseHandle()
     {
-        LibSsl.SSL_free(handle);
+        Interop.Ssl.SSL_free(handle);
         return true;
     }
 }

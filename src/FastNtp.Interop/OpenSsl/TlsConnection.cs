@@ -40,8 +40,8 @@ public sealed class TlsConnection : IDisposable
 
     internal static unsafe TlsConnection Create(SafeSslContextHandle ctx, bool server, string? host, byte[]? alpnWire)
     {
-        LibCrypto.ERR_clear_error();
-        SafeSslHandle ssl = LibSsl.SSL_new(ctx);
+        Interop.Crypto.ERR_clear_error();
+        SafeSslHandle ssl = Interop.Ssl.SSL_new(ctx);
         SafeBioHandle? incoming = null, outgoing = null;
         try
         {
@@ -49,17 +49,17 @@ public sealed class TlsConnection : IDisposable
             incoming = NewMemoryBio();
             outgoing = NewMemoryBio();
             // SSL_set_bio takes over one reference each; the up-refs keep ours valid until we dispose.
-            if (LibCrypto.BIO_up_ref(incoming) != 1 || LibCrypto.BIO_up_ref(outgoing) != 1)
+            if (Interop.Crypto.BIO_up_ref(incoming) != 1 || Interop.Crypto.BIO_up_ref(outgoing) != 1)
                 throw OpenSslException.FromErrorQueue("BIO_up_ref failed");
-            LibSsl.SSL_set_bio(ssl, incoming, outgoing);
+            Interop.Ssl.SSL_set_bio(ssl, incoming, outgoing);
 
             if (server)
             {
-                LibSsl.SSL_set_accept_state(ssl);
+                Interop.Ssl.SSL_set_accept_state(ssl);
             }
             else
             {
-                LibSsl.SSL_set_connect_state(ssl);
+                Interop.Ssl.SSL_set_connect_state(ssl);
                 ConfigureClient(ssl, host!, alpnWire!);
             }
 
@@ -78,23 +78,23 @@ public sealed class TlsConnection : IDisposable
     {
         fixed (byte* protos = alpnWire)
         {
-            if (LibSsl.SSL_set_alpn_protos(ssl, protos, (uint)alpnWire.Length) != 0)
+            if (Interop.Ssl.SSL_set_alpn_protos(ssl, protos, (uint)alpnWire.Length) != 0)
                 throw OpenSslException.FromErrorQueue("SSL_set_alpn_protos failed");
         }
 
         if (TlsContext.IsIpAddress(host))
         {
-            if (LibCrypto.X509_VERIFY_PARAM_set1_ip_asc(LibSsl.SSL_get0_param(ssl), host) != 1)
+            if (Interop.Crypto.X509_VERIFY_PARAM_set1_ip_asc(Interop.Ssl.SSL_get0_param(ssl), host) != 1)
                 throw OpenSslException.FromErrorQueue($"cannot verify against IP address '{host}'");
             return;
         }
 
-        if (LibSsl.SSL_set1_host(ssl, host) != 1) throw OpenSslException.FromErrorQueue($"cannot verify against host name '{host}'");
+        if (Interop.Ssl.SSL_set1_host(ssl, host) != 1) throw OpenSslException.FromErrorQueue($"cannot verify against host name '{host}'");
         // SNI carries DNS names only (RFC 6066).
         nint name = Marshal.StringToCoTaskMemUTF8(host);
         try
         {
-            if (LibSsl.SSL_ctrl(ssl, SslConstants.CtrlSetTlsextHostname, SslConstants.TlsextNameTypeHostName, name) != 1)
+            if (Interop.Ssl.SSL_ctrl(ssl, SslConstants.CtrlSetTlsextHostname, SslConstants.TlsextNameTypeHostName, name) != 1)
                 throw OpenSslException.FromErrorQueue($"cannot set server name '{host}'");
         }
         finally
@@ -105,7 +105,7 @@ public sealed class TlsConnection : IDisposable
 
     private static SafeBioHandle NewMemoryBio()
     {
-        SafeBioHandle bio = LibCrypto.BIO_new(LibCrypto.BIO_s_mem());
+        SafeBioHandle bio = Interop.Crypto.BIO_new(Interop.Crypto.BIO_s_mem());
         if (!bio.IsInvalid) return bio;
         bio.Dispose();
         throw OpenSslException.FromErrorQueue("BIO_new failed");
@@ -117,13 +117,13 @@ public sealed class TlsConnection : IDisposable
         if (data.IsEmpty) return;
         fixed (byte* p = data)
         {
-            if (LibCrypto.BIO_write(_incoming, p, data.Length) != data.Length)
+            if (Interop.Crypto.BIO_write(_incoming, p, data.Length) != data.Length)
                 throw OpenSslException.FromErrorQueue("BIO_write to a memory BIO failed");
         }
     }
 
     /// <summary>Octets waiting to be sent to the peer.</summary>
-    public int PendingOutgoing => (int)LibCrypto.BIO_ctrl_pending(_outgoing);
+    public int PendingOutgoing => (int)Interop.Crypto.BIO_ctrl_pending(_outgoing);
 
     /// <summary>Takes up to <paramref name="destination"/>.Length octets to send to the peer; returns how many.</summary>
     public unsafe int ReadOutgoing(Span<byte> destination)
@@ -131,7 +131,7 @@ public sealed class TlsConnection : IDisposable
         if (destination.IsEmpty || PendingOutgoing == 0) return 0;
         fixed (byte* p = destination)
         {
-            int read = LibCrypto.BIO_read(_outgoing, p, destination.Length);
+            int read = Interop.Crypto.BIO_read(_outgoing, p, destination.Length);
             return read > 0 ? read : 0;
         }
     }
@@ -139,8 +139,8 @@ public sealed class TlsConnection : IDisposable
     /// <summary>Advances the handshake as far as the bytes fed so far allow.</summary>
     public TlsStatus Handshake()
     {
-        LibCrypto.ERR_clear_error();
-        int result = LibSsl.SSL_do_handshake(_ssl);
+        Interop.Crypto.ERR_clear_error();
+        int result = Interop.Ssl.SSL_do_handshake(_ssl);
         return result == 1 ? TlsStatus.Ok : Classify(result, "handshake");
     }
 
@@ -149,9 +149,9 @@ public sealed class TlsConnection : IDisposable
     {
         read = 0;
         if (destination.IsEmpty) return TlsStatus.Ok;
-        LibCrypto.ERR_clear_error();
+        Interop.Crypto.ERR_clear_error();
         int result;
-        fixed (byte* p = destination) result = LibSsl.SSL_read(_ssl, p, destination.Length);
+        fixed (byte* p = destination) result = Interop.Ssl.SSL_read(_ssl, p, destination.Length);
         if (result > 0)
         {
             read = result;
@@ -165,18 +165,18 @@ public sealed class TlsConnection : IDisposable
     public unsafe TlsStatus Write(ReadOnlySpan<byte> data)
     {
         if (data.IsEmpty) return TlsStatus.Ok;
-        LibCrypto.ERR_clear_error();
+        Interop.Crypto.ERR_clear_error();
         int result;
-        fixed (byte* p = data) result = LibSsl.SSL_write(_ssl, p, data.Length);
+        fixed (byte* p = data) result = Interop.Ssl.SSL_write(_ssl, p, data.Length);
         return result == data.Length ? TlsStatus.Ok : Classify(result, "write");
     }
 
     /// <summary>Queues a close_notify alert for the peer.</summary>
     public void Shutdown()
     {
-        LibCrypto.ERR_clear_error();
-        LibSsl.SSL_shutdown(_ssl);
-        LibCrypto.ERR_clear_error();
+        Interop.Crypto.ERR_clear_error();
+        Interop.Ssl.SSL_shutdown(_ssl);
+        Interop.Crypto.ERR_clear_error();
     }
 
     /// <summary>RFC 5705 keying material (the TLS 1.3 exporter); false if the handshake has not finished.</summary>
@@ -186,7 +186,7 @@ public sealed class TlsConnection : IDisposable
         int labelLength = Encoding.ASCII.GetByteCount(label);
         Span<byte> labelBytes = labelLength <= 128 ? stackalloc byte[labelLength] : new byte[labelLength];
         Encoding.ASCII.GetBytes(label, labelBytes);
-        LibCrypto.ERR_clear_error();
+        Interop.Crypto.ERR_clear_error();
         fixed (byte* o = output)
         fixed (byte* l = labelBytes)
         fixed (byte* c = context)
@@ -194,7 +194,7 @@ public sealed class TlsConnection : IDisposable
             // A non-null context pointer is required even when the context is empty, so pass a stack byte then.
             byte empty = 0;
             byte* contextPointer = c != null ? c : &empty;
-            return LibSsl.SSL_export_keying_material(
+            return Interop.Ssl.SSL_export_keying_material(
                 _ssl, o, (nuint)output.Length, l, (nuint)labelLength, contextPointer, (nuint)context.Length, useContext: 1) == 1;
         }
     }
@@ -206,19 +206,19 @@ public sealed class TlsConnection : IDisposable
         {
             byte* data;
             uint length;
-            LibSsl.SSL_get0_alpn_selected(_ssl, &data, &length);
+            Interop.Ssl.SSL_get0_alpn_selected(_ssl, &data, &length);
             return data == null || length == 0 ? null : Encoding.ASCII.GetString(data, (int)length);
         }
     }
 
     /// <summary>The negotiated protocol version (0x0304 for TLS 1.3).</summary>
-    public int ProtocolVersion => LibSsl.SSL_version(_ssl);
+    public int ProtocolVersion => Interop.Ssl.SSL_version(_ssl);
 
     /// <summary>X509 verification result of the peer certificate: 0 when it verified.</summary>
-    public long VerifyResult => LibSsl.SSL_get_verify_result(_ssl);
+    public long VerifyResult => Interop.Ssl.SSL_get_verify_result(_ssl);
 
     /// <summary>OpenSSL's text for <see cref="VerifyResult"/>.</summary>
-    public string VerifyResultText => Marshal.PtrToStringUTF8(LibCrypto.X509_verify_cert_error_string((nint)VerifyResult)) ?? "unknown";
+    public string VerifyResultText => Marshal.PtrToStringUTF8(Interop.Crypto.X509_verify_cert_error_string((nint)VerifyResult)) ?? "unknown";
 
     public void Dispose()
     {
@@ -229,7 +229,7 @@ public sealed class TlsConnection : IDisposable
 
     private TlsStatus Classify(int result, string operation)
     {
-        int error = LibSsl.SSL_get_error(_ssl, result);
+        int error = Interop.Ssl.SSL_get_error(_ssl, result);
         switch (error)
         {
             case SslConstants.ErrorWantRead:

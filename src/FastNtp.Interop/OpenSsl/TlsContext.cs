@@ -31,21 +31,21 @@ public sealed class TlsContext : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(certificateChainPem);
         ArgumentException.ThrowIfNullOrEmpty(privateKeyPem);
         byte[] wire = AlpnWire(alpn);
-        LibCrypto.ERR_clear_error();
-        SafeSslContextHandle ctx = NewContext(LibSsl.TLS_server_method());
+        Interop.Crypto.ERR_clear_error();
+        SafeSslContextHandle ctx = NewContext(Interop.Ssl.TLS_server_method());
         try
         {
-            if (LibSsl.SSL_CTX_use_certificate_chain_file(ctx, certificateChainPem) != 1)
+            if (Interop.Ssl.SSL_CTX_use_certificate_chain_file(ctx, certificateChainPem) != 1)
                 throw OpenSslException.FromErrorQueue($"cannot load certificate chain '{certificateChainPem}'");
-            if (LibSsl.SSL_CTX_use_PrivateKey_file(ctx, privateKeyPem, SslConstants.FiletypePem) != 1)
+            if (Interop.Ssl.SSL_CTX_use_PrivateKey_file(ctx, privateKeyPem, SslConstants.FiletypePem) != 1)
                 throw OpenSslException.FromErrorQueue($"cannot load private key '{privateKeyPem}'");
-            if (LibSsl.SSL_CTX_check_private_key(ctx) != 1)
+            if (Interop.Ssl.SSL_CTX_check_private_key(ctx) != 1)
                 throw OpenSslException.FromErrorQueue($"private key '{privateKeyPem}' does not match certificate '{certificateChainPem}'");
 
             // Resumption buys nothing for one request per connection; skipping tickets saves a record per handshake.
-            LibSsl.SSL_CTX_set_num_tickets(ctx, 0);
+            Interop.Ssl.SSL_CTX_set_num_tickets(ctx, 0);
 
-            LibSsl.SSL_CTX_set_alpn_select_cb(ctx, &SelectAlpn, NativeAlpnWire(wire));
+            Interop.Ssl.SSL_CTX_set_alpn_select_cb(ctx, &SelectAlpn, NativeAlpnWire(wire));
             return new TlsContext(ctx, wire, isServer: true);
         }
         catch
@@ -59,16 +59,16 @@ public sealed class TlsContext : IDisposable
     public static TlsContext CreateClient(string? caFile, string alpn)
     {
         byte[] wire = AlpnWire(alpn);
-        LibCrypto.ERR_clear_error();
-        SafeSslContextHandle ctx = NewContext(LibSsl.TLS_client_method());
+        Interop.Crypto.ERR_clear_error();
+        SafeSslContextHandle ctx = NewContext(Interop.Ssl.TLS_client_method());
         try
         {
             int loaded = caFile is null
-                ? LibSsl.SSL_CTX_set_default_verify_paths(ctx)
-                : LibSsl.SSL_CTX_load_verify_locations(ctx, caFile, null);
+                ? Interop.Ssl.SSL_CTX_set_default_verify_paths(ctx)
+                : Interop.Ssl.SSL_CTX_load_verify_locations(ctx, caFile, null);
             if (loaded != 1)
                 throw OpenSslException.FromErrorQueue(caFile is null ? "cannot load the system CA store" : $"cannot load CA file '{caFile}'");
-            LibSsl.SSL_CTX_set_verify(ctx, SslConstants.VerifyPeer, 0);
+            Interop.Ssl.SSL_CTX_set_verify(ctx, SslConstants.VerifyPeer, 0);
             return new TlsContext(ctx, wire, isServer: false);
         }
         catch
@@ -97,15 +97,15 @@ public sealed class TlsContext : IDisposable
 
     private static SafeSslContextHandle NewContext(nint method)
     {
-        SafeSslContextHandle ctx = LibSsl.SSL_CTX_new(method);
+        SafeSslContextHandle ctx = Interop.Ssl.SSL_CTX_new(method);
         if (ctx.IsInvalid)
         {
             ctx.Dispose();
             throw OpenSslException.FromErrorQueue("SSL_CTX_new failed");
         }
 
-        if (LibSsl.SSL_CTX_ctrl(ctx, SslConstants.CtrlSetMinProtoVersion, SslConstants.Tls13Version, 0) != 1 ||
-            LibSsl.SSL_CTX_ctrl(ctx, SslConstants.CtrlSetMaxProtoVersion, SslConstants.Tls13Version, 0) != 1)
+        if (Interop.Ssl.SSL_CTX_ctrl(ctx, SslConstants.CtrlSetMinProtoVersion, SslConstants.Tls13Version, 0) != 1 ||
+            Interop.Ssl.SSL_CTX_ctrl(ctx, SslConstants.CtrlSetMaxProtoVersion, SslConstants.Tls13Version, 0) != 1)
         {
             ctx.Dispose();
             throw OpenSslException.FromErrorQueue("cannot restrict the context to TLS 1.3");
@@ -118,7 +118,7 @@ public sealed class TlsContext : IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(alpn);
         if (alpn.Length > 255) throw new ArgumentException("An ALPN protocol name is at most 255 octets.", nameof(alpn));
-        var wire = new byte[alpn.Length + 1];
+        byte[] wire = new byte[alpn.Length + 1];
         wire[0] = (byte)alpn.Length;
         for (int i = 0; i < alpn.Length; i++)
         {

@@ -24,7 +24,7 @@ public sealed unsafe class Epoll : IDisposable
         if (!IsSupported) throw new PlatformNotSupportedException("Epoll needs Linux on x86-64 or arm64.");
         _packed = RuntimeInformation.ProcessArchitecture == Architecture.X64;
         _eventSize = EventSize;
-        int fd = Libc.EpollCreate1(EPOLL_CLOEXEC);
+        int fd = Interop.Libc.EpollCreate1(EPOLL_CLOEXEC);
         if (fd < 0) throw NativeSocketException.FromLastError("epoll_create1");
         _fd = new SafeFileDescriptor(fd);
         Capacity = capacity;
@@ -49,12 +49,12 @@ public sealed unsafe class Epoll : IDisposable
         if (_packed)
         {
             var ev = new EpollEventPacked { Events = EPOLLIN, Data = data };
-            result = Libc.EpollCtl(_fd, EPOLL_CTL_ADD, fd, &ev);
+            result = Interop.Libc.EpollCtl(_fd, EPOLL_CTL_ADD, fd, &ev);
         }
         else
         {
             var ev = new EpollEventAligned { Events = EPOLLIN, Data = data };
-            result = Libc.EpollCtl(_fd, EPOLL_CTL_ADD, fd, &ev);
+            result = Interop.Libc.EpollCtl(_fd, EPOLL_CTL_ADD, fd, &ev);
         }
 
         if (result != 0) throw NativeSocketException.FromLastError("epoll_ctl(EPOLL_CTL_ADD)");
@@ -66,7 +66,7 @@ public sealed unsafe class Epoll : IDisposable
         ArgumentNullException.ThrowIfNull(fd);
         // Linux ignores the event for EPOLL_CTL_DEL, but kernels before 2.6.9 wanted a non-null pointer.
         var ev = new EpollEventAligned();
-        if (Libc.EpollCtl(_fd, EPOLL_CTL_DEL, fd, &ev) != 0) throw NativeSocketException.FromLastError("epoll_ctl(EPOLL_CTL_DEL)");
+        if (Interop.Libc.EpollCtl(_fd, EPOLL_CTL_DEL, fd, &ev) != 0) throw NativeSocketException.FromLastError("epoll_ctl(EPOLL_CTL_DEL)");
     }
 
     /// <summary>
@@ -84,7 +84,7 @@ public sealed unsafe class Epoll : IDisposable
             timeoutPointer = &timeout;
         }
 
-        int n = Libc.EpollPwait2(_fd, _events.Pointer, Capacity, timeoutPointer, null);
+        int n = Interop.Libc.EpollPwait2(_fd, _events.Pointer, Capacity, timeoutPointer, null);
         if (n >= 0) return n;
         Errno errno = NativeSocketException.LastErrno();
         if (errno == Errno.EINTR) return 0;

@@ -31,6 +31,5 @@ internal static class EpollConstants
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
     public const uint EPOLLIN = 0x001;
-    public const uint EPOLLOUT = 0x004;
     public const uint EPOLLERR = 0x008;
 }

@@ -7,7 +7,6 @@ internal static class LinuxConstants
     public const int AF_INET6 = 10;
 
     public const int SOCK_DGRAM = 2;
-    public const int SOCK_NONBLOCK = 0x800;
     public const int SOCK_CLOEXEC = 0x80000;
 
     public const int IPPROTO_UDP = 17;
@@ -16,7 +15,6 @@ internal static class LinuxConstants
     public const int SOL_IP = 0;
     public const int SOL_IPV6 = 41;
 
-    public const int SO_REUSEADDR = 2;
     public const int SO_SNDBUF = 7;
     public const int SO_RCVBUF = 8;
     public const int SO_REUSEPORT = 15;
@@ -33,13 +31,11 @@ internal static class LinuxConstants
     public const int IPV6_RECVPKTINFO = 49;
     public const int IPV6_PKTINFO = 50;
 
-    public const int MSG_CTRUNC = 0x8;
     public const int MSG_TRUNC = 0x20;
     public const int MSG_DONTWAIT = 0x40;
     public const int MSG_WAITFORONE = 0x10000;
 
     public const int SHUT_RD = 0;
-    public const int SHUT_RDWR = 2;
 
     public const int CLOCK_REALTIME = 0;
 

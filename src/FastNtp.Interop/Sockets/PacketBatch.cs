@@ -110,13 +110,6 @@ public sealed unsafe class PacketBatch : IDisposable
         return (_headers[slot].Header.Flags & MSG_TRUNC) != 0;
     }
 
-    /// <summary>The control area overflowed (MSG_CTRUNC): a timestamp or packet-info message may be missing.</summary>
-    public bool IsControlTruncated(int slot)
-    {
-        CheckSlot(slot);
-        return (_headers[slot].Header.Flags & MSG_CTRUNC) != 0;
-    }
-
     /// <summary>The kernel's receive time (SCM_TIMESTAMPNS, CLOCK_REALTIME) when the socket asked for it.</summary>
     public bool TryGetReceiveTimestamp(int slot, out long unixNanoseconds)
     {
@@ -141,6 +134,22 @@ public sealed unsafe class PacketBatch : IDisposable
         return BinaryPrimitives.ReverseEndianness(((SockAddrIn*)_headers[slot].Header.Name)->Port);
     }
 
+    /// <summary>
+    /// The sender's address octets, without allocating: 4 for IPv4, 16 for IPv6 (IPv4-mapped on a dual-stack
+    /// socket), empty when the slot holds neither. The span lives as long as the batch and the slot's next receive.
+    /// </summary>
+    public ReadOnlySpan<byte> GetRemoteAddress(int slot)
+    {
+        CheckSlot(slot);
+        MsgHdr* h = &_headers[slot].Header;
+        byte* name = (byte*)h->Name;
+        if (h->NameLength >= sizeof(SockAddrIn) && ((SockAddrIn*)name)->Family == AF_INET)
+            return new ReadOnlySpan<byte>(&((SockAddrIn*)name)->Address, 4);
+        if (h->NameLength >= sizeof(SockAddrIn6) && ((SockAddrIn6*)name)->Family == AF_INET6)
+            return new ReadOnlySpan<byte>(((SockAddrIn6*)name)->Address, 16);
+        return [];
+    }
+
     /// <summary>The sender of a received datagram (IPv4-mapped IPv6 on a dual-stack socket). Allocates.</summary>
     public IPEndPoint GetRemoteEndPoint(int slot)
     {
@@ -148,18 +157,6 @@ public sealed unsafe class PacketBatch : IDisposable
         MsgHdr* h = &_headers[slot].Header;
         return ReadSockAddr((byte*)h->Name, (int)h->NameLength)
             ?? throw new InvalidOperationException("The slot holds no IPv4 or IPv6 address.");
-    }
-
-    /// <summary>True when the sender's address equals the one in <paramref name="other"/>'s slot, without allocating.</summary>
-    public bool RemoteEquals(int slot, PacketBatch other, int otherSlot)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        CheckSlot(slot);
-        other.CheckSlot(otherSlot);
-        MsgHdr* a = &_headers[slot].Header;
-        MsgHdr* b = &other._headers[otherSlot].Header;
-        return a->NameLength == b->NameLength &&
-               new ReadOnlySpan<byte>(a->Name, (int)a->NameLength).SequenceEqual(new ReadOnlySpan<byte>(b->Name, (int)b->NameLength));
     }
 
     /// <summary>
@@ -182,7 +179,7 @@ public sealed unsafe class PacketBatch : IDisposable
         byte* v6 = FindControlMessage(h, SOL_IPV6, IPV6_PKTINFO, sizeof(In6PktInfo));
         if (v6 != null)
         {
-            In6PktInfo* info = (In6PktInfo*)v6;
+            var info = (In6PktInfo*)v6;
             address = new IPAddress(new ReadOnlySpan<byte>(info->Address, 16));
             interfaceIndex = Unsafe.ReadUnaligned<int>(v6 + 16);
             return true;
@@ -287,7 +284,7 @@ public sealed unsafe class PacketBatch : IDisposable
     {
         byte* start = (byte*)header->Control;
         if (start == null) return null;
-        nuint total = Math.Min(header->ControlLength, (nuint)ControlSize);
+        nuint total = Math.Min(header->ControlLength, ControlSize);
         byte* end = start + total;
         byte* cursor = start;
         while (cursor + CmsgHeaderSize <= end)

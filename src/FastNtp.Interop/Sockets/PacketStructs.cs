@@ -31,11 +31,12 @@ internal struct TPacketAuxData
     public ushort VlanTpid;
 }
 
-/// <summary>Packet-socket values from linux/if_ether.h and linux/if_packet.h.</summary>
+/// <summary>Packet-socket values from linux/if_ether.h, linux/if_packet.h and sys/socket.h.</summary>
 internal static class PacketConstants
 {
     public const int AF_PACKET = 17;
     public const int SOCK_RAW = 3;
+    public const int SOCK_NONBLOCK = 0x800;
     public const int SOL_PACKET = 263;
     public const ushort ETH_P_ALL = 0x0003;
     public const int PACKET_AUXDATA = 8;

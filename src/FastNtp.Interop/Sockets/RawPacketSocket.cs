@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using static FastNtp.Interop.Sockets.LinuxConstants;
 using static FastNtp.Interop.Sockets.PacketConstants;
 
@@ -36,7 +35,7 @@ public sealed unsafe class RawPacketSocket : IDisposable
         if (index == 0) throw new NativeSocketException($"if_nametoindex({interfaceName})", NativeSocketException.LastErrno());
 
         ushort protocol = BinaryPrimitives.ReverseEndianness(ETH_P_ALL);
-        int fd = Libc.Socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+        int fd = Interop.Libc.Socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
         if (fd < 0) throw NativeSocketException.FromLastError("socket(AF_PACKET)");
         var socket = new RawPacketSocket(new SafeFileDescriptor(fd), index);
         try
@@ -51,7 +50,7 @@ public sealed unsafe class RawPacketSocket : IDisposable
             }
 
             var address = new SockAddrLl { Family = AF_PACKET, Protocol = protocol, InterfaceIndex = index };
-            if (Libc.Bind(socket._fd, (byte*)&address, (uint)sizeof(SockAddrLl)) != 0)
+            if (Interop.Libc.Bind(socket._fd, (byte*)&address, (uint)sizeof(SockAddrLl)) != 0)
                 throw new NativeSocketException($"bind({interfaceName})", NativeSocketException.LastErrno());
             return socket;
         }
@@ -74,7 +73,7 @@ public sealed unsafe class RawPacketSocket : IDisposable
         lastError = Errno.None;
         while (next < count)
         {
-            int n = Libc.SendMmsg(_fd, batch.Headers + next, (uint)(count - next), 0);
+            int n = Interop.Libc.SendMmsg(_fd, batch.Headers + next, (uint)(count - next), 0);
             if (n <= 0)
             {
                 lastError = n < 0 ? NativeSocketException.LastErrno() : Errno.None;
@@ -95,7 +94,7 @@ public sealed unsafe class RawPacketSocket : IDisposable
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxCount, batch.Capacity);
         batch.PrepareReceive(maxCount);
-        int n = Libc.RecvMmsg(_fd, batch.Headers, (uint)maxCount, MSG_DONTWAIT, null);
+        int n = Interop.Libc.RecvMmsg(_fd, batch.Headers, (uint)maxCount, MSG_DONTWAIT, null);
         if (n >= 0)
         {
             error = Errno.None;
@@ -116,7 +115,7 @@ public sealed unsafe class RawPacketSocket : IDisposable
 
     private void SetInt(int level, int name, int value, string what)
     {
-        if (Libc.SetSockOpt(_fd, level, name, &value, sizeof(int)) != 0) throw NativeSocketException.FromLastError($"setsockopt({what})");
+        if (Interop.Libc.SetSockOpt(_fd, level, name, &value, sizeof(int)) != 0) throw NativeSocketException.FromLastError($"setsockopt({what})");
     }
 
     public void Dispose() => _fd.Dispose();

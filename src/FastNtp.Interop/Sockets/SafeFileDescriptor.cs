@@ -16,8 +16,5 @@ public sealed class SafeFileDescriptor : SafeHandle
 
     public override bool IsInvalid => handle == new IntPtr(-1);
 
-    /// <summary>The raw descriptor, for diagnostics; the handle keeps ownership.</summary>
-    public int Fd => (int)handle;
-
-    protected override bool ReleaseHandle() => Libc.Close((int)handle) == 0;
+    protected override bool ReleaseHandle() => Interop.Libc.Close((int)handle) == 0;
 }

@@ -20,7 +20,7 @@ public static unsafe class SocketConnect
             target = new IPEndPoint(target.Address.MapToIPv6(), target.Port);
         byte* name = stackalloc byte[PacketBatch.NameSize];
         int length = PacketBatch.WriteSockAddr(target, new Span<byte>(name, PacketBatch.NameSize));
-        if (Libc.Connect(socket.Handle, name, (uint)length) != 0)
+        if (Interop.Libc.Connect(socket.Handle, name, (uint)length) != 0)
         {
             // errno first: building the message may make native calls of its own.
             Errno error = NativeSocketException.LastErrno();

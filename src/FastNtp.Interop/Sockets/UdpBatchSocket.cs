@@ -14,6 +14,18 @@ public enum ReceiveWait
     NoWait,
 }
 
+/// <summary>How a server socket takes its place in the SO_REUSEPORT group of its address.</summary>
+public enum ServerSocketRole
+{
+    /// <summary>Joins the group the server's first socket opened.</summary>
+    JoinsGroup,
+    /// <summary>
+    /// The server's first socket: binds without SO_REUSEPORT, so the bind fails when any other socket (another
+    /// server) already holds the address, and only then opens the group to the server's own workers.
+    /// </summary>
+    FirstOfGroup,
+}
+
 /// <summary>
 /// A Linux UDP socket moving datagrams in batches with recvmmsg/sendmmsg. Set-up calls (create, options,
 /// bind) throw <see cref="NativeSocketException"/>; the batch calls never throw on network errors, they
@@ -49,7 +61,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
             AddressFamily.InterNetworkV6 => AF_INET6,
             _ => throw new ArgumentException($"Only IPv4 and IPv6 are supported, not {family}.", nameof(family)),
         };
-        int fd = Libc.Socket(domain, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+        int fd = Interop.Libc.Socket(domain, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
         if (fd < 0) throw NativeSocketException.FromLastError("socket");
         return new UdpBatchSocket(new SafeFileDescriptor(fd), family);
     }
@@ -59,13 +71,22 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     /// receive timestamps, packet info on wildcard addresses, dual-stack on a wildcard IPv6 address, the given buffer sizes (forced
     /// past the system limit where permitted), a receive timeout so a blocked receive notices a stop, then bound.
     /// </summary>
-    public static UdpBatchSocket OpenServer(IPEndPoint endPoint, int bufferBytes, TimeSpan receiveTimeout)
+    /// <param name="role">
+    /// <see cref="ServerSocketRole.FirstOfGroup"/> for a server's first socket on an address, which throws
+    /// <see cref="AddressInUseException"/> when another server already serves it (SO_REUSEPORT would otherwise
+    /// let a second server silently take part of the traffic); the others join its group.
+    /// </param>
+    public static UdpBatchSocket OpenServer(
+        IPEndPoint endPoint, int bufferBytes, TimeSpan receiveTimeout, ServerSocketRole role = ServerSocketRole.JoinsGroup)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         UdpBatchSocket socket = Create(endPoint.AddressFamily);
         try
         {
-            socket.SetReusePort(true);
+            bool first = role == ServerSocketRole.FirstOfGroup;
+            // The kernel checks SO_REUSEPORT of both sockets at bind time: the first socket binds without it, so
+            // a bind conflicts with any holder, and turns it on afterwards so its own workers can join.
+            socket.SetReusePort(!first);
             bool wildcard = endPoint.Address.Equals(IPAddress.Any) || endPoint.Address.Equals(IPAddress.IPv6Any);
             if (endPoint.AddressFamily == AddressFamily.InterNetworkV6 && wildcard) socket.SetDualStack(true);
             socket.EnableReceiveTimestamps();
@@ -79,7 +100,16 @@ public sealed unsafe class UdpBatchSocket : IDisposable
             }
 
             if (receiveTimeout > TimeSpan.Zero) socket.SetReceiveTimeout(receiveTimeout);
-            socket.Bind(endPoint);
+            try
+            {
+                socket.Bind(endPoint);
+            }
+            catch (NativeSocketException e) when (first && e.Errno == Errno.EADDRINUSE)
+            {
+                throw new AddressInUseException(endPoint, e);
+            }
+
+            if (first) socket.SetReusePort(true);
             return socket;
         }
         catch
@@ -94,7 +124,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         ArgumentNullException.ThrowIfNull(endPoint);
         byte* name = stackalloc byte[PacketBatch.NameSize];
         int length = PacketBatch.WriteSockAddr(MapForFamily(endPoint), new Span<byte>(name, PacketBatch.NameSize));
-        if (Libc.Bind(_fd, name, (uint)length) != 0)
+        if (Interop.Libc.Bind(_fd, name, (uint)length) != 0)
         {
             // Read errno before formatting the message: formatting may make native calls of its own.
             Errno error = NativeSocketException.LastErrno();
@@ -109,14 +139,12 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         {
             byte* name = stackalloc byte[PacketBatch.NameSize];
             uint length = PacketBatch.NameSize;
-            if (Libc.GetSockName(_fd, name, &length) != 0) throw NativeSocketException.FromLastError("getsockname");
+            if (Interop.Libc.GetSockName(_fd, name, &length) != 0) throw NativeSocketException.FromLastError("getsockname");
             return PacketBatch.ReadSockAddr(name, (int)length) ?? throw new InvalidOperationException("The socket has no IP address.");
         }
     }
 
     public void SetReusePort(bool enabled) => SetInt(SOL_SOCKET, SO_REUSEPORT, enabled ? 1 : 0, "SO_REUSEPORT");
-
-    public void SetReuseAddress(bool enabled) => SetInt(SOL_SOCKET, SO_REUSEADDR, enabled ? 1 : 0, "SO_REUSEADDR");
 
     /// <summary>On an IPv6 socket, also receive IPv4 (as IPv4-mapped addresses): IPV6_V6ONLY off.</summary>
     public void SetDualStack(bool enabled)
@@ -139,6 +167,23 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     }
 
     /// <summary>
+    /// Makes the SO_REUSEPORT group this bound socket belongs to send every datagram from one client to one
+    /// socket: a hash of the IPv4 source address, or of the first <paramref name="ipv6PrefixLength"/> bits of
+    /// the IPv6 one, modulo <paramref name="groupSize"/> (the group's sockets in the order they were bound).
+    /// Call once, on any member, after all <paramref name="groupSize"/> sockets are bound.
+    /// </summary>
+    public void SteerBySourceAddress(int groupSize, int ipv6PrefixLength)
+    {
+        Interop.Libc.SockFilter[] program = ReusePortSteering.Build(groupSize, ipv6PrefixLength);
+        fixed (Interop.Libc.SockFilter* filter = program)
+        {
+            var fprog = new Interop.Libc.SockFprog { Length = (ushort)program.Length, Filter = filter };
+            if (Interop.Libc.SetSockOpt(_fd, SOL_SOCKET, Interop.Libc.SO_ATTACH_REUSEPORT_CBPF, &fprog, (uint)sizeof(Interop.Libc.SockFprog)) != 0)
+                throw NativeSocketException.FromLastError("setsockopt(SO_ATTACH_REUSEPORT_CBPF)");
+        }
+    }
+
+    /// <summary>
     /// Asks for a receive buffer of <paramref name="bytes"/>. With <paramref name="force"/> it first tries
     /// SO_RCVBUFFORCE (needs CAP_NET_ADMIN, ignores net.core.rmem_max) and falls back to SO_RCVBUF when not
     /// permitted. Returns the size the kernel reports (it doubles the request for bookkeeping).
@@ -149,8 +194,6 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     public int SetSendBufferSize(int bytes, bool force) => SetBuffer(SO_SNDBUF, SO_SNDBUFFORCE, bytes, force, "SO_SNDBUF");
 
     public int ReceiveBufferSize => GetInt(SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF");
-
-    public int SendBufferSize => GetInt(SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF");
 
     /// <summary>Bounds how long a blocking receive waits (SO_RCVTIMEO); it then fails with EAGAIN. Zero waits forever.</summary>
     public void SetReceiveTimeout(TimeSpan timeout) => SetTimeout(SO_RCVTIMEO, timeout, "SO_RCVTIMEO");
@@ -168,7 +211,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         if ((uint)(maxCount - 1) >= (uint)batch.Capacity) ThrowCount();
         batch.PrepareReceive(maxCount);
         int flags = wait == ReceiveWait.WaitForOne ? MSG_WAITFORONE : MSG_DONTWAIT;
-        int received = Libc.RecvMmsg(_fd, batch.Headers, (uint)maxCount, flags, null);
+        int received = Interop.Libc.RecvMmsg(_fd, batch.Headers, (uint)maxCount, flags, null);
         error = received < 0 ? NativeSocketException.LastErrno() : Errno.None;
         return received;
     }
@@ -188,7 +231,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
             return 0;
         }
 
-        int sent = Libc.SendMmsg(_fd, batch.Headers + start, (uint)count, 0);
+        int sent = Interop.Libc.SendMmsg(_fd, batch.Headers + start, (uint)count, 0);
         error = sent < 0 ? NativeSocketException.LastErrno() : Errno.None;
         return sent;
     }
@@ -208,7 +251,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         lastError = Errno.None;
         while (next < count)
         {
-            int n = Libc.SendMmsg(_fd, batch.Headers + next, (uint)(count - next), 0);
+            int n = Interop.Libc.SendMmsg(_fd, batch.Headers + next, (uint)(count - next), 0);
             if (n > 0)
             {
                 next += n;
@@ -232,11 +275,8 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     /// Wakes a thread blocked in <see cref="Receive"/> at once. From then on receives return without waiting,
     /// with zero datagrams or with empty ones (end-of-file entries), so the caller checks its own stop flag.
     /// </summary>
-    public void ShutdownReceive()
-    {
-        // Linux answers ENOTCONN for an unconnected UDP socket but still marks it shut and wakes waiters.
-        _ = Libc.Shutdown(_fd, SHUT_RD);
-    }
+    // Linux answers ENOTCONN for an unconnected UDP socket but still marks it shut and wakes waiters.
+    public void ShutdownReceive() => _ = Interop.Libc.Shutdown(_fd, SHUT_RD);
 
     public void Dispose() => _fd.Dispose();
 
@@ -259,12 +299,12 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
         long micros = timeout.Ticks / 10;
         var value = new TimeVal { Seconds = micros / 1_000_000, Microseconds = micros % 1_000_000 };
-        if (Libc.SetSockOpt(_fd, SOL_SOCKET, name, &value, (uint)sizeof(TimeVal)) != 0)
+        if (Interop.Libc.SetSockOpt(_fd, SOL_SOCKET, name, &value, (uint)sizeof(TimeVal)) != 0)
             throw NativeSocketException.FromLastError($"setsockopt({option})");
     }
 
     private bool TrySetInt(int level, int name, int value) =>
-        Libc.SetSockOpt(_fd, level, name, &value, sizeof(int)) == 0;
+        Interop.Libc.SetSockOpt(_fd, level, name, &value, sizeof(int)) == 0;
 
     private void SetInt(int level, int name, int value, string option)
     {
@@ -275,7 +315,7 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     {
         int value = 0;
         uint length = sizeof(int);
-        if (Libc.GetSockOpt(_fd, level, name, &value, &length) != 0) throw NativeSocketException.FromLastError($"getsockopt({option})");
+        if (Interop.Libc.GetSockOpt(_fd, level, name, &value, &length) != 0) throw NativeSocketException.FromLastError($"getsockopt({option})");
         return value;
     }
 

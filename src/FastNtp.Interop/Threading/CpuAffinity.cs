@@ -18,7 +18,7 @@ public static unsafe class CpuAffinity
         byte* mask = stackalloc byte[CpuSetBytes];
         new Span<byte>(mask, CpuSetBytes).Clear();
         // pid 0 is the calling thread.
-        if (Libc.SchedGetAffinity(0, CpuSetBytes, mask) != 0) throw NativeSocketException.FromLastError("sched_getaffinity");
+        if (Interop.Libc.SchedGetAffinity(0, CpuSetBytes, mask) != 0) throw NativeSocketException.FromLastError("sched_getaffinity");
         var cpus = new List<int>();
         for (int cpu = 0; cpu < CpuSetBytes * 8; cpu++)
         {
@@ -37,7 +37,7 @@ public static unsafe class CpuAffinity
         byte* mask = stackalloc byte[CpuSetBytes];
         new Span<byte>(mask, CpuSetBytes).Clear();
         mask[cpu >> 3] = (byte)(1 << (cpu & 7));
-        if (Libc.SchedSetAffinity(0, CpuSetBytes, mask) == 0)
+        if (Interop.Libc.SchedSetAffinity(0, CpuSetBytes, mask) == 0)
         {
             error = Errno.None;
             return true;

@@ -11,7 +11,7 @@ public static unsafe class SystemRealtime
     public static long UnixNanoseconds()
     {
         TimeSpec ts;
-        _ = Libc.ClockGetTime(LinuxConstants.CLOCK_REALTIME, &ts);
+        _ = Interop.Libc.ClockGetTime(LinuxConstants.CLOCK_REALTIME, &ts);
         return ts.Seconds * 1_000_000_000 + ts.Nanoseconds;
     }
 }

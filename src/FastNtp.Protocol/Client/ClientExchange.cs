@@ -81,7 +81,7 @@ public static class ClientExchange
         NtpDuration t21 = h.ReceiveTime - requestSentAt;
         NtpDuration t34 = h.TransmitTime - replyReceivedAt;
         NtpDuration offset = new((t21.Raw >> 1) + (t34.Raw >> 1));
-        NtpDuration delay = NtpDuration.Max(NtpDuration.Zero, (replyReceivedAt - requestSentAt) - (h.TransmitTime - h.ReceiveTime));
+        var delay = NtpDuration.Max(NtpDuration.Zero, (replyReceivedAt - requestSentAt) - (h.TransmitTime - h.ReceiveTime));
         return FromHeader(ReplyError.None, h) with { Offset = offset, Delay = delay };
     }
 

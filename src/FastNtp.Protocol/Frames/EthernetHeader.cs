@@ -14,7 +14,10 @@ public readonly ref struct EthernetHeader
 
     private readonly ReadOnlySpan<byte> _frame;
 
-    private EthernetHeader(ReadOnlySpan<byte> frame) => _frame = frame;
+    private EthernetHeader(ReadOnlySpan<byte> frame)
+    {
+        _frame = frame;
+    }
 
     public MacAddress Destination => MacAddress.Read(_frame);
 

@@ -19,7 +19,10 @@ public readonly ref struct Ipv4Header
 
     private readonly ReadOnlySpan<byte> _packet;
 
-    private Ipv4Header(ReadOnlySpan<byte> packet) => _packet = packet;
+    private Ipv4Header(ReadOnlySpan<byte> packet)
+    {
+        _packet = packet;
+    }
 
     public byte Protocol => _packet[9];
 
@@ -58,7 +61,7 @@ public readonly ref struct Ipv4Header
     {
         if (source.Length != 4 || destinationAddress.Length != 4)
             throw new ArgumentException("IPv4 addresses are 4 bytes.", nameof(source));
-        if (payloadLength < 0 || payloadLength > ushort.MaxValue - Length)
+        if (payloadLength is < 0 or > (ushort.MaxValue - Length))
             throw new ArgumentOutOfRangeException(nameof(payloadLength));
         Span<byte> header = destination[..Length];
         header[0] = 0x45;

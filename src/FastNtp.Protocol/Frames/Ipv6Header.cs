@@ -15,7 +15,10 @@ public readonly ref struct Ipv6Header
 
     private readonly ReadOnlySpan<byte> _packet;
 
-    private Ipv6Header(ReadOnlySpan<byte> packet) => _packet = packet;
+    private Ipv6Header(ReadOnlySpan<byte> packet)
+    {
+        _packet = packet;
+    }
 
     public byte NextHeader => _packet[NextHeaderOffset];
 
@@ -51,7 +54,7 @@ public readonly ref struct Ipv6Header
     {
         if (source.Length != 16 || destinationAddress.Length != 16)
             throw new ArgumentException("IPv6 addresses are 16 bytes.", nameof(source));
-        if (payloadLength < 0 || payloadLength > ushort.MaxValue)
+        if (payloadLength is < 0 or > ushort.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(payloadLength));
         Span<byte> header = destination[..Length];
         BinaryPrimitives.WriteUInt32BigEndian(header, 0x6000_0000);

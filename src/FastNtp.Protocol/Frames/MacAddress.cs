@@ -8,6 +8,8 @@ public readonly record struct MacAddress(ulong Value)
 {
     public const int Length = 6;
 
+    public static readonly MacAddress Broadcast = new(0xFFFF_FFFF_FFFF);
+
     public static MacAddress Read(ReadOnlySpan<byte> source) =>
         new(((ulong)BinaryPrimitives.ReadUInt16BigEndian(source) << 32) | BinaryPrimitives.ReadUInt32BigEndian(source[2..]));
 

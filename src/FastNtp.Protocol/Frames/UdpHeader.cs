@@ -11,7 +11,10 @@ public readonly ref struct UdpHeader
 
     private readonly ReadOnlySpan<byte> _datagram;
 
-    private UdpHeader(ReadOnlySpan<byte> datagram) => _datagram = datagram;
+    private UdpHeader(ReadOnlySpan<byte> datagram)
+    {
+        _datagram = datagram;
+    }
 
     public ushort SourcePort => BinaryPrimitives.ReadUInt16BigEndian(_datagram);
 
@@ -38,7 +41,7 @@ public readonly ref struct UdpHeader
     /// <summary>Writes ports and length with a zero checksum; <see cref="UdpChecksum.Write"/> fills it once the payload is in place.</summary>
     public static void Write(Span<byte> destination, ushort sourcePort, ushort destinationPort, int payloadLength)
     {
-        if (payloadLength < 0 || payloadLength > ushort.MaxValue - Length)
+        if (payloadLength is < 0 or > (ushort.MaxValue - Length))
             throw new ArgumentOutOfRangeException(nameof(payloadLength));
         BinaryPrimitives.WriteUInt16BigEndian(destination, sourcePort);
         BinaryPrimitives.WriteUInt16BigEndian(destination[2..], destinationPort);

@@ -15,7 +15,6 @@ public readonly record struct NtpTimestamp(ulong Value) : IComparable<NtpTimesta
     public const int Length = 8;
 
     private const long NanosecondsPerSecond = 1_000_000_000;
-    private const long SecondsPerEra = 1L << 32;
 
     public static readonly NtpTimestamp Zero = new(0UL);
 

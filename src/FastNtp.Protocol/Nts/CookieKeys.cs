@@ -56,7 +56,7 @@ public sealed class CookieKeySet
         ArgumentOutOfRangeException.ThrowIfNegative(staleEpochs);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(staleEpochs, 1000);
 
-        var keys = new byte[staleEpochs + 2][];
+        byte[][] keys = new byte[staleEpochs + 2][];
         for (int i = 0; i < keys.Length; i++) keys[i] = DeriveKey(rootSecret, epoch - staleEpochs + i);
         return new CookieKeySet(epoch, staleEpochs, keys);
     }
@@ -67,7 +67,7 @@ public sealed class CookieKeySet
         Span<byte> info = stackalloc byte[InfoPrefix.Length + 8];
         InfoPrefix.CopyTo(info);
         BinaryPrimitives.WriteInt64BigEndian(info[InfoPrefix.Length..], epoch);
-        var key = new byte[Aead.KeyLength(CookieAlgorithm)];
+        byte[] key = new byte[Aead.KeyLength(CookieAlgorithm)];
         HKDF.DeriveKey(HashAlgorithmName.SHA256, rootSecret, key, salt: [], info);
         return key;
     }

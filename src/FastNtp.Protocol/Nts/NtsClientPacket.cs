@@ -178,7 +178,9 @@ public static class NtsClientPacket
 
         if (!NtsResponder.TryReadAuthenticator(authenticator, out ReadOnlySpan<byte> nonce, out ReadOnlySpan<byte> sealedData) ||
             sealedData.Length - Aead.TagLength > plaintext.Length)
+        {
             return NtsReplyCheck.Malformed;
+        }
         // AES-GCM-SIV takes exactly its nonce length; a server that sends another cannot be authentic.
         if (s2c.Algorithm == AeadAlgorithm.Aes128GcmSiv && nonce.Length != s2c.NonceLength) return NtsReplyCheck.AuthenticationFailed;
 

@@ -43,7 +43,7 @@ public sealed class NtsKeResponse
     /// <summary>The request a client sends: NTPv4, the given algorithms in preference order, End of Message.</summary>
     public static byte[] BuildRequest(ReadOnlySpan<ushort> algorithms)
     {
-        var buffer = new byte[4 * 3 + 2 + 2 * algorithms.Length];
+        byte[] buffer = new byte[4 * 3 + 2 + 2 * algorithms.Length];
         var writer = new NtsKeRecordWriter(buffer);
         Span<byte> list = stackalloc byte[2 * algorithms.Length];
         for (int i = 0; i < algorithms.Length; i++) BinaryPrimitives.WriteUInt16BigEndian(list[(2 * i)..], algorithms[i]);

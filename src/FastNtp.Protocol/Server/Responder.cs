@@ -15,8 +15,6 @@ public readonly record struct RequestInfo(NtpTimestamp ReceiveTime, ushort Sourc
 /// </summary>
 public sealed class Responder
 {
-    public const ushort NtpPort = 123;
-
     private readonly NtsResponder? _nts;
 
     /// <summary>A plain NTP responder: NTS fields in a request are ignored and the reply is unauthenticated.</summary>
@@ -62,7 +60,7 @@ public sealed class Responder
         {
             NtpMode.Client => DropReason.None,
             // NTPv1 has no mode field; chrony treats such a packet from an ephemeral port as a client request.
-            NtpMode.Reserved when version == 1 && sourcePort != NtpPort => DropReason.None,
+            NtpMode.Reserved when version == 1 && sourcePort != ProtocolConstants.NtpPort => DropReason.None,
             NtpMode.Reserved => DropReason.ReservedMode,
             NtpMode.SymmetricActive or NtpMode.SymmetricPassive => DropReason.SymmetricMode,
             NtpMode.Server or NtpMode.Broadcast => DropReason.ServerMode,

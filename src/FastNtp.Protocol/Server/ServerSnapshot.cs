@@ -8,8 +8,8 @@ namespace FastNtp.Protocol.Server;
 /// </summary>
 public sealed record ServerSnapshot
 {
-    /// <summary>RFC 5905's PHI: the frequency tolerance by which dispersion grows, 15 ppm.</summary>
-    public const double DispersionGrowthRate = 15e-6;
+    /// <summary>RFC 5905's PHI: the frequency tolerance by which dispersion grows, in ppm.</summary>
+    public const long DispersionGrowthPpm = 15;
 
     public const byte UnsynchronizedStratum = 16;
 
@@ -61,6 +61,9 @@ public sealed record ServerSnapshot
         if (ReferenceTime.IsZero) return RootDispersion.ToShortFormat();
         long age = (now - ReferenceTime).Raw;
         if (age <= 0) return RootDispersion.ToShortFormat();
-        return (RootDispersion + new NtpDuration((long)(age * DispersionGrowthRate))).ToShortFormat();
+        // 15 ppm in exact integer arithmetic (floor of age * 15 / 10^6, no overflow), so the XDP program,
+        // which has no floating point, computes the very same value.
+        long growth = (age / 1_000_000 * DispersionGrowthPpm) + (age % 1_000_000 * DispersionGrowthPpm / 1_000_000);
+        return (RootDispersion + new NtpDuration(growth)).ToShortFormat();
     }
 }

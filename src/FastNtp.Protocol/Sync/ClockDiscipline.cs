@@ -66,7 +66,7 @@ public sealed class ClockDiscipline(double stepThreshold, double panicThreshold)
             _lastUpdate = now;
             if (Math.Abs(offset) > stepThreshold)
             {
-                NtpDuration step = NtpDuration.FromSeconds(offset);
+                var step = NtpDuration.FromSeconds(offset);
                 // Local time jumps with the step; the next interval is measured from the corrected clock.
                 _lastUpdate = now + step;
                 return new DisciplineAction(DisciplineKind.Step, step, FrequencyPpm);

@@ -9,6 +9,8 @@ public enum ClockControl : byte
     None,
     /// <summary>Discipline the clock: the process returns frequency and step actions.</summary>
     Kernel,
+    /// <summary>Another program disciplines the clock; the server mirrors the kernel's state and runs no process.</summary>
+    FollowKernel,
 }
 
 public sealed record SyncProcessSettings

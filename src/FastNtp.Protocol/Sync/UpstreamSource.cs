@@ -219,7 +219,7 @@ public sealed class UpstreamSource
         {
             // Poll at least twice as slowly, and no faster than the server asks; the burst is over.
             _burstRemaining = 0;
-            Poll = Math.Clamp(Math.Max(Poll + 1, (int)sample.Poll), MinPoll, SyncConstants.MaxPollLimit);
+            Poll = Math.Clamp(Math.Max(Poll + 1, sample.Poll), MinPoll, SyncConstants.MaxPollLimit);
             NextPollAt = _pendingSentAt + NtpDuration.FromSeconds(PollSeconds);
             return ReplyOutcome.RateLimited;
         }

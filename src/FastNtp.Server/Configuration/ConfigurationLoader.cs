@@ -5,7 +5,8 @@ namespace FastNtp.Server.Configuration;
 
 /// <summary>
 /// Layers the configuration the usual .NET way: JSON file, then FASTNTP__SECTION__KEY environment variables,
-/// then command-line options (highest). Binding or validation failures become one <see cref="ConfigurationException"/> line.
+/// then command-line options (highest), and validates the result once into <see cref="FastNtpSettings"/>.
+/// Binding and validation failures become <see cref="ConfigurationException"/> lines naming the option.
 /// </summary>
 public static partial class ConfigurationLoader
 {
@@ -14,7 +15,7 @@ public static partial class ConfigurationLoader
     /// <param name="configFile">Optional JSON file; it must exist when named.</param>
     /// <param name="overrides">Configuration keys (Section:Key, list items as Section:Key:0) set by command-line options.</param>
     /// <param name="environment">Environment variables to read; null reads the process environment.</param>
-    public static FastNtpOptions Load(
+    public static FastNtpSettings Load(
         string? configFile, IEnumerable<KeyValuePair<string, string?>> overrides, IDictionary<string, string?>? environment = null)
     {
         var builder = new ConfigurationBuilder();
@@ -49,8 +50,7 @@ public static partial class ConfigurationLoader
             throw new ConfigurationException(Describe(e));
         }
 
-        OptionsValidator.Validate(options);
-        return options;
+        return FastNtpSettings.From(options);
     }
 
     private static IEnumerable<KeyValuePair<string, string?>> FromEnvironment(IDictionary<string, string?> environment)
@@ -71,7 +71,7 @@ public static partial class ConfigurationLoader
 
         Match conversion = FailedConversion().Match(message);
         if (conversion.Success)
-            return $"{OptionNames.Describe(conversion.Groups[2].Value)}: invalid value '{conversion.Groups[1].Value}'";
+            return $"{OptionTable.Describe(conversion.Groups[2].Value)}: invalid value '{conversion.Groups[1].Value}'";
 
         return message;
     }
@@ -81,30 +81,4 @@ public static partial class ConfigurationLoader
 
     [GeneratedRegex(@"configuration value '(.*)' at '([^']+)'")]
     private static partial Regex FailedConversion();
-}
-
-/// <summary>Maps configuration keys to the command-line option an operator would have typed, for error lines.</summary>
-public static class OptionNames
-{
-    private static readonly Dictionary<string, string> CommandLineNames = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["Server:Listen"] = "--listen",
-        ["Server:Workers"] = "--workers",
-        ["Server:LocalStratum"] = "--local-stratum",
-        ["Sync:Upstream"] = "--upstream",
-        ["Nts:KeListen"] = "--nts-ke-listen",
-        ["Nts:Cert"] = "--cert",
-        ["Nts:Key"] = "--key",
-        ["Nts:KeyFile"] = "--nts-key-file",
-        ["Metrics:Listen"] = "--metrics-listen",
-    };
-
-    public static string Describe(string key)
-    {
-        // List items bind as Section:Key:N; the option is the list's.
-        string listKey = key.Contains(':', StringComparison.Ordinal) && int.TryParse(key[(key.LastIndexOf(':') + 1)..], out _)
-            ? key[..key.LastIndexOf(':')]
-            : key;
-        return CommandLineNames.TryGetValue(listKey, out string? option) ? $"{option} ({key})" : key;
-    }
 }

@@ -54,7 +54,7 @@ public static class EndpointParser
         }
 
         if (host.Length == 0) return false;
-        if (portText.Length == 0) return text.EndsWith(':') is false;
+        if (portText.Length == 0) return !text.EndsWith(':');
         return int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is > 0 and <= 65535;
     }
 }

@@ -8,15 +8,16 @@ using FastNtp.Server.Metrics;
 namespace FastNtp.Server.Engine;
 
 /// <summary>
-/// One receive-answer-send loop over one socket, run by one thread. Everything it touches per packet was
-/// allocated before the loop started: two pinned batches (requests, replies), the responder, its counters.
+/// One receive-answer-send loop over one socket, run by one thread: recvmmsg a batch, run the
+/// <see cref="PacketStep"/> on each datagram, sendmmsg the replies. Everything it touches per packet was
+/// allocated before the loop started: two pinned batches (requests, replies), the step, its counters.
 /// </summary>
 internal sealed class BatchWorker<TClock> where TClock : struct, IClock
 {
     private readonly UdpBatchSocket _socket;
     private readonly PacketBatch _requests;
     private readonly PacketBatch _replies;
-    private readonly Responder _responder;
+    private readonly PacketStep _step;
     private readonly SnapshotPublisher _snapshots;
     private readonly WorkerCounters _counters;
     private readonly bool _trackAllocations;
@@ -25,13 +26,13 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
     private long _allocatedBytes = -1;
 
     public BatchWorker(
-        UdpBatchSocket socket, int batchSize, int slotSize, Responder responder, SnapshotPublisher snapshots,
+        UdpBatchSocket socket, int batchSize, Responder responder, SnapshotPublisher snapshots,
         WorkerCounters counters, TClock clock, bool trackAllocations)
     {
         _socket = socket;
-        _requests = new PacketBatch(batchSize, slotSize);
-        _replies = new PacketBatch(batchSize, slotSize);
-        _responder = responder;
+        _requests = new PacketBatch(batchSize, PacketStep.ReceiveBufferLength);
+        _replies = new PacketBatch(batchSize, ProtocolConstants.MaxRequestLength);
+        _step = new PacketStep(responder, counters);
         _snapshots = snapshots;
         _counters = counters;
         _clock = clock;
@@ -85,9 +86,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
     /// <summary>Answers the <paramref name="received"/> datagrams now in the request batch.</summary>
     internal void ProcessBatch(int received)
     {
-        WorkerCounters counters = _counters;
-        counters.Batches++;
-        counters.Received += received;
+        _counters.Batches++;
 
         // One snapshot per batch: every reply in it describes the same server state.
         ServerSnapshot snapshot = _snapshots.Current;
@@ -97,47 +96,28 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
 
         for (int i = 0; i < received; i++)
         {
-            if (_requests.IsTruncated(i))
+            NtpTimestamp receiveTime;
+            if (_requests.TryGetReceiveTimestamp(i, out long kernelNanoseconds))
             {
-                // Longer than any request we accept: answering the cut bytes would be wrong.
-                counters.Dropped[(int)DropReason.Oversize]++;
-                continue;
+                receiveTime = NtpTimestamp.FromUnixNanoseconds(kernelNanoseconds);
             }
-
-            ResponderResult result;
-            try
+            else
             {
-                NtpTimestamp receiveTime;
-                if (_requests.TryGetReceiveTimestamp(i, out long kernelNanoseconds))
+                // No kernel timestamp (a socket without SO_TIMESTAMPNS): one clock reading serves the whole batch.
+                if (!haveFallback)
                 {
-                    receiveTime = NtpTimestamp.FromUnixNanoseconds(kernelNanoseconds);
-                }
-                else
-                {
-                    if (!haveFallback)
-                    {
-                        fallbackReceiveTime = _clock.Now();
-                        haveFallback = true;
-                    }
-
-                    receiveTime = fallbackReceiveTime;
+                    fallbackReceiveTime = _clock.Now();
+                    haveFallback = true;
                 }
 
-                var info = new RequestInfo(receiveTime, _requests.GetRemotePort(i));
-                result = _responder.Handle(_requests.GetReceived(i), info, snapshot, _replies.GetBuffer(replies), ref _clock);
-            }
-            catch (Exception)
-            {
-                // The responder must never throw; if a bug makes it, only this packet is lost (no reply, never a
-                // half-written one) and the rest of the batch is still answered.
-                counters.Faults++;
-                continue;
+                receiveTime = fallbackReceiveTime;
             }
 
-            counters.Count(result);
-            if (!result.ShouldRespond) continue;
+            var info = new RequestInfo(receiveTime, _requests.GetRemotePort(i));
+            int length = _step.Answer(_requests.GetReceived(i), info, snapshot, _replies.GetBuffer(replies), ref _clock);
+            if (length == 0) continue;
 
-            _replies.PrepareReply(replies, _requests, i, result.Length);
+            _replies.PrepareReply(replies, _requests, i, length);
             replies++;
         }
 
@@ -145,7 +125,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
 
         RestampPlainReplies(replies);
         _socket.SendAll(_replies, replies, out int failed, out _);
-        counters.SendErrors += failed;
+        _counters.SendErrors += failed;
     }
 
     /// <summary>

@@ -26,9 +26,6 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
     /// <summary>Datagrams per recvmmsg/sendmmsg; chrony and ntpd-rs use batches of this order too.</summary>
     public const int BatchSize = 64;
 
-    /// <summary>Largest request accepted; longer datagrams arrive truncated and are dropped as receive errors.</summary>
-    public const int MaxRequestLength = PacketBatch.DefaultSlotSize;
-
     /// <summary>Asked-for socket buffer size; forced past net.core.[rw]mem_max when the process may.</summary>
     public const int SocketBufferBytes = 4 << 20;
 
@@ -134,7 +131,7 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
             IPEndPoint endPoint = requested;
             for (int w = 0; w < _settings.Workers; w++)
             {
-                UdpBatchSocket socket = UdpBatchSocket.OpenServer(endPoint, SocketBufferBytes, ReceiveTimeout);
+                var socket = UdpBatchSocket.OpenServer(endPoint, SocketBufferBytes, ReceiveTimeout);
                 _sockets.Add(socket);
                 // With port 0 the first socket picks the port; its siblings join that port.
                 if (w == 0)
@@ -152,7 +149,7 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
         {
             Responder responder = _settings.CreateResponder();
             _workers.Add(new BatchWorker<RealtimeClock>(
-                _sockets[i], BatchSize, MaxRequestLength, responder, _settings.Snapshots, _counters[i], default, TrackAllocations));
+                _sockets[i], BatchSize, responder, _settings.Snapshots, _counters[i], default, TrackAllocations));
         }
     }
 

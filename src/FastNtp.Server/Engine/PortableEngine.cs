@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using FastNtp.Protocol;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Hosting;
@@ -9,14 +10,12 @@ namespace FastNtp.Server.Engine;
 
 /// <summary>
 /// The fallback engine for systems without the Linux batch engine: one System.Net.Sockets socket per
-/// endpoint, shared by that endpoint's worker threads, one datagram per call. Receive time is read from
-/// the clock right after the receive returns. It allocates nothing per packet either.
+/// endpoint, shared by that endpoint's worker threads, one datagram per call through the same
+/// <see cref="PacketStep"/> as the Linux engine. Receive time is read from the clock right after the receive
+/// returns. It allocates nothing per packet either.
 /// </summary>
 public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
 {
-    /// <summary>The longest request answered; NTS requests with many placeholders stay well below it.</summary>
-    private const int MaxRequestLength = 2048;
-
     private readonly List<Socket> _sockets = [];
     private readonly List<Thread> _threads = [];
     private readonly List<WorkerCounters> _counters = [];
@@ -49,7 +48,7 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
             {
                 var counters = new WorkerCounters();
                 _counters.Add(counters);
-                var worker = new Worker(socket, settings.Snapshots, settings.CreateResponder(), counters, this);
+                var worker = new Worker(socket, settings.Snapshots, new PacketStep(settings.CreateResponder(), counters), this);
                 var thread = new Thread(worker.Run)
                 {
                     IsBackground = true,
@@ -91,13 +90,13 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
     }
 
     private sealed class Worker(
-        Socket socket, SnapshotPublisher snapshots, Responder responder, WorkerCounters counters, PortableEngine engine)
+        Socket socket, SnapshotPublisher snapshots, PacketStep step, PortableEngine engine)
     {
         public void Run()
         {
-            // One byte more than any request we answer: a datagram that fills it was longer, and cut.
-            byte[] request = GC.AllocateArray<byte>(MaxRequestLength + 1, pinned: true);
-            byte[] response = GC.AllocateArray<byte>(MaxRequestLength, pinned: true);
+            WorkerCounters counters = step.Counters;
+            byte[] request = GC.AllocateArray<byte>(PacketStep.ReceiveBufferLength, pinned: true);
+            byte[] response = GC.AllocateArray<byte>(ProtocolConstants.MaxRequestLength, pinned: true);
             var peer = new SocketAddress(socket.AddressFamily);
             var clock = new RealtimeClock();
 
@@ -120,33 +119,14 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
                 }
 
                 NtpTimestamp receiveTime = clock.Now();
-                counters.Received++;
                 counters.Batches++;
-                if (length > MaxRequestLength)
-                {
-                    counters.Dropped[(int)DropReason.Oversize]++;
-                    continue;
-                }
-
                 var info = new RequestInfo(receiveTime, SourcePort(peer));
-                ResponderResult result;
-                try
-                {
-                    result = responder.Handle(request.AsSpan(0, length), info, snapshots.Current, response, ref clock);
-                }
-                catch (Exception)
-                {
-                    // The responder must never throw; if a bug makes it, lose this packet, not the worker.
-                    counters.Faults++;
-                    continue;
-                }
-
-                counters.Count(result);
-                if (!result.ShouldRespond) continue;
+                int replyLength = step.Answer(request.AsSpan(0, length), info, snapshots.Current, response, ref clock);
+                if (replyLength == 0) continue;
 
                 try
                 {
-                    socket.SendTo(response.AsSpan(0, result.Length), SocketFlags.None, peer);
+                    socket.SendTo(response.AsSpan(0, replyLength), SocketFlags.None, peer);
                 }
                 catch (SocketException)
                 {

@@ -1,20 +1,21 @@
-using System.Net;
+using FastNtp.Interop.OpenSsl;
+using FastNtp.Protocol;
 using FastNtp.Protocol.Server;
+using FastNtp.Protocol.Sync;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Engine;
-using FastNtp.Interop.OpenSsl;
-using FastNtp.Interop.Sockets;
 using FastNtp.Server.Metrics;
 using FastNtp.Server.Nts;
 using FastNtp.Server.Sync;
+using FastNtp.Server.Xdp;
 using Microsoft.Extensions.Logging;
 
 namespace FastNtp.Server.Hosting;
 
-/// <summary>Builds the running server from options: the snapshot source, the packet engine, and their lifetimes.</summary>
+/// <summary>Builds the running server from settings: the snapshot source, the packet engine, and their lifetimes.</summary>
 public sealed partial class ServerHost : IAsyncDisposable
 {
-    private readonly FastNtpOptions _options;
+    private readonly FastNtpSettings _settings;
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly List<IDisposable> _owned = [];
@@ -22,11 +23,12 @@ public sealed partial class ServerHost : IAsyncDisposable
     private MetricsServer? _metrics;
     private NtsService? _nts;
     private Synchronizer? _sync;
-    private int _workers;
+    private XdpService? _xdp;
 
-    public ServerHost(FastNtpOptions options, ILoggerFactory loggerFactory)
+    public ServerHost(FastNtpSettings settings, ILoggerFactory loggerFactory)
     {
-        _options = options;
+        ArgumentNullException.ThrowIfNull(settings);
+        _settings = settings;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("FastNtp.Server");
         Precision = ClockPrecision.Measure();
@@ -37,8 +39,6 @@ public sealed partial class ServerHost : IAsyncDisposable
 
     public sbyte Precision { get; }
 
-    public IReadOnlyList<IPEndPoint> Endpoints { get; private set; } = [];
-
     public IPacketEngine Engine => _engine ?? throw new InvalidOperationException("The server has not started.");
 
     public CounterTotals Totals => CounterTotals.Sum(_engine?.Counters ?? []);
@@ -46,28 +46,28 @@ public sealed partial class ServerHost : IAsyncDisposable
     /// <summary>Binds and starts everything; a failure here (a port in use, say) stops start-up with its reason.</summary>
     public async Task StartAsync()
     {
-        Endpoints = ResolveEndpoints(_options.Server);
+        ServerSettings server = _settings.Server;
         StartSnapshotSource();
 
         StartNts();
 
-        _workers = _options.Server.Workers > 0 ? _options.Server.Workers : Environment.ProcessorCount;
         Func<Responder> createResponder = _nts is null ? () => new Responder() : _nts.CreateResponder;
-        var settings = new EngineSettings(Endpoints, _workers, Snapshots, createResponder, _options.Server.PinWorkers);
-        _engine = CreateEngine(_options.Server.Engine, settings, _loggerFactory);
+        var engineSettings = new EngineSettings(server.Listen, server.Workers, Snapshots, createResponder, server.PinWorkers);
+        _engine = CreateEngine(server.Engine, engineSettings, _loggerFactory);
         try
         {
             _engine.Start();
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
         {
-            throw new ConfigurationException($"--listen: cannot bind {string.Join(", ", Endpoints)}: {e.Message}");
+            throw new ConfigurationException($"--listen: cannot bind {string.Join(", ", server.Listen)}: {e.Message}");
         }
 
-        if (_options.Metrics.Listen is { Length: > 0 } metricsListen)
+        StartXdp();
+
+        if (_settings.Metrics.Listen is { } metricsEndpoint)
         {
-            EndpointParser.TryParseAddress(metricsListen, 0, out IPEndPoint? metricsEndpoint);
-            _metrics = new MetricsServer(metricsEndpoint!, Report);
+            _metrics = new MetricsServer(metricsEndpoint, Report);
             try
             {
                 await _metrics.StartAsync().ConfigureAwait(false);
@@ -78,7 +78,7 @@ public sealed partial class ServerHost : IAsyncDisposable
             }
         }
 
-        LogStarted(_logger, _engine.Name, string.Join(", ", Endpoints), _workers, Precision);
+        LogStarted(_logger, _engine.Name, string.Join(", ", server.Listen), server.Workers, Precision);
     }
 
     /// <summary>
@@ -87,10 +87,11 @@ public sealed partial class ServerHost : IAsyncDisposable
     /// </summary>
     private void StartNts()
     {
-        NtsOptions nts = _options.Nts;
-        if (string.IsNullOrEmpty(nts.KeListen) && string.IsNullOrEmpty(nts.KeyFile)) return;
+        NtsSettings nts = _settings.Nts;
+        if (!nts.Enabled) return;
         // Clients assume port 123 unless NTS-KE names another; name ours when it is not 123.
-        if (nts.NtpPort is null && Endpoints[0].Port != OptionsValidator.DefaultNtpPort) nts.NtpPort = Endpoints[0].Port;
+        int ntpPort = _settings.Server.Listen[0].Port;
+        if (nts.NtpPort is null && ntpPort != ProtocolConstants.NtpPort) nts = nts with { NtpPort = ntpPort };
         try
         {
             _nts = NtsService.Create(nts, _loggerFactory);
@@ -102,19 +103,34 @@ public sealed partial class ServerHost : IAsyncDisposable
         }
         catch (System.Net.Sockets.SocketException e)
         {
-            throw new ConfigurationException($"--nts-ke-listen: cannot bind {nts.KeListen}: {e.Message}");
+            throw new ConfigurationException($"--nts-ke-listen: cannot bind {nts.KeListener?.Endpoint}: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The driver path in front of the socket engine, which keeps serving everything the XDP program passes
+    /// up (and everything, when XDP cannot be used).
+    /// </summary>
+    private void StartXdp()
+    {
+        XdpSettings xdp = _settings.Server.Xdp;
+        if (xdp.Interfaces.Count == 0) return;
+        _xdp = XdpService.TryStart(xdp.Interfaces, xdp.Mode, _settings.Server.Listen, Snapshots, _loggerFactory.CreateLogger<XdpService>());
+        if (_xdp is not null) _owned.Add(_xdp);
     }
 
     public StatusReport Report() => new(
         typeof(ServerHost).Assembly.GetName().Version?.ToString() ?? "0",
         DateTime.UtcNow,
         _engine?.Name ?? "stopped",
-        _workers,
+        _settings.Server.Workers,
         AdvertisedState.From(Snapshots.Current, new RealtimeClock().Now()),
         Totals,
         _nts?.Totals(),
-        _sync?.Sources ?? []);
+        _sync?.Sources ?? [])
+    {
+        Xdp = _xdp is null ? null : new XdpStatus(_xdp.Interfaces, _xdp.Counters),
+    };
 
     public async Task StopAsync()
     {
@@ -126,22 +142,33 @@ public sealed partial class ServerHost : IAsyncDisposable
         foreach (IDisposable d in _owned) d.Dispose();
         _owned.Clear();
         _sync = null;
+        _xdp = null;
     }
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
     private void StartSnapshotSource()
     {
-        if (_options.Sync.Upstream.Count > 0 || _options.Clock.Control == "follow-kernel")
+        ClockSettings clock = _settings.Clock;
+        SyncSettings sync = _settings.Sync;
+        if (clock.Control == ClockControl.FollowKernel)
+        {
+            if (sync.Upstream.Count > 0) LogUpstreamIgnored(_logger);
+            var follow = new FollowKernelLoop(new SystemKernelClock(), clock.Stratum, clock.ReferenceId, Snapshots, Precision,
+                _loggerFactory.CreateLogger("FastNtp.Sync"));
+            follow.Start();
+            _owned.Add(follow);
+        }
+        else if (sync.Upstream.Count > 0)
         {
             // With upstreams, --local-stratum is the synchronizer's fallback while it has no selected source.
-            _sync = Synchronizer.Create(_options, Snapshots, Precision, _loggerFactory, _options.Sync.NtsCa);
+            _sync = new Synchronizer(sync, clock, _settings.Server.LocalStratum, Snapshots, Precision, _loggerFactory.CreateLogger("FastNtp.Sync"));
             _sync.Start();
             _owned.Add(_sync);
         }
-        else if (_options.Server.LocalStratum is int stratum)
+        else if (_settings.Server.LocalStratum is byte stratum)
         {
-            var local = new LocalClockSource(Snapshots, (byte)stratum, Precision);
+            var local = new LocalClockSource(Snapshots, stratum, Precision);
             local.Start();
             _owned.Add(local);
             LogLocalStratum(_logger, stratum);
@@ -152,35 +179,14 @@ public sealed partial class ServerHost : IAsyncDisposable
         }
     }
 
-    private static IPacketEngine CreateEngine(string engine, EngineSettings settings, ILoggerFactory loggers) => engine switch
+    private static IPacketEngine CreateEngine(EngineKind engine, EngineSettings settings, ILoggerFactory loggers) => engine switch
     {
-        "portable" => new PortableEngine(settings),
-        "linux" when !LinuxBatchEngine.IsSupported =>
+        EngineKind.Portable => new PortableEngine(settings),
+        EngineKind.Linux when !LinuxBatchEngine.IsSupported =>
             throw new ConfigurationException("Server:Engine: linux needs Linux on x86-64 or arm64"),
         _ when LinuxBatchEngine.IsSupported => new LinuxBatchEngine(settings, loggers.CreateLogger<LinuxBatchEngine>()),
         _ => new PortableEngine(settings),
     };
-
-    internal static IReadOnlyList<IPEndPoint> ResolveEndpoints(ServerOptions server)
-    {
-        if (server.Listen.Count == 0)
-        {
-            return
-            [
-                new IPEndPoint(IPAddress.Any, OptionsValidator.DefaultNtpPort),
-                new IPEndPoint(IPAddress.IPv6Any, OptionsValidator.DefaultNtpPort),
-            ];
-        }
-
-        var endpoints = new List<IPEndPoint>();
-        foreach (string listen in server.Listen)
-        {
-            EndpointParser.TryParseAddress(listen, OptionsValidator.DefaultNtpPort, out IPEndPoint? endpoint);
-            endpoints.Add(endpoint!);
-        }
-
-        return endpoints;
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving NTP on {Endpoints} with the {Engine} engine, {Workers} worker(s) per address, precision 2^{Precision} s")]
     private static partial void LogStarted(ILogger logger, string engine, string endpoints, int workers, sbyte precision);
@@ -190,4 +196,7 @@ public sealed partial class ServerHost : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No upstream source and no --local-stratum: answering as unsynchronized (leap 3, stratum 16), which clients ignore")]
     private static partial void LogUnsynchronized(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Clock:Control follow-kernel polls no upstream; --upstream is ignored")]
+    private static partial void LogUpstreamIgnored(ILogger logger);
 }

@@ -81,6 +81,18 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
                 text.Append(CultureInfo.InvariantCulture, $"fastntp_source_reach{{address=\"{s.Address}\"}} {s.Reach}\n");
         }
 
+        if (r.Xdp is { Counters: var xdp })
+        {
+            Metric("fastntp_xdp_answered_total", "counter", "Plain NTP requests answered in the driver (XDP).", xdp.Answered);
+            text.Append("# HELP fastntp_xdp_passed_total Requests the XDP program left to the kernel, by reason.\n# TYPE fastntp_xdp_passed_total counter\n");
+            text.Append(CultureInfo.InvariantCulture, $"fastntp_xdp_passed_total{{reason=\"extensions\"}} {xdp.PassedExtensions}\n");
+            text.Append(CultureInfo.InvariantCulture, $"fastntp_xdp_passed_total{{reason=\"stale\"}} {xdp.PassedStale}\n");
+            text.Append(CultureInfo.InvariantCulture, $"fastntp_xdp_passed_total{{reason=\"checksum\"}} {xdp.PassedChecksum}\n");
+            text.Append("# HELP fastntp_xdp_dropped_total Requests the XDP program dropped, by reason.\n# TYPE fastntp_xdp_dropped_total counter\n");
+            foreach ((Protocol.Server.DropReason reason, long count) in xdp.Dropped)
+                text.Append(CultureInfo.InvariantCulture, $"fastntp_xdp_dropped_total{{reason=\"{reason}\"}} {count}\n");
+        }
+
         AdvertisedState a = r.Advertised;
         Metric("fastntp_synchronized", "gauge", "1 while the server advertises synchronized time.", a.Synchronized ? 1 : 0);
         Metric("fastntp_stratum", "gauge", "Advertised stratum.", a.Stratum);

@@ -23,6 +23,9 @@ public sealed record AdvertisedState(
 /// <param name="SessionCacheMisses">Requests whose session keys were not among a worker's cached key objects.</param>
 public sealed record NtsCounters(long Authenticated, long Naks, long Rejected, long SessionCacheMisses);
 
+/// <summary>The XDP driver path: where it is attached and what it did (requests it answered never reach <see cref="StatusReport.Counters"/>).</summary>
+public sealed record XdpStatus(IReadOnlyList<string> Interfaces, Xdp.XdpCounterTotals Counters);
+
 /// <summary>The document behind /status and `fastntp status`.</summary>
 public sealed record StatusReport(
     string Version,
@@ -32,4 +35,8 @@ public sealed record StatusReport(
     AdvertisedState Advertised,
     CounterTotals Counters,
     NtsCounters? Nts,
-    IReadOnlyList<SourceStatus> Sources);
+    IReadOnlyList<SourceStatus> Sources)
+{
+    /// <summary>Null when the XDP path is off or unavailable.</summary>
+    public XdpStatus? Xdp { get; init; }
+}

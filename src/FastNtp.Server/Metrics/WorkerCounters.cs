@@ -46,7 +46,7 @@ public sealed record CounterTotals(
     public static CounterTotals Sum(IEnumerable<WorkerCounters> workers)
     {
         long received = 0, answered = 0, receiveErrors = 0, sendErrors = 0, batches = 0, faults = 0;
-        var dropped = new long[DropReasons.Count];
+        long[] dropped = new long[DropReasons.Count];
         foreach (WorkerCounters w in workers)
         {
             received += Volatile.Read(ref w.Received);

@@ -24,7 +24,7 @@ public sealed class CookieKeyManager : IDisposable
         Store = new CookieKeyStore(CookieKeySet.Derive(_secret, CurrentEpoch(), staleEpochs));
         if (startTimer)
         {
-            TimeSpan period = TimeSpan.FromTicks(Math.Clamp(rotation.Ticks / 20, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 10));
+            var period = TimeSpan.FromTicks(Math.Clamp(rotation.Ticks / 20, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerSecond * 10));
             _timer = _time.CreateTimer(_ => Refresh(), null, period, period);
         }
     }

@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using FastNtp.Crypto;
 using FastNtp.Interop.OpenSsl;
+using FastNtp.Protocol;
 using FastNtp.Protocol.Nts;
-using FastNtp.Server.Configuration;
 
 namespace FastNtp.Server.Nts;
 
@@ -57,8 +57,6 @@ public sealed class NtsKeException : Exception
 /// <summary>The NTS-KE client (RFC 8915 section 4) for `fastntp nts-ke` and the synchronizer.</summary>
 public static class NtsKeClient
 {
-    public const int NtpDefaultPort = 123;
-
     /// <summary>Algorithms offered, most preferred first.</summary>
     public static readonly IReadOnlyList<AeadAlgorithm> DefaultAlgorithms =
         [AeadAlgorithm.AesSivCmac256, AeadAlgorithm.Aes128GcmSiv, AeadAlgorithm.AesSivCmac512, AeadAlgorithm.AesSivCmac384];
@@ -70,8 +68,8 @@ public static class NtsKeClient
     /// <param name="ntpPort">The NTP port to use when the response names none (RFC 8915: 123).</param>
     /// <exception cref="NtsKeException">Any failure, with a message fit for an operator.</exception>
     public static async Task<NtsKeResult> ExchangeAsync(
-        string host, int port = OptionsValidator.DefaultNtsKePort, string? caFile = null, TimeSpan? timeout = null,
-        IReadOnlyList<AeadAlgorithm>? algorithms = null, int ntpPort = NtpDefaultPort, CancellationToken cancellationToken = default)
+        string host, int port = ProtocolConstants.NtsKePort, string? caFile = null, TimeSpan? timeout = null,
+        IReadOnlyList<AeadAlgorithm>? algorithms = null, int ntpPort = ProtocolConstants.NtpPort, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         TlsContext context;
@@ -98,7 +96,7 @@ public static class NtsKeClient
     /// <exception cref="NtsKeException">Any failure, with a message fit for an operator.</exception>
     public static async Task<NtsKeResult> ExchangeAsync(
         TlsContext context, string host, int port, TimeSpan? timeout = null,
-        IReadOnlyList<AeadAlgorithm>? algorithms = null, int ntpPort = NtpDefaultPort, CancellationToken cancellationToken = default)
+        IReadOnlyList<AeadAlgorithm>? algorithms = null, int ntpPort = ProtocolConstants.NtpPort, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentException.ThrowIfNullOrEmpty(host);
@@ -147,7 +145,7 @@ public static class NtsKeClient
         if (tls.NegotiatedAlpn != NtsKeServerSettings.Alpn)
             throw new NtsKeException(NtsKeFailure.Alpn, $"NTS-KE with {host}:{port}: the server did not agree to ALPN {NtsKeServerSettings.Alpn}.");
 
-        var offered = new ushort[algorithms.Count];
+        ushort[] offered = new ushort[algorithms.Count];
         for (int i = 0; i < offered.Length; i++) offered[i] = (ushort)algorithms[i];
         if (tls.Write(NtsKeResponse.BuildRequest(offered)) != TlsStatus.Ok)
             throw new NtsKeException(NtsKeFailure.Tls, $"NTS-KE with {host}:{port}: {tls.LastError}");
@@ -171,7 +169,7 @@ public static class NtsKeClient
             await ReceiveAsync(socket, tls, network, host, port, token).ConfigureAwait(false);
         }
 
-        NtsKeResponse response = NtsKeResponse.Parse(message.AsSpan(0, length), offered);
+        var response = NtsKeResponse.Parse(message.AsSpan(0, length), offered);
         if (response.Error != NtsKeResponseError.None)
         {
             NtsKeFailure failure = response.Error == NtsKeResponseError.ServerError ? NtsKeFailure.ServerError : NtsKeFailure.BadResponse;

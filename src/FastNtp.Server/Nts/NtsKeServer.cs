@@ -47,7 +47,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
     private readonly NtsKeServerSettings _settings;
     private readonly ILogger _logger;
     private readonly NtsCookieCodec _cookies;
-    private readonly object _cookieLock = new();
+    private readonly Lock _cookieLock = new();
     private readonly byte[] _ntpServerAscii;
     private readonly CancellationTokenSource _stop = new();
     private Socket? _listener;
@@ -125,7 +125,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
             if (certificate == _certificateStamp && key == _keyStamp) return false;
             _certificateStamp = certificate;
             _keyStamp = key;
-            TlsContext fresh = TlsContext.CreateServer(_settings.CertificatePath, _settings.PrivateKeyPath, NtsKeServerSettings.Alpn);
+            var fresh = TlsContext.CreateServer(_settings.CertificatePath, _settings.PrivateKeyPath, NtsKeServerSettings.Alpn);
             // The old context is not disposed here: a connection may be about to use it; its SafeHandle frees it once unreferenced.
             Volatile.Write(ref _context, fresh);
             Interlocked.Increment(ref _reloads);
@@ -303,8 +303,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         while (true)
         {
             TlsStatus status;
-            int read;
-            while ((status = tls.Read(application.AsSpan(used, limit + 1 - used), out read)) == TlsStatus.Ok && read > 0)
+            while ((status = tls.Read(application.AsSpan(used, limit + 1 - used), out int read)) == TlsStatus.Ok && read > 0)
             {
                 used += read;
                 if (NtsKeMessage.Scan(application.AsSpan(0, used), out int length) == NtsKeMessageStatus.Complete)
@@ -350,7 +349,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
     /// <summary>Decides on a complete request and writes the response (keys exported from this TLS session).</summary>
     internal int BuildResponse(TlsConnection tls, ReadOnlySpan<byte> request, Span<byte> response)
     {
-        NtsKeRequest decision = NtsKeRequest.Parse(request, ServerAlgorithms);
+        var decision = NtsKeRequest.Parse(request, ServerAlgorithms);
         switch (decision.Outcome)
         {
             case NtsKeOutcome.Error:

@@ -2,10 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using FastNtp.Crypto;
-using FastNtp.Protocol;
 using FastNtp.Protocol.Client;
-using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Nts;
 using FastNtp.Server.Hosting;
 
 namespace FastNtp.Server.Nts;

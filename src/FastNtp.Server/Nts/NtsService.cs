@@ -1,4 +1,3 @@
-using System.Net;
 using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Configuration;
@@ -9,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace FastNtp.Server.Nts;
 
 /// <summary>
-/// NTS for `fastntp serve`, built from <see cref="NtsOptions"/>: the cookie keys (from the fleet key file or
+/// NTS for `fastntp serve`, built from <see cref="NtsSettings"/>: the cookie keys (from the fleet key file or
 /// a random in-memory secret), the NTS-KE listener when one is configured, and the per-worker responders.
 /// </summary>
 public sealed partial class NtsService : IAsyncDisposable
@@ -29,18 +28,17 @@ public sealed partial class NtsService : IAsyncDisposable
     public NtsKeServer? KeServer { get; }
 
     /// <summary>
-    /// Validates the options and builds the service without binding anything; throws
-    /// <see cref="ConfigurationException"/> naming the option when a value or the key file is wrong.
+    /// Builds the service from validated settings without binding anything; throws
+    /// <see cref="ConfigurationException"/> naming the option when the key file is wrong.
     /// </summary>
-    public static NtsService Create(NtsOptions options, ILoggerFactory? loggerFactory = null)
+    public static NtsService Create(NtsSettings nts, ILoggerFactory? loggerFactory = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(nts);
         loggerFactory ??= NullLoggerFactory.Instance;
         ILogger logger = loggerFactory.CreateLogger<NtsService>();
-        OptionsValidator.ValidateNts(options);
 
         CookieKeyManager keys;
-        if (options.KeyFile is { Length: > 0 } file)
+        if (nts.KeyFile is { } file)
         {
             byte[] secret;
             try
@@ -53,26 +51,25 @@ public sealed partial class NtsService : IAsyncDisposable
                 throw new ConfigurationException($"--nts-key-file: {e.Message}");
             }
 
-            keys = new CookieKeyManager(secret, options.Rotation, options.StaleEpochs);
+            keys = new CookieKeyManager(secret, nts.Rotation, nts.StaleEpochs);
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(secret);
         }
         else
         {
             LogEphemeralSecret(logger);
-            keys = CookieKeyManager.CreateEphemeral(options.Rotation, options.StaleEpochs);
+            keys = CookieKeyManager.CreateEphemeral(nts.Rotation, nts.StaleEpochs);
         }
 
         NtsKeServer? keServer = null;
-        if (options.KeListen is { Length: > 0 } listen)
+        if (nts.KeListener is { } listener)
         {
-            EndpointParser.TryParseAddress(listen, OptionsValidator.DefaultNtsKePort, out IPEndPoint? endpoint);
             var settings = new NtsKeServerSettings
             {
-                Listen = endpoint!,
-                CertificatePath = options.Cert!,
-                PrivateKeyPath = options.Key!,
-                NtpServer = string.IsNullOrEmpty(options.NtpServer) ? null : options.NtpServer,
-                NtpPort = options.NtpPort,
+                Listen = listener.Endpoint,
+                CertificatePath = listener.CertificatePath,
+                PrivateKeyPath = listener.PrivateKeyPath,
+                NtpServer = nts.NtpServer,
+                NtpPort = nts.NtpPort,
             };
             keServer = new NtsKeServer(settings, keys.Store, loggerFactory.CreateLogger<NtsKeServer>());
         }

@@ -1,8 +1,7 @@
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using FastNtp.Crypto;
-using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Nts;
 using FastNtp.Server.Nts;
 
 namespace FastNtp.Server.Sync;

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using FastNtp.Protocol;
 using FastNtp.Server.Configuration;
 
 namespace FastNtp.Server.Sync;
@@ -14,7 +15,7 @@ public sealed record UpstreamSpec(string Host, int Port, bool Nts)
         bool nts = parts.Length == 2;
         if (nts && parts[1] != "nts") return false;
         if (!EndpointParser.TrySplitHostPort(parts[0], -1, out string host, out int port)) return false;
-        if (port == -1) port = nts ? OptionsValidator.DefaultNtsKePort : OptionsValidator.DefaultNtpPort;
+        if (port == -1) port = nts ? ProtocolConstants.NtsKePort : ProtocolConstants.NtpPort;
         if (host.Length == 0 || port is < 1 or > 65535) return false;
         spec = new UpstreamSpec(host, port, nts);
         return true;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using FastNtp.Protocol;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Nts;
 
@@ -20,7 +21,7 @@ public static class NtsKeCommand
         command.SetAction(async (parse, cancellation) =>
         {
             string target = parse.GetValue(server)!;
-            if (!EndpointParser.TrySplitHostPort(target, OptionsValidator.DefaultNtsKePort, out string host, out int port))
+            if (!EndpointParser.TrySplitHostPort(target, ProtocolConstants.NtsKePort, out string host, out int port))
                 return Fail(ExitCodes.ConfigurationError, $"'{target}' is not HOST[:PORT]");
 
             NtsKeResult result;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using FastNtp.Protocol;
 using FastNtp.Protocol.Client;
 using FastNtp.Server.Client;
 using FastNtp.Server.Configuration;
@@ -20,7 +21,7 @@ public static class QueryCommand
         var timeout = new Option<double>("--timeout") { Description = "seconds to wait for each reply", DefaultValueFactory = _ => 2.0 };
         var json = new Option<bool>("--json") { Description = "print JSON instead of text" };
         var nts = new Option<bool>("--nts") { Description = "authenticate with NTS (RFC 8915): NTS-KE on HOST, then NTS-protected NTP" };
-        var ntsKePort = new Option<int>("--ntske-port") { Description = "NTS-KE port", DefaultValueFactory = _ => OptionsValidator.DefaultNtsKePort };
+        var ntsKePort = new Option<int>("--ntske-port") { Description = "NTS-KE port", DefaultValueFactory = _ => ProtocolConstants.NtsKePort };
         var ca = new Option<string>("--ca") { Description = "with --nts: CA certificate (PEM) instead of the system store" };
 
         var command = new Command("query", "Query an NTP server (SNTP, or NTS with --nts) and print offset, delay and the server's state.")
@@ -40,8 +41,8 @@ public static class QueryCommand
         string target, int count, double timeoutSeconds, bool json, NtsSettings? nts, CancellationToken cancellation)
     {
         if (count is < 1 or > 10_000) return Usage($"--count: {count} is not 1 to 10000");
-        if (!(timeoutSeconds is > 0 and <= 60)) return Usage($"--timeout: {timeoutSeconds} is not 0 to 60 seconds");
-        if (!EndpointParser.TrySplitHostPort(target, OptionsValidator.DefaultNtpPort, out string host, out int port))
+        if (timeoutSeconds is not (> 0 and <= 60)) return Usage($"--timeout: {timeoutSeconds} is not 0 to 60 seconds");
+        if (!EndpointParser.TrySplitHostPort(target, ProtocolConstants.NtpPort, out string host, out int port))
             return Usage($"'{target}' is not HOST[:PORT]");
         if (nts is not null) return await RunNtsAsync(host, port, count, TimeSpan.FromSeconds(timeoutSeconds), json, nts, cancellation).ConfigureAwait(false);
 

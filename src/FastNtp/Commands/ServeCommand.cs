@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Hosting;
@@ -13,47 +12,37 @@ public static class ServeCommand
     public static Command Create()
     {
         var config = new Option<string>("--config") { Description = "JSON configuration file (keys as in deploy/fastntp.json)" };
-        var listen = new Option<string[]>("--listen") { Description = "ADDR:PORT to answer on, repeatable ([ADDR]:PORT for IPv6); default 0.0.0.0:123 and [::]:123" };
-        var workers = new Option<int>("--workers") { Description = "worker threads per address (default: one per core)" };
-        var localStratum = new Option<int>("--local-stratum") { Description = "serve the local clock at this stratum (1-15) when no upstream is selected" };
-        var upstream = new Option<string[]>("--upstream") { Description = "HOST[:PORT][,nts] upstream source, repeatable" };
-        var ntsKeListen = new Option<string>("--nts-ke-listen") { Description = "ADDR:PORT for NTS-KE (TLS 1.3), usually port 4460" };
-        var cert = new Option<string>("--cert") { Description = "NTS-KE certificate chain (PEM)" };
-        var key = new Option<string>("--key") { Description = "NTS-KE private key (PEM)" };
-        var ntsKeyFile = new Option<string>("--nts-key-file") { Description = "fleet root secret for NTS cookies (fastntp keygen)" };
-        var metricsListen = new Option<string>("--metrics-listen") { Description = "ADDR:PORT for the HTTP /metrics and /status endpoint" };
+        var command = new Command("serve", "Run the NTP server.") { config };
 
-        var command = new Command("serve", "Run the NTP server.")
+        // Values stay text here: the configuration layer parses and checks them, so a bad value reads the same
+        // from the command line, the file and the environment.
+        var settable = new List<(Option Option, OptionRow Row)>();
+        foreach (OptionRow row in OptionTable.Rows)
         {
-            config, listen, workers, localStratum, upstream, ntsKeListen, cert, key, ntsKeyFile, metricsListen,
-        };
+            if (row.Option is null) continue;
+            Option option = row.IsList
+                ? new Option<string[]>(row.Option) { Description = row.Description }
+                : new Option<string>(row.Option) { Description = row.Description };
+            command.Options.Add(option);
+            settable.Add((option, row));
+        }
 
         command.SetAction(async (parse, cancellation) =>
         {
             var overrides = new List<KeyValuePair<string, string?>>();
-            void Set<T>(Option<T> option, string configKey)
+            foreach ((Option option, OptionRow row) in settable)
             {
-                if (parse.GetResult(option) is not { Implicit: false }) return;
-                object? value = parse.GetValue(option);
-                if (value is string[] items)
+                if (parse.GetResult(option) is not { Implicit: false } result) continue;
+                if (row.IsList)
                 {
-                    for (int i = 0; i < items.Length; i++) overrides.Add(new($"{configKey}:{i}", items[i]));
+                    string[] items = result.GetValueOrDefault<string[]>() ?? [];
+                    for (int i = 0; i < items.Length; i++) overrides.Add(new($"{row.Key}:{i}", items[i]));
                 }
                 else
                 {
-                    overrides.Add(new(configKey, Convert.ToString(value, CultureInfo.InvariantCulture)));
+                    overrides.Add(new(row.Key, result.GetValueOrDefault<string>()));
                 }
             }
-
-            Set(listen, "Server:Listen");
-            Set(workers, "Server:Workers");
-            Set(localStratum, "Server:LocalStratum");
-            Set(upstream, "Sync:Upstream");
-            Set(ntsKeListen, "Nts:KeListen");
-            Set(cert, "Nts:Cert");
-            Set(key, "Nts:Key");
-            Set(ntsKeyFile, "Nts:KeyFile");
-            Set(metricsListen, "Metrics:Listen");
 
             return await RunAsync(parse.GetValue(config), overrides, cancellation).ConfigureAwait(false);
         });
@@ -75,13 +64,13 @@ public static class ServeCommand
         ServerHost host;
         try
         {
-            FastNtpOptions options = ConfigurationLoader.Load(configFile, overrides);
-            host = new ServerHost(options, loggers);
+            FastNtpSettings settings = ConfigurationLoader.Load(configFile, overrides);
+            host = new ServerHost(settings, loggers);
             await host.StartAsync().ConfigureAwait(false);
         }
         catch (ConfigurationException e)
         {
-            await Console.Error.WriteLineAsync($"fastntp: {e.Message}").ConfigureAwait(false);
+            foreach (string error in e.Errors) await Console.Error.WriteLineAsync($"fastntp: {error}").ConfigureAwait(false);
             return ExitCodes.ConfigurationError;
         }
 
@@ -94,8 +83,8 @@ public static class ServeCommand
                 stopRequested.TrySetResult();
             }
 
-            using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using CancellationTokenRegistration cancelled = cancellation.Register(() => stopRequested.TrySetResult());
             await stopRequested.Task.ConfigureAwait(false);
 

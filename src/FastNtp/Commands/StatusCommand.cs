@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using FastNtp.Protocol.Sync;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Metrics;
+using FastNtp.Server.Xdp;
 
 namespace FastNtp.Commands;
 
@@ -79,6 +79,13 @@ public static class StatusCommand
         text.Append(CultureInfo.InvariantCulture, $"counters: {r.Counters}\n");
         if (r.Nts is { } nts)
             text.Append(CultureInfo.InvariantCulture, $"nts: authenticated={nts.Authenticated} naks={nts.Naks} rejected={nts.Rejected}\n");
+        if (r.Xdp is { } xdp)
+        {
+            XdpCounterTotals c = xdp.Counters;
+            string drops = string.Join(", ", c.Dropped.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"));
+            text.Append(CultureInfo.InvariantCulture,
+                $"xdp on {string.Join(", ", xdp.Interfaces)}: answered={c.Answered} passed-extensions={c.PassedExtensions} passed-stale={c.PassedStale} passed-checksum={c.PassedChecksum} dropped={c.TotalDropped} ({(drops.Length == 0 ? "none" : drops)})\n");
+        }
         if (r.Sources.Count > 0)
         {
             text.Append(CultureInfo.InvariantCulture, $"{"source",-30} {"state",-12} {"st",2} {"refid",-15} {"reach",5} {"poll",4} {"offset ms",10} {"delay ms",9} {"jitter ms",9}\n");

@@ -15,7 +15,7 @@ public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
     /// <summary>Moves bytes between two memory-BIO connections until both handshakes settle (bounded).</summary>
     private static (TlsStatus Client, TlsStatus Server) Pump(TlsConnection client, TlsConnection server)
     {
-        var buffer = new byte[16384];
+        byte[] buffer = new byte[16384];
         TlsStatus c = TlsStatus.WantRead, s = TlsStatus.WantRead;
         for (int round = 0; round < 20; round++)
         {
@@ -35,8 +35,8 @@ public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
     [InlineData("localhost")]
     public void HandshakeAgreesOnTls13AlpnAndExportedKeys(string host)
     {
-        using TlsContext serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
-        using TlsContext clientContext = TlsContext.CreateClient(_pki.CaCert, "ntske/1");
+        using var serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
+        using var clientContext = TlsContext.CreateClient(_pki.CaCert, "ntske/1");
         using TlsConnection server = serverContext.Accept();
         using TlsConnection client = clientContext.Connect(host);
 
@@ -47,8 +47,8 @@ public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
         Assert.Equal(0, client.VerifyResult);
 
         byte[] context = [0, 0, 0, 15, 0];
-        var a = new byte[32];
-        var b = new byte[32];
+        byte[] a = new byte[32];
+        byte[] b = new byte[32];
         Assert.True(client.ExportKeyingMaterial("EXPORTER-network-time-security", context, a));
         Assert.True(server.ExportKeyingMaterial("EXPORTER-network-time-security", context, b));
         Assert.Equal(a, b);
@@ -59,7 +59,7 @@ public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
 
         // Application data flows both ways.
         Assert.Equal(TlsStatus.Ok, client.Write("hello"u8));
-        var buffer = new byte[4096];
+        byte[] buffer = new byte[4096];
         server.WriteIncoming(buffer.AsSpan(0, client.ReadOutgoing(buffer)));
         Assert.Equal(TlsStatus.Ok, server.Read(buffer, out int read));
         Assert.Equal("hello"u8.ToArray(), buffer[..read]);
@@ -68,8 +68,8 @@ public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
     [Fact]
     public void ServerRefusesClientsWithoutItsAlpn()
     {
-        using TlsContext serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
-        using TlsContext clientContext = TlsContext.CreateClient(_pki.CaCert, "http/1.1");
+        using var serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
+        using var clientContext = TlsContext.CreateClient(_pki.CaCert, "http/1.1");
         using TlsConnection server = serverContext.Accept();
         using TlsConnection client = clientContext.Connect("localhost");
         (TlsStatus c, TlsStatus s) = Pump(client, server);
@@ -81,9 +81,9 @@ public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
     [Fact]
     public void ClientRejectsUntrustedOrMisnamedServers()
     {
-        using TlsContext serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
+        using var serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
         using var otherPki = new TestPki();
-        using (TlsContext untrusting = TlsContext.CreateClient(otherPki.CaCert, "ntske/1"))
+        using (var untrusting = TlsContext.CreateClient(otherPki.CaCert, "ntske/1"))
         using (TlsConnection server = serverContext.Accept())
         using (TlsConnection client = untrusting.Connect("localhost"))
         {
@@ -91,7 +91,7 @@ public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
             Assert.Contains("certificate verification", client.LastError, StringComparison.Ordinal);
         }
 
-        using TlsContext clientContext = TlsContext.CreateClient(_pki.CaCert, "ntske/1");
+        using var clientContext = TlsContext.CreateClient(_pki.CaCert, "ntske/1");
         using TlsConnection server2 = serverContext.Accept();
         using TlsConnection misnamed = clientContext.Connect("time.example.org");
         Assert.Equal(TlsStatus.Failed, Pump(misnamed, server2).Client);

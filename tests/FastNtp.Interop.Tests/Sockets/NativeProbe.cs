@@ -21,10 +21,10 @@ internal static class NativeProbe
         "offsetof(struct in_pktinfo, ipi_spec_dst)", "offsetof(struct in_pktinfo, ipi_addr)",
         "offsetof(struct in6_pktinfo, ipi6_ifindex)", "offsetof(struct timespec, tv_nsec)",
         "CMSG_SPACE(sizeof(struct timespec))", "CMSG_SPACE(sizeof(struct in6_pktinfo))", "CMSG_LEN(sizeof(struct in_pktinfo))",
-        "AF_INET", "AF_INET6", "SOCK_DGRAM", "SOCK_CLOEXEC", "SOCK_NONBLOCK", "IPPROTO_UDP", "SOL_SOCKET", "SOL_IP",
-        "SOL_IPV6", "SO_REUSEADDR", "SO_REUSEPORT", "SO_SNDBUF", "SO_RCVBUF", "SO_SNDBUFFORCE", "SO_RCVBUFFORCE",
+        "AF_INET", "AF_INET6", "SOCK_DGRAM", "SOCK_CLOEXEC", "IPPROTO_UDP", "SOL_SOCKET", "SOL_IP",
+        "SOL_IPV6", "SO_REUSEPORT", "SO_SNDBUF", "SO_RCVBUF", "SO_SNDBUFFORCE", "SO_RCVBUFFORCE",
         "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_TIMESTAMPNS", "SCM_TIMESTAMPNS", "IP_PKTINFO", "IPV6_V6ONLY",
-        "IPV6_RECVPKTINFO", "IPV6_PKTINFO", "MSG_TRUNC", "MSG_CTRUNC", "MSG_DONTWAIT", "MSG_WAITFORONE", "SHUT_RD",
+        "IPV6_RECVPKTINFO", "IPV6_PKTINFO", "MSG_TRUNC", "MSG_DONTWAIT", "MSG_WAITFORONE", "SHUT_RD",
         "CLOCK_REALTIME", "sizeof(cpu_set_t)", "EAGAIN", "EINTR", "ENOBUFS", "ECONNREFUSED", "EMSGSIZE", "ENOTCONN",
         "EHOSTUNREACH", "ENETUNREACH", "EADDRINUSE", "EPERM",
     ];

@@ -23,7 +23,7 @@ public class RawPacketSocketTests
                 "offsetof(struct sockaddr_ll, sll_addr)", "sizeof(struct tpacket_auxdata)", "offsetof(struct tpacket_auxdata, tp_len)",
                 "offsetof(struct tpacket_auxdata, tp_snaplen)", "offsetof(struct tpacket_auxdata, tp_mac)", "offsetof(struct tpacket_auxdata, tp_net)",
                 "offsetof(struct tpacket_auxdata, tp_vlan_tci)", "offsetof(struct tpacket_auxdata, tp_vlan_tpid)",
-                "AF_PACKET", "SOCK_RAW", "SOL_PACKET", "ETH_P_ALL", "PACKET_AUXDATA", "PACKET_QDISC_BYPASS", "PACKET_IGNORE_OUTGOING",
+                "AF_PACKET", "SOCK_RAW", "SOCK_NONBLOCK", "SOL_PACKET", "ETH_P_ALL", "PACKET_AUXDATA", "PACKET_QDISC_BYPASS", "PACKET_IGNORE_OUTGOING",
                 "TP_STATUS_CSUMNOTREADY",
             ];
             string source = Path.Combine(dir, "probe.c");
@@ -52,6 +52,7 @@ public class RawPacketSocketTests
             Assert.Equal(c["offsetof(struct tpacket_auxdata, tp_vlan_tpid)"], Offset<TPacketAuxData>(nameof(TPacketAuxData.VlanTpid)));
             Assert.Equal(PacketConstants.AF_PACKET, c["AF_PACKET"]);
             Assert.Equal(PacketConstants.SOCK_RAW, c["SOCK_RAW"]);
+            Assert.Equal(PacketConstants.SOCK_NONBLOCK, c["SOCK_NONBLOCK"]);
             Assert.Equal(PacketConstants.SOL_PACKET, c["SOL_PACKET"]);
             Assert.Equal(PacketConstants.ETH_P_ALL, c["ETH_P_ALL"]);
             Assert.Equal(PacketConstants.PACKET_AUXDATA, c["PACKET_AUXDATA"]);
@@ -70,7 +71,7 @@ public class RawPacketSocketTests
     {
         // Loopback hands every frame it transmits back as received; the socket ignores only its own outgoing copy.
         // The frames carry the IEEE local experimental EtherType 0x88B5, so no protocol stack acts on them.
-        using RawPacketSocket socket = RawPacketSocket.Open("lo", 1 << 20);
+        using var socket = RawPacketSocket.Open("lo", 1 << 20);
         Assert.True(socket.InterfaceIndex > 0);
         using var send = new PacketBatch(4, 64);
         using var receive = new PacketBatch(16, 2048);
@@ -119,7 +120,7 @@ public class RawPacketSocketTests
     [Fact]
     public void NothingQueuedIsZeroNotAnError()
     {
-        using RawPacketSocket socket = RawPacketSocket.Open("lo", 0);
+        using var socket = RawPacketSocket.Open("lo", 0);
         using var receive = new PacketBatch(4, 2048);
         // Drain whatever loopback traffic is around, then an empty queue reads as 0 without waiting.
         for (int i = 0; i < 100 && socket.Receive(receive, receive.Capacity, out _) > 0; i++)

@@ -13,8 +13,8 @@ public class UdpBatchSocketTests
     [Fact]
     public void A_server_socket_on_one_address_skips_packet_info_it_does_not_need()
     {
-        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 1 << 20, Timeout);
-        using UdpBatchSocket client = UdpBatchSocket.Create(AddressFamily.InterNetwork);
+        using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 1 << 20, Timeout);
+        using var client = UdpBatchSocket.Create(AddressFamily.InterNetwork);
         client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         using var send = new PacketBatch(1);
         using var receive = new PacketBatch(1);
@@ -31,11 +31,11 @@ public class UdpBatchSocketTests
     [InlineData("::1")]
     public void A_batch_sent_by_one_socket_arrives_whole_at_another_with_timestamps_and_local_address(string address)
     {
-        IPAddress ip = IPAddress.Parse(address);
-        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(ip, 0), 1 << 20, Timeout);
+        var ip = IPAddress.Parse(address);
+        using var server = UdpBatchSocket.OpenServer(new IPEndPoint(ip, 0), 1 << 20, Timeout);
         // OpenServer asks for packet info on wildcard addresses only; this test checks the feature itself.
         server.EnablePacketInfo();
-        using UdpBatchSocket client = UdpBatchSocket.Create(ip.AddressFamily);
+        using var client = UdpBatchSocket.Create(ip.AddressFamily);
         client.Bind(new IPEndPoint(ip, 0));
         IPEndPoint serverEndPoint = server.LocalEndPoint;
         IPEndPoint clientEndPoint = client.LocalEndPoint;
@@ -81,7 +81,7 @@ public class UdpBatchSocketTests
     {
         // Bound to the wildcard, the socket sees requests to 127.0.0.2; without packet info the kernel would
         // answer from 127.0.0.1, the route's preferred source.
-        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Any, 0), 0, Timeout);
+        using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Any, 0), 0, Timeout);
         int port = server.LocalEndPoint.Port;
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         client.Client.ReceiveTimeout = (int)Timeout.TotalMilliseconds;
@@ -97,14 +97,14 @@ public class UdpBatchSocketTests
 
         IPEndPoint? from = null;
         byte[] reply = client.Receive(ref from);
-        Assert.Equal(new byte[] { 9, 9, 9 }, reply);
+        Assert.Equal([9, 9, 9], reply);
         Assert.Equal(new IPEndPoint(IPAddress.Parse("127.0.0.2"), port), from);
     }
 
     [Fact]
     public void A_dual_stack_socket_answers_ipv4_clients_from_the_ipv4_address_they_used()
     {
-        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.IPv6Any, 0), 0, Timeout);
+        using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.IPv6Any, 0), 0, Timeout);
         int port = server.LocalEndPoint.Port;
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         client.Client.ReceiveTimeout = (int)Timeout.TotalMilliseconds;
@@ -129,7 +129,7 @@ public class UdpBatchSocketTests
     [Fact]
     public void A_datagram_longer_than_the_slot_is_flagged_truncated()
     {
-        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout);
+        using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout);
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         client.Send(new byte[2000], server.LocalEndPoint);
         client.Send(new byte[100], server.LocalEndPoint);
@@ -145,7 +145,7 @@ public class UdpBatchSocketTests
     [Fact]
     public void Receive_without_waiting_reports_eagain_when_nothing_is_queued()
     {
-        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout);
+        using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout);
         using var batch = new PacketBatch(8);
         Assert.Equal(-1, server.Receive(batch, 8, ReceiveWait.NoWait, out Errno error));
         Assert.Equal(Errno.EAGAIN, error);
@@ -154,7 +154,7 @@ public class UdpBatchSocketTests
     [Fact]
     public void A_blocking_receive_times_out_with_eagain()
     {
-        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, TimeSpan.FromMilliseconds(50));
+        using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, TimeSpan.FromMilliseconds(50));
         using var batch = new PacketBatch(8);
         Assert.Equal(-1, server.Receive(batch, 8, ReceiveWait.WaitForOne, out Errno error));
         Assert.Equal(Errno.EAGAIN, error);
@@ -164,7 +164,7 @@ public class UdpBatchSocketTests
     public void Shutting_down_receive_wakes_a_blocked_receiver()
     {
         // No receive timeout: only the shutdown can end this wait.
-        using UdpBatchSocket server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, TimeSpan.Zero);
+        using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, TimeSpan.Zero);
         using var batch = new PacketBatch(8);
         int result = int.MinValue;
         var receiver = new Thread(() => result = server.Receive(batch, 8, ReceiveWait.WaitForOne, out _));
@@ -180,8 +180,8 @@ public class UdpBatchSocketTests
     [Fact]
     public void Several_sockets_share_a_port_with_reuseport()
     {
-        using UdpBatchSocket first = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout);
-        using UdpBatchSocket second = UdpBatchSocket.OpenServer(first.LocalEndPoint, 0, Timeout);
+        using var first = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout);
+        using var second = UdpBatchSocket.OpenServer(first.LocalEndPoint, 0, Timeout);
         Assert.Equal(first.LocalEndPoint, second.LocalEndPoint);
     }
 
@@ -190,7 +190,7 @@ public class UdpBatchSocketTests
     {
         using var holder = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var held = (IPEndPoint)holder.Client.LocalEndPoint!;
-        var ex = Assert.Throws<NativeSocketException>(() => UdpBatchSocket.OpenServer(held, 0, Timeout));
+        NativeSocketException ex = Assert.Throws<NativeSocketException>(() => UdpBatchSocket.OpenServer(held, 0, Timeout));
         Assert.Equal(Errno.EADDRINUSE, ex.Errno);
         Assert.Contains("bind", ex.Message, StringComparison.Ordinal);
     }
@@ -198,7 +198,7 @@ public class UdpBatchSocketTests
     [Fact]
     public void Buffer_sizes_are_applied_and_reported()
     {
-        using UdpBatchSocket socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
+        using var socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
         int receive = socket.SetReceiveBufferSize(256 * 1024, force: true);
         int send = socket.SetSendBufferSize(256 * 1024, force: false);
         // The kernel doubles the request for its bookkeeping.
@@ -210,7 +210,7 @@ public class UdpBatchSocketTests
     [Fact]
     public void Send_reports_the_errno_of_a_refused_first_datagram()
     {
-        using UdpBatchSocket socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
+        using var socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
         using var batch = new PacketBatch(2);
         batch.SetLength(0, 1);
         // An IPv6 destination on an IPv4 socket is refused by the kernel.

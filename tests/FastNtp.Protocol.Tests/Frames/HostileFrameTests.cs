@@ -292,7 +292,7 @@ public class HostileFrameTests
     {
         foreach ((int at, int value) in edits.Take(4))
             if (at < frame.Length) frame[at] = (byte)value;
-        var result = new byte[length];
+        byte[] result = new byte[length];
         frame.AsSpan(0, Math.Min(length, frame.Length)).CopyTo(result);
         return result;
     }

@@ -37,7 +37,7 @@ public class UdpFrameTests
     [Fact]
     public void TheWriterBuildsTheCapturesByteForByte()
     {
-        var frame = new byte[200];
+        byte[] frame = new byte[200];
         int n = UdpFrameWriter.Write(frame, ClientMac, ServerMac, ClientV4, ServerV4, ClientPort, ServerPort, NtpRequest);
         Assert.Equal(RequestV4, frame[..n]);
         n = UdpFrameWriter.Write(frame, ClientMac, ServerMac, ClientV6, ServerV6, ClientPort, ServerPort, NtpRequest);
@@ -47,7 +47,7 @@ public class UdpFrameTests
     [Fact]
     public void WriteHeadersWrapsAPayloadAlreadyInPlace()
     {
-        var frame = new byte[UdpFrame.Ipv6HeadersLength + 48];
+        byte[] frame = new byte[UdpFrame.Ipv6HeadersLength + 48];
         NtpRequest.CopyTo(frame, UdpFrame.Ipv6HeadersLength);
         int n = UdpFrameWriter.WriteHeaders(frame, ClientMac, ServerMac, ClientV6, ServerV6, ClientPort, ServerPort, 48);
         Assert.Equal(RequestV6, frame[..n]);
@@ -57,7 +57,7 @@ public class UdpFrameTests
     public void EthernetPaddingAfterTheDatagramIsIgnored()
     {
         // A minimum-size frame: a 1-byte UDP payload padded to 60 bytes on the wire.
-        var frame = new byte[60];
+        byte[] frame = new byte[60];
         int n = UdpFrameWriter.Write(frame, ClientMac, ServerMac, ClientV4, ServerV4, 1, 2, [0x42]);
         Assert.Equal(43, n);
         frame.AsSpan(n).Fill(0xEE);
@@ -77,7 +77,7 @@ public class UdpFrameTests
     {
         byte[] payload = new byte[payloadLength];
         new Random(payloadLength).NextBytes(payload);
-        var frame = new byte[2000];
+        byte[] frame = new byte[2000];
         int n = UdpFrameWriter.Write(frame, ClientMac, ServerMac, ipv6 ? ClientV6 : ClientV4, ipv6 ? ServerV6 : ServerV4, 5000, 123, payload);
         Assert.Equal(FrameError.None, UdpFrame.TryParse(frame.AsSpan(0, n), out UdpFrame udp));
         Assert.Equal(ipv6, udp.IsIPv6);
@@ -155,7 +155,7 @@ public class UdpFrameTests
     {
         byte[] v4 = RequestV4;
         byte[] v6 = RequestV6;
-        void Turn(byte[] frame)
+        static void Turn(byte[] frame)
         {
             if (UdpFrame.TryParse(frame, out UdpFrame udp) == FrameError.None)
                 UdpFrameWriter.TurnIntoReply(frame, udp.IsIPv6, udp.Payload.Length);

@@ -10,7 +10,7 @@ public class ExtensionFieldTests
     /// <summary>A raw field header with any length, so invalid lengths can be written too.</summary>
     private static byte[] RawField(ushort type, int declaredLength, int actualLength, byte fill = 0xA5)
     {
-        var field = new byte[actualLength];
+        byte[] field = new byte[actualLength];
         field.AsSpan().Fill(fill);
         BinaryPrimitives.WriteUInt16BigEndian(field, type);
         BinaryPrimitives.WriteUInt16BigEndian(field.AsSpan(2), (ushort)declaredLength);
@@ -19,7 +19,7 @@ public class ExtensionFieldTests
 
     private static byte[] Written(ushort type, byte[] value)
     {
-        var field = new byte[ExtensionFieldWriter.FieldLength(value.Length)];
+        byte[] field = new byte[ExtensionFieldWriter.FieldLength(value.Length)];
         Assert.Equal(field.Length, ExtensionFieldWriter.Write(field, type, value));
         return field;
     }
@@ -124,10 +124,7 @@ public class ExtensionFieldTests
     [InlineData(1)]
     [InlineData(4)]
     [InlineData(15)]
-    public void TailShorterThanAField_IsMalformed(int length)
-    {
-        Assert.Equal(ExtensionFieldLayout.Malformed, ExtensionFieldReader.Classify(new byte[length]));
-    }
+    public void TailShorterThanAField_IsMalformed(int length) => Assert.Equal(ExtensionFieldLayout.Malformed, ExtensionFieldReader.Classify(new byte[length]));
 
     [Fact]
     public void MalformedFieldAfterAGoodOne_StopsTheWalkThere()
@@ -212,15 +209,12 @@ public class ExtensionFieldTests
     [InlineData(16, 20)]
     [InlineData(17, 24)]
     [InlineData(100, 104)]
-    public void FieldLength_PadsToFourAndIsAtLeast16(int valueLength, int expected)
-    {
-        Assert.Equal(expected, ExtensionFieldWriter.FieldLength(valueLength));
-    }
+    public void FieldLength_PadsToFourAndIsAtLeast16(int valueLength, int expected) => Assert.Equal(expected, ExtensionFieldWriter.FieldLength(valueLength));
 
     [Fact]
     public void Write_ZeroesThePaddingEvenInADirtyBuffer()
     {
-        var buffer = new byte[32];
+        byte[] buffer = new byte[32];
         buffer.AsSpan().Fill(0xFF);
 
         int written = ExtensionFieldWriter.Write(buffer, 0xABCD, [1, 2, 3, 4, 5]);
@@ -231,10 +225,7 @@ public class ExtensionFieldTests
     }
 
     [Fact]
-    public void Write_RefusesADestinationTooSmall()
-    {
-        Assert.Throws<ArgumentException>(() => ExtensionFieldWriter.Write(new byte[19], 1, new byte[13]));
-    }
+    public void Write_RefusesADestinationTooSmall() => Assert.Throws<ArgumentException>(() => ExtensionFieldWriter.Write(new byte[19], 1, new byte[13]));
 
     [Fact]
     public void ReadingAndWriting_AllocateNothing()
@@ -278,7 +269,7 @@ public class ExtensionFieldTests
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(5_000), Prop.ForAll(Arb.From(chain), fields =>
         {
-            var buffer = new byte[fields.Sum(f => ExtensionFieldWriter.FieldLength(f.Value.Length))];
+            byte[] buffer = new byte[fields.Sum(f => ExtensionFieldWriter.FieldLength(f.Value.Length))];
             int at = 0;
             foreach ((ushort type, byte[] value) in fields)
                 at += ExtensionFieldWriter.Write(buffer.AsSpan(at), type, value);
@@ -313,7 +304,7 @@ public class ExtensionFieldTests
                 ExtensionFieldLayout.None => tail.Length == 0,
                 ExtensionFieldLayout.Fields => remaining == 0 && tail.Length > 0,
                 ExtensionFieldLayout.FieldsThenMac => remaining is 20 or 24,
-                _ => remaining > 0 && remaining is not (20 or 24),
+                _ => remaining is > 0 and not (20 or 24),
             };
             return sum == offset && offset <= tail.Length && lengthsValid && layoutConsistent &&
                    ExtensionFieldReader.Classify(tail) == layout;

@@ -23,10 +23,7 @@ public class NtpDurationTests
     [InlineData(0x0000_0001u, 1L << 16)]
     [InlineData(0xFFFF_FFFFu, 0xFFFF_FFFFL << 16)]
     [InlineData(0u, 0L)]
-    public void FromShortFormat_IsSixteenDotSixteenSeconds(uint shortFormat, long expectedRaw)
-    {
-        Assert.Equal(expectedRaw, NtpDuration.FromShortFormat(shortFormat).Raw);
-    }
+    public void FromShortFormat_IsSixteenDotSixteenSeconds(uint shortFormat, long expectedRaw) => Assert.Equal(expectedRaw, NtpDuration.FromShortFormat(shortFormat).Raw);
 
     [Fact]
     public void ShortFormat_RoundTripsEveryValue()
@@ -67,7 +64,7 @@ public class NtpDurationTests
     [InlineData(0.0, 0L)]
     public void FromSeconds_ConvertsExactBinaryFractions(double seconds, long expectedRaw)
     {
-        NtpDuration d = NtpDuration.FromSeconds(seconds);
+        var d = NtpDuration.FromSeconds(seconds);
 
         Assert.Equal(expectedRaw, d.Raw);
         Assert.Equal(seconds, d.TotalSeconds);
@@ -87,7 +84,7 @@ public class NtpDurationTests
     [Fact]
     public void Milliseconds_Convert()
     {
-        NtpDuration d = NtpDuration.FromMilliseconds(1500);
+        var d = NtpDuration.FromMilliseconds(1500);
 
         Assert.Equal(3 * OneSecondRaw / 2, d.Raw);
         Assert.Equal(1500.0, d.TotalMilliseconds);
@@ -110,20 +107,17 @@ public class NtpDurationTests
     [InlineData(-1L)]
     [InlineData(123_456_789L)]
     [InlineData(-987_654_321_123L)]
-    public void Nanoseconds_RoundTrip(long nanos)
-    {
-        Assert.Equal(nanos, NtpDuration.FromNanoseconds(nanos).TotalNanoseconds);
-    }
+    public void Nanoseconds_RoundTrip(long nanos) => Assert.Equal(nanos, NtpDuration.FromNanoseconds(nanos).TotalNanoseconds);
 
     [Fact]
     public void Nanoseconds_RoundTripAcrossTheRepresentableRange()
     {
         // 2^31 s is the largest duration; stay a second inside it.
-        const long Limit = ((1L << 31) - 1) * 1_000_000_000;
+        const long limit = ((1L << 31) - 1) * 1_000_000_000;
         Gen<long> gen =
             from a in Gen.Choose(-1_000_000_000, 1_000_000_000)
             from b in Gen.Choose(-1_000_000_000, 1_000_000_000)
-            select (long)((Int128)Limit * a / 1_000_000_000) + b;
+            select (long)((Int128)limit * a / 1_000_000_000) + b;
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(10_000), Prop.ForAll(Arb.From(gen), n =>
             NtpDuration.FromNanoseconds(n).TotalNanoseconds == n));

@@ -41,7 +41,7 @@ public class NtpHeaderTests
 
     private static byte[] Encode(NtpHeader header)
     {
-        var bytes = new byte[NtpHeader.Length];
+        byte[] bytes = new byte[NtpHeader.Length];
         header.Write(bytes);
         return bytes;
     }
@@ -76,10 +76,7 @@ public class NtpHeaderTests
     }
 
     [Fact]
-    public void Write_EncodesEveryFieldAtItsOffset()
-    {
-        Assert.Equal(KnownPacket, Encode(KnownHeader));
-    }
+    public void Write_EncodesEveryFieldAtItsOffset() => Assert.Equal(KnownPacket, Encode(KnownHeader));
 
     [Theory]
     [InlineData(LeapIndicator.NoWarning, 0x00)]
@@ -226,7 +223,7 @@ public class NtpHeaderTests
     public void EachTimestamp_RoundTripsAtItsOffset(int offset)
     {
         var value = NtpTimestamp.FromParts(0xFEDC_BA98, 0x7654_3210);
-        var header = offset switch
+        NtpHeader header = offset switch
         {
             16 => new NtpHeader { ReferenceTime = value },
             24 => new NtpHeader { OriginTime = value },
@@ -277,10 +274,7 @@ public class NtpHeaderTests
     }
 
     [Fact]
-    public void Write_RefusesADestinationUnder48()
-    {
-        Assert.Throws<ArgumentException>(() => KnownHeader.Write(new byte[NtpHeader.Length - 1]));
-    }
+    public void Write_RefusesADestinationUnder48() => Assert.Throws<ArgumentException>(() => KnownHeader.Write(new byte[NtpHeader.Length - 1]));
 
     [Fact]
     public void Write_LeavesOctetsAfterTheHeaderAlone()
@@ -332,7 +326,7 @@ public class NtpHeaderTests
     {
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(10_000), Prop.ForAll(Arb.From(NtpGenerators.Header), h =>
         {
-            var bytes = new byte[NtpHeader.Length];
+            byte[] bytes = new byte[NtpHeader.Length];
             h.Write(bytes);
             return NtpHeader.TryRead(bytes, out NtpHeader back) && back == h && back.GetHashCode() == h.GetHashCode();
         }));
@@ -343,7 +337,7 @@ public class NtpHeaderTests
     {
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(10_000), Prop.ForAll(Arb.From(NtpGenerators.Bytes(NtpHeader.Length)), bytes =>
         {
-            var again = new byte[NtpHeader.Length];
+            byte[] again = new byte[NtpHeader.Length];
             return NtpHeader.TryRead(bytes, out NtpHeader h) && TryWrite(h, again) && again.AsSpan().SequenceEqual(bytes);
         }));
     }

@@ -33,7 +33,7 @@ public class NtpTimestampTests
     public void WriteAndRead_AreBigEndian()
     {
         var t = NtpTimestamp.FromParts(0x01020304, 0x05060708);
-        var bytes = new byte[NtpTimestamp.Length];
+        byte[] bytes = new byte[NtpTimestamp.Length];
 
         t.Write(bytes);
 
@@ -108,7 +108,7 @@ public class NtpTimestampTests
         DateTime time = Utc(iso);
         DateTime pivot = Utc(pivotIso);
 
-        DateTime back = NtpTimestamp.FromDateTime(time).ToDateTime(pivot);
+        var back = NtpTimestamp.FromDateTime(time).ToDateTime(pivot);
 
         Assert.Equal(time, back);
         Assert.Equal(DateTimeKind.Utc, back.Kind);
@@ -166,8 +166,8 @@ public class NtpTimestampTests
     [Fact]
     public void DifferenceAcrossTheRollover_IsTheSmallPositiveInterval()
     {
-        NtpTimestamp before = NtpTimestamp.FromDateTime(Utc("2036-02-07T06:28:15.5Z"));
-        NtpTimestamp after = NtpTimestamp.FromDateTime(Utc("2036-02-07T06:28:16.5Z"));
+        var before = NtpTimestamp.FromDateTime(Utc("2036-02-07T06:28:15.5Z"));
+        var after = NtpTimestamp.FromDateTime(Utc("2036-02-07T06:28:16.5Z"));
 
         Assert.True(before.Value > after.Value);
         Assert.Equal(1L << 32, (after - before).Raw);
@@ -178,8 +178,8 @@ public class NtpTimestampTests
     [Fact]
     public void CompareTo_OrdersAcrossTheRollover()
     {
-        NtpTimestamp before = NtpTimestamp.FromDateTime(Utc("2036-02-07T06:28:15Z"));
-        NtpTimestamp after = NtpTimestamp.FromDateTime(Utc("2036-02-07T06:28:17Z"));
+        var before = NtpTimestamp.FromDateTime(Utc("2036-02-07T06:28:15Z"));
+        var after = NtpTimestamp.FromDateTime(Utc("2036-02-07T06:28:17Z"));
 
         Assert.True(before.CompareTo(after) < 0);
         Assert.True(after.CompareTo(before) > 0);
@@ -199,22 +199,19 @@ public class NtpTimestampTests
     }
 
     [Fact]
-    public void ToString_IsHexSecondsDotFraction()
-    {
-        Assert.Equal("83aa7e80.80000000", NtpTimestamp.FromUnixNanoseconds(500_000_000).ToString());
-    }
+    public void ToString_IsHexSecondsDotFraction() => Assert.Equal("83aa7e80.80000000", NtpTimestamp.FromUnixNanoseconds(500_000_000).ToString());
 
     [Fact]
     public void UnixNanoseconds_RoundTripExactlyWithinSixtyEightYearsOfThePivot()
     {
         // Pivots around the rollover and in both eras; any instant within 2^31 s of its pivot must survive.
         long[] pivots = [UnixNanos(EraOneStart), 0, UnixNanos(Utc("2100-01-01T00:00:00Z")), UnixNanos(Utc("1905-01-01T00:00:00Z"))];
-        const long Window = ((1L << 31) - 1) * NanosPerSecond;
+        const long window = ((1L << 31) - 1) * NanosPerSecond;
         Gen<(long Pivot, long Nanos)> gen =
             from pivot in Gen.Elements(pivots)
             from hi in Gen.Choose(-1_000_000_000, 1_000_000_000)
             from lo in Gen.Choose(0, 999_999_999)
-            select (pivot, pivot + (long)((Int128)Window * hi / 1_000_000_000) + lo - 500_000_000);
+            select (pivot, pivot + (long)((Int128)window * hi / 1_000_000_000) + lo - 500_000_000);
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(10_000), Prop.ForAll(Arb.From(gen), c =>
             NtpTimestamp.FromUnixNanoseconds(c.Nanos).ToUnixNanoseconds(c.Pivot) == c.Nanos));

@@ -59,10 +59,7 @@ public class ReferenceIdTests
     [InlineData(0x4700_5053u, "71.0.80.83")]
     [InlineData(0x7F7F_0101u, "127.127.1.1")]
     [InlineData(0u, "0.0.0.0")]
-    public void ToString_AtStratumOneFallsBackToADottedQuadForNonCodes(uint value, string expected)
-    {
-        Assert.Equal(expected, new ReferenceId(value).ToString(1));
-    }
+    public void ToString_AtStratumOneFallsBackToADottedQuadForNonCodes(uint value, string expected) => Assert.Equal(expected, new ReferenceId(value).ToString(1));
 
     [Fact]
     public void ToString_AboveStratumOneIsADottedQuad()
@@ -72,10 +69,7 @@ public class ReferenceIdTests
     }
 
     [Fact]
-    public void ToString_WithoutStratumIsHex()
-    {
-        Assert.Equal("0xC0000201", new ReferenceId(0xC000_0201).ToString());
-    }
+    public void ToString_WithoutStratumIsHex() => Assert.Equal("0xC0000201", new ReferenceId(0xC000_0201).ToString());
 
     [Fact]
     public void FromAddress_IPv4IsTheAddress()
@@ -85,30 +79,18 @@ public class ReferenceIdTests
     }
 
     [Fact]
-    public void FromAddress_IPv4MappedIPv6IsTheIPv4Address()
-    {
-        Assert.Equal(0xC000_0201u, ReferenceId.FromAddress(IPAddress.Parse("::ffff:192.0.2.1")).Value);
-    }
+    public void FromAddress_IPv4MappedIPv6IsTheIPv4Address() => Assert.Equal(0xC000_0201u, ReferenceId.FromAddress(IPAddress.Parse("::ffff:192.0.2.1")).Value);
 
     [Theory]
     // Expected values: python3 -c "import hashlib,ipaddress; print(hashlib.md5(ipaddress.IPv6Address(A).packed).hexdigest()[:8])"
     [InlineData("2001:db8::1", 0x39AB9B37u)]
     [InlineData("::1", 0xCF404DC8u)]
     [InlineData("fe80::1", 0x89E5301Fu)]
-    public void FromAddress_IPv6IsTheFirstFourOctetsOfItsMd5(string address, uint expected)
-    {
-        Assert.Equal(expected, ReferenceId.FromAddress(IPAddress.Parse(address)).Value);
-    }
+    public void FromAddress_IPv6IsTheFirstFourOctetsOfItsMd5(string address, uint expected) => Assert.Equal(expected, ReferenceId.FromAddress(IPAddress.Parse(address)).Value);
 
     [Fact]
-    public void FromAddress_IgnoresTheScopeId()
-    {
-        Assert.Equal(0x89E5301Fu, ReferenceId.FromAddress(IPAddress.Parse("fe80::1%2")).Value);
-    }
+    public void FromAddress_IgnoresTheScopeId() => Assert.Equal(0x89E5301Fu, ReferenceId.FromAddress(IPAddress.Parse("fe80::1%2")).Value);
 
     [Fact]
-    public void FromAddress_RefusesNull()
-    {
-        Assert.Throws<ArgumentNullException>(() => ReferenceId.FromAddress(null!));
-    }
+    public void FromAddress_RefusesNull() => Assert.Throws<ArgumentNullException>(() => ReferenceId.FromAddress(null!));
 }

@@ -31,7 +31,7 @@ public class CookieTests
     [Fact]
     public void KeySetHoldsStaleCurrentAndNextEpochs()
     {
-        CookieKeySet set = CookieKeySet.Derive(new byte[32], 100, 7);
+        var set = CookieKeySet.Derive(new byte[32], 100, 7);
         Assert.Equal(9, set.Count);
         Assert.Equal(-1, set.IndexOf(92));
         Assert.Equal(0, set.IndexOf(93));
@@ -50,11 +50,11 @@ public class CookieTests
             int n = Aead.KeyLength(algorithm);
             byte[] c2s = System.Security.Cryptography.RandomNumberGenerator.GetBytes(n);
             byte[] s2c = System.Security.Cryptography.RandomNumberGenerator.GetBytes(n);
-            var cookie = new byte[NtsCookieCodec.MaxCookieLength];
+            byte[] cookie = new byte[NtsCookieCodec.MaxCookieLength];
             int length = codec.Seal(algorithm, c2s, s2c, cookie);
             Assert.Equal(NtsCookieCodec.CookieLength(algorithm), length);
             Assert.Equal(0, length % 4);
-            var keys = new byte[128];
+            byte[] keys = new byte[128];
             Assert.Equal(CookieOpenResult.Ok, codec.Open(cookie.AsSpan(0, length), out AeadAlgorithm opened, keys, out int keyLength));
             Assert.Equal(algorithm, opened);
             Assert.Equal(c2s, keys[..keyLength]);
@@ -71,7 +71,7 @@ public class CookieTests
         using var verifier = new NtsCookieCodec(new CookieKeyStore(CookieKeySet.Derive(secret, 20001, 7)), new RandomPool());
         byte[] c2s = new byte[32], s2c = new byte[32];
         c2s[0] = 1;
-        var cookie = new byte[NtsCookieCodec.MaxCookieLength];
+        byte[] cookie = new byte[NtsCookieCodec.MaxCookieLength];
         int length = issuer.Seal(AeadAlgorithm.AesSivCmac256, c2s, s2c, cookie);
         Assert.Equal(CookieOpenResult.Ok, verifier.Open(cookie.AsSpan(0, length), out _, new byte[128], out _));
     }
@@ -80,9 +80,9 @@ public class CookieTests
     public void DamagedCookiesDoNotOpen()
     {
         using var codec = new NtsCookieCodec(new CookieKeyStore(CookieKeySet.Derive(new byte[32], 5, 2)), new RandomPool());
-        var cookie = new byte[NtsCookieCodec.MaxCookieLength];
+        byte[] cookie = new byte[NtsCookieCodec.MaxCookieLength];
         int length = codec.Seal(AeadAlgorithm.AesSivCmac256, new byte[32], new byte[32], cookie);
-        var keys = new byte[128];
+        byte[] keys = new byte[128];
         for (int i = 0; i < length; i++)
         {
             byte[] damaged = cookie[..length];

@@ -11,7 +11,7 @@ public class NtsKeRecordTests
 
     private static byte[] Records(params (ushort Type, bool Critical, byte[] Body)[] records)
     {
-        var buffer = new byte[4096];
+        byte[] buffer = new byte[4096];
         var writer = new NtsKeRecordWriter(buffer);
         foreach ((ushort type, bool critical, byte[] body) in records) Assert.True(writer.TryWriteRaw(type, critical, body));
         return buffer[..writer.Written];
@@ -19,7 +19,7 @@ public class NtsKeRecordTests
 
     private static byte[] U16(params ushort[] values)
     {
-        var body = new byte[2 * values.Length];
+        byte[] body = new byte[2 * values.Length];
         for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteUInt16BigEndian(body.AsSpan(2 * i), values[i]);
         return body;
     }
@@ -56,7 +56,7 @@ public class NtsKeRecordTests
             {
             }
 
-            Assert.Equal(cut != 6 && cut != 12, reader.Truncated);
+            Assert.Equal(cut is not 6 and not 12, reader.Truncated);
         }
 
         Assert.Equal(NtsKeMessageStatus.Complete, NtsKeMessage.Scan(message, out int length));
@@ -75,7 +75,7 @@ public class NtsKeRecordTests
     [Fact]
     public void AcceptsAndPicksClientPreferenceAmongSupported()
     {
-        NtsKeRequest r = NtsKeRequest.Parse(Records(Ntpv4, (4, true, U16(99, 30, 15)), Eom), Supported);
+        var r = NtsKeRequest.Parse(Records(Ntpv4, (4, true, U16(99, 30, 15)), Eom), Supported);
         Assert.Equal(NtsKeOutcome.Accept, r.Outcome);
         Assert.Equal(30, r.Algorithm);
         // Non-critical unknown records are ignored, server and port requests allowed.
@@ -106,7 +106,7 @@ public class NtsKeRecordTests
     [MemberData(nameof(BadRequests))]
     public void MalformedRequestsGetTheRfcError(string why, byte[] message, NtsKeErrorCode expected)
     {
-        NtsKeRequest r = NtsKeRequest.Parse(message, Supported);
+        var r = NtsKeRequest.Parse(message, Supported);
         Assert.True(r.Outcome == NtsKeOutcome.Error, why);
         Assert.Equal(expected, r.Error);
     }
@@ -117,14 +117,14 @@ public class NtsKeRecordTests
         Assert.Equal(NtsKeOutcome.NoCommonAlgorithm, NtsKeRequest.Parse(Records(Ntpv4, (4, true, U16(1, 2)), Eom), Supported).Outcome);
         Assert.Equal(NtsKeOutcome.NoCommonProtocol, NtsKeRequest.Parse(Records((1, true, U16(7)), (4, true, U16(15)), Eom), Supported).Outcome);
 
-        var buffer = new byte[64];
+        byte[] buffer = new byte[64];
         int length = NtsKeServerMessages.WriteRefusal(buffer, NtsKeOutcome.NoCommonAlgorithm);
-        NtsKeResponse parsed = NtsKeResponse.Parse(buffer.AsSpan(0, length), [15]);
+        var parsed = NtsKeResponse.Parse(buffer.AsSpan(0, length), [15]);
         Assert.Equal(NtsKeResponseError.NoCommonAlgorithm, parsed.Error);
         length = NtsKeServerMessages.WriteRefusal(buffer, NtsKeOutcome.NoCommonProtocol);
         Assert.Equal(NtsKeResponseError.NoCommonProtocol, NtsKeResponse.Parse(buffer.AsSpan(0, length), [15]).Error);
         length = NtsKeServerMessages.WriteError(buffer, NtsKeErrorCode.BadRequest);
-        NtsKeResponse error = NtsKeResponse.Parse(buffer.AsSpan(0, length), [15]);
+        var error = NtsKeResponse.Parse(buffer.AsSpan(0, length), [15]);
         Assert.Equal(NtsKeResponseError.ServerError, error.Error);
         Assert.Equal((ushort)NtsKeErrorCode.BadRequest, error.ServerError);
     }
@@ -135,13 +135,13 @@ public class NtsKeRecordTests
         byte[] request = NtsKeResponse.BuildRequest([30, 15]);
         Assert.Equal(NtsKeOutcome.Accept, NtsKeRequest.Parse(request, Supported).Outcome);
 
-        var buffer = new byte[512];
+        byte[] buffer = new byte[512];
         var writer = new NtsKeRecordWriter(buffer);
         Assert.True(NtsKeServerMessages.TryWriteAcceptHead(ref writer, 30, "ntp.example"u8, 1123));
         Assert.True(writer.TryWrite(NtsKeRecordType.NewCookie, false, [1, 2, 3, 4]));
         Assert.True(writer.TryWrite(NtsKeRecordType.NewCookie, false, [5, 6, 7, 8]));
         Assert.True(writer.TryWriteEndOfMessage());
-        NtsKeResponse response = NtsKeResponse.Parse(writer.WrittenSpan, [30, 15]);
+        var response = NtsKeResponse.Parse(writer.WrittenSpan, [30, 15]);
         Assert.Equal(NtsKeResponseError.None, response.Error);
         Assert.Equal(30, response.Algorithm);
         Assert.Equal("ntp.example", response.NtpServer);

@@ -69,7 +69,7 @@ public sealed class NtsResponderSessionTests : IDisposable
         byte[] c2s = RandomNumberGenerator.GetBytes(n);
         BinaryPrimitives.WriteInt32LittleEndian(c2s, spread);
         var s = new Session(algorithm, c2s, RandomNumberGenerator.GetBytes(n));
-        var cookie = new byte[NtsCookieCodec.MaxCookieLength];
+        byte[] cookie = new byte[NtsCookieCodec.MaxCookieLength];
         s.Cookie = cookie[.._issuer.Seal(algorithm, s.C2S, s.S2C, cookie)];
         _sessions.Add(s);
         return s;
@@ -79,7 +79,7 @@ public sealed class NtsResponderSessionTests : IDisposable
 
     private static byte[] Request(Session s, NtpTimestamp transmit)
     {
-        var packet = new byte[1024];
+        byte[] packet = new byte[1024];
         int length = NtsClientPacket.Write(packet, transmit, s.Uid, s.Cookie, 0, s.C2SAead, RandomNumberGenerator.GetBytes(s.C2SAead.NonceLength));
         return packet[..length];
     }
@@ -96,7 +96,7 @@ public sealed class NtsResponderSessionTests : IDisposable
         const int count = 1000;
         var sessions = new Session[count];
         for (int i = 0; i < count; i++) sessions[i] = NewSession(Algorithms[i % Algorithms.Length], i / Algorithms.Length);
-        var response = new byte[1024];
+        byte[] response = new byte[1024];
         var cookies = new List<byte[]>();
 
         // Two rounds, every client in turn, each sending the cookie its last reply carried.
@@ -126,9 +126,9 @@ public sealed class NtsResponderSessionTests : IDisposable
     {
         Assert.True(Aead.IsHardwareAccelerated, "The zero-allocation guarantee is for the AES hardware path.");
         const int count = 600;
-        var requests = new byte[count][];
-        var responses = new byte[count][];
-        var lengths = new int[count];
+        byte[][] requests = new byte[count][];
+        byte[][] responses = new byte[count][];
+        int[] lengths = new int[count];
         var sessions = new Session[count];
         for (int i = 0; i < count; i++)
         {
@@ -161,7 +161,7 @@ public sealed class NtsResponderSessionTests : IDisposable
     {
         Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] request = Request(s, TransmitOf(1));
-        var response = new byte[1024];
+        byte[] response = new byte[1024];
         for (int i = 0; i < 10; i++) Handle(request, response);
 
         long misses = _nts.SessionCacheMisses;
@@ -180,7 +180,7 @@ public sealed class NtsResponderSessionTests : IDisposable
         var sets = new CookieKeySet[8];
         for (int i = 0; i < sets.Length; i++) sets[i] = CookieKeySet.Derive(secret, 500 + (i % 2), 2);
         byte[] request = Request(s, TransmitOf(1));
-        var response = new byte[1024];
+        byte[] response = new byte[1024];
         for (int i = 0; i < sets.Length; i++)
         {
             _store.Publish(sets[i]);

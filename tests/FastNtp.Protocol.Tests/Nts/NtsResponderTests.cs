@@ -56,14 +56,14 @@ public sealed class NtsResponderTests : IDisposable
     private byte[] IssueCookie(Session s, CookieKeyStore? store = null)
     {
         using var codec = new NtsCookieCodec(store ?? _store, _random);
-        var cookie = new byte[NtsCookieCodec.MaxCookieLength];
+        byte[] cookie = new byte[NtsCookieCodec.MaxCookieLength];
         int length = codec.Seal(s.Algorithm, s.C2S, s.S2C, cookie);
         return cookie[..length];
     }
 
     private static byte[] BuildRequest(Session s, byte[] cookie, int placeholders, byte[] uid, NtpTimestamp transmit)
     {
-        var packet = new byte[2048];
+        byte[] packet = new byte[2048];
         byte[] nonce = System.Security.Cryptography.RandomNumberGenerator.GetBytes(s.C2SAead.NonceLength);
         int length = NtsClientPacket.Write(packet, transmit, uid, cookie, placeholders, s.C2SAead, nonce);
         return packet[..length];
@@ -85,9 +85,9 @@ public sealed class NtsResponderTests : IDisposable
     {
         using Session s = NewSession(algorithm);
         byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-        NtpTimestamp transmit = NtpTimestamp.FromParts(3_900_000_000, 12345);
+        var transmit = NtpTimestamp.FromParts(3_900_000_000, 12345);
         byte[] request = BuildRequest(s, IssueCookie(s), placeholders, uid, transmit);
-        var response = new byte[1024];
+        byte[] response = new byte[1024];
 
         ResponderResult result = Handle(request, response);
 
@@ -111,8 +111,8 @@ public sealed class NtsResponderTests : IDisposable
     {
         using Session s = NewSession(algorithm);
         byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-        NtpTimestamp transmit = NtpTimestamp.FromParts(3_900_000_000, 777);
-        var response = new byte[1024];
+        var transmit = NtpTimestamp.FromParts(3_900_000_000, 777);
+        byte[] response = new byte[1024];
         int length = Handle(BuildRequest(s, IssueCookie(s), 1, uid, transmit), response).Length;
         byte[] reply = response[..length];
         var cookies = new List<byte[]>();
@@ -150,7 +150,7 @@ public sealed class NtsResponderTests : IDisposable
         for (int placeholders = 0; placeholders <= 7; placeholders++)
         {
             byte[] request = BuildRequest(s, IssueCookie(s), placeholders, uid, NtpTimestamp.FromParts(1, 2));
-            var response = new byte[2048];
+            byte[] response = new byte[2048];
             ResponderResult result = Handle(request, response);
             Assert.True(result.ShouldRespond);
             Assert.InRange(result.Length, NtpHeader.Length, request.Length);
@@ -171,7 +171,7 @@ public sealed class NtsResponderTests : IDisposable
     [Fact]
     public void PlainRequestToNtsResponderGetsPlainReply()
     {
-        var request = new byte[48];
+        byte[] request = new byte[48];
         request[0] = NtpHeader.FirstByte(LeapIndicator.NoWarning, 4, NtpMode.Client);
         Assert.Equal(ResponderResult.Respond(NtpHeader.Length), Handle(request, new byte[1024]));
     }
@@ -181,7 +181,7 @@ public sealed class NtsResponderTests : IDisposable
     {
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
-        NtpTimestamp transmit = NtpTimestamp.FromParts(7, 7);
+        var transmit = NtpTimestamp.FromParts(7, 7);
 
         byte[] tampered = IssueCookie(s);
         tampered[30] ^= 1;
@@ -192,7 +192,7 @@ public sealed class NtsResponderTests : IDisposable
         foreach (byte[] cookie in new[] { tampered, unknownKey, otherFleet })
         {
             byte[] request = BuildRequest(s, cookie, 2, uid, transmit);
-            var response = new byte[1024];
+            byte[] response = new byte[1024];
             ResponderResult result = Handle(request, response);
             Assert.Equal(NtpHeader.Length + 4 + uid.Length, result.Length);
             Assert.Equal(NtsReplyStatus.Nak, NtsClientPacket.Verify(response.AsSpan(0, result.Length), transmit, uid, s.S2CAead, []));
@@ -221,9 +221,9 @@ public sealed class NtsResponderTests : IDisposable
 
     private static byte[] Field(ushort type, int valueLength, byte fill = 0)
     {
-        var value = new byte[valueLength];
+        byte[] value = new byte[valueLength];
         Array.Fill(value, fill);
-        var field = new byte[ExtensionFieldWriter.FieldLength(valueLength)];
+        byte[] field = new byte[ExtensionFieldWriter.FieldLength(valueLength)];
         ExtensionFieldWriter.Write(field, type, value);
         return field;
     }
@@ -231,14 +231,16 @@ public sealed class NtsResponderTests : IDisposable
     /// <summary>Assembles a request from fields and appends a valid authenticator over them.</summary>
     private static byte[] Assemble(Session s, params byte[][] fields)
     {
-        var packet = new List<byte>(new byte[48]);
-        packet[0] = NtpHeader.FirstByte(LeapIndicator.Unsynchronized, 4, NtpMode.Client);
+        var packet = new List<byte>(new byte[48])
+        {
+            [0] = NtpHeader.FirstByte(LeapIndicator.Unsynchronized, 4, NtpMode.Client)
+        };
         foreach (byte[] f in fields) packet.AddRange(f);
         byte[] head = packet.ToArray();
         byte[] nonce = new byte[16];
-        var sealedEmpty = new byte[16];
+        byte[] sealedEmpty = new byte[16];
         s.C2SAead.Seal(nonce, head, [], sealedEmpty);
-        var auth = new byte[4 + 4 + 16 + 16];
+        byte[] auth = new byte[4 + 4 + 16 + 16];
         BinaryPrimitives.WriteUInt16BigEndian(auth, NtsExtensionFieldType.Authenticator);
         BinaryPrimitives.WriteUInt16BigEndian(auth.AsSpan(2), (ushort)auth.Length);
         BinaryPrimitives.WriteUInt16BigEndian(auth.AsSpan(4), 16);
@@ -249,7 +251,7 @@ public sealed class NtsResponderTests : IDisposable
 
     private static byte[] CookieField(byte[] cookie)
     {
-        var f = new byte[ExtensionFieldWriter.FieldLength(cookie.Length)];
+        byte[] f = new byte[ExtensionFieldWriter.FieldLength(cookie.Length)];
         ExtensionFieldWriter.Write(f, NtsExtensionFieldType.Cookie, cookie);
         return f;
     }
@@ -260,7 +262,7 @@ public sealed class NtsResponderTests : IDisposable
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] cookie = CookieField(IssueCookie(s));
         byte[] uid = Field(NtsExtensionFieldType.UniqueIdentifier, 32, 9);
-        var response = new byte[2048];
+        byte[] response = new byte[2048];
 
         // The well-formed version of the hand-built request is accepted, so each failure below is the one change.
         Assert.True(Handle(Assemble(s, uid, cookie), response).ShouldRespond);
@@ -294,13 +296,13 @@ public sealed class NtsResponderTests : IDisposable
     {
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] uid = new byte[32];
-        var response = new byte[1024];
+        byte[] response = new byte[1024];
         byte[] cookie = IssueCookie(s);
         // Poll once per epoch for 20 epochs, always using the newest cookie: no request may fail.
         for (long epoch = 1000; epoch < 1020; epoch++)
         {
             _store.Publish(CookieKeySet.Derive(Secret, epoch, 7));
-            NtpTimestamp t = NtpTimestamp.FromParts((uint)epoch, 1);
+            var t = NtpTimestamp.FromParts((uint)epoch, 1);
             ResponderResult result = Handle(BuildRequest(s, cookie, 0, uid, t), response);
             var fresh = new List<byte[]>();
             Assert.Equal(NtsReplyStatus.Ok, NtsClientPacket.Verify(response.AsSpan(0, result.Length), t, uid, s.S2CAead, fresh));
@@ -314,7 +316,7 @@ public sealed class NtsResponderTests : IDisposable
     {
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] old = IssueCookie(s);
-        var response = new byte[1024];
+        byte[] response = new byte[1024];
         _store.Publish(CookieKeySet.Derive(Secret, 1007, 7));
         Assert.Equal(NtpHeader.Length + 36 + 4 + 4 + 16 + 16 + 4 + old.Length, Handle(BuildRequest(s, old, 0, new byte[32], default), response).Length);
         _store.Publish(CookieKeySet.Derive(Secret, 1008, 7));
@@ -326,7 +328,7 @@ public sealed class NtsResponderTests : IDisposable
     {
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] request = BuildRequest(s, IssueCookie(s), 1, new byte[32], NtpTimestamp.FromParts(5, 5));
-        var response = new byte[1024];
+        byte[] response = new byte[1024];
         for (int i = 0; i < 100; i++) Handle(request, response);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 1000; i++) Assert.True(Handle(request, response).ShouldRespond);

@@ -9,7 +9,7 @@ public class OversizedCookieTests
 {
     private static byte[] KeResponse(int cookieLength)
     {
-        var buffer = new byte[64 + cookieLength];
+        byte[] buffer = new byte[64 + cookieLength];
         var writer = new NtsKeRecordWriter(buffer);
         Assert.True(writer.TryWriteUInt16(NtsKeRecordType.NextProtocol, critical: true, 0));
         Assert.True(writer.TryWriteUInt16(NtsKeRecordType.AeadAlgorithm, critical: true, 15));
@@ -32,12 +32,12 @@ public class OversizedCookieTests
     [InlineData(AeadAlgorithm.Aes128GcmSiv, NtsKeResponse.MaxCookieLength, 6)]
     public void PlaceholdersAreLimitedSoTheRequestFitsItsBuffer(AeadAlgorithm algorithm, int cookieLength, int expected)
     {
-        using Aead c2s = Aead.Create(algorithm, new byte[Aead.KeyLength(algorithm)]);
+        using var c2s = Aead.Create(algorithm, new byte[Aead.KeyLength(algorithm)]);
         byte[] cookie = new byte[cookieLength];
         byte[] uid = new byte[NtsClientPacket.UniqueIdentifierLength];
         byte[] nonce = new byte[c2s.NonceLength];
-        var packet = new byte[2048];
-        NtpTimestamp transmit = NtpTimestamp.FromParts(0xEC00_0000, 1);
+        byte[] packet = new byte[2048];
+        var transmit = NtpTimestamp.FromParts(0xEC00_0000, 1);
 
         int placeholders = NtsClientPacket.PlaceholdersThatFit(packet.Length, cookieLength, c2s.NonceLength, wanted: 7);
         Assert.Equal(expected, placeholders);

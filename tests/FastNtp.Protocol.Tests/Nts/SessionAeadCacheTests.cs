@@ -27,7 +27,7 @@ public sealed class SessionAeadCacheTests
     /// <summary>True when <paramref name="aead"/> seals exactly as a new object keyed with <paramref name="key"/>.</summary>
     private static bool KeyedWith(Aead aead, AeadAlgorithm algorithm, byte[] key)
     {
-        using Aead fresh = Aead.Create(algorithm, key);
+        using var fresh = Aead.Create(algorithm, key);
         byte[] nonce = new byte[fresh.NonceLength];
         byte[] a = new byte[Aead.SealedLength(20)], b = new byte[a.Length];
         byte[] plaintext = new byte[20];
@@ -109,8 +109,8 @@ public sealed class SessionAeadCacheTests
 
         // Touch pair 0, so pair 1 is now the least recently used; a new pair in the set replaces it.
         cache.Get(algorithm, pairs[0].C2S, pairs[0].S2C, out Aead kept, out _);
-        (byte[] c2s, byte[] s2c) newcomer = Pair(rng, algorithm, 2);
-        cache.Get(algorithm, newcomer.c2s, newcomer.s2c, out Aead reKeyed, out _);
+        (byte[] c2s, byte[] s2c) = Pair(rng, algorithm, 2);
+        cache.Get(algorithm, c2s, s2c, out Aead reKeyed, out _);
         Assert.True(KeyedWith(kept, algorithm, pairs[0].C2S));
         Assert.NotSame(kept, reKeyed);
 

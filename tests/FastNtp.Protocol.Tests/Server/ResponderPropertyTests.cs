@@ -34,7 +34,7 @@ public class ResponderPropertyTests
         if (packet.Length < 48) return DropReason.TooShort;
         int version = (packet[0] >> 3) & 7;
         int mode = packet[0] & 7;
-        if (version < 1 || version > 4) return DropReason.UnsupportedVersion;
+        if (version is < 1 or > 4) return DropReason.UnsupportedVersion;
         bool isClient = mode == 3 || (mode == 0 && version == 1 && port != 123);
         if (!isClient)
         {
@@ -70,7 +70,7 @@ public class ResponderPropertyTests
     public void NeverThrowsAndNeverAnswersWithMoreThanItReceived()
     {
         var responder = new Responder();
-        var response = new byte[2048];
+        byte[] response = new byte[2048];
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(Cases), Prop.ForAll(Arb.From(Requests), c =>
         {
@@ -87,7 +87,7 @@ public class ResponderPropertyTests
     public void DecidesExactlyAsTheRulesSay()
     {
         var responder = new Responder();
-        var response = new byte[2048];
+        byte[] response = new byte[2048];
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(Cases), Prop.ForAll(Arb.From(Requests), c =>
         {
@@ -105,7 +105,7 @@ public class ResponderPropertyTests
     public void EveryAnswerIsAWellFormedReplyToItsRequest()
     {
         var responder = new Responder();
-        var response = new byte[2048];
+        byte[] response = new byte[2048];
 
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(Cases), Prop.ForAll(Arb.From(Requests), c =>
         {

@@ -25,7 +25,7 @@ public class ResponderTests
 
     private static byte[] Request(byte version = 4, NtpMode mode = NtpMode.Client, int extra = 0)
     {
-        var request = new byte[NtpHeader.Length + extra];
+        byte[] request = new byte[NtpHeader.Length + extra];
         new NtpHeader
         {
             Leap = LeapIndicator.Unsynchronized,
@@ -55,7 +55,7 @@ public class ResponderTests
 
     private static byte[] Field(ushort type, int valueLength)
     {
-        var field = new byte[ExtensionFieldWriter.FieldLength(valueLength)];
+        byte[] field = new byte[ExtensionFieldWriter.FieldLength(valueLength)];
         ExtensionFieldWriter.Write(field, type, Enumerable.Repeat((byte)0x42, valueLength).ToArray());
         return field;
     }
@@ -63,7 +63,7 @@ public class ResponderTests
     private static (ResponderResult Result, byte[] Response, FakeClock Clock) Handle(
         byte[] request, ushort sourcePort = ClientPort, int responseLength = 1024)
     {
-        var response = new byte[responseLength];
+        byte[] response = new byte[responseLength];
         response.AsSpan().Fill(0xCC);
         var clock = new FakeClock(ReceiveTime, response);
         var info = new RequestInfo(ReceiveTime, sourcePort);
@@ -119,59 +119,38 @@ public class ResponderTests
     }
 
     [Fact]
-    public void Ntpv1ModeZeroFromPort123_IsDropped()
-    {
-        AssertDropped(Request(1, NtpMode.Reserved), DropReason.ReservedMode, sourcePort: Responder.NtpPort);
-    }
+    public void Ntpv1ModeZeroFromPort123_IsDropped() => AssertDropped(Request(1, NtpMode.Reserved), DropReason.ReservedMode, sourcePort: ProtocolConstants.NtpPort);
 
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
-    public void ModeZeroAboveVersion1_IsDropped(byte version)
-    {
-        AssertDropped(Request(version, NtpMode.Reserved), DropReason.ReservedMode);
-    }
+    public void ModeZeroAboveVersion1_IsDropped(byte version) => AssertDropped(Request(version, NtpMode.Reserved), DropReason.ReservedMode);
 
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
-    public void SymmetricActive_IsDropped(byte version)
-    {
-        AssertDropped(Request(version, NtpMode.SymmetricActive), DropReason.SymmetricMode);
-    }
+    public void SymmetricActive_IsDropped(byte version) => AssertDropped(Request(version, NtpMode.SymmetricActive), DropReason.SymmetricMode);
 
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
-    public void SymmetricPassive_IsDropped(byte version)
-    {
-        AssertDropped(Request(version, NtpMode.SymmetricPassive), DropReason.SymmetricMode);
-    }
+    public void SymmetricPassive_IsDropped(byte version) => AssertDropped(Request(version, NtpMode.SymmetricPassive), DropReason.SymmetricMode);
 
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
-    public void ServerReply_IsDropped(byte version)
-    {
-        AssertDropped(Request(version, NtpMode.Server), DropReason.ServerMode);
-    }
+    public void ServerReply_IsDropped(byte version) => AssertDropped(Request(version, NtpMode.Server), DropReason.ServerMode);
 
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
-    public void Broadcast_IsDropped(byte version)
-    {
-        AssertDropped(Request(version, NtpMode.Broadcast), DropReason.ServerMode);
-    }
+    public void Broadcast_IsDropped(byte version) => AssertDropped(Request(version, NtpMode.Broadcast), DropReason.ServerMode);
 
     [Theory]
     [InlineData(2)]
     [InlineData(4)]
-    public void ControlQuery_IsDropped(byte version)
-    {
-        AssertDropped(Request(version, NtpMode.Control), DropReason.ControlMode);
-    }
+    public void ControlQuery_IsDropped(byte version) => AssertDropped(Request(version, NtpMode.Control), DropReason.ControlMode);
 
     [Theory]
     [InlineData(2)]
@@ -193,16 +172,10 @@ public class ResponderTests
     [InlineData(5)]
     [InlineData(6)]
     [InlineData(7)]
-    public void UnsupportedVersion_IsDropped(byte version)
-    {
-        AssertDropped(Request(version), DropReason.UnsupportedVersion);
-    }
+    public void UnsupportedVersion_IsDropped(byte version) => AssertDropped(Request(version), DropReason.UnsupportedVersion);
 
     [Fact]
-    public void VersionZeroModeZero_IsAnUnsupportedVersionNotAnNtpv1Request()
-    {
-        AssertDropped(Request(0, NtpMode.Reserved), DropReason.UnsupportedVersion);
-    }
+    public void VersionZeroModeZero_IsAnUnsupportedVersionNotAnNtpv1Request() => AssertDropped(Request(0, NtpMode.Reserved), DropReason.UnsupportedVersion);
 
     [Fact]
     public void EveryLengthUnder48_IsDropped()
@@ -213,16 +186,10 @@ public class ResponderTests
     }
 
     [Fact]
-    public void OriginTime_IsTheClientsTransmitTime()
-    {
-        Assert.Equal(ClientTransmit, Answered(Request()).OriginTime);
-    }
+    public void OriginTime_IsTheClientsTransmitTime() => Assert.Equal(ClientTransmit, Answered(Request()).OriginTime);
 
     [Fact]
-    public void ReceiveTime_IsTheCallersReceiveTime()
-    {
-        Assert.Equal(ReceiveTime, Answered(Request()).ReceiveTime);
-    }
+    public void ReceiveTime_IsTheCallersReceiveTime() => Assert.Equal(ReceiveTime, Answered(Request()).ReceiveTime);
 
     [Fact]
     public void TransmitTime_IsOneClockReadTakenAfterEverythingElseWasWritten()
@@ -255,7 +222,7 @@ public class ResponderTests
     [Fact]
     public void UnsynchronizedSnapshot_IsAdvertisedAsSuch()
     {
-        var response = new byte[NtpHeader.Length];
+        byte[] response = new byte[NtpHeader.Length];
         var clock = new FakeClock(ReceiveTime);
 
         ResponderResult result = new Responder().Handle(
@@ -277,11 +244,9 @@ public class ResponderTests
     }
 
     [Fact]
-    public void Poll_IsTheClientsPoll()
-    {
+    public void Poll_IsTheClientsPoll() =>
         // As chrony and ntpd do: the reply carries the poll interval the client asked with.
         Assert.Equal(6, Answered(Request()).Poll);
-    }
 
     [Fact]
     public void Ntpv4WithExtensionFields_IsAnsweredWithAPlainHeader()
@@ -312,10 +277,7 @@ public class ResponderTests
     [InlineData(7)]
     [InlineData(15)]
     [InlineData(19)]
-    public void TrailingOctetsTooShortForAField_AreMalformed(int trailing)
-    {
-        AssertDropped(WithTail(Request(), new byte[trailing]), DropReason.MalformedExtensionFields);
-    }
+    public void TrailingOctetsTooShortForAField_AreMalformed(int trailing) => AssertDropped(WithTail(Request(), new byte[trailing]), DropReason.MalformedExtensionFields);
 
     [Theory]
     [InlineData(1, 20)]
@@ -323,25 +285,16 @@ public class ResponderTests
     [InlineData(3, 24)]
     [InlineData(4, 20)]
     [InlineData(4, 24)]
-    public void LegacyMac_IsDropped(byte version, int macLength)
-    {
-        AssertDropped(WithTail(Request(version), new byte[macLength]), DropReason.SymmetricKeyMac);
-    }
+    public void LegacyMac_IsDropped(byte version, int macLength) => AssertDropped(WithTail(Request(version), new byte[macLength]), DropReason.SymmetricKeyMac);
 
     [Fact]
-    public void Ntpv4ExtensionFieldsFollowedByAMac_AreDropped()
-    {
-        AssertDropped(WithTail(Request(), Field(0x2005, 28), new byte[24]), DropReason.SymmetricKeyMac);
-    }
+    public void Ntpv4ExtensionFieldsFollowedByAMac_AreDropped() => AssertDropped(WithTail(Request(), Field(0x2005, 28), new byte[24]), DropReason.SymmetricKeyMac);
 
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void ExtensionFieldsBeforeVersion4_AreMalformed(byte version)
-    {
-        AssertDropped(WithTail(Request(version), Field(0x2005, 28)), DropReason.MalformedExtensionFields);
-    }
+    public void ExtensionFieldsBeforeVersion4_AreMalformed(byte version) => AssertDropped(WithTail(Request(version), Field(0x2005, 28)), DropReason.MalformedExtensionFields);
 
     [Fact]
     public void ResponseBufferUnder48_IsDroppedWithoutReadingTheClock()
@@ -395,7 +348,7 @@ public class ResponderTests
         var responder = new Responder();
         byte[] request = WithTail(Request(), Field(0x2005, 28));
         byte[] malformed = WithTail(Request(), new byte[7]);
-        var response = new byte[request.Length];
+        byte[] response = new byte[request.Length];
         var clock = new FakeClock(ReceiveTime);
         var info = new RequestInfo(ReceiveTime, ClientPort);
         responder.Handle(request, info, Snapshot, response, ref clock);

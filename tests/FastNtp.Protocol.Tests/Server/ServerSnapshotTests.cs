@@ -21,7 +21,7 @@ public class ServerSnapshotTests
     [Fact]
     public void Unsynchronized_AdvertisesAlarmAndStratum16()
     {
-        ServerSnapshot s = ServerSnapshot.Unsynchronized(-23);
+        var s = ServerSnapshot.Unsynchronized(-23);
 
         Assert.Equal(LeapIndicator.Unsynchronized, s.Leap);
         Assert.Equal(ServerSnapshot.UnsynchronizedStratum, s.Stratum);
@@ -35,7 +35,7 @@ public class ServerSnapshotTests
     [Fact]
     public void LocalClock_IsSynchronizedAtItsStratumWithLocl()
     {
-        ServerSnapshot s = ServerSnapshot.LocalClock(10, -20, Reference);
+        var s = ServerSnapshot.LocalClock(10, -20, Reference);
 
         Assert.Equal(LeapIndicator.NoWarning, s.Leap);
         Assert.Equal(10, s.Stratum);
@@ -49,10 +49,7 @@ public class ServerSnapshotTests
     [InlineData(0)]
     [InlineData(16)]
     [InlineData(255)]
-    public void LocalClock_RefusesAStratumOutside1To15(byte stratum)
-    {
-        Assert.Throws<ArgumentOutOfRangeException>(() => ServerSnapshot.LocalClock(stratum, -20, Reference));
-    }
+    public void LocalClock_RefusesAStratumOutside1To15(byte stratum) => Assert.Throws<ArgumentOutOfRangeException>(() => ServerSnapshot.LocalClock(stratum, -20, Reference));
 
     [Fact]
     public void IsSynchronized_NeedsBothNoAlarmAndAStratumUnder16()

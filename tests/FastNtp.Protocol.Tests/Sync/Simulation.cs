@@ -78,7 +78,7 @@ internal sealed class SimServer
             ReceiveTime = SimClock.Epoch + NtpDuration.FromSeconds(serverTrueReceive + Offset),
             TransmitTime = SimClock.Epoch + NtpDuration.FromSeconds(serverTrueTransmit + Offset),
         };
-        var bytes = new byte[NtpHeader.Length];
+        byte[] bytes = new byte[NtpHeader.Length];
         reply.Write(bytes);
         return bytes;
     }

@@ -23,7 +23,7 @@ public class SimulationTests
     public void FalsetickerIsNeverSelectedAndOffsetSettlesWithinOneMillisecond(int seed)
     {
         // Observe-only: the local clock sits 4 ms behind true time and wanders slowly.
-        var sim = ThreeGoodOneFalseticker(seed, new SyncProcessSettings(), initialPhase: -0.004, driftPpm: 0.02);
+        Simulation sim = ThreeGoodOneFalseticker(seed, new SyncProcessSettings(), initialPhase: -0.004, driftPpm: 0.02);
         int liar = sim.Servers[3].Id;
         int checkedUpdates = 0;
         double worst = 0;
@@ -56,7 +56,7 @@ public class SimulationTests
     [Fact]
     public void LosingAllSourcesDecaysToUnsynchronized()
     {
-        var sim = ThreeGoodOneFalseticker(7, new SyncProcessSettings(), initialPhase: 0.001, driftPpm: 0);
+        Simulation sim = ThreeGoodOneFalseticker(7, new SyncProcessSettings(), initialPhase: 0.001, driftPpm: 0);
         sim.RunUntil(3600);
         Assert.True(sim.Process.Snapshot.IsSynchronized);
 
@@ -80,7 +80,7 @@ public class SimulationTests
     [Fact]
     public void LosingAllSourcesFallsBackToTheLocalStratumWhenConfigured()
     {
-        var sim = ThreeGoodOneFalseticker(8, new SyncProcessSettings { LocalStratum = 10 }, initialPhase: 0, driftPpm: 0);
+        Simulation sim = ThreeGoodOneFalseticker(8, new SyncProcessSettings { LocalStratum = 10 }, initialPhase: 0, driftPpm: 0);
         Assert.Equal(10, sim.Process.Snapshot.Stratum);
         sim.RunUntil(3600);
         Assert.Equal(2, sim.Process.Snapshot.Stratum);
@@ -97,7 +97,7 @@ public class SimulationTests
     public void KernelControlHoldsA50PpmClockWithinOneMillisecond(int seed, double initialPhase)
     {
         var settings = new SyncProcessSettings { Control = ClockControl.Kernel };
-        var sim = ThreeGoodOneFalseticker(seed, settings, initialPhase, driftPpm: 50);
+        Simulation sim = ThreeGoodOneFalseticker(seed, settings, initialPhase, driftPpm: 50);
         sim.RunUntil(4 * 3600);
         Assert.Equal(Math.Abs(initialPhase) > settings.StepThreshold ? 1 : 0, sim.Clock.Steps);
 
@@ -114,7 +114,7 @@ public class SimulationTests
     public void KernelControlRefusesAnOffsetBeyondThePanicThreshold()
     {
         var settings = new SyncProcessSettings { Control = ClockControl.Kernel, PanicThreshold = 100 };
-        var sim = ThreeGoodOneFalseticker(21, settings, initialPhase: -500, driftPpm: 0);
+        Simulation sim = ThreeGoodOneFalseticker(21, settings, initialPhase: -500, driftPpm: 0);
         sim.RunUntil(3600);
         Assert.True(sim.Panics > 0);
         Assert.Equal(0, sim.Clock.Steps);
@@ -125,7 +125,7 @@ public class SimulationTests
     [Fact]
     public void ObserveOnlyIsUnsynchronizedWhileTheOffsetExceedsTheMaximum()
     {
-        var sim = ThreeGoodOneFalseticker(31, new SyncProcessSettings { MaxOffset = 0.010 }, initialPhase: -0.050, driftPpm: 0);
+        Simulation sim = ThreeGoodOneFalseticker(31, new SyncProcessSettings { MaxOffset = 0.010 }, initialPhase: -0.050, driftPpm: 0);
         sim.RunUntil(3600, () => Assert.False(sim.Process.Snapshot.IsSynchronized));
         Assert.InRange(sim.Process.LastSelection!.Offset, 0.049, 0.051);
         Assert.All(sim.Process.GetStatus(sim.Clock.Local), s => Assert.NotEqual(0, s.Reach));

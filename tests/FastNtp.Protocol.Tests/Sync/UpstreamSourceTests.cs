@@ -26,7 +26,7 @@ public class UpstreamSourceTests
             TransmitTime = At(serverTime + 0.0001),
         };
         if (edit is not null) h = edit(h);
-        var bytes = new byte[NtpHeader.Length];
+        byte[] bytes = new byte[NtpHeader.Length];
         h.Write(bytes);
         return bytes;
     }
@@ -37,7 +37,7 @@ public class UpstreamSourceTests
     public void TheRequestCarriesTheRandomTransmitTimestampAndMode3()
     {
         var s = new UpstreamSource(6, 10);
-        var buffer = new byte[48];
+        byte[] buffer = new byte[48];
         Assert.Equal(48, s.WriteRequest(At(0), Random1, buffer));
         Assert.True(NtpHeader.TryRead(buffer, out NtpHeader h));
         Assert.Equal(NtpMode.Client, h.Mode);
@@ -106,7 +106,7 @@ public class UpstreamSourceTests
     {
         var rng = new Random(9);
         var s = new UpstreamSource(6, 10);
-        var packet = new byte[68];
+        byte[] packet = new byte[68];
         for (int i = 0; i < 5000; i++)
         {
             if (i % 50 == 0) Send(s, i, new NtpTimestamp((ulong)rng.NextInt64()));

@@ -25,12 +25,12 @@ public class BatchWorkerTests
     /// <summary>Stands in for a bug: its first reading throws, later ones work.</summary>
     private struct FaultyOnceClock : IClock
     {
-        private static int s_readings;
+        private static int _readings;
 
-        public static void Reset() => s_readings = 0;
+        public static void Reset() => _readings = 0;
 
         public readonly NtpTimestamp Now() =>
-            Interlocked.Increment(ref s_readings) == 1
+            Interlocked.Increment(ref _readings) == 1
                 ? throw new InvalidOperationException("simulated responder bug")
                 : NtpTimestamp.FromParts(0xEC00_0000, 0);
     }
@@ -39,12 +39,12 @@ public class BatchWorkerTests
     public void A_throwing_batch_is_counted_as_a_fault_and_the_worker_keeps_serving()
     {
         FaultyOnceClock.Reset();
-        using UdpBatchSocket socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
+        using var socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
         socket.SetReceiveTimeout(TimeSpan.FromMilliseconds(200));
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var counters = new WorkerCounters();
         var worker = new BatchWorker<FaultyOnceClock>(
-            socket, 8, 1472, new Responder(), new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
+            socket, 8, new Responder(), new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
         Exception? escaped = null;
         var thread = new Thread(() =>
         {
@@ -86,12 +86,12 @@ public class BatchWorkerTests
     public void Without_kernel_timestamps_the_receive_time_is_read_once_per_batch_and_transmit_is_stamped_last()
     {
         // A socket without SO_TIMESTAMPNS: the worker must fall back to its clock.
-        using UdpBatchSocket socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
+        using var socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
         socket.SetReceiveTimeout(TimeSpan.FromMilliseconds(200));
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var counters = new WorkerCounters();
         var worker = new BatchWorker<SteppingClock>(
-            socket, 8, 1472, new Responder(), new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
+            socket, 8, new Responder(), new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
         var thread = new Thread(worker.Run);
         thread.Start();
         try

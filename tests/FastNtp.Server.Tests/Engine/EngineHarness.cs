@@ -28,7 +28,7 @@ internal static class EngineHarness
 
     public static byte[] ClientRequest(ulong transmit, byte version = 4)
     {
-        var request = new byte[NtpHeader.Length];
+        byte[] request = new byte[NtpHeader.Length];
         request[0] = NtpHeader.FirstByte(LeapIndicator.NoWarning, version, NtpMode.Client);
         request[2] = 6;
         BinaryPrimitives.WriteUInt64BigEndian(request.AsSpan(40), transmit);

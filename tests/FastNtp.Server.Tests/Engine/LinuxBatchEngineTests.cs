@@ -116,7 +116,7 @@ public class LinuxBatchEngineTests
         byte[] reply = Receive(client, out _);
         AssertValidReply(reply, 99, before, RealtimeClock.UnixNanoseconds());
 
-        var totals = Totals(engine);
+        CounterSnapshot totals = Totals(engine);
         Assert.Equal(8, totals.Totals.Received);
         Assert.Equal(1, totals.Totals.Answered);
         Assert.Equal(2, totals.Dropped(DropReason.TooShort));
@@ -157,7 +157,7 @@ public class LinuxBatchEngineTests
         var settings = new EngineSettings(
             [freeEndpoint, taken], 1, new SnapshotPublisher(Snapshot), () => new Responder(), PinWorkers: false);
         using var engine = new LinuxBatchEngine(settings, NullLogger.Instance);
-        var ex = Assert.Throws<NativeSocketException>(engine.Start);
+        NativeSocketException ex = Assert.Throws<NativeSocketException>(engine.Start);
         Assert.Equal(Errno.EADDRINUSE, ex.Errno);
 
         // The first endpoint's socket was closed again.

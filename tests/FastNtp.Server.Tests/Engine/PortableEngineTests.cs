@@ -31,7 +31,7 @@ public sealed class PortableEngineTests
         AssertAnswersEach(client, server, 10, firstTransmit: 0xE000_0000_0000_0000UL);
 
         engine.Stop();
-        CounterTotals totals = CounterTotals.Sum(engine.Counters);
+        var totals = CounterTotals.Sum(engine.Counters);
         Assert.Equal(10, totals.Received);
         Assert.Equal(10, totals.Answered);
     }
@@ -52,7 +52,7 @@ public sealed class PortableEngineTests
         client.Send(ClientRequest(99), server);
         AssertValidReply(Receive(client, out _), 99, 0, long.MaxValue - 2);
 
-        CounterTotals totals = CounterTotals.Sum(engine.Counters);
+        var totals = CounterTotals.Sum(engine.Counters);
         for (int i = 0; i < 100 && totals.Received < 3; i++)
         {
             Thread.Sleep(10);

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using FastNtp.Interop.Sockets;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Server.Engine;
+using FastNtp.Server.Hosting;
 using static FastNtp.Server.Tests.Engine.EngineHarness;
 
 namespace FastNtp.Server.Tests.Engine;
@@ -17,7 +18,7 @@ public class ZeroAllocationTests
     {
         using LinuxBatchEngine engine = Start(workers: 1, trackAllocations: true, "127.0.0.1:0");
         IPEndPoint server = engine.BoundEndpoints[0];
-        var worker = engine.Workers[0];
+        BatchWorker<RealtimeClock> worker = engine.Workers[0];
 
         using var sender = new BatchClient(server);
         // Warm-up: tiering, lazy statics and first-touch of every code path the steady state uses.
@@ -84,7 +85,9 @@ public class ZeroAllocationTests
                         ulong origin = BinaryPrimitives.ReadUInt64BigEndian(reply[24..]);
                         if (reply.Length == NtpHeader.Length && (reply[0] & 7) == (int)NtpMode.Server &&
                             origin >= first && origin <= _sequence)
+                        {
                             answered++;
+                        }
                     }
 
                     got += n;

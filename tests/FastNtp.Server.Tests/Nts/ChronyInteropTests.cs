@@ -20,7 +20,10 @@ public sealed class ChronyInteropTests : IDisposable
         using var ntp = new LoopbackNtpServer(new FastNtp.Protocol.Server.Responder(nts));
         var settings = new NtsKeServerSettings
         {
-            Listen = new IPEndPoint(IPAddress.Loopback, 0), CertificatePath = _pki.ServerCert, PrivateKeyPath = _pki.ServerKey, NtpPort = ntp.Port,
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            CertificatePath = _pki.ServerCert,
+            PrivateKeyPath = _pki.ServerKey,
+            NtpPort = ntp.Port,
         };
         await using var ke = new NtsKeServer(settings, keys.Store);
         ke.Start();

@@ -13,9 +13,9 @@ public sealed class LoopbackNtpServer : IDisposable
     public LoopbackNtpServer(Responder responder)
     {
         var clock = new RealtimeClock();
-        ServerSnapshot snapshot = ServerSnapshot.LocalClock(1, -20, clock.Now());
+        var snapshot = ServerSnapshot.LocalClock(1, -20, clock.Now());
         // One server thread calls the answer callback, so one response buffer serves every request.
-        var response = new byte[2048];
+        byte[] response = new byte[2048];
         _udp = new LoopbackUdpServer((request, from) =>
         {
             NtpTimestamp receiveTime = clock.Now();

@@ -6,6 +6,7 @@ using FastNtp.Interop.OpenSsl;
 using FastNtp.Protocol.Nts;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Nts;
+using FastNtp.Server.Tests.Configuration;
 using FastNtp.Tests.Shared;
 
 namespace FastNtp.Server.Tests.Nts;
@@ -39,7 +40,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         using var nts = new NtsResponder(keys.Store);
-        using var ntp = new LoopbackNtpServer(new FastNtp.Protocol.Server.Responder(nts));
+        using var ntp = new LoopbackNtpServer(new Protocol.Server.Responder(nts));
         await using NtsKeServer ke = StartServer(keys.Store, ntp.Port);
 
         NtsKeResult session = await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, _pki.CaCert);
@@ -77,8 +78,8 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         Assert.Throws<IOException>(() => NtsKeyFile.Generate(file));
 
-        await using NtsService keSide = NtsService.Create(new NtsOptions { KeyFile = file, KeListen = $"127.0.0.1:{Ports.FreeTcpPort()}", Cert = _pki.ServerCert, Key = _pki.ServerKey, NtpPort = 1 });
-        await using NtsService ntpSide = NtsService.Create(new NtsOptions { KeyFile = file });
+        await using var keSide = NtsService.Create(TestSettings.Load(("Nts:KeyFile", file), ("Nts:KeListen", $"127.0.0.1:{Ports.FreeTcpPort()}"), ("Nts:Cert", _pki.ServerCert), ("Nts:Key", _pki.ServerKey), ("Nts:NtpPort", "1")).Nts);
+        await using var ntpSide = NtsService.Create(TestSettings.Load(("Nts:KeyFile", file)).Nts);
         keSide.Start();
         using var ntp = new LoopbackNtpServer(ntpSide.CreateResponder());
 
@@ -86,11 +87,11 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         using var client = new NtsNtpClient(issued with { NtpPort = ntp.Port });
         NtsQueryResult result = await client.QueryAsync(TimeSpan.FromSeconds(5));
         Assert.True(result.Sample.IsValid, result.Sample.Error.ToString());
-            Assert.Equal(1, result.Sample.Stratum);
+        Assert.Equal(1, result.Sample.Stratum);
         Assert.Equal(1L, ntpSide.Totals().Authenticated);
 
         // A server with a different secret answers the same cookie with an NTS NAK.
-        await using NtsService stranger = NtsService.Create(new NtsOptions());
+        await using var stranger = NtsService.Create(TestSettings.Load().Nts);
         using var strangerNtp = new LoopbackNtpServer(stranger.CreateResponder());
         using var lost = new NtsNtpClient(issued with { NtpPort = strangerNtp.Port });
         NtsQueryException nak = await Assert.ThrowsAsync<NtsQueryException>(() => lost.QueryAsync(TimeSpan.FromSeconds(5)));
@@ -102,25 +103,24 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     {
         string file = Path.Combine(_pki.Directory, "bad-" + Guid.NewGuid().ToString("N") + ".key");
         File.WriteAllText(file, "not hex\n");
-        ConfigurationException e = Assert.Throws<ConfigurationException>(() => NtsService.Create(new NtsOptions { KeyFile = file }));
+        ConfigurationException e = Assert.Throws<ConfigurationException>(() => NtsService.Create(TestSettings.Load(("Nts:KeyFile", file)).Nts));
         Assert.StartsWith("--nts-key-file:", e.Message, StringComparison.Ordinal);
         File.WriteAllText(file, "00112233\n");
-        Assert.Throws<ConfigurationException>(() => NtsService.Create(new NtsOptions { KeyFile = file }));
+        Assert.Throws<ConfigurationException>(() => NtsService.Create(TestSettings.Load(("Nts:KeyFile", file)).Nts));
         File.WriteAllText(file, new string('a', 64) + "\n");
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
         NtsKeyFile.Load(file, out string? warning);
         Assert.Contains("chmod 600", warning, StringComparison.Ordinal);
-        Assert.StartsWith("--cert:", Assert.Throws<ConfigurationException>(() => NtsService.Create(new NtsOptions { KeListen = "127.0.0.1:4460" })).Message, StringComparison.Ordinal);
     }
 
     /// <summary>Runs a raw TLS 1.3 client that sends <paramref name="request"/> and returns everything the server answers.</summary>
     private async Task<byte[]> RawExchangeAsync(int port, byte[] request, string alpn = "ntske/1")
     {
-        using TlsContext context = TlsContext.CreateClient(_pki.CaCert, alpn);
+        using var context = TlsContext.CreateClient(_pki.CaCert, alpn);
         using TlsConnection tls = context.Connect("127.0.0.1");
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, port);
-        var buffer = new byte[16384];
+        byte[] buffer = new byte[16384];
         var received = new List<byte>();
         bool sent = false;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -162,7 +162,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         int port = ke.LocalEndPoint.Port;
 
         byte[] unknownCritical = [0x80, 1, 0, 2, 0, 0, 0x80, 4, 0, 2, 0, 15, 0xC0, 0x01, 0, 0, 0x80, 0, 0, 0];
-        NtsKeResponse r = NtsKeResponse.Parse(await RawExchangeAsync(port, unknownCritical), [15]);
+        var r = NtsKeResponse.Parse(await RawExchangeAsync(port, unknownCritical), [15]);
         Assert.Equal(NtsKeResponseError.ServerError, r.Error);
         Assert.Equal((ushort)NtsKeErrorCode.UnrecognizedCriticalRecord, r.ServerError);
 
@@ -193,7 +193,9 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with
         {
-            MaxConnections = 2, HandshakeTimeout = TimeSpan.FromMilliseconds(300), RequestTimeout = TimeSpan.FromMilliseconds(300),
+            MaxConnections = 2,
+            HandshakeTimeout = TimeSpan.FromMilliseconds(300),
+            RequestTimeout = TimeSpan.FromMilliseconds(300),
         });
         var silent = new List<Socket>();
         for (int i = 0; i < 3; i++)
@@ -216,7 +218,9 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         await using NtsKeServer ke = StartServer(keys.Store, tweak: s => s with
         {
-            MaxConnections = 4, HandshakeTimeout = TimeSpan.FromSeconds(1), RequestTimeout = TimeSpan.FromSeconds(1),
+            MaxConnections = 4,
+            HandshakeTimeout = TimeSpan.FromSeconds(1),
+            RequestTimeout = TimeSpan.FromSeconds(1),
         });
         int port = ke.LocalEndPoint.Port;
         byte[] notTls = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();
@@ -259,7 +263,9 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         await using NtsKeServer ke = StartServer(keys.Store);
         var start = new ProcessStartInfo("openssl", $"s_client -connect 127.0.0.1:{ke.LocalEndPoint.Port} -tls1_2 -alpn ntske/1 -CAfile {_pki.CaCert}")
         {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
         };
         using Process process = Process.Start(start)!;
         process.StandardInput.Close();

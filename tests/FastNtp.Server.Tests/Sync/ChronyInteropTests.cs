@@ -8,6 +8,7 @@ using FastNtp.Server.Configuration;
 using FastNtp.Server.Engine;
 using FastNtp.Server.Hosting;
 using FastNtp.Server.Sync;
+using FastNtp.Server.Tests.Configuration;
 using FastNtp.Tests.Shared;
 
 namespace FastNtp.Server.Tests.Sync;
@@ -28,8 +29,9 @@ public sealed class ChronyInteropTests : IDisposable
         foreach (int port in ports) StartUpstream(port);
 
         var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(-20));
-        var sync = new SyncOptions { Upstream = ports.Select(p => $"127.0.0.1:{p}").ToList(), MinPoll = -2, MaxPoll = 0 };
-        using var synchronizer = new Synchronizer(sync, new ClockOptions { Control = "none" }, null, publisher, -20);
+        FastNtpSettings settings = TestSettings.Load(
+            [.. ports.Select((p, i) => ($"Sync:Upstream:{i}", $"127.0.0.1:{p}")), ("Sync:MinPoll", "-2"), ("Sync:MaxPoll", "0"), ("Clock:Control", "none")]);
+        using var synchronizer = new Synchronizer(settings.Sync, settings.Clock, null, publisher, -20);
         synchronizer.Start();
 
         // Two agreeing sources suffice to synchronize; wait for the third to answer too.
@@ -76,8 +78,9 @@ public sealed class ChronyInteropTests : IDisposable
         StartUpstream(ntpPort, $"ntsport {kePort}", $"ntsserverkey {pki.ServerKey}", $"ntsservercert {pki.ServerCert}");
 
         var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(-20));
-        var sync = new SyncOptions { Upstream = [$"127.0.0.1:{kePort},nts"], MinPoll = -3, MaxPoll = -3 };
-        using var synchronizer = new Synchronizer(sync, new ClockOptions(), null, publisher, -20, ntsCaFile: pki.CaCert);
+        FastNtpSettings settings = TestSettings.Load(
+            ("Sync:Upstream:0", $"127.0.0.1:{kePort},nts"), ("Sync:MinPoll", "-3"), ("Sync:MaxPoll", "-3"), ("Sync:NtsCa", pki.CaCert));
+        using var synchronizer = new Synchronizer(settings.Sync, settings.Clock, null, publisher, -20);
         synchronizer.Start();
 
         // NTS-KE may race chronyd's start-up; the source retries it with backoff, so allow the whole budget.
@@ -109,12 +112,12 @@ public sealed class ChronyInteropTests : IDisposable
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.ReceiveTimeout = 2000;
         socket.Connect(server);
-        var request = new byte[NtpHeader.Length];
+        byte[] request = new byte[NtpHeader.Length];
         var transmit = new NtpTimestamp(0x0123_4567_89AB_CDEF);
         ClientExchange.WriteRequest(request, transmit);
-        NtpTimestamp sent = NtpTimestamp.FromDateTime(DateTime.UtcNow);
+        var sent = NtpTimestamp.FromDateTime(DateTime.UtcNow);
         socket.Send(request);
-        var reply = new byte[1024];
+        byte[] reply = new byte[1024];
         int n = socket.Receive(reply);
         return ClientExchange.ReadReply(reply.AsSpan(0, n), transmit, sent, NtpTimestamp.FromDateTime(DateTime.UtcNow));
     }

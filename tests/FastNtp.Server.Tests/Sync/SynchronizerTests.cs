@@ -5,6 +5,7 @@ using FastNtp.Protocol.Sync;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Hosting;
 using FastNtp.Server.Sync;
+using FastNtp.Server.Tests.Configuration;
 using FastNtp.Tests.Shared;
 using static FastNtp.Tests.Shared.FakeNtpServer;
 
@@ -14,17 +15,14 @@ public class SynchronizerTests
 {
     private const sbyte Precision = -20;
 
-    private static (Synchronizer Sync, SnapshotPublisher Publisher) Start(IEnumerable<int> ports, int? minSources = null, int? localStratum = null)
+    private static FastNtpSettings Settings(IEnumerable<int> ports, params (string Key, string Value)[] more) =>
+        TestSettings.Load([.. ports.Select((p, i) => ($"Sync:Upstream:{i}", $"127.0.0.1:{p}")), ("Sync:MinPoll", "-4"), ("Sync:MaxPoll", "-2"), .. more]);
+
+    private static (Synchronizer Sync, SnapshotPublisher Publisher) Start(IEnumerable<int> ports, byte? localStratum = null)
     {
         var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(Precision));
-        var sync = new SyncOptions
-        {
-            Upstream = ports.Select(p => $"127.0.0.1:{p}").ToList(),
-            MinPoll = -4,
-            MaxPoll = -2,
-            MinSources = minSources,
-        };
-        var synchronizer = new Synchronizer(sync, new ClockOptions(), localStratum, publisher, Precision);
+        FastNtpSettings settings = Settings(ports);
+        var synchronizer = new Synchronizer(settings.Sync, settings.Clock, localStratum, publisher, Precision);
         synchronizer.Start();
         return (synchronizer, publisher);
     }
@@ -151,19 +149,18 @@ public class SynchronizerTests
     public void BadUpstreamSpecsAreRefused(string text)
     {
         Assert.False(UpstreamSpec.TryParse(text, out _));
-        var options = new SyncOptions { Upstream = [text] };
-        Assert.Throws<ConfigurationException>(() => new Synchronizer(options, new ClockOptions(), null, new SnapshotPublisher(ServerSnapshot.Unsynchronized(-20)), -20));
+        ConfigurationException e = Assert.Throws<ConfigurationException>(() => TestSettings.Load(("Sync:Upstream:0", text)));
+        Assert.Equal($"--upstream: '{text}' is not HOST[:PORT][,nts]", e.Message);
     }
 
     [Fact]
     public void FollowKernelMirrorsTheKernelState()
     {
-        var kernel = new FakeKernel { State = new Interop.Clock.KernelClockState(0, 0, 1.5, 0.002, 0.0001, 0, 37) };
+        var kernel = new FakeKernelClock { State = new Interop.Clock.KernelClockState(0, 0, 1.5, 0.002, 0.0001, 0, 37) };
         var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(Precision));
-        var clock = new ClockOptions { Control = "follow-kernel", Stratum = 1, ReferenceId = "PPS" };
-        using (var sync = new Synchronizer(new SyncOptions(), clock, null, publisher, Precision, kernel: kernel))
+        using (var loop = new FollowKernelLoop(kernel, 1, ReferenceId.FromAscii("PPS"), publisher, Precision))
         {
-            sync.Start();
+            loop.Start();
             Assert.True(WaitFor(() => publisher.Current.IsSynchronized, 10));
             ServerSnapshot s = publisher.Current;
             Assert.Equal(1, s.Stratum);
@@ -191,10 +188,10 @@ public class SynchronizerTests
                 TransmitTime = honest.TransmitTime + NtpDuration.FromSeconds(0.5),
             })];
         });
-        var kernel = new FakeKernel { State = new Interop.Clock.KernelClockState(0, 0x0040, 3.0, 16, 16, 0, 0) };
+        var kernel = new FakeKernelClock { State = new Interop.Clock.KernelClockState(0, 0x0040, 3.0, 16, 16, 0, 0) };
         var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(Precision));
-        var sync = new SyncOptions { Upstream = [$"127.0.0.1:{upstream.Port}"], MinPoll = -4, MaxPoll = -2 };
-        using (var synchronizer = new Synchronizer(sync, new ClockOptions { Control = "kernel" }, null, publisher, Precision, kernel: kernel))
+        FastNtpSettings settings = Settings([upstream.Port], ("Clock:Control", "kernel"));
+        using (var synchronizer = new Synchronizer(settings.Sync, settings.Clock, null, publisher, Precision, kernel: kernel))
         {
             synchronizer.Start();
             Assert.True(WaitFor(() => kernel.Steps.Length > 0, 20), "no step");
@@ -208,48 +205,5 @@ public class SynchronizerTests
             Assert.All(kernel.Frequencies, f => Assert.InRange(f, -500, 500));
             Assert.True(kernel.Frequencies[^1] > 3.0, "a clock behind is sped up from the kernel's starting frequency");
         }
-    }
-
-    private sealed class FakeKernel : IKernelClock
-    {
-        private readonly Lock _lock = new();
-        private Interop.Clock.KernelClockState _state;
-        public int Modifications;
-
-        public Interop.Clock.KernelClockState State
-        {
-            get { lock (_lock) return _state; }
-            set { lock (_lock) _state = value; }
-        }
-
-        private readonly List<NtpDuration> _steps = [];
-        private readonly List<double> _frequencies = [];
-
-        /// <summary>Copies, so the test thread never reads a list the synchronizer thread is appending to.</summary>
-        public NtpDuration[] Steps
-        {
-            get { lock (_lock) return [.. _steps]; }
-        }
-
-        public double[] Frequencies
-        {
-            get { lock (_lock) return [.. _frequencies]; }
-        }
-
-        public Interop.Clock.KernelClockState Read() => State;
-
-        public void SetFrequency(double ppm)
-        {
-            lock (_lock) _frequencies.Add(ppm);
-            Interlocked.Increment(ref Modifications);
-        }
-
-        public void Step(NtpDuration offset)
-        {
-            lock (_lock) _steps.Add(offset);
-            Interlocked.Increment(ref Modifications);
-        }
-
-        public void SetStatus(bool synchronized, double maxErrorSeconds, double estErrorSeconds) => Interlocked.Increment(ref Modifications);
     }
 }

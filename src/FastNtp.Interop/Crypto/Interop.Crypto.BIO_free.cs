@@ -1,0 +1,12 @@
+using System.Runtime.InteropServices;
+
+namespace FastNtp.Interop;
+
+internal static partial class Interop
+{
+    internal static partial class Crypto
+    {
+        [LibraryImport(Interop.Libraries.Crypto)]
+        internal static partial int BIO_free(nint bio);
+    }
+}

@@ -1,0 +1,13 @@
+using System.Runtime.InteropServices;
+using FastNtp.Interop.OpenSsl;
+
+namespace FastNtp.Interop;
+
+internal static partial class Interop
+{
+    internal static partial class Crypto
+    {
+        [LibraryImport(Interop.Libraries.Crypto)]
+        internal static partial int BIO_up_ref(SafeBioHandle bio);
+    }
+}

@@ -1,9 +1,0 @@
-using System.Runtime.InteropServices;
-
-namespace FastNtp.Interop.OpenSsl;
-
-internal static partial class LibCrypto
-{
-    [LibraryImport(Libraries.Crypto)]
-    internal static partial nuint ERR_get_error();
-}

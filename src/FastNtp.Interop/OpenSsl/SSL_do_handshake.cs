@@ -1,9 +1,0 @@
-using System.Runtime.InteropServices;
-
-namespace FastNtp.Interop.OpenSsl;
-
-internal static partial class LibSsl
-{
-    [LibraryImport(Libraries.Ssl)]
-    internal static partial int SSL_do_handshake(SafeSslHandle ssl);
-}

@@ -1,0 +1,13 @@
+using System.Runtime.InteropServices;
+using FastNtp.Interop.OpenSsl;
+
+namespace FastNtp.Interop;
+
+internal static partial class Interop
+{
+    internal static partial class Ssl
+    {
+        [LibraryImport(Interop.Libraries.Ssl)]
+        internal static partial SafeSslContextHandle SSL_CTX_new(nint method);
+    }
+}

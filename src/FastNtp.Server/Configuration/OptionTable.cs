@@ -1,0 +1,69 @@
+namespace FastNtp.Server.Configuration;
+
+/// <summary>One configuration key: the command-line option that sets it (if any) and what it means.</summary>
+/// <param name="Key">Section:Key as in the JSON file.</param>
+/// <param name="Option">The `fastntp serve` option, or null for keys set only by file or environment.</param>
+/// <param name="Description">One line for `--help` and the README's table.</param>
+/// <param name="IsList">A repeatable option; its keys are Section:Key:0, Section:Key:1 ...</param>
+public sealed record OptionRow(string Key, string? Option, string Description, bool IsList = false)
+{
+    /// <summary>The environment variable for the key (for a list, its first item).</summary>
+    public string EnvironmentVariable =>
+        ConfigurationLoader.EnvironmentPrefix + Key.Replace(":", "__", StringComparison.Ordinal).ToUpperInvariant() + (IsList ? "__0" : "");
+}
+
+/// <summary>
+/// The one map between configuration keys and command-line options. `fastntp serve` builds its options from
+/// it, error lines name the option from it, and a test holds the README's configuration table to it.
+/// A new setting is a row here, a property in its section and its check in the section's validation.
+/// </summary>
+public static class OptionTable
+{
+    public static IReadOnlyList<OptionRow> Rows { get; } =
+    [
+        new("Server:Listen", "--listen", "ADDR:PORT to answer on, repeatable ([ADDR]:PORT for IPv6); default 0.0.0.0:123 and [::]:123", IsList: true),
+        new("Server:Workers", "--workers", "worker threads per address; 0 (default) means one per core"),
+        new("Server:LocalStratum", "--local-stratum", "serve the local clock at this stratum (1-15) while no upstream is selected"),
+        new("Server:PinWorkers", null, "pin each worker thread to its own core (Linux engine); default false"),
+        new("Server:Engine", null, "packet engine: auto (default; linux where supported), linux or portable"),
+        new("Server:Xdp:Interfaces", "--xdp", "network interface on which plain NTP is answered in the driver (XDP), repeatable", IsList: true),
+        new("Server:Xdp:Mode", null, "XDP attach mode: auto (default; native where the driver supports it), native or generic"),
+        new("Sync:Upstream", "--upstream", "HOST[:PORT][,nts] upstream source, repeatable", IsList: true),
+        new("Sync:MinPoll", null, "shortest upstream poll interval, log2 seconds; default 6"),
+        new("Sync:MaxPoll", null, "longest upstream poll interval, log2 seconds; default 10"),
+        new("Sync:MinSources", null, "agreeing sources required to be synchronized; default 1 with one source, else 2"),
+        new("Sync:NtsCa", null, "PEM CA bundle NTS upstreams must chain to; default the system store"),
+        new("Clock:Control", null, "none (default: observe only), kernel (discipline the system clock) or follow-kernel"),
+        new("Clock:MaxOffset", null, "with control none: largest offset, seconds, still advertised as synchronized; default 0.010"),
+        new("Clock:StepThreshold", null, "with control kernel: a start-up offset above this many seconds is stepped; default 0.128"),
+        new("Clock:PanicThreshold", null, "with control kernel: an offset above this many seconds is never corrected; default 1000"),
+        new("Clock:Stratum", null, "with control follow-kernel: the stratum to advertise; default 1"),
+        new("Clock:ReferenceId", null, "with control follow-kernel: the reference id to advertise (1-4 ASCII characters); default GPS"),
+        new("Nts:KeListen", "--nts-ke-listen", "ADDR:PORT for NTS-KE (TLS 1.3), usually port 4460; unset: no NTS-KE"),
+        new("Nts:Cert", "--cert", "NTS-KE certificate chain (PEM)"),
+        new("Nts:Key", "--key", "NTS-KE private key (PEM)"),
+        new("Nts:KeyFile", "--nts-key-file", "fleet root secret for NTS cookies (fastntp keygen); unset: a random in-memory secret"),
+        new("Nts:Rotation", null, "cookie key lifetime; default 1.00:00:00 (one day)"),
+        new("Nts:StaleEpochs", null, "previous cookie key epochs still accepted; default 7"),
+        new("Nts:NtpServer", null, "NTP server name NTS-KE hands out when NTP is served elsewhere"),
+        new("Nts:NtpPort", null, "NTP port NTS-KE hands out; default the first --listen port when not 123"),
+        new("Metrics:Listen", "--metrics-listen", "ADDR:PORT for the HTTP /metrics and /status endpoint; unset: off"),
+    ];
+
+    private static readonly Dictionary<string, OptionRow> ByKey = Rows.ToDictionary(r => r.Key, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>What an error line starts with: the option an operator would have typed, else the key.</summary>
+    public static string Label(string key) =>
+        ByKey.TryGetValue(ListKey(key), out OptionRow? row) && row.Option is not null ? row.Option : key;
+
+    /// <summary>The option and the exact key, for errors the binder reports at a key such as Server:Listen:1.</summary>
+    public static string Describe(string key) =>
+        ByKey.TryGetValue(ListKey(key), out OptionRow? row) && row.Option is not null ? $"{row.Option} ({key})" : key;
+
+    /// <summary>List items bind as Section:Key:N; the row is the list's.</summary>
+    private static string ListKey(string key)
+    {
+        int last = key.LastIndexOf(':');
+        return last > 0 && int.TryParse(key.AsSpan(last + 1), out _) ? key[..last] : key;
+    }
+}

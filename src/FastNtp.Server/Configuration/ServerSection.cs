@@ -1,0 +1,83 @@
+using System.Net;
+using FastNtp.Interop.Bpf;
+using FastNtp.Protocol;
+
+namespace FastNtp.Server.Configuration;
+
+public sealed class ServerOptions
+{
+    public List<string> Listen { get; set; } = [];
+    public int Workers { get; set; }
+    public int? LocalStratum { get; set; }
+    public bool PinWorkers { get; set; }
+    public string Engine { get; set; } = "auto";
+    public XdpOptions Xdp { get; set; } = new();
+}
+
+public sealed class XdpOptions
+{
+    public List<string> Interfaces { get; set; } = [];
+    public string Mode { get; set; } = "auto";
+}
+
+public enum EngineKind
+{
+    /// <summary>The Linux batch engine where it is supported, else the portable one.</summary>
+    Auto,
+    /// <summary>recvmmsg/sendmmsg with kernel timestamps; start-up fails where it is not supported.</summary>
+    Linux,
+    /// <summary>System.Net.Sockets, one datagram per call.</summary>
+    Portable,
+}
+
+/// <param name="Listen">Where to answer; the NTP port on every IPv4 and IPv6 address when none is configured.</param>
+/// <param name="Workers">Worker threads per endpoint; one per core when configured as 0.</param>
+/// <param name="LocalStratum">Serve the local clock at this stratum while no upstream is selected.</param>
+/// <param name="Xdp">The XDP driver path in front of the engine; no interfaces leaves it off.</param>
+public sealed record ServerSettings(
+    IReadOnlyList<IPEndPoint> Listen, int Workers, byte? LocalStratum, bool PinWorkers, EngineKind Engine, XdpSettings Xdp)
+{
+    internal static ServerSettings From(ServerOptions o, SettingsErrors errors)
+    {
+        var listen = new List<IPEndPoint>();
+        foreach (string text in o.Listen)
+        {
+            if (EndpointParser.TryParseAddress(text, ProtocolConstants.NtpPort, out IPEndPoint? endpoint)) listen.Add(endpoint);
+            else errors.Add("Server:Listen", $"'{text}' is not ADDR:PORT (IPv6 as [ADDR]:PORT)");
+        }
+
+        if (o.Listen.Count == 0)
+        {
+            listen.Add(new IPEndPoint(IPAddress.Any, ProtocolConstants.NtpPort));
+            listen.Add(new IPEndPoint(IPAddress.IPv6Any, ProtocolConstants.NtpPort));
+        }
+
+        if (o.Workers is < 0 or > 1024) errors.Add("Server:Workers", $"{o.Workers} is not 0 (one per core) to 1024");
+        if (o.LocalStratum is < 1 or > 15) errors.Add("Server:LocalStratum", $"{o.LocalStratum} is not 1 to 15");
+        EngineKind engine = errors.OneOf("Server:Engine", o.Engine,
+            ("auto", EngineKind.Auto), ("linux", EngineKind.Linux), ("portable", EngineKind.Portable));
+
+        return new ServerSettings(
+            listen, o.Workers > 0 ? o.Workers : Environment.ProcessorCount, (byte?)o.LocalStratum, o.PinWorkers, engine,
+            XdpSettings.From(o.Xdp, errors));
+    }
+}
+
+/// <param name="Interfaces">Network interfaces on which plain NTP is answered in the driver.</param>
+/// <param name="Mode">How the program attaches: native where the driver supports it (auto), native, or generic.</param>
+public sealed record XdpSettings(IReadOnlyList<string> Interfaces, XdpAttachMode Mode)
+{
+    internal static XdpSettings From(XdpOptions o, SettingsErrors errors)
+    {
+        foreach (string name in o.Interfaces)
+        {
+            // IFNAMSIZ is 16 with the terminating NUL.
+            if (name.Length is 0 or > 15 || name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c)))
+                errors.Add("Server:Xdp:Interfaces", $"'{name}' is not a network interface name");
+        }
+
+        XdpAttachMode mode = errors.OneOf("Server:Xdp:Mode", o.Mode,
+            ("auto", XdpAttachMode.Auto), ("native", XdpAttachMode.Native), ("generic", XdpAttachMode.Generic));
+        return new XdpSettings(o.Interfaces.ToArray(), mode);
+    }
+}

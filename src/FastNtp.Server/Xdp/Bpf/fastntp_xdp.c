@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * FastNtp's driver path: answers plain NTP client requests (48 octets, versions 1-4) in place with XDP_TX,
+ * drops what the responder never answers, and passes everything else to the kernel, where the socket
+ * engine applies the same rules. The rules mirror FastNtp.Protocol.Server.Responder.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "fastntp_xdp.h"
+
+#define NTP_HEADER_LENGTH 48
+#define NTP_PORT 123
+#define REPLY_HOP_LIMIT 64
+#define NANOSECONDS_PER_SECOND 1000000000ULL
+#define UNIX_EPOCH_NTP_SECONDS 2208988800ULL
+
+/* FastNtp.Protocol.Server.DropReason values this program decides. */
+enum drop_reason {
+	DROP_TOO_SHORT = 1,
+	DROP_UNSUPPORTED_VERSION = 2,
+	DROP_RESERVED_MODE = 3,
+	DROP_SYMMETRIC_MODE = 4,
+	DROP_SERVER_MODE = 5,
+	DROP_CONTROL_MODE = 6,
+	DROP_PRIVATE_MODE = 7,
+};
+
+const volatile struct fastntp_config config = {};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fastntp_state);
+} fastntp_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fastntp_counters);
+} fastntp_counters SEC(".maps");
+
+struct ntp_packet {
+	__u8 flags; /* leap, version, mode */
+	__u8 stratum;
+	__s8 poll;
+	__s8 precision;
+	__be32 root_delay;
+	__be32 root_dispersion;
+	__u8 reference_id[4];
+	__be64 reference_time;
+	__be64 origin_time;
+	__be64 receive_time;
+	__be64 transmit_time;
+};
+
+/* The verdict of Responder.Validate for a request of at least 48 octets, from its first octet alone. */
+static __always_inline int validate(__u8 first, __u16 source_port)
+{
+	__u8 version = (first >> 3) & 7;
+	__u8 mode = first & 7;
+
+	if (version == 0 || version > 4)
+		return DROP_UNSUPPORTED_VERSION;
+	switch (mode) {
+	case 3:
+		return 0;
+	case 0:
+		/* NTPv1 has no mode: a request from an ephemeral port is a client's. */
+		return version == 1 && source_port != NTP_PORT ? 0 : DROP_RESERVED_MODE;
+	case 1:
+	case 2:
+		return DROP_SYMMETRIC_MODE;
+	case 4:
+	case 5:
+		return DROP_SERVER_MODE;
+	case 6:
+		return DROP_CONTROL_MODE;
+	default:
+		return DROP_PRIVATE_MODE;
+	}
+}
+
+/* NtpTimestamp.FromUnixNanoseconds: whole seconds, fraction rounded up so it reads back exactly. */
+static __always_inline __u64 ntp_time(__u64 unix_ns)
+{
+	__u64 seconds = unix_ns / NANOSECONDS_PER_SECOND;
+	__u64 nanos = unix_ns - seconds * NANOSECONDS_PER_SECOND;
+	__u64 fraction = ((nanos << 32) + NANOSECONDS_PER_SECOND - 1) / NANOSECONDS_PER_SECOND;
+
+	return (((seconds + UNIX_EPOCH_NTP_SECONDS) & 0xffffffffULL) << 32) | fraction;
+}
+
+/* ServerSnapshot.RootDispersionAt: grown by 15 ppm of the age since the reference time, in short format. */
+static __always_inline __u32 root_dispersion_at(const struct fastntp_slot *slot, __u64 now)
+{
+	__s64 dispersion = slot->root_dispersion;
+	__s64 age = (__s64)(now - slot->reference_time);
+
+	if (slot->reference_time != 0 && age > 0) {
+		__u64 a = (__u64)age;
+		__s64 growth = (__s64)((a / 1000000) * 15 + (a % 1000000) * 15 / 1000000);
+
+		dispersion = dispersion > 0x7fffffffffffffffLL - growth ? 0x7fffffffffffffffLL : dispersion + growth;
+	}
+	if (dispersion <= 0)
+		return 0;
+	__u64 units = (__u64)dispersion >> 16;
+	return units > 0xffffffffULL ? 0xffffffff : (__u32)units;
+}
+
+static __always_inline __u32 sum16(const void *data, int words, __u32 sum)
+{
+	const __u16 *w = data;
+#pragma unroll
+	for (int i = 0; i < words; i++)
+		sum += w[i];
+	return sum;
+}
+
+static __always_inline __u16 fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)sum;
+}
+
+/* The ones' complement sum over UDP header and the 48-octet payload, its checksum field included. */
+static __always_inline __u32 udp_sum(const struct udphdr *udp, __u32 pseudo)
+{
+	return sum16(udp, (sizeof(*udp) + NTP_HEADER_LENGTH) / 2, pseudo);
+}
+
+static __always_inline __u16 finish_udp_checksum(__u32 sum)
+{
+	__u16 checksum = ~fold(sum);
+	return checksum ? checksum : 0xffff;
+}
+
+static __always_inline int ipv4_unicast(__be32 address)
+{
+	__u32 a = bpf_ntohl(address);
+	return a != 0 && a != 0xffffffff && (a >> 28) != 0xe && (a >> 24) != 127;
+}
+
+static __always_inline int ipv6_unicast(const struct in6_addr *a)
+{
+	__u32 any = a->in6_u.u6_addr32[0] | a->in6_u.u6_addr32[1] | a->in6_u.u6_addr32[2];
+	int unspecified_or_loopback = any == 0 && (a->in6_u.u6_addr32[3] == 0 || a->in6_u.u6_addr32[3] == bpf_htonl(1));
+	return a->in6_u.u6_addr8[0] != 0xff && !unspecified_or_loopback;
+}
+
+static __always_inline int listens_v4(__be32 address, __be16 port)
+{
+#pragma unroll
+	for (int i = 0; i < FASTNTP_MAX_ENDPOINTS; i++) {
+		const volatile struct fastntp_endpoint *e = &config.endpoints[i];
+		if (e->family == 0)
+			return 0;
+		if (e->family == 4 && e->port == port &&
+		    (e->wildcard || *(const volatile __be32 *)e->address == address))
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline int listens_v6(const struct in6_addr *address, __be16 port)
+{
+#pragma unroll
+	for (int i = 0; i < FASTNTP_MAX_ENDPOINTS; i++) {
+		const volatile struct fastntp_endpoint *e = &config.endpoints[i];
+		if (e->family == 0)
+			return 0;
+		if (e->family != 6 || e->port != port)
+			continue;
+		if (e->wildcard)
+			return 1;
+		const volatile __u32 *want = (const volatile __u32 *)e->address;
+		if (want[0] == address->in6_u.u6_addr32[0] && want[1] == address->in6_u.u6_addr32[1] &&
+		    want[2] == address->in6_u.u6_addr32[2] && want[3] == address->in6_u.u6_addr32[3])
+			return 1;
+	}
+	return 0;
+}
+
+/* Copies the current slot; false when the publisher is gone or rewrote the slot while it was read. */
+static __always_inline int read_state(struct fastntp_slot *slot, __u64 now_tai, __s64 *tai_offset)
+{
+	__u32 zero = 0;
+	struct fastntp_state *state = bpf_map_lookup_elem(&fastntp_state, &zero);
+
+	if (!state)
+		return 0;
+	__u64 heartbeat = *(volatile __u64 *)&state->heartbeat_tai_ns;
+	/* Signed: a heartbeat written after this packet's receive time is fresh, not 584 years old. */
+	if (heartbeat == 0 || (__s64)(now_tai - heartbeat) > (__s64)config.stale_after_ns)
+		return 0;
+	__u64 generation = *(volatile __u64 *)&state->generation;
+	/*
+	 * Compiler barriers keep the slot's loads between the two generation reads. The CPU keeps loads in
+	 * order on x86-64 (TSO); clang 14 cannot emit BPF load-acquire for weaker memory models.
+	 */
+	barrier();
+	__builtin_memcpy(slot, &state->slots[generation & 1], sizeof(*slot));
+	barrier();
+	*tai_offset = *(volatile __s64 *)&state->tai_offset_ns;
+	return *(volatile __u64 *)&state->generation - generation <= 1;
+}
+
+static __always_inline void write_reply(struct ntp_packet *ntp, const struct fastntp_slot *slot, __u64 receive)
+{
+	__u8 version = ntp->flags & (7 << 3);
+
+	ntp->flags = (__u8)(slot->leap << 6) | version | 4;
+	ntp->stratum = slot->stratum;
+	/* poll stays as the client sent it */
+	ntp->precision = slot->precision;
+	ntp->root_delay = bpf_htonl(slot->root_delay);
+	ntp->root_dispersion = bpf_htonl(root_dispersion_at(slot, receive));
+	__builtin_memcpy(ntp->reference_id, slot->reference_id, 4);
+	ntp->reference_time = bpf_cpu_to_be64(slot->reference_time);
+	ntp->origin_time = ntp->transmit_time;
+	ntp->receive_time = bpf_cpu_to_be64(receive);
+}
+
+static __always_inline void count(__u64 *counter)
+{
+	(*counter)++;
+}
+
+static __always_inline void swap_mac(struct ethhdr *eth)
+{
+	__u8 tmp[ETH_ALEN];
+
+	__builtin_memcpy(tmp, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, tmp, ETH_ALEN);
+}
+
+/* What an answer needs besides the request: the state and the receive time taken on entry. */
+struct answer {
+	struct fastntp_slot slot;
+	__s64 tai_offset;
+	__u64 receive;
+};
+
+/* Validates the NTP payload and reads the state; XDP_TX means the answer is ready to be written. */
+static __always_inline int decide(struct fastntp_counters *counters, struct ntp_packet *ntp, void *end,
+				  __u32 payload_length, __u16 source_port, __u64 rx_tai, struct answer *answer)
+{
+	if (payload_length < NTP_HEADER_LENGTH) {
+		count(&counters->dropped[DROP_TOO_SHORT]);
+		return XDP_DROP;
+	}
+	if ((void *)(ntp + 1) > end)
+		return XDP_PASS;
+	int reason = validate(ntp->flags, source_port);
+	if (reason) {
+		count(&counters->dropped[reason & (FASTNTP_DROP_REASONS - 1)]);
+		return XDP_DROP;
+	}
+	if (payload_length > NTP_HEADER_LENGTH) {
+		count(&counters->passed_extensions);
+		return XDP_PASS;
+	}
+	if (!read_state(&answer->slot, rx_tai, &answer->tai_offset)) {
+		count(&counters->passed_stale);
+		return XDP_PASS;
+	}
+	answer->receive = ntp_time(rx_tai - answer->tai_offset);
+	return XDP_TX;
+}
+
+/* Fills the reply; the transmit time is read last, just before the checksum that covers it. */
+static __always_inline __u32 finish_reply(struct ntp_packet *ntp, struct udphdr *udp, const struct answer *answer,
+					  __u32 pseudo)
+{
+	__be16 port = udp->source;
+
+	udp->source = udp->dest;
+	udp->dest = port;
+	write_reply(ntp, &answer->slot, answer->receive);
+	ntp->transmit_time = bpf_cpu_to_be64(ntp_time(bpf_ktime_get_tai_ns() - answer->tai_offset));
+	udp->check = 0;
+	return finish_udp_checksum(udp_sum(udp, pseudo));
+}
+
+static __always_inline int handle_ipv4(void *data, void *end, struct fastntp_counters *counters, __u64 rx_tai)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(ip + 1);
+	struct ntp_packet *ntp = (void *)(udp + 1);
+
+	if ((void *)(udp + 1) > end)
+		return XDP_PASS;
+	/* Options, fragments and anything but UDP are the kernel's. */
+	if (ip->version != 4 || ip->ihl != 5 || (ip->frag_off & bpf_htons(0x3fff)) || ip->protocol != IPPROTO_UDP)
+		return XDP_PASS;
+	if (!listens_v4(ip->daddr, udp->dest) || !ipv4_unicast(ip->daddr) || !ipv4_unicast(ip->saddr))
+		return XDP_PASS;
+	__u32 total = bpf_ntohs(ip->tot_len);
+	__u32 udp_length = bpf_ntohs(udp->len);
+	if (total > (__u32)(end - (void *)ip) || udp_length != total - sizeof(*ip) || udp_length < sizeof(*udp))
+		return XDP_PASS;
+
+	struct answer answer;
+	int action = decide(counters, ntp, end, udp_length - sizeof(*udp), bpf_ntohs(udp->source), rx_tai, &answer);
+	if (action != XDP_TX)
+		return action;
+
+	/* What the kernel would discard for a bad checksum gets no answer here either. */
+	__u32 pseudo = (ip->saddr & 0xffff) + (ip->saddr >> 16) + (ip->daddr & 0xffff) + (ip->daddr >> 16) +
+		       bpf_htons(IPPROTO_UDP) + udp->len;
+	if (fold(sum16(ip, sizeof(*ip) / 2, 0)) != 0xffff ||
+	    (udp->check != 0 && fold(udp_sum(udp, pseudo)) != 0xffff)) {
+		count(&counters->passed_checksum);
+		return XDP_PASS;
+	}
+
+	swap_mac(eth);
+	__be32 address = ip->saddr;
+	ip->saddr = ip->daddr;
+	ip->daddr = address;
+	ip->ttl = REPLY_HOP_LIMIT;
+	ip->check = 0;
+	ip->check = ~fold(sum16(ip, sizeof(*ip) / 2, 0));
+	udp->check = finish_reply(ntp, udp, &answer, pseudo);
+	count(&counters->answered);
+	return XDP_TX;
+}
+
+static __always_inline int handle_ipv6(void *data, void *end, struct fastntp_counters *counters, __u64 rx_tai)
+{
+	struct ethhdr *eth = data;
+	struct ipv6hdr *ip = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(ip + 1);
+	struct ntp_packet *ntp = (void *)(udp + 1);
+
+	if ((void *)(udp + 1) > end)
+		return XDP_PASS;
+	/* Extension headers (fragments included) and anything but UDP are the kernel's. */
+	if (ip->version != 6 || ip->nexthdr != IPPROTO_UDP)
+		return XDP_PASS;
+	if (!listens_v6(&ip->daddr, udp->dest) || !ipv6_unicast(&ip->daddr) || !ipv6_unicast(&ip->saddr))
+		return XDP_PASS;
+	__u32 udp_length = bpf_ntohs(udp->len);
+	if (bpf_ntohs(ip->payload_len) != udp_length || udp_length > (__u32)(end - (void *)udp) ||
+	    udp_length < sizeof(*udp))
+		return XDP_PASS;
+
+	struct answer answer;
+	int action = decide(counters, ntp, end, udp_length - sizeof(*udp), bpf_ntohs(udp->source), rx_tai, &answer);
+	if (action != XDP_TX)
+		return action;
+
+	/* Source and destination swap places, which leaves their sum unchanged. */
+	__u32 pseudo = sum16(&ip->saddr, 16, bpf_htons(IPPROTO_UDP) + udp->len);
+	/* A zero checksum is invalid over IPv6, and so is one that does not verify: the kernel drops both. */
+	if (udp->check == 0 || fold(udp_sum(udp, pseudo)) != 0xffff) {
+		count(&counters->passed_checksum);
+		return XDP_PASS;
+	}
+
+	swap_mac(eth);
+	struct in6_addr address = ip->saddr;
+	ip->saddr = ip->daddr;
+	ip->daddr = address;
+	ip->hop_limit = REPLY_HOP_LIMIT;
+	udp->check = finish_reply(ntp, udp, &answer, pseudo);
+	count(&counters->answered);
+	return XDP_TX;
+}
+
+SEC("xdp")
+int fastntp_xdp(struct xdp_md *ctx)
+{
+	/* The receive time, as early as the program can take it. */
+	__u64 rx_tai = bpf_ktime_get_tai_ns();
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	__u32 zero = 0;
+
+	if ((void *)(eth + 1) > end)
+		return XDP_PASS;
+	/* Group-addressed frames (and VLAN tags, by their ethertype) go to the kernel. */
+	if (eth->h_dest[0] & 1)
+		return XDP_PASS;
+	struct fastntp_counters *counters = bpf_map_lookup_elem(&fastntp_counters, &zero);
+	if (!counters)
+		return XDP_PASS;
+	if (eth->h_proto == bpf_htons(ETH_P_IP))
+		return handle_ipv4(data, end, counters, rx_tai);
+	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		return handle_ipv6(data, end, counters, rx_tai);
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,59 @@
+/* Map layouts shared by the XDP program and its C# loader (FastNtp.Server.Xdp.XdpLayout pins them in tests). */
+#ifndef FASTNTP_XDP_H
+#define FASTNTP_XDP_H
+
+#include <linux/types.h>
+
+#define FASTNTP_MAX_ENDPOINTS 8
+/* Room for every FastNtp.Protocol.Server.DropReason value, present and to come. */
+#define FASTNTP_DROP_REASONS 16
+
+/* One address and port the program answers for, as the socket engine listens on it. */
+struct fastntp_endpoint {
+	__u8 family;   /* 4 or 6; 0 ends the list */
+	__u8 wildcard; /* any unicast destination address */
+	__be16 port;
+	__u8 address[16]; /* IPv4 in the first 4 octets */
+};
+
+/* Read-only after load (.rodata), so the verifier prunes what a configuration cannot reach. */
+struct fastntp_config {
+	__u64 stale_after_ns; /* a heartbeat older than this means the publisher is gone */
+	struct fastntp_endpoint endpoints[FASTNTP_MAX_ENDPOINTS];
+};
+
+/* One published ServerSnapshot, in host byte order. */
+struct fastntp_slot {
+	__s64 root_dispersion; /* NTP 32.32 duration as of reference_time */
+	__u64 reference_time;  /* NTP timestamp */
+	__u32 root_delay;      /* NTP short format */
+	__u8 reference_id[4];  /* as on the wire */
+	__u8 leap;
+	__u8 stratum;
+	__s8 precision;
+	__u8 reserved[5];
+};
+
+/*
+ * The server state, in a map the publisher mmaps. The publisher fills the slot that generation does not
+ * name, then increments generation; a reader that sees generation move by more than one while copying
+ * its slot may have read a torn slot and leaves the packet to the kernel.
+ */
+struct fastntp_state {
+	__u64 generation;
+	__u64 heartbeat_tai_ns; /* CLOCK_TAI when the publisher last ran */
+	__s64 tai_offset_ns;    /* TAI - UTC, from adjtimex */
+	__u64 reserved;
+	struct fastntp_slot slots[2];
+};
+
+/* Per-CPU; the loader sums the CPUs. */
+struct fastntp_counters {
+	__u64 answered;
+	__u64 passed_extensions; /* NTS or other extension fields: the socket engine decides */
+	__u64 passed_stale;      /* heartbeat stale or state being rewritten */
+	__u64 passed_checksum;   /* bad IPv4 header or UDP checksum: the kernel drops and counts it */
+	__u64 dropped[FASTNTP_DROP_REASONS]; /* indexed by DropReason */
+};
+
+#endif

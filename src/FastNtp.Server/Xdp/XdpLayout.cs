@@ -1,0 +1,126 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using FastNtp.Protocol.Server;
+
+namespace FastNtp.Server.Xdp;
+
+// The structs of Bpf/fastntp_xdp.h, field for field; XdpLayoutTests pins them to the compiled object's BTF.
+
+/// <summary>struct fastntp_endpoint: one address and port the program answers for.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct XdpEndpoint
+{
+    public byte Family;
+    public byte Wildcard;
+    public ushort PortNetworkOrder;
+    public XdpAddress Address;
+
+    public static XdpEndpoint From(IPEndPoint endpoint)
+    {
+        var e = new XdpEndpoint
+        {
+            Family = endpoint.AddressFamily == AddressFamily.InterNetwork ? (byte)4 : (byte)6,
+            Wildcard = endpoint.Address.Equals(IPAddress.Any) || endpoint.Address.Equals(IPAddress.IPv6Any) ? (byte)1 : (byte)0,
+            PortNetworkOrder = BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness((ushort)endpoint.Port) : (ushort)endpoint.Port,
+        };
+        endpoint.Address.TryWriteBytes(e.Address, out _);
+        return e;
+    }
+}
+
+[InlineArray(16)]
+internal struct XdpAddress
+{
+    private byte _first;
+}
+
+[InlineArray(XdpConfig.MaxEndpoints)]
+internal struct XdpEndpoints
+{
+    private XdpEndpoint _first;
+}
+
+/// <summary>struct fastntp_config: the program's read-only globals, fixed at load.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct XdpConfig
+{
+    public const int MaxEndpoints = 8;
+
+    public ulong StaleAfterNanoseconds;
+    public XdpEndpoints Endpoints;
+}
+
+[InlineArray(4)]
+internal struct XdpReferenceId
+{
+    private byte _first;
+}
+
+/// <summary>struct fastntp_slot: one <see cref="ServerSnapshot"/> in the program's terms.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct XdpSlot
+{
+    public long RootDispersion;
+    public ulong ReferenceTime;
+    public uint RootDelay;
+    public XdpReferenceId ReferenceId;
+    public byte Leap;
+    public byte Stratum;
+    public sbyte Precision;
+    private readonly byte _reserved0, _reserved1, _reserved2, _reserved3, _reserved4;
+
+    public static XdpSlot From(ServerSnapshot snapshot)
+    {
+        var slot = new XdpSlot
+        {
+            RootDispersion = snapshot.RootDispersion.Raw,
+            ReferenceTime = snapshot.ReferenceTime.Value,
+            RootDelay = snapshot.RootDelay.ToShortFormat(),
+            Leap = (byte)snapshot.Leap,
+            Stratum = snapshot.Stratum,
+            Precision = snapshot.Precision,
+        };
+        BinaryPrimitives.WriteUInt32BigEndian(slot.ReferenceId, snapshot.ReferenceId.Value);
+        return slot;
+    }
+}
+
+[InlineArray(2)]
+internal struct XdpSlots
+{
+    private XdpSlot _first;
+}
+
+/// <summary>struct fastntp_state: two slots and a generation, so the program never reads a half-written slot.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct XdpState
+{
+    public ulong Generation;
+    public ulong HeartbeatTaiNanoseconds;
+    public long TaiOffsetNanoseconds;
+    private readonly ulong _reserved;
+    public XdpSlots Slots;
+}
+
+[InlineArray(XdpCounters.DropReasonSlots)]
+internal struct XdpDropCounters
+{
+    private ulong _first;
+}
+
+/// <summary>struct fastntp_counters: one CPU's counts.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct XdpCounters
+{
+    public const int DropReasonSlots = 16;
+
+    public ulong Answered;
+    public ulong PassedExtensions;
+    public ulong PassedStale;
+    public ulong PassedChecksum;
+    /// <summary>Indexed by <see cref="DropReason"/>.</summary>
+    public XdpDropCounters Dropped;
+}

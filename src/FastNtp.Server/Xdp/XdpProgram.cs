@@ -1,0 +1,143 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using FastNtp.Interop.Bpf;
+using FastNtp.Protocol.Server;
+
+namespace FastNtp.Server.Xdp;
+
+/// <summary>
+/// The driver-path NTP responder (Bpf/fastntp_xdp.c) loaded into the kernel: configured for the listen
+/// endpoints at load, fed the server state through <see cref="State"/>, attached to interfaces by links.
+/// </summary>
+public sealed class XdpProgram : IDisposable
+{
+    internal const string ResourceName = "FastNtp.Server.Xdp.fastntp_xdp.o";
+    private const string ProgramName = "fastntp_xdp";
+    private const string StateMapName = "fastntp_state";
+    private const string CountersMapName = "fastntp_counters";
+    /// <summary>mmap works in whole pages; the state is far smaller than one.</summary>
+    private const int StateMappingLength = 4096;
+
+    private readonly BpfObject _object;
+    private readonly BpfMap _counters;
+    private readonly XdpCounters[] _perCpu;
+
+    private XdpProgram(BpfObject obj, BpfProgram program, XdpStateWriter state, BpfMap counters)
+    {
+        _object = obj;
+        Program = program;
+        State = state;
+        _counters = counters;
+        _perCpu = new XdpCounters[BpfObject.PossibleCpus];
+    }
+
+    /// <summary>The compiled program, or null when this build had no clang to compile it.</summary>
+    public static byte[]? CompiledObject()
+    {
+        using Stream? stream = typeof(XdpProgram).Assembly.GetManifestResourceStream(ResourceName);
+        if (stream is null) return null;
+        byte[] bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>Writes the state the program answers from.</summary>
+    public XdpStateWriter State { get; }
+
+    internal BpfProgram Program { get; }
+
+    /// <summary>
+    /// Loads the program to answer on <paramref name="endpoints"/> (at most eight), serving from the state only
+    /// while its heartbeat is younger than <paramref name="staleAfter"/>. Throws <see cref="BpfException"/> when
+    /// the kernel refuses (no CAP_BPF and CAP_NET_ADMIN, say) and <see cref="InvalidOperationException"/> when
+    /// this build holds no compiled program.
+    /// </summary>
+    public static XdpProgram Load(IReadOnlyList<IPEndPoint> endpoints, TimeSpan staleAfter)
+    {
+        if (endpoints.Count is 0 or > XdpConfig.MaxEndpoints)
+            throw new ArgumentOutOfRangeException(nameof(endpoints), endpoints.Count, $"The XDP program answers on 1 to {XdpConfig.MaxEndpoints} endpoints.");
+        byte[] elf = CompiledObject()
+            ?? throw new InvalidOperationException("this build of FastNtp has no XDP program (clang and libbpf-dev were missing when it was built)");
+
+        var config = new XdpConfig { StaleAfterNanoseconds = (ulong)(staleAfter.Ticks * 100) };
+        for (int i = 0; i < endpoints.Count; i++) config.Endpoints[i] = XdpEndpoint.From(endpoints[i]);
+
+        var obj = BpfObject.Open(elf);
+        try
+        {
+            obj.SetReadOnlyData(MemoryMarshalBytes(ref config));
+            obj.Load();
+            BpfMap stateMap = obj.Map(StateMapName);
+            BpfMap counters = obj.Map(CountersMapName);
+            RequireSize<XdpState>(stateMap);
+            RequireSize<XdpCounters>(counters);
+            var state = new XdpStateWriter(stateMap.MapShared(StateMappingLength));
+            return new XdpProgram(obj, obj.Program(ProgramName), state, counters);
+        }
+        catch
+        {
+            obj.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Attaches to an interface by name; the returned link (or this process ending) detaches it.</summary>
+    public BpfLink Attach(string interfaceName, XdpAttachMode mode)
+    {
+        int index = NetworkInterfaces.IndexOf(interfaceName);
+        if (index == 0) throw new ArgumentException($"no network interface is named {interfaceName}", nameof(interfaceName));
+        return Program.AttachXdp(index, mode);
+    }
+
+    /// <summary>The counters summed over CPUs; a reader sees each CPU's values as of some recent moment.</summary>
+    public XdpCounterTotals ReadCounters()
+    {
+        lock (_perCpu)
+        {
+            _counters.LookupPerCpu(0, _perCpu.AsSpan());
+            long answered = 0, extensions = 0, stale = 0, checksum = 0;
+            long[] dropped = new long[DropReasons.Count];
+            foreach (ref readonly XdpCounters c in _perCpu.AsSpan())
+            {
+                answered += (long)c.Answered;
+                extensions += (long)c.PassedExtensions;
+                stale += (long)c.PassedStale;
+                checksum += (long)c.PassedChecksum;
+                for (int i = 0; i < dropped.Length; i++) dropped[i] += (long)c.Dropped[i];
+            }
+
+            var byReason = new Dictionary<DropReason, long>();
+            for (int i = 1; i < dropped.Length; i++)
+            {
+                if (dropped[i] != 0) byReason[(DropReason)i] = dropped[i];
+            }
+
+            return new XdpCounterTotals(answered, extensions, stale, checksum, byReason);
+        }
+    }
+
+    public void Dispose()
+    {
+        State.Dispose();
+        _object.Dispose();
+    }
+
+    private static void RequireSize<T>(BpfMap map) where T : unmanaged
+    {
+        if (map.ValueSize != Unsafe.SizeOf<T>())
+            throw new InvalidOperationException($"the XDP program's {typeof(T).Name} is {map.ValueSize} octets, this build expects {Unsafe.SizeOf<T>()}");
+    }
+
+    private static ReadOnlySpan<byte> MemoryMarshalBytes<T>(ref T value) where T : unmanaged =>
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value));
+}
+
+/// <summary>What the XDP program did, summed over CPUs.</summary>
+/// <param name="PassedExtensions">Requests with extension fields (NTS among them) left to the socket engine.</param>
+/// <param name="PassedStale">Requests left to the socket engine because the state's heartbeat was stale.</param>
+/// <param name="PassedChecksum">Requests with a bad checksum left to the kernel, which discards them.</param>
+public sealed record XdpCounterTotals(
+    long Answered, long PassedExtensions, long PassedStale, long PassedChecksum, IReadOnlyDictionary<DropReason, long> Dropped)
+{
+    public long TotalDropped => Dropped.Values.Sum();
+}

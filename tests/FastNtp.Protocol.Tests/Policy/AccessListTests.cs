@@ -1,0 +1,165 @@
+using System.Net;
+using FastNtp.Protocol.Policy;
+
+namespace FastNtp.Protocol.Tests.Policy;
+
+public class AccessListTests
+{
+    private static AccessList Create(string[] allow, string[] deny)
+    {
+        Assert.True(AccessList.TryCreate(allow, deny, out AccessList list, out IReadOnlyList<string> errors), string.Join('\n', errors));
+        Assert.Empty(errors);
+        return list;
+    }
+
+    private static bool Allowed(AccessList list, string address) =>
+        list.IsAllowed(ClientAddress.FromIPAddress(IPAddress.Parse(address)));
+
+    [Fact]
+    public void No_lists_allow_everyone()
+    {
+        AccessList list = Create([], []);
+        Assert.True(list.IsEmpty);
+        Assert.True(Allowed(list, "192.0.2.1"));
+        Assert.True(Allowed(list, "2001:db8::1"));
+        Assert.True(AccessList.AllowAll.IsEmpty);
+    }
+
+    [Theory]
+    [InlineData("10.1.2.3", false)]
+    [InlineData("10.1.9.9", true)]
+    [InlineData("10.1.2.4", true)]
+    [InlineData("10.2.0.1", false)]
+    [InlineData("11.0.0.1", true)]
+    [InlineData("::ffff:10.1.9.9", true)]
+    [InlineData("::ffff:10.2.0.1", false)]
+    public void The_longest_ipv4_prefix_wins(string client, bool allowed)
+    {
+        AccessList list = Create(["0.0.0.0/0", "10.1.0.0/16"], ["10.0.0.0/8", "10.1.2.3/32"]);
+        Assert.False(list.IsEmpty);
+        Assert.Equal(allowed, Allowed(list, client));
+    }
+
+    [Theory]
+    [InlineData("2001:db8:1::1", false)]
+    [InlineData("2001:db8:1:2::1", true)]
+    [InlineData("2001:db8:1:2::dead", false)]
+    [InlineData("2001:db8:2::1", true)]
+    [InlineData("2001:db9::1", true)]
+    public void The_longest_ipv6_prefix_wins(string client, bool allowed)
+    {
+        AccessList list = Create(["::/0", "2001:db8:1:2::/64"], ["2001:db8:1::/48", "2001:db8:1:2::dead/128"]);
+        Assert.Equal(allowed, Allowed(list, client));
+    }
+
+    [Fact]
+    public void A_non_empty_allow_list_denies_everything_it_does_not_name()
+    {
+        AccessList list = Create(["192.0.2.0/24", "2001:db8::/32"], []);
+        Assert.True(Allowed(list, "192.0.2.77"));
+        Assert.False(Allowed(list, "198.51.100.1"));
+        Assert.True(Allowed(list, "2001:db8:ffff::1"));
+        Assert.False(Allowed(list, "2001:db9::1"));
+    }
+
+    [Fact]
+    public void Slash_zero_covers_its_family_only()
+    {
+        AccessList list = Create([], ["0.0.0.0/0"]);
+        Assert.False(Allowed(list, "192.0.2.1"));
+        Assert.False(Allowed(list, "::ffff:192.0.2.1"));
+        Assert.True(Allowed(list, "2001:db8::1"));
+
+        list = Create([], ["::/0"]);
+        Assert.True(Allowed(list, "192.0.2.1"));
+        Assert.False(Allowed(list, "2001:db8::1"));
+        Assert.False(Allowed(list, "::1"));
+
+        list = Create(["192.0.2.1"], ["0.0.0.0/0", "::/0"]);
+        Assert.True(Allowed(list, "192.0.2.1"));
+        Assert.False(Allowed(list, "192.0.2.2"));
+    }
+
+    [Fact]
+    public void Host_entries_without_a_length_are_slash_32_and_slash_128()
+    {
+        AccessList list = Create([], ["192.0.2.1", "2001:db8::1"]);
+        Assert.False(Allowed(list, "192.0.2.1"));
+        Assert.True(Allowed(list, "192.0.2.0"));
+        Assert.False(Allowed(list, "2001:db8::1"));
+        Assert.True(Allowed(list, "2001:db8::2"));
+    }
+
+    [Fact]
+    public void An_ipv4_mapped_prefix_is_an_ipv4_prefix()
+    {
+        AccessList list = Create([], ["::ffff:10.0.0.0/104"]);
+        Assert.False(Allowed(list, "10.9.9.9"));
+        Assert.False(Allowed(list, "::ffff:10.9.9.9"));
+        Assert.True(Allowed(list, "11.0.0.1"));
+    }
+
+    [Fact]
+    public void Overlapping_prefixes_nest_four_deep()
+    {
+        AccessList list = Create(["10.0.0.0/8", "10.1.1.0/24"], ["10.1.0.0/16", "10.1.1.128/25"]);
+        Assert.True(Allowed(list, "10.2.0.1"));
+        Assert.False(Allowed(list, "10.1.2.1"));
+        Assert.True(Allowed(list, "10.1.1.1"));
+        Assert.False(Allowed(list, "10.1.1.200"));
+        Assert.False(Allowed(list, "192.0.2.1"));
+    }
+
+    [Fact]
+    public void Many_prefixes_are_found_by_binary_search_in_every_group()
+    {
+        var deny = new List<string>();
+        for (int i = 0; i < 256; i++) deny.Add($"10.{i}.0.0/16");
+        for (int i = 0; i < 256; i += 2) deny.Add($"172.16.{i}.0/24");
+        AccessList list = Create([], [.. deny]);
+        for (int i = 0; i < 256; i++)
+        {
+            Assert.False(Allowed(list, $"10.{i}.3.4"));
+            Assert.Equal(i % 2 == 1, Allowed(list, $"172.16.{i}.9"));
+        }
+
+        Assert.True(Allowed(list, "11.0.0.1"));
+    }
+
+    [Fact]
+    public void Duplicates_in_one_list_are_harmless()
+    {
+        AccessList list = Create([], ["10.0.0.0/8", "10.0.0.0/8", " 10.0.0.0/8 "]);
+        Assert.False(Allowed(list, "10.0.0.1"));
+    }
+
+    [Theory]
+    [InlineData("", "an empty entry")]
+    [InlineData("banana", "is not an IP address or CIDR prefix")]
+    [InlineData("10.1", "is not an IP address or CIDR prefix")]
+    [InlineData("fe80::1%eth0", "is not an IP address or CIDR prefix")]
+    [InlineData("10.0.0.0/33", "from 0 to 32 for IPv4")]
+    [InlineData("10.0.0.0/-1", "from 0 to 32 for IPv4")]
+    [InlineData("10.0.0.0/", "from 0 to 32 for IPv4")]
+    [InlineData("10.0.0.0/8x", "from 0 to 32 for IPv4")]
+    [InlineData("2001:db8::/129", "from 0 to 128 for IPv6")]
+    [InlineData("10.0.0.1/8", "host bits set; the network is 10.0.0.0/8")]
+    [InlineData("2001:db8::1/32", "host bits set; the network is 2001:db8::/32")]
+    public void Bad_entries_are_reported_with_the_option_and_index(string entry, string message)
+    {
+        Assert.False(AccessList.TryCreate(["192.0.2.0/24"], ["10.0.0.0/8", entry], out _, out IReadOnlyList<string> errors));
+        string error = Assert.Single(errors);
+        Assert.StartsWith("Access:Deny[1]: ", error, StringComparison.Ordinal);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_bad_entry_is_reported_at_once_and_a_prefix_cannot_be_both_allowed_and_denied()
+    {
+        Assert.False(AccessList.TryCreate(["x", "10.0.0.0/8"], ["y", "10.0.0.0/8"], out _, out IReadOnlyList<string> errors));
+        Assert.Equal(3, errors.Count);
+        Assert.StartsWith("Access:Allow[0]: ", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("Access:Deny[0]: ", errors[1], StringComparison.Ordinal);
+        Assert.Equal("Access:Deny[1]: '10.0.0.0/8' is also in Access:Allow[1]; a prefix is either allowed or denied.", errors[2]);
+    }
+}
