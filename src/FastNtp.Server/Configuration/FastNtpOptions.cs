@@ -1,3 +1,5 @@
+using FastNtp.Protocol.Policy;
+
 namespace FastNtp.Server.Configuration;
 
 /// <summary>
@@ -17,12 +19,28 @@ public sealed class FastNtpOptions
     public ClockOptions Clock { get; set; } = new();
     public NtsOptions Nts { get; set; } = new();
     public MetricsOptions Metrics { get; set; } = new();
+    public RateLimitOptions RateLimit { get; set; } = new();
+    public AccessOptions Access { get; set; } = new();
 }
 
 /// <summary>Validated settings, immutable: endpoints parsed, names turned into enums, defaults applied.</summary>
 public sealed record FastNtpSettings(
-    ServerSettings Server, SyncSettings Sync, ClockSettings Clock, NtsSettings Nts, MetricsSettings Metrics)
+    ServerSettings Server, SyncSettings Sync, ClockSettings Clock, NtsSettings Nts, MetricsSettings Metrics,
+    RateLimitSettings RateLimit, AccessSettings Access)
 {
+    /// <summary>The rate limit and access settings as the per-worker client policy takes them.</summary>
+    public ClientPolicyOptions ClientPolicy => new()
+    {
+        RateLimitEnabled = RateLimit.Enabled,
+        Interval = RateLimit.Interval,
+        Burst = RateLimit.Burst,
+        KodShare = RateLimit.KodShare,
+        Entries = RateLimit.Entries,
+        Ipv6Prefix = RateLimit.Ipv6Prefix,
+        DenyAction = Access.DenyAction,
+        RequireNts = Access.RequireNts,
+    };
+
     /// <summary>Validates every section; throws one <see cref="ConfigurationException"/> listing every problem.</summary>
     public static FastNtpSettings From(FastNtpOptions options)
     {
@@ -33,7 +51,12 @@ public sealed record FastNtpSettings(
             SyncSettings.From(options.Sync, errors),
             ClockSettings.From(options.Clock, errors),
             NtsSettings.From(options.Nts, errors),
-            MetricsSettings.From(options.Metrics, errors));
+            MetricsSettings.From(options.Metrics, errors),
+            RateLimitSettings.From(options.RateLimit, errors),
+            AccessSettings.From(options.Access, errors));
+        errors.AddLines(settings.ClientPolicy.Validate());
+        if (settings.Access.RequireNts && !settings.Nts.Enabled)
+            errors.Add("Access:RequireNts", "NTS is off (no Nts:KeListen and no Nts:KeyFile), so every request would be refused");
         errors.ThrowIfAny();
         return settings;
     }

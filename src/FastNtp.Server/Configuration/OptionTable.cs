@@ -47,7 +47,17 @@ public static class OptionTable
         new("Nts:StaleEpochs", null, "previous cookie key epochs still accepted; default 7"),
         new("Nts:NtpServer", null, "NTP server name NTS-KE hands out when NTP is served elsewhere"),
         new("Nts:NtpPort", null, "NTP port NTS-KE hands out; default the first --listen port when not 123"),
-        new("Metrics:Listen", "--metrics-listen", "ADDR:PORT for the HTTP /metrics and /status endpoint; unset: off"),
+        new("Metrics:Listen", "--metrics-listen", "ADDR:PORT for the HTTP /metrics, /status and /clients endpoint; unset: off"),
+        new("RateLimit:Enabled", null, "per-client rate limiting (token bucket per address or IPv6 prefix); default false"),
+        new("RateLimit:Interval", null, "seconds between requests a client may keep up on average; default 2"),
+        new("RateLimit:Burst", null, "requests a quiet client may send back to back (iburst sends 4-8); default 16"),
+        new("RateLimit:KodShare", null, "share (0-1) of plain requests over the limit answered with a RATE kiss, the rest dropped; default 0.1"),
+        new("RateLimit:Entries", null, "clients tracked, all workers together, 64 bytes each; default 65536 (4 MiB)"),
+        new("RateLimit:Ipv6Prefix", null, "IPv6 clients within one prefix of this length share a bucket; default 64"),
+        new("Access:Allow", null, "CIDR prefix allowed (IPv4 or IPv6), repeatable; when any is set, only these; longest prefix wins", IsList: true),
+        new("Access:Deny", null, "CIDR prefix denied (IPv4 or IPv6), repeatable; longest prefix wins", IsList: true),
+        new("Access:DenyAction", null, "what refused clients get: drop (default, nothing) or kod (a DENY kiss to plain requests)"),
+        new("Access:RequireNts", null, "refuse requests without an NTS cookie (needs NTS); default false"),
     ];
 
     private static readonly Dictionary<string, OptionRow> ByKey = Rows.ToDictionary(r => r.Key, StringComparer.OrdinalIgnoreCase);

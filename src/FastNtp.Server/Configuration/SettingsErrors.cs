@@ -8,6 +8,9 @@ internal sealed class SettingsErrors
     /// <summary>Records a problem with <paramref name="key"/>, labelled with its command-line option where it has one.</summary>
     public void Add(string key, string problem) => _errors.Add($"{OptionTable.Label(key)}: {problem}");
 
+    /// <summary>Records lines that already name their key (from validation outside this layer).</summary>
+    public void AddLines(IEnumerable<string> lines) => _errors.AddRange(lines);
+
     /// <summary>Parses one of a fixed set of names (exact spelling); otherwise records a problem naming them and returns the first.</summary>
     public T OneOf<T>(string key, string value, params (string Name, T Value)[] names)
     {

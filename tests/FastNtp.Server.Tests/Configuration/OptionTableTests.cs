@@ -5,11 +5,19 @@ namespace FastNtp.Server.Tests.Configuration;
 
 public sealed class OptionTableTests
 {
-    /// <summary>Every key the binder accepts, as Section:Key, with whether it is a list.</summary>
+    /// <summary>Every key the binder accepts, as Section:Key (Section:Sub:Key in a subsection), with whether it is a list.</summary>
     private static IEnumerable<(string Key, bool IsList)> BindableKeys() =>
         from section in typeof(FastNtpOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        from key in section.PropertyType.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-        select ($"{section.Name}:{key.Name}", key.PropertyType == typeof(List<string>));
+        from key in KeysOf(section.PropertyType, section.Name)
+        select key;
+
+    /// <summary>A property whose type is another options class is a subsection, not a key.</summary>
+    private static IEnumerable<(string Key, bool IsList)> KeysOf(Type options, string prefix) =>
+        from property in options.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        from key in property.PropertyType.Name.EndsWith("Options", StringComparison.Ordinal)
+            ? KeysOf(property.PropertyType, $"{prefix}:{property.Name}")
+            : [($"{prefix}:{property.Name}", property.PropertyType == typeof(List<string>))]
+        select key;
 
     [Fact]
     public void TheTableHasExactlyOneRowPerConfigurationKey()
