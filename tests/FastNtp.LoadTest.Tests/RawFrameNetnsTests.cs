@@ -37,18 +37,19 @@ public class RawFrameNetnsTests
                     (int exit, string output) = ExternalProcess.Run(ip,
                         ["netns", "exec", $"{name}-gen", "dotnet", Path.Combine(AppContext.BaseDirectory, "fastntp-load.dll"),
                          "--raw", $"{name}g", "--raw-dst-mac", "02:00:00:00:00:02", "--target", target, "--allow-non-loopback",
-                         "--clients", "512", "--raw-addresses", "64", "--rate", "5000", "--duration", "1", "--warmup", "0.2", "--plain", "--json", json],
+                         "--clients", "512", "--raw-addresses", "64", "--rate", "2000", "--duration", "1", "--warmup", "0.2", "--plain", "--json", json],
                         TimeSpan.FromSeconds(60));
                     Assert.True(exit == 0, output);
                     using var run = JsonDocument.Parse(File.ReadAllText(json));
                     JsonElement step = run.RootElement.GetProperty("steps")[0];
                     long sent = step.GetProperty("sent").GetInt64();
                     long replies = step.GetProperty("replies").GetInt64();
-                    Assert.True(sent >= 4_000, output);
-                    // Every reply parsed, checksummed, addressed to its client and valid NTP; the server answers all but a
-                    // few even on a busy machine.
+                    Assert.True(sent >= 1_600, output);
+                    // Every reply parsed, checksummed, addressed to its client and valid NTP. A rate this low keeps a
+                    // 100 ms stall of a starved NAPI thread on a busy machine inside the veth's 256-frame ring, so nearly
+                    // all are answered; a wrong route, MAC or checksum would lose or invalidate them all.
                     Assert.True(step.GetProperty("invalid").GetInt64() == 0, output);
-                    Assert.True(replies >= sent * 0.95, output);
+                    Assert.True(replies >= sent * 0.9, output);
                 }
                 finally
                 {
