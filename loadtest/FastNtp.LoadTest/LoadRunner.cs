@@ -46,7 +46,8 @@ internal sealed class LoadRunner
             {
                 // Clients are spread as evenly as they go: the first (clients mod threads) threads get one more.
                 int sockets = _settings.Clients / _settings.Threads + (t < _settings.Clients % _settings.Threads ? 1 : 0);
-                workers.Add(new LoadWorker(t, sockets, _settings));
+                ILoadTransport transport = _settings.Raw is { } raw ? new RawFrameTransport(raw, _settings) : new UdpTransport(t, sockets, _settings);
+                workers.Add(new LoadWorker(t, transport, _settings));
             }
 
             long frequency = Stopwatch.Frequency;
@@ -60,7 +61,7 @@ internal sealed class LoadRunner
             long[] boundaries = Boundaries(timeline, _settings.Drain, start, frequency);
             // CPU time of the server (and of this generator) at each boundary: sampled by this thread, which
             // otherwise only sleeps, as close to the boundary as its wake-up allows (CPU times tick every 10 ms anyway).
-            var sampler = new CpuSampler(_settings.ServerPid);
+            var sampler = new CpuSampler(_settings.ServerPid, _settings.ServerCpu);
             var samples = new CpuSample[boundaries.Length];
             int sampled = 0;
 

@@ -18,7 +18,9 @@ internal sealed record LoadSettings(
     TimeSpan? Burst = null,
     IReadOnlyList<FastNtp.Server.Nts.NtsKeResult>? NtsSessions = null,
     int NtsPlaceholders = 0,
-    int? ServerPid = null)
+    int? ServerPid = null,
+    RawFrameOptions? Raw = null,
+    int? ServerCpu = null)
 {
     /// <summary>Requests due within this window leave in one sendmmsg (see <see cref="LoadWorker"/>).</summary>
     public static readonly TimeSpan DefaultBurst = TimeSpan.FromMicroseconds(50);

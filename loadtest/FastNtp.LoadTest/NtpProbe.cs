@@ -29,6 +29,10 @@ internal enum ReplyVerdict : byte
     NtsAuthenticationFailed,
     /// <summary>NTS mode: malformed extension fields or authenticator, or fields after the authenticator.</summary>
     NtsMalformed,
+    /// <summary>Raw-frame mode: the reply frame's UDP checksum is wrong.</summary>
+    BadUdpChecksum,
+    /// <summary>Raw-frame mode: the reply is not addressed to the client (address and port) that sent the request its origin names.</summary>
+    WrongClient,
 }
 
 /// <summary>Client requests as the generator sends them, and the header checks every reply must pass.</summary>

@@ -59,6 +59,61 @@ internal static class ProcessCpu
 }
 
 /// <summary>
+/// Busy time of one CPU from /proc/stat, whatever ran there: the server's core when its work is not all in one
+/// process (softirq and NAPI threads of a veth, an XDP program, which runs in no process at all).
+/// </summary>
+internal static class CoreCpu
+{
+    /// <summary>
+    /// Reads the busy seconds (user + nice + system + irq + softirq, in USER_HZ) of <c>cpu<paramref name="cpu"/></c> from the
+    /// text of /proc/stat; idle, iowait and steal (time the hypervisor gave to someone else) are not busy.
+    /// </summary>
+    public static bool TryParseStat(ReadOnlySpan<char> stat, int cpu, out double busySeconds)
+    {
+        busySeconds = 0;
+        string prefix = "cpu" + cpu.ToString(CultureInfo.InvariantCulture) + " ";
+        foreach (Range line in stat.Split('\n'))
+        {
+            ReadOnlySpan<char> text = stat[line];
+            if (!text.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            long busy = 0;
+            int field = 0;
+            foreach (Range token in text[prefix.Length..].Split(' '))
+            {
+                ReadOnlySpan<char> value = text[prefix.Length..][token];
+                if (value.IsEmpty) continue;
+                field++;
+                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long ticks)) return false;
+                // Fields: user nice system idle iowait irq softirq steal guest guest_nice.
+                if (field is 1 or 2 or 3 or 6 or 7) busy += ticks;
+                if (field == 7)
+                {
+                    busySeconds = (double)busy / ProcessCpu.ClockTicksPerSecond;
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return false;
+    }
+
+    /// <summary>Busy seconds of the CPU so far, or null when /proc/stat has no such CPU.</summary>
+    public static double? TryReadBusySeconds(int cpu)
+    {
+        try
+        {
+            return TryParseStat(File.ReadAllText("/proc/stat"), cpu, out double busy) ? busy : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>
 /// CPU time split as the kernel accounts it: user space (utime) and kernel (stime). On loopback the kernel share
 /// is mostly the network stack's per-packet work, which is the same for every server; the user share is what the
 /// server's own code costs.
@@ -76,29 +131,38 @@ internal readonly record struct CpuTimes(double UserSeconds, double SystemSecond
 
 /// <summary>CPU seconds used so far by the server under test (when its PID is known) and by this generator.</summary>
 /// <param name="Server">The server's user/kernel split; null when not sampled.</param>
-internal readonly record struct CpuSample(double? ServerSeconds, double? GeneratorSeconds, CpuTimes? Server = null)
+/// <param name="ServerCoreSeconds">Busy seconds of the server's CPU (<c>--server-cpu</c>); null when not sampled.</param>
+internal readonly record struct CpuSample(double? ServerSeconds, double? GeneratorSeconds, CpuTimes? Server = null, double? ServerCoreSeconds = null)
 {
-    public static CpuSample Of(CpuTimes? server, double? generatorSeconds) => new(server?.TotalSeconds, generatorSeconds, server);
+    public static CpuSample Of(CpuTimes? server, double? generatorSeconds, double? serverCoreSeconds = null) =>
+        new(server?.TotalSeconds, generatorSeconds, server, serverCoreSeconds);
 
     /// <summary>What happened between <paramref name="start"/> and <paramref name="end"/>; null parts stay null.</summary>
     public static CpuSample Between(CpuSample start, CpuSample end) => new(
         end.ServerSeconds - start.ServerSeconds,
         end.GeneratorSeconds - start.GeneratorSeconds,
-        end.Server is { } e && start.Server is { } s ? e - s : null);
+        end.Server is { } e && start.Server is { } s ? e - s : null,
+        end.ServerCoreSeconds - start.ServerCoreSeconds);
 }
 
-/// <summary>Takes <see cref="CpuSample"/>s: the server by <c>--server-pid</c>, the generator by its own PID.</summary>
+/// <summary>
+/// Takes <see cref="CpuSample"/>s: the server by <c>--server-pid</c>, the server's core by <c>--server-cpu</c>, the
+/// generator by its own PID.
+/// </summary>
 internal sealed class CpuSampler
 {
     private readonly int? _serverPid;
+    private readonly int? _serverCpu;
     private readonly int _ownPid = Environment.ProcessId;
 
-    public CpuSampler(int? serverPid)
+    public CpuSampler(int? serverPid, int? serverCpu = null)
     {
         _serverPid = serverPid;
+        _serverCpu = serverCpu;
     }
 
     public CpuSample Sample() => CpuSample.Of(
         _serverPid is { } pid ? ProcessCpu.TryRead(pid) : null,
-        ProcessCpu.TryReadSeconds(_ownPid));
+        ProcessCpu.TryReadSeconds(_ownPid),
+        _serverCpu is { } cpu ? CoreCpu.TryReadBusySeconds(cpu) : null);
 }

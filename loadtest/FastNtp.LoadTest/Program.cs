@@ -4,6 +4,7 @@ using System.Net;
 using FastNtp.Crypto;
 using FastNtp.LoadTest;
 using FastNtp.Protocol;
+using FastNtp.Protocol.Frames;
 using FastNtp.Server.Nts;
 using Spectre.Console;
 
@@ -29,15 +30,20 @@ var json = new Option<FileInfo?>("--json") { Description = "Write the run as JSO
 var svg = new Option<FileInfo?>("--svg") { Description = "Write an SVG chart of offered rate against answered rate and loss." };
 var plain = new Option<bool>("--plain") { Description = "Plain progress lines even on a terminal." };
 var serverPid = new Option<int?>("--server-pid") { Description = "PID of the server under test: its CPU time (/proc/PID/stat, all threads) is sampled at each step's start and end, and each step reports its CPU use and answered requests per server CPU-second." };
+var serverCpu = new Option<int?>("--server-cpu") { Description = "The CPU the server is pinned to: its busy time (/proc/stat: user, nice, system, irq, softirq) is sampled at each step's start and end, and each step reports how busy it was and answered requests per busy CPU-second, counting work outside the server process (softirq, NAPI threads, an XDP program)." };
 var nts = new Option<bool>("--nts") { Description = "Send NTS-protected requests (RFC 8915): NTS-KE once per load thread, then a unique identifier, a cookie and an authenticator in every request; replies must authenticate." };
 var ntskePort = new Option<int>("--ntske-port") { Description = "NTS-KE port of the target's address (with --nts).", DefaultValueFactory = _ => ProtocolConstants.NtsKePort };
 var caFile = new Option<FileInfo?>("--ca") { Description = "CA certificates (PEM) to verify the NTS-KE server with; default: the system store." };
 var ntsAlgorithm = new Option<int>("--nts-algorithm") { Description = "AEAD to ask for in NTS-KE: 15 (AES-SIV-CMAC-256) or 30 (AES-128-GCM-SIV).", DefaultValueFactory = _ => 15 };
 var ntsPlaceholders = new Option<int>("--nts-placeholders") { Description = "Cookie placeholders per NTS request (0-7); the server answers each with one more cookie.", DefaultValueFactory = _ => 0 };
+var raw = new Option<string?>("--raw") { Description = "Raw-frame mode: send Ethernet frames on this interface (the generator's end of a veth pair into a network namespace you created) with an AF_PACKET socket, and read replies from it. Needs --raw-dst-mac, --allow-non-loopback, one thread and CAP_NET_RAW." };
+var rawDstMac = new Option<string?>("--raw-dst-mac") { Description = "Raw-frame mode: the server's MAC address (the next hop toward --target), e.g. 02:00:00:00:00:02." };
+var rawClient = new Option<string?>("--raw-client") { Description = "Raw-frame mode: the first client source address (default 10.201.0.1, or fd00:201::1 for an IPv6 target); the server must route replies to these addresses back through the interface." };
+var rawAddresses = new Option<int>("--raw-addresses") { Description = "Raw-frame mode: consecutive client source addresses from --raw-client; clients beyond that share addresses with other source ports.", DefaultValueFactory = _ => 256 };
 var allowNonLoopback = new Option<bool>("--allow-non-loopback") { Description = "Allow a target outside 127.0.0.0/8 and ::1 (only for a server in a network namespace you created)." };
 
 var root = new RootCommand("Drives an NTP server with many simulated clients at fixed or stepped rates and reports, per step, requests, replies, loss, invalid replies and latency percentiles.");
-foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, allowNonLoopback })
+foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, serverCpu, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, raw, rawDstMac, rawClient, rawAddresses, allowNonLoopback })
     root.Options.Add(o);
 
 root.SetAction(parse =>
@@ -75,10 +81,28 @@ root.SetAction(parse =>
     int? pid = parse.GetValue(serverPid);
     if (pid is <= 0) return Fail("--server-pid must be a process ID.");
     if (pid is { } p && ProcessCpu.TryReadSeconds(p) is null) return Fail($"--server-pid {p}: no such process (cannot read /proc/{p}/stat).");
+    int? core = parse.GetValue(serverCpu);
+    if (core is { } c && (c < 0 || CoreCpu.TryReadBusySeconds(c) is null)) return Fail($"--server-cpu {c}: no such CPU in /proc/stat.");
 
     IReadOnlyList<NtsKeResult>? sessions = null;
     int placeholders = parse.GetValue(ntsPlaceholders);
     string mode = "ntp";
+    RawFrameOptions? rawOptions = null;
+    if (parse.GetValue(raw) is { } rawInterface)
+    {
+        if (parse.GetValue(nts)) return Fail("--raw sends plain NTP; it does not combine with --nts.");
+        if (!MacAddress.TryParse(parse.GetValue(rawDstMac), out MacAddress destinationMac))
+            return Fail("--raw-dst-mac: expected the server's MAC address, e.g. 02:00:00:00:00:02.");
+        string macFile = Path.Combine("/sys/class/net", rawInterface, "address");
+        if (rawInterface.Contains('/', StringComparison.Ordinal) || !File.Exists(macFile)) return Fail($"--raw {rawInterface}: no such interface.");
+        if (!MacAddress.TryParse(File.ReadAllText(macFile).Trim(), out MacAddress sourceMac)) return Fail($"--raw {rawInterface}: not an Ethernet interface.");
+        string firstClientText = parse.GetValue(rawClient) ?? (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "fd00:201::1" : "10.201.0.1");
+        if (!IPAddress.TryParse(firstClientText, out IPAddress? firstClient)) return Fail($"--raw-client {firstClientText}: expected an IP address.");
+        rawOptions = new RawFrameOptions(rawInterface, sourceMac, destinationMac, firstClient, parse.GetValue(rawAddresses));
+        if (RawFrameOptions.Validate(rawOptions, endpoint, parse.GetValue(clients), parse.GetValue(threads)) is { } rawError) return Fail(rawError);
+        mode = $"ntp, raw frames on {rawInterface}";
+    }
+
     if (parse.GetValue(nts))
     {
         int algorithmId = parse.GetValue(ntsAlgorithm);
@@ -101,7 +125,7 @@ root.SetAction(parse =>
 
     var settings = new LoadSettings(endpoint, parse.GetValue(clients), parse.GetValue(threads), steps, drainTime, parse.GetValue(batch),
         parse.GetValue(socketBuffer), TimeSpan.FromSeconds(parse.GetValue(maxSkew)), parse.GetValue(label) ?? endpoint.ToString(), warmupTime,
-        TimeSpan.FromMicroseconds(Math.Max(0, parse.GetValue(burstWindow))), sessions, placeholders, pid);
+        TimeSpan.FromMicroseconds(Math.Max(0, parse.GetValue(burstWindow))), sessions, placeholders, pid, rawOptions, core);
     var info = new RunInfo(settings.Label, endpoint.ToString(), settings.Clients, settings.Threads, MachineDescription(),
         DateTimeOffset.UtcNow, "fastntp-load " + string.Join(' ', args), mode, pid);
 
@@ -219,7 +243,7 @@ ntske.SetAction(parse =>
         return 1;
     }
 
-    AnsiConsole.Write(new Table().Title($"{result.Label}: NTS-KE, {result.Clients} clients")
+    AnsiConsole.Write(new Table().Title(Markup.Escape($"{result.Label}: NTS-KE, {result.Clients} clients"))
         .AddColumns("window s", "exchanges", "exchanges/s", "failures", "p50 ms", "p99 ms", "max ms", "srv CPU %", "srv CPU µs/exch", "srv usr µs/exch", "srv sys µs/exch", "gen CPU %")
         .AddRow(result.WindowSeconds.ToString("0.00", CultureInfo.InvariantCulture), result.Exchanges.ToString(CultureInfo.InvariantCulture),
             result.ExchangesPerSecond.ToString("0.0", CultureInfo.InvariantCulture),
@@ -308,9 +332,12 @@ static string[] StepCells(StepResult s, int count) =>
 
 static string Format(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
 
-static string CpuText(StepResult s) => s.ServerCpuSeconds is null
-    ? ""
-    : string.Create(CultureInfo.InvariantCulture, $" server CPU {s.ServerCpuPercent:0.0}% {Format(s.RequestsPerServerCpuSecond, "0")} req/CPU-s user {Format(s.ServerUserNanosecondsPerRequest, "0")} ns/req kernel {Format(s.ServerKernelNanosecondsPerRequest, "0")} ns/req generator CPU {Format(s.GeneratorCpuPercent, "0.0")}%");
+static string CpuText(StepResult s) =>
+    (s.SendErrors > 0 ? string.Create(CultureInfo.InvariantCulture, $" send errors {s.SendErrors}") : "") +
+    (s.ServerCoreBusySeconds is null ? "" : string.Create(CultureInfo.InvariantCulture, $" server core busy {s.ServerCoreBusyPercent:0.0}% {Format(s.RequestsPerServerCoreSecond, "0")} req/busy core-s")) +
+    (s.ServerCpuSeconds is null
+        ? ""
+        : string.Create(CultureInfo.InvariantCulture, $" server CPU {s.ServerCpuPercent:0.0}% {Format(s.RequestsPerServerCpuSecond, "0")} req/CPU-s user {Format(s.ServerUserNanosecondsPerRequest, "0")} ns/req kernel {Format(s.ServerKernelNanosecondsPerRequest, "0")} ns/req generator CPU {Format(s.GeneratorCpuPercent, "0.0")}%"));
 
 // NTS-KE once per load thread: each thread gets its own keys and cookies, as separate clients would.
 static IReadOnlyList<NtsKeResult> KeyExchanges(IPEndPoint target, int port, string? ca, AeadAlgorithm algorithm, int threads)
@@ -333,7 +360,7 @@ static IReadOnlyList<NtsKeResult> KeyExchanges(IPEndPoint target, int port, stri
 
 static Table SummaryTable(RunResult run)
 {
-    Table table = new Table().Title($"{run.Info.Label}: {run.Info.Clients} clients, {run.Info.Threads} thread(s)")
+    Table table = new Table().Title(Markup.Escape($"{run.Info.Label}: {run.Info.Clients} clients, {run.Info.Threads} thread(s)"))
         .AddColumns("step", "offered/s", "sent", "replies", "answered/s", "loss %", "invalid", "kod", "late", "p50 µs", "p99 µs", "p99.9 µs",
             "srv CPU %", "req/srv CPU-s", "srv usr ns/req", "srv sys ns/req", "gen CPU %");
     foreach (StepResult s in run.Steps)

@@ -69,8 +69,19 @@ internal sealed record StepResult(
     double? GeneratorCpuSeconds = null,
     double CpuWindowSeconds = 0,
     double? ServerUserCpuSeconds = null,
-    double? ServerSystemCpuSeconds = null)
+    double? ServerSystemCpuSeconds = null,
+    long SendErrors = 0,
+    double? ServerCoreBusySeconds = null)
 {
+    /// <summary>How busy the server's CPU (<c>--server-cpu</c>) was over the window, whatever ran there; null without it.</summary>
+    public double? ServerCoreBusyPercent => CpuWindowSeconds > 0 ? 100 * ServerCoreBusySeconds / CpuWindowSeconds : null;
+
+    /// <summary>
+    /// Valid replies per busy second of the server's CPU: the per-core figure that also counts work outside the
+    /// server process (softirq, NAPI threads, an XDP program). Null without <c>--server-cpu</c> or when the core was idle.
+    /// </summary>
+    public double? RequestsPerServerCoreSecond => ServerCoreBusySeconds is double busy && busy > 0 ? Replies / busy : null;
+
     /// <summary>
     /// Share of one CPU the server used over the step and its drain (<see cref="CpuWindowSeconds"/>), from
     /// /proc/PID/stat; null without <c>--server-pid</c>. Over 100 means more than one core.
@@ -125,7 +136,9 @@ internal sealed record StepResult(
         cpu?.GeneratorSeconds,
         cpu is null ? 0 : cpuWindowSeconds,
         cpu?.Server?.UserSeconds,
-        cpu?.Server?.SystemSeconds);
+        cpu?.Server?.SystemSeconds,
+        total.SendErrors,
+        cpu?.ServerCoreSeconds);
 
     /// <summary>The step with the highest answered rate under <paramref name="maxLossPercent"/> loss (the first on a tie); null if none.</summary>
     public static StepResult? BestStep(IEnumerable<StepResult> steps, double maxLossPercent)

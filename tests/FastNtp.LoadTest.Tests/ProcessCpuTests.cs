@@ -115,3 +115,49 @@ public class ProcessCpuTests
         Assert.Equal([100, 1600, 5100], b);
     }
 }
+
+public class CoreCpuTests
+{
+    private const string Stat = "cpu  900 10 300 5000 20 5 40 7 0 0\ncpu0 400 5 100 2500 10 2 20 3 0 0\ncpu1 500 5 200 2500 10 3 20 4 0 0\nintr 12345\n";
+
+    [Fact]
+    public void BusyTimeIsUserNiceSystemIrqAndSoftirq()
+    {
+        Assert.True(CoreCpu.TryParseStat(Stat, 1, out double busy));
+        Assert.Equal((500 + 5 + 200 + 3 + 20) / 100.0, busy, 9);
+        Assert.True(CoreCpu.TryParseStat(Stat, 0, out busy));
+        Assert.Equal((400 + 5 + 100 + 2 + 20) / 100.0, busy, 9);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(10)]
+    public void AMissingCpuIsNotRead(int cpu) => Assert.False(CoreCpu.TryParseStat(Stat, cpu, out _));
+
+    [Theory]
+    [InlineData("cpu1 500 5 200\n")]
+    [InlineData("cpu1 500 5 x 2500 10 3 20 4\n")]
+    [InlineData("")]
+    public void MalformedLinesAreNotRead(string stat) => Assert.False(CoreCpu.TryParseStat(stat, 1, out _));
+
+    [Fact]
+    public void ThisMachinesCpuZeroIsReadable() => Assert.NotNull(CoreCpu.TryReadBusySeconds(0));
+
+    [Fact]
+    public void CoreBusyTimeGivesRepliesPerBusyCoreSecond()
+    {
+        var stats = new StepStats { Sent = 1000, Replies = 1000, SendErrors = 7 };
+        var cpu = CpuSample.Between(CpuSample.Of(null, 1, 10.0), CpuSample.Of(null, 1.2, 10.5));
+        var s = StepResult.From(new LoadStep(0, 1000, TimeSpan.FromSeconds(1)), stats, cpu, 1.0);
+        Assert.Equal(0.5, s.ServerCoreBusySeconds!.Value, 9);
+        Assert.Equal(50.0, s.ServerCoreBusyPercent!.Value, 9);
+        Assert.Equal(2000.0, s.RequestsPerServerCoreSecond!.Value, 9);
+        Assert.Equal(7, s.SendErrors);
+
+        RunResult run = ResultWriters.FromJson(ResultWriters.ToJson(new RunResult(
+            new RunInfo("x", "10.200.0.2:123", 1, 1, "m", DateTimeOffset.UnixEpoch, "c"), [s])));
+        Assert.Equal(7, run.Steps[0].SendErrors);
+        Assert.Equal(0.5, run.Steps[0].ServerCoreBusySeconds!.Value, 9);
+        Assert.EndsWith(",7,50,2000", ResultWriters.ToCsv(run).Split('\n')[1], StringComparison.Ordinal);
+    }
+}

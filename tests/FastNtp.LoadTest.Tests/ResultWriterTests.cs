@@ -100,11 +100,12 @@ public class ResultWriterTests
     public void Csv_CarriesCpuFigures_AndLeavesThemEmptyWithoutAPid()
     {
         string[] lines = ResultWriters.ToCsv(WithCpu()).TrimEnd('\n').Split('\n');
-        // Without a user/kernel split (files of an older generator) those four columns stay empty.
-        Assert.EndsWith(",3.3,0.75,22.7,40000,45.5,,,,", lines[1], StringComparison.Ordinal);
-        Assert.EndsWith(",3.3,,,,60.6,,,,", lines[2], StringComparison.Ordinal);
+        // Without a user/kernel split (files of an older generator) those four columns stay empty, and without
+        // --server-cpu the core columns after the send errors.
+        Assert.EndsWith(",3.3,0.75,22.7,40000,45.5,,,,,0,,", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith(",3.3,,,,60.6,,,,,0,,", lines[2], StringComparison.Ordinal);
         Assert.Equal(lines[0].Split(',').Length, lines[1].Split(',').Length);
-        Assert.EndsWith(",0,,,,,,,,", ResultWriters.ToCsv(Sample()).Split('\n')[1], StringComparison.Ordinal);
+        Assert.EndsWith(",0,,,,,,,,,0,,", ResultWriters.ToCsv(Sample()).Split('\n')[1], StringComparison.Ordinal);
     }
 
     private static RunResult WithUserKernelSplit() => new(
@@ -123,8 +124,8 @@ public class ResultWriterTests
         Assert.Equal(3750.0, s.ServerKernelNanosecondsPerRequest!.Value, 6);
 
         string[] lines = ResultWriters.ToCsv(run).TrimEnd('\n').Split('\n');
-        Assert.EndsWith(",server_user_cpu_s,server_system_cpu_s,server_user_ns_per_request,server_kernel_ns_per_request", lines[0], StringComparison.Ordinal);
-        Assert.EndsWith(",0.25,0.75,1250,3750", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith(",server_user_cpu_s,server_system_cpu_s,server_user_ns_per_request,server_kernel_ns_per_request,send_errors,server_core_busy_pct,requests_per_server_core_s", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",0.25,0.75,1250,3750,0,,", lines[1], StringComparison.Ordinal);
 
         string json = ResultWriters.ToJson(run);
         using var doc = System.Text.Json.JsonDocument.Parse(json);

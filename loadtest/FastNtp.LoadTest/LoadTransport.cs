@@ -1,0 +1,24 @@
+namespace FastNtp.LoadTest;
+
+/// <summary>Where a load thread's verified replies go: its tracker and the counters of the step in progress.</summary>
+internal interface IReplySink
+{
+    /// <summary>Counts one received reply: its verdict, the origin it echoes and when it arrived (Stopwatch ticks).</summary>
+    void Account(ReplyVerdict verdict, ulong origin, long nowTicks);
+}
+
+/// <summary>
+/// How one load thread moves requests and replies: UDP sockets (<see cref="UdpTransport"/>) or raw Ethernet frames
+/// on an interface (<see cref="RawFrameTransport"/>). The thread keeps the schedule, the tracker and the counters.
+/// </summary>
+internal interface ILoadTransport : IDisposable
+{
+    /// <summary>
+    /// Builds and sends <paramref name="count"/> requests (at most the batch size) whose transmit timestamps come from
+    /// <paramref name="tracker"/>; returns how many left, <paramref name="failed"/> how many the kernel refused.
+    /// </summary>
+    int Send(int count, RequestTracker tracker, uint ntpSeconds, long nowTicks, int step, out int failed);
+
+    /// <summary>Waits up to <paramref name="timeoutNanoseconds"/> for replies, then verifies every waiting reply and hands it to <paramref name="sink"/>.</summary>
+    void Receive(long timeoutNanoseconds, IReplySink sink);
+}
