@@ -37,4 +37,11 @@ public sealed class BpfMap
             if (Interop.Bpf.MapLookupElem(_fd, &key, values) != 0) throw BpfException.FromLastError("bpf_map_lookup_elem");
         }
     }
+
+    /// <summary>Sets one 32-bit key to a 32-bit value (an array, hash or XSKMAP entry; an XSKMAP takes a socket descriptor).</summary>
+    public unsafe void Update(uint key, uint value)
+    {
+        _owner.ThrowIfDisposed();
+        if (Interop.Bpf.MapUpdateElem(_fd, &key, &value, 0) != 0) throw BpfException.FromLastError("bpf_map_update_elem");
+    }
 }
