@@ -80,23 +80,50 @@ public sealed partial class XdpEndToEndTests : IClassFixture<XdpEndToEndTests.Ne
     }
 
     [Fact]
-    public void Nts_StillGoesThroughTheSocketEngineBesideXdp()
+    public void Nts_IsAnsweredThroughAfXdp_OverIPv4AndIPv6()
     {
-        using var pki = new TestPki(serverAddress: _net.ServerV4);
-        using ExternalProcess server = StartServer("--nts-ke-listen", $"{_net.ServerV4}:4460", "--cert", pki.ServerCert, "--key", pki.ServerKey);
+        using var pki = new TestPki("ec", _net.ServerV4, _net.ServerV6);
+        using ExternalProcess server = StartServer("--nts-ke-listen", "[::]:4460", "--cert", pki.ServerCert, "--key", pki.ServerKey);
+        Assert.Contains("AF_XDP: NTS and extension-field requests on fntp-srv", server.Output, StringComparison.Ordinal);
 
-        (int exit, string output) = Query($"{_net.ServerV4}:123", "--nts", "--ntske-port", "4460", "--ca", pki.CaCert);
-        Assert.True(exit == 0, output + "\n" + server.Output);
-        Assert.Matches("stratum 2 refid .* nts AesSivCmac256", output);
+        foreach (string address in new[] { $"{_net.ServerV4}:123", $"[{_net.ServerV6}]:123" })
+        {
+            (int exit, string output) = Query(address, "--nts", "--ntske-port", "4460", "--ca", pki.CaCert);
+            Assert.True(exit == 0, output + "\n" + server.Output);
+            Assert.Matches("stratum 2 refid .* nts AesSivCmac256", output);
+        }
 
         (int chronyExit, string chronyOutput) = ChronydQuery($"ntstrustedcerts {pki.CaCert}", $"server {_net.ServerV4} nts ntsport 4460 iburst maxsamples 4");
         Assert.True(chronyExit == 0, chronyOutput + "\n" + server.Output);
         Assert.NotNull(Chronyd.MeasuredOffset(chronyOutput));
 
-        // The query and chronyd's samples: authenticated by the responder after the program passed them up.
+        // The queries and chronyd's samples: redirected by the program, answered from AF_XDP frames by the responder.
         string status = Status();
-        Assert.Matches(@"nts: authenticated=([2-9]|\d\d+) ", status);
-        Assert.Matches(@"passed-extensions=([2-9]|\d\d+) ", status);
+        Assert.True(Regex.IsMatch(status, @"nts: authenticated=([4-9]|\d\d+) "), status);
+        Match afXdp = AfXdpSent().Match(status);
+        Assert.True(afXdp.Success, status);
+        Assert.True(int.Parse(afXdp.Groups[1].Value, CultureInfo.InvariantCulture) >= 4, status);
+        Assert.Contains("frame-errors=0", status, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Nts_WithAfXdpOff_GoesThroughTheSocketEngineBesideXdp()
+    {
+        using var pki = new TestPki("ec", _net.ServerV4);
+        string config = Path.Combine(_directory, "afxdp-off.json");
+        File.WriteAllText(config, """{ "Server": { "Xdp": { "AfXdp": false } } }""");
+        using ExternalProcess server = StartServer("--config", config, "--nts-ke-listen", $"{_net.ServerV4}:4460", "--cert", pki.ServerCert, "--key", pki.ServerKey);
+        Assert.DoesNotContain("AF_XDP", server.Output, StringComparison.Ordinal);
+
+        (int exit, string output) = Query($"{_net.ServerV4}:123", "--nts", "--ntske-port", "4460", "--ca", pki.CaCert);
+        Assert.True(exit == 0, output + "\n" + server.Output);
+        Assert.Matches("stratum 2 refid .* nts AesSivCmac256", output);
+
+        // Authenticated by the socket engine after the program passed the request up (no socket in its XSKMAP).
+        string status = Status();
+        Assert.Matches(@"nts: authenticated=[1-9]", status);
+        Assert.Matches(@"passed-extensions=[1-9]", status);
+        Assert.DoesNotContain("af_xdp:", status, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -155,4 +182,7 @@ public sealed partial class XdpEndToEndTests : IClassFixture<XdpEndToEndTests.Ne
 
     [GeneratedRegex(@"xdp on fntp-srv: answered=(\d+)")]
     private static partial Regex XdpAnswered();
+
+    [GeneratedRegex(@"af_xdp: sockets=1 \S+ frames=\d+ sent=(\d+)")]
+    private static partial Regex AfXdpSent();
 }

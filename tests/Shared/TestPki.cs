@@ -4,14 +4,14 @@ namespace FastNtp.Tests.Shared;
 public sealed class TestPki : IDisposable
 {
     /// <param name="keyType">ec or rsa.</param>
-    /// <param name="serverAddress">One more address the certificate names, for servers inside a test's network namespace.</param>
-    public TestPki(string keyType = "ec", string? serverAddress = null)
+    /// <param name="serverAddresses">More addresses the certificate names, for servers inside a test's network namespace.</param>
+    public TestPki(string keyType = "ec", params string[] serverAddresses)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("fastntp-pki-").FullName;
         string newKey = keyType == "ec" ? "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1" : "-newkey rsa:2048";
         Run($"req -x509 {newKey} -nodes -days 2 -subj /CN=FastNtp-Test-CA -keyout {CaKey} -out {CaCert}");
         Run($"req {newKey} -nodes -subj /CN=localhost -keyout {ServerKey} -out {Path.Combine(Directory, "server.csr")}");
-        File.WriteAllText(Path.Combine(Directory, "ext.cnf"), $"subjectAltName=DNS:localhost,IP:127.0.0.1{(serverAddress is null ? "" : ",IP:" + serverAddress)}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
+        File.WriteAllText(Path.Combine(Directory, "ext.cnf"), $"subjectAltName=DNS:localhost,IP:127.0.0.1{string.Concat(serverAddresses.Select(a => ",IP:" + a))}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
         Run($"x509 -req -in {Path.Combine(Directory, "server.csr")} -CA {CaCert} -CAkey {CaKey} -CAcreateserial -days 2 -extfile {Path.Combine(Directory, "ext.cnf")} -out {ServerCert}");
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using FastNtp.Interop.Bpf;
+using FastNtp.Interop.Xsk;
 using FastNtp.Protocol;
 
 namespace FastNtp.Server.Configuration;
@@ -18,6 +19,10 @@ public sealed class XdpOptions
 {
     public List<string> Interfaces { get; set; } = [];
     public string Mode { get; set; } = "auto";
+    public bool AfXdp { get; set; } = true;
+    public int Queues { get; set; } = 1;
+    public int FrameCount { get; set; } = 4096;
+    public string Copy { get; set; } = "auto";
 }
 
 public enum EngineKind
@@ -65,8 +70,13 @@ public sealed record ServerSettings(
 
 /// <param name="Interfaces">Network interfaces on which plain NTP is answered in the driver.</param>
 /// <param name="Mode">How the program attaches: native where the driver supports it (auto), native, or generic.</param>
-public sealed record XdpSettings(IReadOnlyList<string> Interfaces, XdpAttachMode Mode)
+/// <param name="AfXdp">Whether requests with extension fields (NTS) reach the C# responder through AF_XDP sockets.</param>
+/// <param name="Queues">Receive queues per interface with an AF_XDP socket (and worker thread): queues 0 to Queues - 1.</param>
+/// <param name="FrameCount">Frames in each socket's UMEM (a power of two); every ring holds as many.</param>
+/// <param name="Copy">How the AF_XDP sockets bind: zero-copy where the driver offers it (auto), copy, or zero-copy.</param>
+public sealed record XdpSettings(IReadOnlyList<string> Interfaces, XdpAttachMode Mode, bool AfXdp, int Queues, int FrameCount, XskBindMode Copy)
 {
+    public const int MaxQueues = 64;
     internal static XdpSettings From(XdpOptions o, SettingsErrors errors)
     {
         foreach (string name in o.Interfaces)
@@ -78,6 +88,11 @@ public sealed record XdpSettings(IReadOnlyList<string> Interfaces, XdpAttachMode
 
         XdpAttachMode mode = errors.OneOf("Server:Xdp:Mode", o.Mode,
             ("auto", XdpAttachMode.Auto), ("native", XdpAttachMode.Native), ("generic", XdpAttachMode.Generic));
-        return new XdpSettings(o.Interfaces.ToArray(), mode);
+        if (o.Queues is < 1 or > MaxQueues) errors.Add("Server:Xdp:Queues", $"{o.Queues} is not 1 to {MaxQueues}");
+        if (o.FrameCount is < 64 or > 65536 || (o.FrameCount & (o.FrameCount - 1)) != 0)
+            errors.Add("Server:Xdp:FrameCount", $"{o.FrameCount} is not a power of two from 64 to 65536");
+        XskBindMode copy = errors.OneOf("Server:Xdp:Copy", o.Copy,
+            ("auto", XskBindMode.Auto), ("copy", XskBindMode.Copy), ("zero-copy", XskBindMode.ZeroCopy));
+        return new XdpSettings(o.Interfaces.ToArray(), mode, o.AfXdp, o.Queues, o.FrameCount, copy);
     }
 }

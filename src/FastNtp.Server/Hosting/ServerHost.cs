@@ -41,7 +41,8 @@ public sealed partial class ServerHost : IAsyncDisposable
 
     public IPacketEngine Engine => _engine ?? throw new InvalidOperationException("The server has not started.");
 
-    public CounterTotals Totals => CounterTotals.Sum(_engine?.Counters ?? []);
+    /// <summary>The socket engine's and the AF_XDP workers' responder counts together.</summary>
+    public CounterTotals Totals => CounterTotals.Sum([.. _engine?.Counters ?? [], .. _xdp?.AfXdp?.Counters ?? []]);
 
     /// <summary>Binds and starts everything; a failure here (a port in use, say) stops start-up with its reason.</summary>
     public async Task StartAsync()
@@ -63,7 +64,7 @@ public sealed partial class ServerHost : IAsyncDisposable
             throw new ConfigurationException($"--listen: cannot bind {string.Join(", ", server.Listen)}: {e.Message}");
         }
 
-        StartXdp();
+        StartXdp(createResponder);
 
         if (_settings.Metrics.Listen is { } metricsEndpoint)
         {
@@ -111,11 +112,11 @@ public sealed partial class ServerHost : IAsyncDisposable
     /// The driver path in front of the socket engine, which keeps serving everything the XDP program passes
     /// up (and everything, when XDP cannot be used).
     /// </summary>
-    private void StartXdp()
+    private void StartXdp(Func<Responder> createResponder)
     {
         XdpSettings xdp = _settings.Server.Xdp;
         if (xdp.Interfaces.Count == 0) return;
-        _xdp = XdpService.TryStart(xdp.Interfaces, xdp.Mode, _settings.Server.Listen, Snapshots, _loggerFactory.CreateLogger<XdpService>());
+        _xdp = XdpService.TryStart(xdp, _settings.Server.Listen, Snapshots, createResponder, _loggerFactory.CreateLogger<XdpService>());
         if (_xdp is not null) _owned.Add(_xdp);
     }
 
@@ -129,7 +130,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         _nts?.Totals(Totals),
         _sync?.Sources ?? [])
     {
-        Xdp = _xdp is null ? null : new XdpStatus(_xdp.Interfaces, _xdp.Counters),
+        Xdp = _xdp is null ? null : new XdpStatus(_xdp.Interfaces, _xdp.Counters) { AfXdp = _xdp.AfXdp?.Totals() },
     };
 
     public async Task StopAsync()

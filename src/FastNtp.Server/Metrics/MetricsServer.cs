@@ -110,6 +110,15 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
                 text.Append(CultureInfo.InvariantCulture, $"fastntp_xdp_dropped_total{{reason=\"{reason}\"}} {count}\n");
         }
 
+        if (r.Xdp?.AfXdp is { } af)
+        {
+            Metric("fastntp_afxdp_frames_total", "counter", "Frames the AF_XDP workers took from their RX rings.", af.Frames);
+            Metric("fastntp_afxdp_sent_total", "counter", "Reply frames the AF_XDP workers queued for transmit.", af.Sent);
+            text.Append("# HELP fastntp_afxdp_frame_errors_total Frames the AF_XDP workers' codec refused, by reason.\n# TYPE fastntp_afxdp_frame_errors_total counter\n");
+            foreach ((Protocol.Frames.FrameError reason, long count) in af.FrameErrors)
+                text.Append(CultureInfo.InvariantCulture, $"fastntp_afxdp_frame_errors_total{{reason=\"{reason}\"}} {count}\n");
+        }
+
         AdvertisedState a = r.Advertised;
         Metric("fastntp_synchronized", "gauge", "1 while the server advertises synchronized time.", a.Synchronized ? 1 : 0);
         Metric("fastntp_stratum", "gauge", "Advertised stratum.", a.Stratum);

@@ -28,7 +28,11 @@ public sealed record NtsCounters(long Authenticated, long Naks, long Rejected, l
 }
 
 /// <summary>The XDP driver path: where it is attached and what it did (requests it answered never reach <see cref="StatusReport.Counters"/>).</summary>
-public sealed record XdpStatus(IReadOnlyList<string> Interfaces, Xdp.XdpCounterTotals Counters);
+public sealed record XdpStatus(IReadOnlyList<string> Interfaces, Xdp.XdpCounterTotals Counters)
+{
+    /// <summary>The AF_XDP workers' frame counts (their responder counts are in <see cref="StatusReport.Counters"/>); null when off.</summary>
+    public Xdp.AfXdpTotals? AfXdp { get; init; }
+}
 
 /// <summary>The document behind /status and `fastntp status`.</summary>
 public sealed record StatusReport(

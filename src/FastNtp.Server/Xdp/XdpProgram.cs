@@ -15,12 +15,19 @@ public sealed class XdpProgram : IDisposable
     private const string ProgramName = "fastntp_xdp";
     private const string StateMapName = "fastntp_state";
     private const string CountersMapName = "fastntp_counters";
+    private const string XskSlotsMapName = "fastntp_xsk_slots";
+    private const string XsksMapName = "fastntp_xsks";
+    /// <summary>FASTNTP_MAX_INTERFACES and FASTNTP_MAX_QUEUES of fastntp_xdp.h: the XSKMAP's shape.</summary>
+    internal const int MaxXskInterfaces = 8;
+    internal const int MaxXskQueues = 64;
     /// <summary>mmap works in whole pages; the state is far smaller than one.</summary>
     private const int StateMappingLength = 4096;
 
     private readonly BpfObject _object;
     private readonly BpfMap _counters;
     private readonly XdpCounters[] _perCpu;
+    private readonly BpfMap _xskSlots;
+    private readonly BpfMap _xsks;
 
     private XdpProgram(BpfObject obj, BpfProgram program, XdpStateWriter state, BpfMap counters)
     {
@@ -28,6 +35,8 @@ public sealed class XdpProgram : IDisposable
         Program = program;
         State = state;
         _counters = counters;
+        _xskSlots = obj.Map(XskSlotsMapName);
+        _xsks = obj.Map(XsksMapName);
         _perCpu = new XdpCounters[BpfObject.PossibleCpus];
     }
 
@@ -89,6 +98,19 @@ public sealed class XdpProgram : IDisposable
         return Program.AttachXdp(index, mode);
     }
 
+    /// <summary>
+    /// Steers the extension-field requests arriving on one queue of an interface to an AF_XDP socket. The
+    /// interface's <paramref name="slot"/> (0 to 7) is its place among the interfaces FastNtp serves; closing the
+    /// socket takes it out of the map again, and the program then passes those requests to the kernel.
+    /// </summary>
+    public void SteerToSocket(int interfaceIndex, int slot, uint queue, int socketDescriptor)
+    {
+        if (slot is < 0 or >= MaxXskInterfaces) throw new ArgumentOutOfRangeException(nameof(slot), slot, $"AF_XDP serves up to {MaxXskInterfaces} interfaces.");
+        if (queue >= MaxXskQueues) throw new ArgumentOutOfRangeException(nameof(queue), queue, $"AF_XDP serves queues 0 to {MaxXskQueues - 1}.");
+        _xskSlots.Update((uint)interfaceIndex, (uint)slot);
+        _xsks.Update((uint)(slot * MaxXskQueues) + queue, (uint)socketDescriptor);
+    }
+
     /// <summary>The counters summed over CPUs; a reader sees each CPU's values as of some recent moment.</summary>
     public XdpCounterTotals ReadCounters()
     {
@@ -133,7 +155,7 @@ public sealed class XdpProgram : IDisposable
 }
 
 /// <summary>What the XDP program did, summed over CPUs.</summary>
-/// <param name="PassedExtensions">Requests with extension fields (NTS among them) left to the socket engine.</param>
+/// <param name="PassedExtensions">Requests with extension fields (NTS among them) handed to the AF_XDP socket of their queue, else to the socket engine.</param>
 /// <param name="PassedStale">Requests left to the socket engine because the state's heartbeat was stale.</param>
 /// <param name="PassedChecksum">Requests with a bad checksum left to the kernel, which discards them.</param>
 public sealed record XdpCounterTotals(

@@ -3,6 +3,7 @@ using FastNtp.Interop.Bpf;
 using FastNtp.Interop.Clock;
 using FastNtp.Interop.Time;
 using FastNtp.Protocol.Server;
+using FastNtp.Server.Configuration;
 using FastNtp.Server.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -25,6 +26,7 @@ public sealed partial class XdpService : IDisposable
     private readonly List<BpfLink> _links = [];
     private readonly ManualResetEventSlim _stop = new();
     private readonly Thread _heartbeat;
+    private AfXdpEngine? _afXdp;
     private ServerSnapshot? _published;
     private long _publishedTaiOffset;
 
@@ -39,10 +41,18 @@ public sealed partial class XdpService : IDisposable
 
     public XdpCounterTotals Counters => _program.ReadCounters();
 
-    /// <summary>Loads, publishes the current state and attaches to every interface; null (and one logged line) when XDP is unavailable.</summary>
+    /// <summary>The AF_XDP workers, or null when they are off or could not start.</summary>
+    public AfXdpEngine? AfXdp => _afXdp;
+
+    /// <summary>
+    /// Loads, publishes the current state and attaches to every interface, then starts the AF_XDP workers unless
+    /// <see cref="XdpSettings.AfXdp"/> is off; null (and one logged line) when XDP is unavailable.
+    /// </summary>
     public static XdpService? TryStart(
-        IReadOnlyList<string> interfaces, XdpAttachMode mode, IReadOnlyList<IPEndPoint> endpoints, SnapshotPublisher snapshots, ILogger logger)
+        XdpSettings settings, IReadOnlyList<IPEndPoint> endpoints, SnapshotPublisher snapshots, Func<Responder> createResponder, ILogger logger)
     {
+        IReadOnlyList<string> interfaces = settings.Interfaces;
+        XdpAttachMode mode = settings.Mode;
         if (!OperatingSystem.IsLinux())
         {
             LogUnavailable(logger, "XDP needs Linux");
@@ -64,6 +74,7 @@ public sealed partial class XdpService : IDisposable
             service.Interfaces = [.. interfaces];
             service._heartbeat.Start();
             LogAttached(logger, string.Join(", ", interfaces), mode.ToString().ToLowerInvariant());
+            if (settings.AfXdp) service._afXdp = AfXdpEngine.TryStart(service._program, settings, snapshots, createResponder, logger);
             return service;
         }
         catch (Exception e) when (e is BpfException or InvalidOperationException or ArgumentException or DllNotFoundException or EntryPointNotFoundException)
@@ -97,11 +108,12 @@ public sealed partial class XdpService : IDisposable
         }
     }
 
-    /// <summary>Detaches from every interface, then stops the heartbeat and unloads the program.</summary>
+    /// <summary>Detaches from every interface, stops the AF_XDP workers and the heartbeat, and unloads the program.</summary>
     public void Dispose()
     {
         foreach (BpfLink link in _links) link.Dispose();
         _links.Clear();
+        _afXdp?.Dispose();
         _stop.Set();
         if (_heartbeat.IsAlive) _heartbeat.Join();
         _program.Dispose();

@@ -94,6 +94,12 @@ public static class StatusCommand
             string drops = string.Join(", ", c.Dropped.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"));
             text.Append(CultureInfo.InvariantCulture,
                 $"xdp on {string.Join(", ", xdp.Interfaces)}: answered={c.Answered} passed-extensions={c.PassedExtensions} passed-stale={c.PassedStale} passed-checksum={c.PassedChecksum} dropped={c.TotalDropped} ({(drops.Length == 0 ? "none" : drops)})\n");
+            if (xdp.AfXdp is { } af)
+            {
+                string errors = string.Join(", ", af.FrameErrors.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"));
+                text.Append(CultureInfo.InvariantCulture,
+                    $"af_xdp: sockets={af.Sockets} {(af.ZeroCopy ? "zero-copy" : "copy")} frames={af.Frames} sent={af.Sent} frame-errors={af.TotalFrameErrors} ({(errors.Length == 0 ? "none" : errors)}) wake-errors={af.WakeErrors}\n");
+            }
         }
         if (r.Sources.Count > 0)
         {

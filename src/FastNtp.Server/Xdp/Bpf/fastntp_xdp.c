@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * FastNtp's driver path: answers plain NTP client requests (48 octets, versions 1-4) in place with XDP_TX,
- * drops what the responder never answers, and passes everything else to the kernel, where the socket
- * engine applies the same rules. The rules mirror FastNtp.Protocol.Server.Responder.
+ * drops what the responder never answers, redirects requests with extension fields (NTS) to FastNtp's AF_XDP
+ * socket for the queue where it has one, and passes everything else to the kernel, where the socket engine
+ * applies the same rules. The rules mirror FastNtp.Protocol.Server.Responder.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -47,6 +48,24 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fastntp_counters);
 } fastntp_counters SEC(".maps");
+
+/* AF_XDP: each interface's slot by its index, and the socket FastNtp reads a slot's queue from. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FASTNTP_MAX_INTERFACES);
+	__type(key, __u32);
+	__type(value, __u32);
+} fastntp_xsk_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, FASTNTP_MAX_INTERFACES * FASTNTP_MAX_QUEUES);
+	__type(key, __u32);
+	__type(value, __u32);
+} fastntp_xsks SEC(".maps");
+
+/* Not an XDP action: a request FastNtp answers in C# (extension fields, NTS), see to_fastntp. */
+#define TO_FASTNTP 0x100
 
 struct ntp_packet {
 	__u8 flags; /* leap, version, mode */
@@ -269,7 +288,7 @@ static __always_inline int decide(struct fastntp_counters *counters, struct ntp_
 	}
 	if (payload_length > NTP_HEADER_LENGTH) {
 		count(&counters->passed_extensions);
-		return XDP_PASS;
+		return TO_FASTNTP;
 	}
 	if (!read_state(&answer->slot, rx_tai, &answer->tai_offset)) {
 		count(&counters->passed_stale);
@@ -380,6 +399,23 @@ static __always_inline int handle_ipv6(void *data, void *end, struct fastntp_cou
 	return XDP_TX;
 }
 
+/* To the AF_XDP socket FastNtp has on this queue; to the kernel (and the socket engine) where it has none. */
+static __always_inline int to_fastntp(struct xdp_md *ctx)
+{
+	__u32 ifindex = ctx->ingress_ifindex;
+	__u32 queue = ctx->rx_queue_index;
+	__u32 *slot = bpf_map_lookup_elem(&fastntp_xsk_slots, &ifindex);
+
+	if (!slot || *slot >= FASTNTP_MAX_INTERFACES || queue >= FASTNTP_MAX_QUEUES)
+		return XDP_PASS;
+	return bpf_redirect_map(&fastntp_xsks, *slot * FASTNTP_MAX_QUEUES + queue, XDP_PASS);
+}
+
+static __always_inline int dispatch(struct xdp_md *ctx, int action)
+{
+	return action == TO_FASTNTP ? to_fastntp(ctx) : action;
+}
+
 SEC("xdp")
 int fastntp_xdp(struct xdp_md *ctx)
 {
@@ -399,9 +435,9 @@ int fastntp_xdp(struct xdp_md *ctx)
 	if (!counters)
 		return XDP_PASS;
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
-		return handle_ipv4(data, end, counters, rx_tai);
+		return dispatch(ctx, handle_ipv4(data, end, counters, rx_tai));
 	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
-		return handle_ipv6(data, end, counters, rx_tai);
+		return dispatch(ctx, handle_ipv6(data, end, counters, rx_tai));
 	return XDP_PASS;
 }
 

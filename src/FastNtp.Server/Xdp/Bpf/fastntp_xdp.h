@@ -5,6 +5,9 @@
 #include <linux/types.h>
 
 #define FASTNTP_MAX_ENDPOINTS 8
+/* AF_XDP: the XSKMAP index of an interface's queue is its slot * FASTNTP_MAX_QUEUES + the queue. */
+#define FASTNTP_MAX_INTERFACES 8
+#define FASTNTP_MAX_QUEUES 64
 /* Room for every FastNtp.Protocol.Server.DropReason value, present and to come. */
 #define FASTNTP_DROP_REASONS 16
 
@@ -50,7 +53,7 @@ struct fastntp_state {
 /* Per-CPU; the loader sums the CPUs. */
 struct fastntp_counters {
 	__u64 answered;
-	__u64 passed_extensions; /* NTS or other extension fields: the socket engine decides */
+	__u64 passed_extensions; /* NTS or other extension fields: to FastNtp's AF_XDP socket, else the kernel */
 	__u64 passed_stale;      /* heartbeat stale or state being rewritten */
 	__u64 passed_checksum;   /* bad IPv4 header or UDP checksum: the kernel drops and counts it */
 	__u64 dropped[FASTNTP_DROP_REASONS]; /* indexed by DropReason */
