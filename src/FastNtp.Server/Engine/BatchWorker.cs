@@ -58,6 +58,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
         int capacity = _requests.Capacity;
         while (!_stopping)
         {
+            _counters.Loops++;
             int received = _socket.Receive(_requests, capacity, ReceiveWait.WaitForOne, out Errno error);
             // A stop wakes the receive with empty end-of-file entries; they are not requests.
             if (_stopping) break;

@@ -79,6 +79,8 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
             // Separate IPv6 sockets let an operator list both 0.0.0.0:123 and [::]:123.
             if (endpoint.AddressFamily == AddressFamily.InterNetworkV6) socket.DualMode = false;
             socket.ReceiveBufferSize = 4 << 20;
+            // Idle workers wake now and then so the watchdog can tell idle from stuck.
+            socket.ReceiveTimeout = 200;
             socket.Bind(endpoint);
             return socket;
         }
@@ -102,10 +104,15 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
 
             while (!engine._stopping)
             {
+                counters.Loops++;
                 int length;
                 try
                 {
                     length = socket.ReceiveFrom(request, SocketFlags.None, peer);
+                }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+                {
+                    continue; // an idle socket; the loop count shows the worker is alive
                 }
                 catch (SocketException) when (!engine._stopping)
                 {

@@ -21,6 +21,8 @@ public sealed class WorkerCounters
     public long Batches;
     /// <summary>Batches or packets abandoned because an exception escaped (a bug); the worker carries on.</summary>
     public long Faults;
+    /// <summary>Turns of the receive loop, idle timeouts included: the watchdog's evidence that the worker lives.</summary>
+    public long Loops;
     public readonly long[] Dropped = new long[DropReasons.Count];
     /// <summary>NTS outcomes (<see cref="ResponderResult.Nts"/>); NTS rejections are <see cref="DropReason.NtsInvalid"/> drops.</summary>
     public long NtsAuthenticated;

@@ -52,14 +52,25 @@ public static class ServeCommand
     private static async Task<int> RunAsync(
         string? configFile, List<KeyValuePair<string, string?>> overrides, CancellationToken cancellation)
     {
-        using ILoggerFactory loggers = LoggerFactory.Create(b => b
-            .AddSimpleConsole(o =>
+        using ILoggerFactory loggers = LoggerFactory.Create(b =>
+        {
+            // Under systemd the journal stamps each line itself and reads the <N> syslog priority prefix.
+            if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is not null)
             {
-                o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                o.UseUtcTimestamp = true;
-            })
-            .SetMinimumLevel(LogLevel.Information));
+                b.AddSystemdConsole();
+            }
+            else
+            {
+                b.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                    o.UseUtcTimestamp = true;
+                });
+            }
+
+            b.SetMinimumLevel(LogLevel.Information);
+        });
 
         ServerHost host;
         try
@@ -86,8 +97,11 @@ public static class ServeCommand
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             using CancellationTokenRegistration cancelled = cancellation.Register(() => stopRequested.TrySetResult());
+            // Ready only once a stop signal would be handled: systemd may send one as soon as it hears READY.
+            var systemd = SystemdService.Start(host, loggers.CreateLogger("FastNtp.Systemd"));
             await stopRequested.Task.ConfigureAwait(false);
 
+            if (systemd is not null) await systemd.DisposeAsync().ConfigureAwait(false);
             await host.StopAsync().ConfigureAwait(false);
             Console.WriteLine($"fastntp: stopped; {host.Totals}");
         }

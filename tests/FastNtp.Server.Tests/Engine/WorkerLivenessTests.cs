@@ -1,0 +1,30 @@
+using FastNtp.Server.Hosting;
+using FastNtp.Server.Metrics;
+
+namespace FastNtp.Server.Tests.Engine;
+
+public sealed class WorkerLivenessTests
+{
+    [Fact]
+    public void OneWorkerWithoutProgressWithholdsLiveness()
+    {
+        WorkerCounters[] workers = [new(), new()];
+        var liveness = new WorkerLiveness(workers);
+
+        workers[0].Loops++;
+        workers[1].Loops++;
+        Assert.True(liveness.AllProgressed());
+
+        workers[0].Loops++;
+        Assert.False(liveness.AllProgressed());
+
+        workers[0].Loops++;
+        workers[1].Loops++;
+        Assert.True(liveness.AllProgressed());
+
+        Assert.False(liveness.AllProgressed());
+    }
+
+    [Fact]
+    public void NoWorkersIsNotAlive() => Assert.False(new WorkerLiveness([]).AllProgressed());
+}
