@@ -80,6 +80,17 @@ public sealed class NtsCommandTests : IDisposable
     }
 
     [Fact]
+    public void NtsKeToAClosedPortIsOneLineAndNoReply()
+    {
+        int kePort = Ports.FreeTcpPort();
+        (int exit, string output) = TestEnvironment.RunFastNtp(["nts-ke", $"127.0.0.1:{kePort}"]);
+        Assert.Equal(3, exit); // as `query` and `status` for a server that cannot be reached
+        string line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"fastntp: NTS-KE with 127.0.0.1:{kePort}: ", line, StringComparison.Ordinal);
+        Assert.Single(line.Split("NTS-KE with"), p => p.Length > 0 && !p.StartsWith("fastntp", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void NtsKeRefusesAServerItCannotVerify()
     {
         int ntpPort = Ports.FreeUdpPort();

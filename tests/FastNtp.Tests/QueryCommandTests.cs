@@ -23,6 +23,7 @@ public sealed class QueryCommandTests
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{port}", "--timeout", "0.5"]);
         Assert.Equal(3, exit);
         Assert.Contains($"no reply from 127.0.0.1:{port}", output, StringComparison.Ordinal);
+        Assert.Single(output.Split('\n'), l => l.Contains("no reply", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -43,6 +43,8 @@ public sealed class ServeCommandTests
         Assert.True(server.WaitForExit(TimeSpan.FromSeconds(15)), server.Output);
         Assert.Equal(0, server.ExitCode);
         Assert.Contains("stopped; received=1 answered=1", server.Output, StringComparison.Ordinal);
+        // The summary once, not once per layer.
+        Assert.Single(server.Output.Split('\n'), l => l.Contains("received=1 answered=1", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -113,8 +113,6 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
         {
             if (!thread.Join(JoinTimeout)) LogWorkerDidNotStop(_logger, thread.Name ?? "?");
         }
-
-        LogStopped(_logger, CounterTotals.Sum(_counters).ToString());
     }
 
     public void Dispose()
@@ -189,7 +187,4 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Worker {Thread} did not stop in time")]
     private static partial void LogWorkerDidNotStop(ILogger logger, string thread);
-
-    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Linux batch engine stopped: {Totals}")]
-    private static partial void LogStopped(ILogger logger, string totals);
 }

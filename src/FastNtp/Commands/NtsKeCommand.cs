@@ -31,7 +31,7 @@ public static class NtsKeCommand
             }
             catch (NtsKeException e)
             {
-                return Fail(e.Failure == NtsKeFailure.Timeout ? ExitCodes.Timeout : ExitCodes.InvalidReply, $"NTS-KE with {host}:{port}: {e.Message}");
+                return Fail(ExitCodes.For(e.Failure), e.Message);
             }
 
             Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(ToJson(result), CliJsonContext.Default.NtsKeJson) : Describe(result));

@@ -66,7 +66,7 @@ public static class QueryCommand
             if (i > 0) await Task.Delay(TimeSpan.FromSeconds(1), cancellation).ConfigureAwait(false);
             QueryResult result = await SntpClient.QueryAsync(endpoint, TimeSpan.FromSeconds(timeoutSeconds), cancellation).ConfigureAwait(false);
             results.Add(result);
-            if (!json) Console.WriteLine(Describe(result));
+            if (!json) Print(result);
         }
 
         return await ReportAsync(results, json).ConfigureAwait(false);
@@ -84,8 +84,8 @@ public static class QueryCommand
         }
         catch (NtsKeException e)
         {
-            await Console.Error.WriteLineAsync($"fastntp: NTS-KE with {host}:{nts.KePort}: {e.Message}").ConfigureAwait(false);
-            return e.Failure == NtsKeFailure.Timeout ? ExitCodes.Timeout : ExitCodes.InvalidReply;
+            await Console.Error.WriteLineAsync($"fastntp: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.For(e.Failure);
         }
 
         using var client = new NtsNtpClient(session);
@@ -123,7 +123,8 @@ public static class QueryCommand
 
         QueryResult? failure = results.FirstOrDefault(r => !r.IsValid);
         if (failure is null) return ExitCodes.Ok;
-        await Console.Error.WriteLineAsync($"fastntp: {Problem(failure)}").ConfigureAwait(false);
+        // Without --json each failed sample was already printed as it happened.
+        if (json) await Console.Error.WriteLineAsync($"fastntp: {Problem(failure)}").ConfigureAwait(false);
         return failure.TimedOut ? ExitCodes.Timeout
             : failure.Sample.Error == ReplyError.KissOfDeath ? ExitCodes.KissOfDeath
             : ExitCodes.InvalidReply;
@@ -148,9 +149,15 @@ public static class QueryCommand
             _ => $"{r.Server}: {r.Sample.Error}",
         };
 
+    /// <summary>A sample for a person: a valid one on standard output, a failed one once on standard error.</summary>
+    private static void Print(QueryResult r)
+    {
+        if (r.IsValid) Console.WriteLine(Describe(r));
+        else Console.Error.WriteLine($"fastntp: {Problem(r)}");
+    }
+
     private static string Describe(QueryResult r)
     {
-        if (!r.IsValid) return Problem(r);
         ClientSample s = r.Sample;
         return string.Create(CultureInfo.InvariantCulture,
             $"{r.Server} stratum {s.Stratum} refid {s.ReferenceId.ToString(s.Stratum)} leap {(int)s.Leap} version {s.Version} " +

@@ -16,7 +16,7 @@ public static class StatusCommand
     {
         var server = new Argument<string>("metrics")
         {
-            Description = "ADDR:PORT of the server's --metrics-listen endpoint",
+            Description = "<HOST:PORT> of the server's --metrics-listen endpoint",
             DefaultValueFactory = _ => "127.0.0.1:9123",
         };
         var json = new Option<bool>("--json") { Description = "print the raw JSON document" };
@@ -27,22 +27,23 @@ public static class StatusCommand
 
     private static async Task<int> RunAsync(string target, bool json, CancellationToken cancellation)
     {
-        if (!EndpointParser.TryParseAddress(target, 0, out System.Net.IPEndPoint? endpoint) || endpoint.Port == 0)
+        // A name is as good as an address: the listener may sit behind one (localhost, a host's DNS name).
+        if (!EndpointParser.TrySplitHostPort(target, 0, out string host, out int port) || port == 0)
         {
-            await Console.Error.WriteLineAsync($"fastntp: '{target}' is not ADDR:PORT").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"fastntp: '{target}' is not HOST:PORT").ConfigureAwait(false);
             return ExitCodes.ConfigurationError;
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        string host = endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]" : endpoint.Address.ToString();
+        string authority = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
         string body;
         try
         {
-            body = await http.GetStringAsync(new Uri($"http://{host}:{endpoint.Port}/status"), cancellation).ConfigureAwait(false);
+            body = await http.GetStringAsync(new Uri($"http://{authority}/status"), cancellation).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            await Console.Error.WriteLineAsync($"fastntp: no status from {endpoint}: {e.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"fastntp: no status from {authority}: {e.Message}").ConfigureAwait(false);
             return ExitCodes.Timeout;
         }
 
@@ -59,7 +60,7 @@ public static class StatusCommand
         }
         catch (JsonException e)
         {
-            await Console.Error.WriteLineAsync($"fastntp: {endpoint} sent a status document that does not parse: {e.Message}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"fastntp: {authority} sent a status document that does not parse: {e.Message}").ConfigureAwait(false);
             return ExitCodes.InvalidReply;
         }
 
