@@ -1,6 +1,5 @@
 using FastNtp.Interop.Xsk;
 using FastNtp.Protocol;
-using FastNtp.Protocol.Frames;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Engine;
@@ -25,14 +24,12 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(1);
 
     private readonly XskSocket _socket;
-    private readonly PacketStep _step;
+    private readonly AfXdpFrameStep<TClock> _step;
     private readonly SnapshotPublisher _snapshots;
-    private readonly AfXdpCounters _frames;
     private readonly bool _trackAllocations;
-    private readonly byte[] _reply = GC.AllocateArray<byte>(ProtocolConstants.MaxRequestLength, pinned: true);
     private readonly ulong[] _recycle = new ulong[BatchSize];
     private readonly XdpDescriptor[] _send = new XdpDescriptor[BatchSize];
-    private TClock _clock;
+    private readonly TClock _clock;
     private volatile bool _stopping;
     private long _allocatedBytes = -1;
     /// <summary>Frames on the TX ring or in the kernel's transmit path, not yet back through the completion ring.</summary>
@@ -41,9 +38,8 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
     public AfXdpWorker(XskSocket socket, Responder responder, SnapshotPublisher snapshots, WorkerCounters counters, TClock clock, bool trackAllocations)
     {
         _socket = socket;
-        _step = new PacketStep(responder, counters);
+        _step = new AfXdpFrameStep<TClock>(new PacketStep(responder, counters), clock);
         _snapshots = snapshots;
-        _frames = new AfXdpCounters();
         _clock = clock;
         _trackAllocations = trackAllocations;
         GiveAllFramesToTheKernel();
@@ -51,7 +47,7 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
 
     public WorkerCounters Counters => _step.Counters;
 
-    public AfXdpCounters Frames => _frames;
+    public AfXdpCounters Frames => _step.Frames;
 
     /// <summary>Frames the kernel had not returned when <see cref="Run"/> ended.</summary>
     public long UnreturnedFrames => Volatile.Read(ref _transmitting);
@@ -103,7 +99,7 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
             int length;
             try
             {
-                length = AnswerFrame(_socket.Frame(received.Address, (int)received.Length), receiveTime, snapshot);
+                length = _step.AnswerFrame(_socket.Frame(received.Address, (int)received.Length), receiveTime, snapshot);
             }
             catch (Exception)
             {
@@ -122,29 +118,6 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
         Transmit(_send.AsSpan(0, sends));
     }
 
-    /// <summary>
-    /// Turns one received frame into its reply in place; returns the reply frame's length, or 0 when the frame
-    /// gets no answer (the codec or the responder refused it, counted by reason).
-    /// </summary>
-    internal int AnswerFrame(Span<byte> frame, NtpTimestamp receiveTime, ServerSnapshot snapshot)
-    {
-        _frames.Frames++;
-        FrameError error = UdpFrame.TryParse(frame, out UdpFrame udp);
-        if (error != FrameError.None)
-        {
-            _frames.FrameErrors[(int)error]++;
-            return 0;
-        }
-
-        bool isIPv6 = udp.IsIPv6;
-        var info = new RequestInfo(receiveTime, udp.SourcePort);
-        int length = _step.Answer(udp.Payload, info, snapshot, _reply, ref _clock);
-        if (length == 0) return 0;
-        // The reply replaces the request's payload, never longer than it: it fits the frame as received.
-        _reply.AsSpan(0, length).CopyTo(frame[UdpFrame.HeadersLength(isIPv6)..]);
-        return UdpFrameWriter.TurnIntoReply(frame, isIPv6, length);
-    }
-
     private void Transmit(ReadOnlySpan<XdpDescriptor> replies)
     {
         if (replies.Length == 0) return;
@@ -153,8 +126,8 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
         for (int i = 0; i < reserved; i++) _socket.Tx.Descriptor(index + (uint)i) = replies[i];
         _socket.Tx.Submit(reserved);
         _transmitting += reserved;
-        _frames.Sent += reserved;
-        if (_socket.Tx.NeedsWakeup && !_socket.WakeTransmit()) _frames.WakeErrors++;
+        Frames.Sent += reserved;
+        if (_socket.Tx.NeedsWakeup && !_socket.WakeTransmit()) Frames.WakeErrors++;
     }
 
     /// <summary>Frames sent (completion ring) go back to the fill ring.</summary>

@@ -1,0 +1,140 @@
+using System.Buffers.Binary;
+using FastNtp.Crypto;
+using FastNtp.Protocol;
+using FastNtp.Protocol.Frames;
+using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Nts;
+using FastNtp.Protocol.Server;
+using FastNtp.Server.Engine;
+using FastNtp.Server.Metrics;
+using FastNtp.Server.Xdp;
+
+namespace FastNtp.Server.Tests.Xdp;
+
+/// <summary>The AF_XDP worker's per-frame step without a kernel: NTS request frames in, reply frames out, hostile frames counted.</summary>
+public sealed class AfXdpFrameStepTests : IDisposable
+{
+    private readonly struct FixedClock(NtpTimestamp now) : IClock
+    {
+        public NtpTimestamp Now() => now;
+    }
+
+    private static readonly NtpTimestamp ReceiveTime = NtpTimestamp.FromParts(3_900_000_000, 0x8000_0000);
+    private static readonly ServerSnapshot Snapshot = ServerSnapshot.LocalClock(2, -20, ReceiveTime);
+    private static readonly MacAddress ClientMac = new(0x02_00_00_00_00_02);
+    private static readonly MacAddress ServerMac = new(0x02_00_00_00_00_01);
+    private static readonly byte[] ClientV4 = [10, 0, 0, 2];
+    private static readonly byte[] ServerV4 = [10, 0, 0, 1];
+    private static readonly byte[] ClientV6 = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+    private static readonly byte[] ServerV6 = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+
+    private readonly CookieKeyStore _store = new(CookieKeySet.Derive(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray(), 1000, 7));
+    private readonly NtsResponder _nts;
+    private readonly WorkerCounters _counters = new();
+    private readonly AfXdpFrameStep<FixedClock> _step;
+    private readonly Aead _c2s;
+    private readonly byte[] _c2sKey = new byte[32];
+    private readonly byte[] _s2cKey = new byte[32];
+
+    public AfXdpFrameStepTests()
+    {
+        _nts = new NtsResponder(_store);
+        _step = new AfXdpFrameStep<FixedClock>(new PacketStep(new Responder(_nts), _counters), new FixedClock(ReceiveTime + NtpDuration.FromMilliseconds(1)));
+        _c2sKey.AsSpan().Fill(7);
+        _s2cKey.AsSpan().Fill(9);
+        _c2s = Aead.Create(AeadAlgorithm.AesSivCmac256, _c2sKey);
+    }
+
+    public void Dispose()
+    {
+        _c2s.Dispose();
+        _nts.Dispose();
+    }
+
+    private byte[] NtsPayload()
+    {
+        using var codec = new NtsCookieCodec(_store, new RandomPool());
+        byte[] cookie = new byte[NtsCookieCodec.MaxCookieLength];
+        int cookieLength = codec.Seal(AeadAlgorithm.AesSivCmac256, _c2sKey, _s2cKey, cookie);
+        byte[] packet = new byte[2048];
+        int length = NtsClientPacket.Write(packet, NtpTimestamp.FromParts(3_900_000_000, 1), new byte[32], cookie.AsSpan(0, cookieLength), 0, _c2s, new byte[_c2s.NonceLength]);
+        return packet[..length];
+    }
+
+    private static byte[] Frame(bool ipv6, byte[] payload)
+    {
+        byte[] frame = new byte[UdpFrame.HeadersLength(ipv6) + payload.Length];
+        UdpFrameWriter.Write(frame, ClientMac, ServerMac, ipv6 ? ClientV6 : ClientV4, ipv6 ? ServerV6 : ServerV4, 40000, 123, payload);
+        return frame;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void NtsRequestFrame_BecomesTheReplyFrame_InPlace_FromTheAddressItCameTo(bool ipv6)
+    {
+        byte[] request = Frame(ipv6, NtsPayload());
+        byte[] frame = (byte[])request.Clone();
+        int length = _step.AnswerFrame(frame, ReceiveTime, Snapshot);
+
+        Assert.InRange(length, UdpFrame.HeadersLength(ipv6) + NtpHeader.Length + 1, request.Length);
+        Assert.Equal(FrameError.None, UdpFrame.TryParse(frame.AsSpan(0, length), out UdpFrame reply));
+        Assert.Equal(ServerMac, reply.SourceMac);
+        Assert.Equal(ClientMac, reply.DestinationMac);
+        Assert.Equal(ipv6 ? ServerV6 : ServerV4, reply.SourceAddress.ToArray());
+        Assert.Equal(ipv6 ? ClientV6 : ClientV4, reply.DestinationAddress.ToArray());
+        Assert.Equal(123, reply.SourcePort);
+        Assert.Equal(40000, reply.DestinationPort);
+        Assert.Equal((int)NtpMode.Server, reply.Payload[0] & 7);
+        Assert.Equal(1, _counters.Answered);
+    }
+
+    [Fact]
+    public void HostileFrames_AreCountedByReason_AndNeverAnswered()
+    {
+        byte[] good = Frame(false, NtsPayload());
+        byte[] badChecksum = (byte[])good.Clone();
+        badChecksum[^1] ^= 0xff;
+        byte[] wrongUdpLength = (byte[])good.Clone();
+        BinaryPrimitives.WriteUInt16BigEndian(wrongUdpLength.AsSpan(EthernetHeader.Length + Ipv4Header.Length + 4), 9);
+        byte[] v6 = Frame(true, NtsPayload());
+        byte[] extensionHeader = (byte[])v6.Clone();
+        extensionHeader[EthernetHeader.Length + 6] = 0; // next header: hop-by-hop options
+        byte[][] hostile = [good[..10], good[..20], good[..40], badChecksum, wrongUdpLength, extensionHeader, new byte[60]];
+
+        foreach (byte[] frame in hostile)
+            Assert.Equal(0, _step.AnswerFrame(frame, ReceiveTime, Snapshot));
+
+        long[] errors = _step.Frames.FrameErrors;
+        Assert.Equal(hostile.Length, errors.Sum());
+        Assert.Equal(1, errors[(int)FrameError.TruncatedEthernet]);
+        Assert.Equal(1, errors[(int)FrameError.BadUdpChecksum]);
+        Assert.Equal(1, errors[(int)FrameError.Ipv6ExtensionHeader]);
+        Assert.Equal(0, _counters.Received);
+    }
+
+    [Fact]
+    public void Answers_100000_NtsRequestFrames_WithoutAllocating()
+    {
+        byte[] request = Frame(false, NtsPayload());
+        byte[] frame = GC.AllocateArray<byte>(request.Length, pinned: true);
+        // Warm-up: tiering, lazy statics and first use of every path the steady state takes.
+        for (int i = 0; i < 20_000; i++)
+        {
+            request.CopyTo(frame, 0);
+            Assert.True(_step.AnswerFrame(frame, ReceiveTime, Snapshot) > 0);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int answered = 0;
+        for (int i = 0; i < 100_000; i++)
+        {
+            request.CopyTo(frame, 0);
+            if (_step.AnswerFrame(frame, ReceiveTime, Snapshot) > 0) answered++;
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(100_000, answered);
+        Assert.Equal(0, allocated);
+    }
+}
