@@ -69,7 +69,7 @@ public sealed class NtsCommandTests : IDisposable
         Assert.Contains("nts: authenticated=2 naks=0 rejected=0", output, StringComparison.Ordinal);
         // Two NTS-KE exchanges (nts-ke, then query --nts), eight cookies each; the server counts an exchange once its
         // side of the connection has closed, which may trail the client a little.
-        const string keLine = "nts-ke: active=0 handshakes=2 handshake-failures=0 keys-issued=2 cookies=16 refused-busy=0";
+        const string keLine = "nts-ke: active=0 handshakes=2 handshake-failures=0 keys-issued=2 cookies=16 refused-busy=0 over-limit=0";
         for (int attempt = 0; attempt < 20 && !output.Contains(keLine, StringComparison.Ordinal); attempt++)
         {
             Thread.Sleep(250);

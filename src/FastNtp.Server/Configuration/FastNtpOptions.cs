@@ -21,12 +21,13 @@ public sealed class FastNtpOptions
     public MetricsOptions Metrics { get; set; } = new();
     public RateLimitOptions RateLimit { get; set; } = new();
     public AccessOptions Access { get; set; } = new();
+    public NtsKeOptions NtsKe { get; set; } = new();
 }
 
 /// <summary>Validated settings, immutable: endpoints parsed, names turned into enums, defaults applied.</summary>
 public sealed record FastNtpSettings(
     ServerSettings Server, SyncSettings Sync, ClockSettings Clock, NtsSettings Nts, MetricsSettings Metrics,
-    RateLimitSettings RateLimit, AccessSettings Access)
+    RateLimitSettings RateLimit, AccessSettings Access, NtsKeSettings NtsKe)
 {
     /// <summary>The rate limit and access settings as the per-worker client policy takes them.</summary>
     public ClientPolicyOptions ClientPolicy => new()
@@ -53,7 +54,8 @@ public sealed record FastNtpSettings(
             NtsSettings.From(options.Nts, errors),
             MetricsSettings.From(options.Metrics, errors),
             RateLimitSettings.From(options.RateLimit, errors),
-            AccessSettings.From(options.Access, errors));
+            AccessSettings.From(options.Access, errors),
+            NtsKeSettings.From(options.NtsKe, errors));
         errors.AddLines(settings.ClientPolicy.Validate());
         if (settings.Access.RequireNts && !settings.Nts.Enabled)
             errors.Add("Access:RequireNts", "NTS is off (no Nts:KeListen and no Nts:KeyFile), so every request would be refused");

@@ -62,6 +62,12 @@ public static class OptionTable
         new("Access:Deny", null, "CIDR prefix denied (IPv4 or IPv6), repeatable; longest prefix wins", IsList: true),
         new("Access:DenyAction", null, "what refused clients get: drop (default, nothing) or kod (a DENY kiss to plain requests)"),
         new("Access:RequireNts", null, "refuse requests without an NTS cookie (needs NTS); default false"),
+        new("NtsKe:MaxConnections", null, "open NTS-KE connections at most, all clients together; default 1024"),
+        new("NtsKe:MaxConnectionsPerAddress", null, "open NTS-KE connections one address (IPv6: one /64) may hold; default 8"),
+        new("NtsKe:HandshakesPerAddress", null, "NTS-KE handshakes one address may start per NtsKe:HandshakeWindow; default 16"),
+        new("NtsKe:HandshakeWindow", null, "seconds over which NtsKe:HandshakesPerAddress refill; default 60"),
+        new("NtsKe:HandshakeTimeout", null, "seconds from accept until the TLS handshake is done; default 3"),
+        new("NtsKe:RequestTimeout", null, "seconds from the handshake until the whole request has arrived; default 2"),
     ];
 
     private static readonly Dictionary<string, OptionRow> ByKey = Rows.ToDictionary(r => r.Key, StringComparer.OrdinalIgnoreCase);

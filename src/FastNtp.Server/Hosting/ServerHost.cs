@@ -95,7 +95,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         if (nts.NtpPort is null && ntpPort != ProtocolConstants.NtpPort) nts = nts with { NtpPort = ntpPort };
         try
         {
-            _nts = NtsService.Create(nts, _loggerFactory);
+            _nts = NtsService.Create(nts, _loggerFactory, _settings.NtsKe);
             await _nts.StartAsync().ConfigureAwait(false);
         }
         catch (OpenSslException e)

@@ -45,6 +45,9 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
         metric("fastntp_ntske_active_connections", "gauge", "NTS-KE connections being served.", ke.ActiveConnections, "");
         metric("fastntp_ntske_refused_busy_total", "counter", "NTS-KE connections closed at once because the connection limit was reached.", ke.RefusedBusy, "");
         metric("fastntp_ntske_refused_total", "counter", "NTS-KE connections refused by address before the handshake.", ke.Refused, "");
+        text.Append("# HELP fastntp_ntske_over_limit_total NTS-KE connections closed before the handshake by a per-address limit, by reason.\n# TYPE fastntp_ntske_over_limit_total counter\n");
+        foreach ((string reason, long count) in ke.OverLimit)
+            text.Append(CultureInfo.InvariantCulture, $"fastntp_ntske_over_limit_total{{reason=\"{reason}\"}} {count}\n");
         metric("fastntp_ntske_handshakes_total", "counter", "NTS-KE TLS handshakes completed with ALPN ntske/1.", ke.HandshakesOk, "");
         text.Append("# HELP fastntp_ntske_handshake_failures_total NTS-KE handshakes that failed, by reason.\n# TYPE fastntp_ntske_handshake_failures_total counter\n");
         foreach ((string reason, long count) in ke.HandshakesFailed)

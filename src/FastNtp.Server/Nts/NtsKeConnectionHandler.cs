@@ -18,19 +18,39 @@ internal sealed partial class NtsKeConnectionHandler(NtsKeServer server) : Conne
     {
         NtsKeServerCounters counters = server.LiveCounters;
         NtsKeServerSettings settings = server.Settings;
-        if (connection.RemoteEndPoint is IPEndPoint remote && settings.Admit is { } admit && !admit(remote.Address))
+        if (connection.RemoteEndPoint is not IPEndPoint remote) return;
+        if (settings.Admit is { } admit && !admit(remote.Address))
         {
             counters.Refused();
             return;
         }
 
+        NtsKeRefusal refusal = server.Admission.TryAdmit(remote.Address);
+        if (refusal != NtsKeRefusal.None)
+        {
+            server.OverLimit(refusal, remote.Address);
+            return;
+        }
+
+        try
+        {
+            await ServeAsync(connection, counters, settings).ConfigureAwait(false);
+        }
+        finally
+        {
+            server.Admission.Release(remote.Address);
+        }
+    }
+
+    private async Task ServeAsync(ConnectionContext connection, NtsKeServerCounters counters, NtsKeServerSettings settings)
+    {
         counters.ConnectionOpened();
         var session = new NtsKeServerSession(server.Policy);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed, server.Stopping);
         bool handshakeDone = false;
         try
         {
-            deadline.CancelAfter(settings.HandshakeTimeout);
+            deadline.CancelAfter(settings.Limits.HandshakeTimeout);
             await using var tls = new TlsDuplexPipe(server.Context.Accept(), connection.Transport);
             NtsKeHandshakeResult handshake = await NtsKeTransport.HandshakeAsync(tls, deadline.Token).ConfigureAwait(false);
             handshakeDone = true;
@@ -41,7 +61,7 @@ internal sealed partial class NtsKeConnectionHandler(NtsKeServer server) : Conne
                 return;
             }
 
-            deadline.CancelAfter(settings.RequestTimeout);
+            deadline.CancelAfter(settings.Limits.RequestTimeout);
             await ExchangeAsync(session, tls, counters, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!server.Stopping.IsCancellationRequested && !connection.ConnectionClosed.IsCancellationRequested)

@@ -3,6 +3,7 @@ using System.Net;
 using FastNtp.Crypto;
 using FastNtp.Interop.OpenSsl;
 using FastNtp.Protocol.Nts;
+using FastNtp.Server.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -24,19 +25,19 @@ public sealed record NtsKeServerSettings
     public string? NtpServer { get; init; }
     /// <summary>NTP port handed to clients; null sends no port record (clients use 123).</summary>
     public int? NtpPort { get; init; }
-    /// <summary>Open connections at most (Kestrel's MaxConcurrentConnections); more are closed at once.</summary>
-    public int MaxConnections { get; init; } = 512;
-    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
-    /// <summary>From the end of the handshake until the whole request has arrived.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// Connection limits and timeouts: MaxConnections is Kestrel's MaxConcurrentConnections (more are closed at once),
+    /// the per-address limits are <see cref="NtsKeAdmission"/>'s.
+    /// </summary>
+    public NtsKeSettings Limits { get; init; } = NtsKeSettings.Default;
     /// <summary>Largest request (all records up to End of Message) accepted.</summary>
     public int MaxRequestLength { get; init; } = 1024;
     public int CookiesPerResponse { get; init; } = NtsKeServerPolicy.MaxCookiesPerResponse;
     /// <summary>How often the certificate and key files are checked for changes.</summary>
     public TimeSpan CertificateCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>
-    /// Decides, before the TLS handshake, whether a client address may connect at all (per-address limits hook in
-    /// here); null admits everyone. Runs on the connection's thread for every connection: keep it cheap.
+    /// Decides, before the TLS handshake and the per-address limits, whether a client address may connect at all;
+    /// null admits everyone. Runs on the connection's thread for every connection: keep it cheap.
     /// </summary>
     public Func<IPAddress, bool>? Admit { get; init; }
 }
@@ -56,6 +57,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ObjectPool<NtsCookieCodec> _codecs;
     private readonly NtsKeServerCounters _counters = new();
+    private readonly NtsKeRefusalLog _refusalLog;
     private readonly CancellationTokenSource _stop = new();
     private WebApplication? _app;
     private ListenOptions? _listen;
@@ -69,11 +71,13 @@ public sealed partial class NtsKeServer : IAsyncDisposable
     {
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         ArgumentNullException.ThrowIfNull(keys);
-        ArgumentOutOfRangeException.ThrowIfLessThan(settings.MaxConnections, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.Limits.MaxConnections, 1);
         Policy = new NtsKeServerPolicy(ServerAlgorithms, settings.MaxRequestLength, settings.CookiesPerResponse, settings.NtpServer, settings.NtpPort);
         _logger = logger ?? NullLogger<NtsKeServer>.Instance;
+        Admission = new NtsKeAdmission(settings.Limits);
+        _refusalLog = new NtsKeRefusalLog(_logger);
         // A codec holds AEAD objects re-keyed per key rotation; connections borrow one instead of sharing one behind a lock.
-        _codecs = new DefaultObjectPoolProvider { MaximumRetained = Math.Min(settings.MaxConnections, Environment.ProcessorCount * 4) }
+        _codecs = new DefaultObjectPoolProvider { MaximumRetained = Math.Min(settings.Limits.MaxConnections, Environment.ProcessorCount * 4) }
             .Create(new CookieCodecPolicy(keys));
     }
 
@@ -84,6 +88,15 @@ public sealed partial class NtsKeServer : IAsyncDisposable
     internal ILogger Logger => _logger;
 
     internal NtsKeServerCounters LiveCounters => _counters;
+
+    internal NtsKeAdmission Admission { get; }
+
+    /// <summary>A connection closed before its handshake by a per-address limit: counted, and logged at most once per interval.</summary>
+    internal void OverLimit(NtsKeRefusal reason, IPAddress address)
+    {
+        _counters.OverLimit(reason);
+        _refusalLog.Refused(reason, address);
+    }
 
     /// <summary>Cancelled when the server stops: open connections give up their waits.</summary>
     internal CancellationToken Stopping => _stop.Token;
@@ -111,7 +124,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Limits.MaxConcurrentConnections = _settings.MaxConnections;
+            kestrel.Limits.MaxConcurrentConnections = _settings.Limits.MaxConnections;
             kestrel.Listen(_settings.Listen, listen =>
             {
                 _listen = listen;

@@ -4,8 +4,9 @@ namespace FastNtp.Server.Nts;
 
 /// <summary>NTS-KE server figures at one moment, for /metrics and /status.</summary>
 /// <param name="ActiveConnections">Connections being served now.</param>
-/// <param name="RefusedBusy">Connections Kestrel closed at once because <see cref="NtsKeServerSettings.MaxConnections"/> were open.</param>
+/// <param name="RefusedBusy">Connections Kestrel closed at once because <see cref="Configuration.NtsKeSettings.MaxConnections"/> were open.</param>
 /// <param name="Refused">Connections the admission hook refused before the handshake.</param>
+/// <param name="OverLimit">Connections closed before the handshake by a per-address limit, by <see cref="NtsKeRefusal"/> name (every reason, from 0).</param>
 /// <param name="HandshakesFailed">Failed handshakes by reason (<see cref="NtsKeHandshakeResult"/> names, and TimedOut).</param>
 /// <param name="Exchanges">Finished exchanges by outcome (<see cref="NtsKeServerOutcome"/> names); all but KeysIssued are rejected requests.</param>
 /// <param name="ConnectionErrors">Connections lost to a transport or TLS error after the handshake, before the request was complete.</param>
@@ -14,6 +15,7 @@ public sealed record NtsKeCounters(
     long ActiveConnections,
     long RefusedBusy,
     long Refused,
+    IReadOnlyDictionary<string, long> OverLimit,
     long HandshakesOk,
     IReadOnlyDictionary<string, long> HandshakesFailed,
     IReadOnlyDictionary<string, long> Exchanges,
@@ -23,6 +25,8 @@ public sealed record NtsKeCounters(
     long CertificateReloads)
 {
     public long HandshakesFailedTotal => HandshakesFailed.Values.Sum();
+
+    public long OverLimitTotal => OverLimit.Values.Sum();
 
     public long ExchangeCount(NtsKeServerOutcome outcome) => Exchanges.GetValueOrDefault(outcome.ToString());
 }
@@ -35,6 +39,7 @@ internal sealed class NtsKeServerCounters
 
     private readonly long[] _handshakeFailures = new long[TimedOutSlot + 1];
     private readonly long[] _exchanges = new long[NtsKeServerOutcomes.Count];
+    private readonly long[] _overLimit = new long[(int)NtsKeRefusal.TableFull + 1];
     private long _active, _refusedBusy, _refused, _handshakesOk, _cookies, _connectionErrors, _faults, _reloads;
 
     public void ConnectionOpened() => Interlocked.Increment(ref _active);
@@ -44,6 +49,8 @@ internal sealed class NtsKeServerCounters
     public void RefusedBusy() => Interlocked.Increment(ref _refusedBusy);
 
     public void Refused() => Interlocked.Increment(ref _refused);
+
+    public void OverLimit(NtsKeRefusal reason) => Interlocked.Increment(ref _overLimit[(int)reason]);
 
     public void Handshake(NtsKeHandshakeResult result)
     {
@@ -81,8 +88,11 @@ internal sealed class NtsKeServerCounters
             if (n != 0) exchanges[((NtsKeServerOutcome)i).ToString()] = n;
         }
 
+        var overLimit = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (int i = 1; i < _overLimit.Length; i++) overLimit[((NtsKeRefusal)i).ToString()] = Interlocked.Read(ref _overLimit[i]);
+
         return new NtsKeCounters(
-            Interlocked.Read(ref _active), Interlocked.Read(ref _refusedBusy), Interlocked.Read(ref _refused), Interlocked.Read(ref _handshakesOk),
+            Interlocked.Read(ref _active), Interlocked.Read(ref _refusedBusy), Interlocked.Read(ref _refused), overLimit, Interlocked.Read(ref _handshakesOk),
             handshakes, exchanges, Interlocked.Read(ref _cookies), Interlocked.Read(ref _connectionErrors), Interlocked.Read(ref _faults),
             Interlocked.Read(ref _reloads));
     }

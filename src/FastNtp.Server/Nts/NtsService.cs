@@ -26,9 +26,10 @@ public sealed partial class NtsService : IAsyncDisposable
 
     /// <summary>
     /// Builds the service from validated settings without binding anything; throws
-    /// <see cref="ConfigurationException"/> naming the option when the key file is wrong.
+    /// <see cref="ConfigurationException"/> naming the option when the key file is wrong. <paramref name="limits"/>
+    /// bound what NTS-KE clients may cost (null: the defaults).
     /// </summary>
-    public static NtsService Create(NtsSettings nts, ILoggerFactory? loggerFactory = null)
+    public static NtsService Create(NtsSettings nts, ILoggerFactory? loggerFactory = null, NtsKeSettings? limits = null)
     {
         ArgumentNullException.ThrowIfNull(nts);
         loggerFactory ??= NullLoggerFactory.Instance;
@@ -67,6 +68,7 @@ public sealed partial class NtsService : IAsyncDisposable
                 PrivateKeyPath = listener.PrivateKeyPath,
                 NtpServer = nts.NtpServer,
                 NtpPort = nts.NtpPort,
+                Limits = limits ?? NtsKeSettings.Default,
             };
             keServer = new NtsKeServer(settings, keys.Store, loggerFactory.CreateLogger<NtsKeServer>());
         }

@@ -85,7 +85,7 @@ public static class StatusCommand
             {
                 text.Append(CultureInfo.InvariantCulture,
                     $"nts-ke: active={ke.ActiveConnections} handshakes={ke.HandshakesOk} handshake-failures={ke.HandshakesFailedTotal} " +
-                    $"keys-issued={ke.ExchangeCount(FastNtp.Protocol.Nts.NtsKeServerOutcome.KeysIssued)} cookies={ke.CookiesIssued} refused-busy={ke.RefusedBusy}\n");
+                    $"keys-issued={ke.ExchangeCount(FastNtp.Protocol.Nts.NtsKeServerOutcome.KeysIssued)} cookies={ke.CookiesIssued} refused-busy={ke.RefusedBusy} over-limit={ke.OverLimitTotal}\n");
             }
         }
 

@@ -30,6 +30,8 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
             CertificatePath = _pki.ServerCert,
             PrivateKeyPath = _pki.ServerKey,
             NtpPort = ntpPort,
+            // Tests run many exchanges from 127.0.0.1; the per-address handshake rate has its own tests.
+            Limits = NtsKeSettings.Default with { HandshakesPerAddress = 10_000 },
         };
         var server = new NtsKeServer(tweak is null ? settings : tweak(settings), keys);
         await server.StartAsync();
@@ -204,9 +206,12 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with
         {
-            MaxConnections = 2,
-            HandshakeTimeout = TimeSpan.FromMilliseconds(300),
-            RequestTimeout = TimeSpan.FromMilliseconds(300),
+            Limits = s.Limits with
+            {
+                MaxConnections = 2,
+                HandshakeTimeout = TimeSpan.FromMilliseconds(300),
+                RequestTimeout = TimeSpan.FromMilliseconds(300),
+            },
         });
         var silent = new List<Socket>();
         for (int i = 0; i < 3; i++)
@@ -231,9 +236,12 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with
         {
-            MaxConnections = 4,
-            HandshakeTimeout = TimeSpan.FromSeconds(1),
-            RequestTimeout = TimeSpan.FromSeconds(1),
+            Limits = s.Limits with
+            {
+                MaxConnections = 4,
+                HandshakeTimeout = TimeSpan.FromSeconds(1),
+                RequestTimeout = TimeSpan.FromSeconds(1),
+            },
         });
         int port = ke.LocalEndPoint.Port;
         byte[] notTls = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();
@@ -342,6 +350,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         Assert.Contains("fastntp_ntske_requests_total{outcome=\"KeysIssued\"} 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("fastntp_ntske_cookies_issued_total 8\n", metrics, StringComparison.Ordinal);
         Assert.Contains("fastntp_ntske_refused_total 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("fastntp_ntske_over_limit_total{reason=\"HandshakeRate\"} 0\n", metrics, StringComparison.Ordinal);
         Assert.Contains("fastntp_ntske_active_connections ", metrics, StringComparison.Ordinal);
     }
 
@@ -349,7 +358,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     public async Task StoppingDrainsOpenConnectionsPromptly()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { HandshakeTimeout = TimeSpan.FromMinutes(5) });
+        NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { Limits = s.Limits with { HandshakeTimeout = TimeSpan.FromMinutes(5) } });
         using var silent = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await silent.ConnectAsync(IPAddress.Loopback, ke.LocalEndPoint.Port);
         Assert.True(await Poll.UntilAsync(() => ke.Counters.ActiveConnections == 1, TimeSpan.FromSeconds(5)));

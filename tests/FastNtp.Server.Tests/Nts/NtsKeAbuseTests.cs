@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Sockets;
+using FastNtp.Server.Configuration;
+using FastNtp.Server.Nts;
+using FastNtp.Tests.Shared;
+
+namespace FastNtp.Server.Tests.Nts;
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class NtsKeAbuseCollection
+{
+    public const string Name = "NTS-KE abuse (runs alone: it floods loopback)";
+}
+
+/// <summary>NTS-KE under abuse at small scale (the full-scale figure is in bench/RESULTS.md).</summary>
+[Collection(NtsKeAbuseCollection.Name)]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class NtsKeAbuseTests(TestPkiFixture fixture) : IClassFixture<TestPkiFixture>
+{
+    private readonly TestPki _pki = fixture.Pki;
+
+    [Fact]
+    public async Task ALegitimateClientIsServedWhileOneAddressHoldsIdleConnectionsAndAnotherChurns()
+    {
+        using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
+        await using var ke = new NtsKeServer(new NtsKeServerSettings
+        {
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            CertificatePath = _pki.ServerCert,
+            PrivateKeyPath = _pki.ServerKey,
+            Limits = NtsKeSettings.Default with { MaxConnections = 32, MaxConnectionsPerAddress = 4, HandshakesPerAddress = 40, HandshakeTimeout = TimeSpan.FromSeconds(1) },
+        }, keys.Store);
+        await ke.StartAsync();
+        var target = new IPEndPoint(IPAddress.Loopback, ke.LocalEndPoint.Port);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        // 127.0.0.2 keeps 100 idle connections open (three times the server's slots), replacing the ones closed.
+        var hold = Task.Run(async () =>
+        {
+            var held = new Queue<Socket>();
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    while (held.Count >= 100) held.Dequeue().Dispose();
+                    held.Enqueue(await ConnectFromAsync(IPAddress.Parse("127.0.0.2"), target, stop.Token));
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            {
+            }
+            finally
+            {
+                foreach (Socket s in held) s.Dispose();
+            }
+        });
+        // 127.0.0.3 opens and drops connections as fast as it can.
+        long churned = 0;
+        var churn = Task.Run(async () =>
+        {
+            try
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    using Socket s = await ConnectFromAsync(IPAddress.Parse("127.0.0.3"), target, stop.Token);
+                    Interlocked.Increment(ref churned);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            {
+            }
+        });
+
+        Assert.True(await Poll.UntilAsync(() => ke.Counters.OverLimit["ConnectionsPerAddress"] > 0 && Interlocked.Read(ref churned) > 100, TimeSpan.FromSeconds(20)), ke.Counters.ToString());
+        int served = 0;
+        for (int i = 0; i < 30; i++)
+        {
+            try
+            {
+                NtsKeResult result = await NtsKeClient.ExchangeAsync("127.0.0.1", target.Port, _pki.CaCert);
+                if (result.Cookies.Count == 8) served++;
+            }
+            catch (Exception e) when (e is NtsKeException or IOException or SocketException)
+            {
+            }
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(hold, churn);
+        NtsKeCounters counters = ke.Counters;
+        Assert.True(served >= 29, $"served {served} of 30; {counters}");
+        Assert.True(counters.OverLimit["HandshakeRate"] > 0, counters.ToString());
+    }
+
+    private static async Task<Socket> ConnectFromAsync(IPAddress source, IPEndPoint target, CancellationToken token)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(new IPEndPoint(source, 0));
+            await socket.ConnectAsync(target, token);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}
