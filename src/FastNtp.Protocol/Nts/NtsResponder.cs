@@ -8,7 +8,12 @@ namespace FastNtp.Protocol.Nts;
 /// <summary>
 /// The NTS half of answering a request (RFC 8915 section 5): opens the cookie, authenticates the request with
 /// C2S, and answers with the unique identifier and one fresh cookie per cookie and placeholder received, all
-/// sealed with S2C. A cookie that cannot be opened earns an NTS NAK; anything else wrong is dropped. One
+/// sealed with S2C. Under attack the rule is: structure is dropped, cryptography is NAKed. A request whose NTS
+/// fields or authenticator layout are malformed is dropped silently (it is not a usable NTS request); one that is
+/// well-formed but whose cookie does not open, or whose authenticator does not verify under the cookie's C2S key,
+/// gets an NTS NAK (RFC 8915 section 5.7 SHOULD), so a client with stale or damaged keys re-runs NTS-KE instead
+/// of timing out. A NAK is unauthenticated, never longer than the request and forgeable by anyone on the path
+/// anyway, so sending it gives an attacker nothing new. One
 /// instance per worker thread: it owns scratch buffers and AEAD objects, and allocates nothing per packet on the
 /// AES hardware path, new sessions included: their keys re-key a pooled AEAD object (see <see cref="SessionAeadCache"/>).
 /// The only allocations are one-off: a worker's first session of each AEAD algorithm builds that algorithm's pool,
@@ -40,7 +45,7 @@ public sealed class NtsResponder : IDisposable
         if (opened != CookieOpenResult.Ok)
         {
             keys.Clear();
-            return Nak(request, info, snapshot, fields.UniqueId, response, ref clock);
+            return Nak(request, info, snapshot, fields.UniqueId, response, ref clock, NtsOutcome.None);
         }
 
         ResponderResult result = Authenticate(request, fields, info, snapshot, response, ref clock,
@@ -61,7 +66,8 @@ public sealed class NtsResponder : IDisposable
         bool nonceOk = algorithm == AeadAlgorithm.Aes128GcmSiv ? nonce.Length == c2sAead.NonceLength : nonce.Length >= NtsCookieCodec.NonceLength;
         if (!nonceOk || ciphertext.Length > MaxPlaintext + Aead.TagLength) return Reject(keys);
         Span<byte> plaintext = _plaintext.AsSpan(0, ciphertext.Length - Aead.TagLength);
-        if (!c2sAead.Open(nonce, request[..fields.AuthenticatorStart], ciphertext, plaintext)) return Reject(keys);
+        if (!c2sAead.Open(nonce, request[..fields.AuthenticatorStart], ciphertext, plaintext))
+            return Nak(request, info, snapshot, fields.UniqueId, response, ref clock, keys);
         // The encrypted part, if any, must itself be well-formed extension fields; none needs an answer.
         ExtensionFieldLayout inner = ExtensionFieldReader.Classify(plaintext);
         if (inner is not (ExtensionFieldLayout.None or ExtensionFieldLayout.Fields)) return Reject(keys);
@@ -106,11 +112,12 @@ public sealed class NtsResponder : IDisposable
 
     /// <summary>Kiss-o'-Death NTSN with the unique identifier echoed and no authenticator (RFC 8915 section 5.7).</summary>
     private ResponderResult Nak<TClock>(
-        ReadOnlySpan<byte> request, in RequestInfo info, ServerSnapshot snapshot, ReadOnlySpan<byte> uid, Span<byte> response, ref TClock clock)
+        ReadOnlySpan<byte> request, in RequestInfo info, ServerSnapshot snapshot, ReadOnlySpan<byte> uid, Span<byte> response, ref TClock clock,
+        NtsOutcome keys)
         where TClock : struct, IClock
     {
         int length = NtpHeader.Length + ExtensionField.HeaderLength + uid.Length;
-        if (length > response.Length || length > request.Length) return Reject(NtsOutcome.None);
+        if (length > response.Length || length > request.Length) return Reject(keys);
 
         Responder.WriteReplyHeader(request, info.ReceiveTime, snapshot, response);
         response[0] = NtpHeader.FirstByte(LeapIndicator.Unsynchronized, (byte)((request[0] >> 3) & 0x7), NtpMode.Server);
@@ -118,7 +125,7 @@ public sealed class NtsResponder : IDisposable
         BinaryPrimitives.WriteUInt32BigEndian(response[12..], ReferenceId.NtsNak.Value);
         ExtensionFieldWriter.Write(response[NtpHeader.Length..], NtsExtensionFieldType.UniqueIdentifier, uid);
         NtpHeader.WriteTransmitTime(response, clock.Now());
-        return ResponderResult.Respond(length, NtsOutcome.Nak);
+        return ResponderResult.Respond(length, NtsOutcome.Nak | keys);
     }
 
     private static ResponderResult Reject(NtsOutcome keys) => ResponderResult.Drop(DropReason.NtsInvalid, keys);

@@ -85,7 +85,7 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
         if (r.Nts is { } nts)
         {
             Metric("fastntp_nts_authenticated_total", "counter", "NTS requests authenticated and answered.", nts.Authenticated);
-            Metric("fastntp_nts_naks_total", "counter", "NTS NAKs sent for cookies that could not be opened.", nts.Naks);
+            Metric("fastntp_nts_naks_total", "counter", "NTS NAKs sent: cookie not opened or authenticator failed.", nts.Naks);
             Metric("fastntp_nts_rejected_total", "counter", "Malformed or unauthenticated NTS requests dropped.", nts.Rejected);
             Metric("fastntp_nts_session_cache_misses_total", "counter", "NTS requests whose session keys had to be loaded into a worker's key cache.", nts.SessionCacheMisses);
             if (nts.KeyExchange is { } ke) NtsKe(text, ke, Metric);

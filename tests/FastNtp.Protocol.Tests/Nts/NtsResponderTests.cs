@@ -206,20 +206,26 @@ public sealed class NtsResponderTests : IDisposable
     }
 
     [Fact]
-    public void BadAuthenticatorIsDropped()
+    public void CookieThatOpensWithFailingAuthenticatorGetsAnNtsNak()
     {
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
-        byte[] request = BuildRequest(s, IssueCookie(s), 0, new byte[32], NtpTimestamp.FromParts(1, 1));
+        byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var transmit = NtpTimestamp.FromParts(1, 1);
+        byte[] request = BuildRequest(s, IssueCookie(s), 0, uid, transmit);
         // Flip one bit in the transmit timestamp: the authenticator no longer matches.
         request[47] ^= 1;
+        transmit = NtpHeader.ReadTransmitTime(request);
+        byte[] response = new byte[1024];
         // The session's keys were loaded before authentication failed: the counters see both.
-        Assert.Equal(ResponderResult.Drop(DropReason.NtsInvalid, NtsOutcome.SessionKeysLoaded), Handle(request, new byte[1024]));
+        Assert.Equal(ResponderResult.Respond(NtpHeader.Length + 4 + uid.Length, NtsOutcome.Nak | NtsOutcome.SessionKeysLoaded), Handle(request, response));
+        Assert.Equal(NtsReplyStatus.Nak, NtsClientPacket.Verify(response.AsSpan(0, NtpHeader.Length + 4 + uid.Length), transmit, uid, s.S2CAead, []));
 
         // A request sealed with the wrong key fails too; the cookie's keys are cached by now.
         using Session other = NewSession(AeadAlgorithm.AesSivCmac256);
-        byte[] wrongKey = BuildRequest(other, IssueCookie(s), 0, new byte[32], NtpTimestamp.FromParts(1, 1));
-        Assert.Equal(ResponderResult.Drop(DropReason.NtsInvalid), Handle(wrongKey, new byte[1024]));
-        Assert.Equal(2L, _tally.Rejected);
+        byte[] wrongKey = BuildRequest(other, IssueCookie(s), 0, uid, transmit);
+        Assert.Equal(ResponderResult.Respond(NtpHeader.Length + 4 + uid.Length, NtsOutcome.Nak), Handle(wrongKey, response));
+        Assert.Equal(2L, _tally.Naks);
+        Assert.Equal(0L, _tally.Rejected);
         Assert.Equal(0L, _tally.Authenticated);
     }
 
