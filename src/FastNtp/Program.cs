@@ -6,6 +6,7 @@ var root = new RootCommand("FastNtp: a fast NTP/NTS server for public stratum se
     ServeCommand.Create(),
     QueryCommand.Create(),
     StatusCommand.Create(),
+    ClientsCommand.Create(),
     NtsKeCommand.Create(),
     KeygenCommand.Create(),
 };

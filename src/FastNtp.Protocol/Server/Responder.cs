@@ -35,19 +35,38 @@ public sealed class Responder
         ReadOnlySpan<byte> request, in RequestInfo info, ServerSnapshot snapshot, Span<byte> response, ref TClock clock)
         where TClock : struct, IClock
     {
-        DropReason reason = ValidateHeader(request, info.SourcePort);
-        if (reason != DropReason.None) return ResponderResult.Drop(reason);
-        if (response.Length < NtpHeader.Length) return ResponderResult.Drop(DropReason.ResponseBufferTooSmall);
+        DropReason reason = Inspect(request, info.SourcePort, out NtsRequestFields nts);
+        return reason == DropReason.None
+            ? Answer(request, nts, info, snapshot, response, ref clock)
+            : ResponderResult.Drop(reason);
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Handle"/>, for an I/O layer that consults the client policy before the answer:
+    /// decides whether the request deserves an answer at all and, with NTS on, reads its NTS fields
+    /// (<see cref="NtsRequestFields.HasCookie"/> says whether it asks for NTS).
+    /// </summary>
+    public DropReason Inspect(ReadOnlySpan<byte> request, ushort sourcePort, out NtsRequestFields nts)
+    {
+        nts = default;
+        DropReason reason = ValidateHeader(request, sourcePort);
+        if (reason != DropReason.None) return reason;
 
         ReadOnlySpan<byte> afterHeader = request[NtpHeader.Length..];
-        if (!afterHeader.IsEmpty)
-        {
-            // With NTS on, the NTS walk is the only walk over the fields: it also yields their layout.
-            NtsRequestFields nts = _nts is null ? default : NtsRequestFields.Read(afterHeader);
-            reason = ValidateLayout(_nts is null ? ExtensionFieldReader.Classify(afterHeader) : nts.Layout, request[0]);
-            if (reason != DropReason.None) return ResponderResult.Drop(reason);
-            if (nts.HasCookie) return _nts!.Handle(request, nts, info, snapshot, response, ref clock);
-        }
+        if (afterHeader.IsEmpty) return DropReason.None;
+        // With NTS on, the NTS walk is the only walk over the fields: it also yields their layout.
+        if (_nts is not null) nts = NtsRequestFields.Read(afterHeader);
+        return ValidateLayout(_nts is null ? ExtensionFieldReader.Classify(afterHeader) : nts.Layout, request[0]);
+    }
+
+    /// <summary>The second half of <see cref="Handle"/>: answers a request <see cref="Inspect"/> accepted.</summary>
+    public ResponderResult Answer<TClock>(
+        ReadOnlySpan<byte> request, in NtsRequestFields nts, in RequestInfo info, ServerSnapshot snapshot, Span<byte> response,
+        ref TClock clock)
+        where TClock : struct, IClock
+    {
+        if (response.Length < NtpHeader.Length) return ResponderResult.Drop(DropReason.ResponseBufferTooSmall);
+        if (nts.HasCookie) return _nts!.Handle(request, nts, info, snapshot, response, ref clock);
 
         WriteReplyHeader(request, info.ReceiveTime, snapshot, response);
         NtpHeader.WriteTransmitTime(response, clock.Now());

@@ -1,6 +1,7 @@
 using FastNtp.Interop.Sockets;
 using FastNtp.Protocol;
 using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Hosting;
 using FastNtp.Server.Metrics;
@@ -18,6 +19,8 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
     private readonly PacketBatch _requests;
     private readonly PacketBatch _replies;
     private readonly PacketStep _step;
+    /// <summary>Per reply slot of the batch: a kiss, whose timestamps stay as written.</summary>
+    private readonly bool[] _kisses;
     private readonly SnapshotPublisher _snapshots;
     private readonly WorkerCounters _counters;
     private readonly bool _trackAllocations;
@@ -26,13 +29,14 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
     private long _allocatedBytes = -1;
 
     public BatchWorker(
-        UdpBatchSocket socket, int batchSize, Responder responder, SnapshotPublisher snapshots,
+        UdpBatchSocket socket, int batchSize, Responder responder, ClientPolicy? policy, SnapshotPublisher snapshots,
         WorkerCounters counters, TClock clock, bool trackAllocations)
     {
         _socket = socket;
         _requests = new PacketBatch(batchSize, PacketStep.ReceiveBufferLength);
         _replies = new PacketBatch(batchSize, ProtocolConstants.MaxRequestLength);
-        _step = new PacketStep(responder, counters);
+        _step = new PacketStep(responder, policy, counters);
+        _kisses = new bool[batchSize];
         _snapshots = snapshots;
         _counters = counters;
         _clock = clock;
@@ -40,6 +44,8 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
     }
 
     public WorkerCounters Counters => _counters;
+
+    public ClientPolicy? Policy => _step.Policy;
 
     /// <summary>
     /// Bytes this worker's thread had allocated after its latest batch (GC.GetAllocatedBytesForCurrentThread),
@@ -91,6 +97,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
 
         // One snapshot per batch: every reply in it describes the same server state.
         ServerSnapshot snapshot = _snapshots.Current;
+        long now = MonotonicTime.Nanoseconds();
         NtpTimestamp fallbackReceiveTime = default;
         bool haveFallback = false;
         int replies = 0;
@@ -115,10 +122,13 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
             }
 
             var info = new RequestInfo(receiveTime, _requests.GetRemotePort(i));
-            int length = _step.Answer(_requests.GetReceived(i), info, snapshot, _replies.GetBuffer(replies), ref _clock);
+            int length = _step.Answer(
+                _requests.GetReceived(i), info, _requests.GetRemoteAddress(i), now, snapshot, _replies.GetBuffer(replies), ref _clock,
+                out bool kiss);
             if (length == 0) continue;
 
             _replies.PrepareReply(replies, _requests, i, length);
+            _kisses[replies] = kiss;
             replies++;
         }
 
@@ -132,7 +142,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
     /// <summary>
     /// Moves the transmit time of unauthenticated 48-byte replies to just before the send, so the earlier
     /// replies of a batch do not carry the time they were built. Longer replies (NTS) are sealed over their
-    /// transmit time and keep the responder's stamp.
+    /// transmit time and keep the responder's stamp; kisses echo the client's time and carry none of ours.
     /// </summary>
     private void RestampPlainReplies(int replies)
     {
@@ -140,7 +150,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
         bool stamped = false;
         for (int j = 0; j < replies; j++)
         {
-            if (_replies.GetSendLength(j) != NtpHeader.Length) continue;
+            if (_replies.GetSendLength(j) != NtpHeader.Length || _kisses[j]) continue;
             if (!stamped)
             {
                 transmitTime = _clock.Now();

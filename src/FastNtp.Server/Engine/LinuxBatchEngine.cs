@@ -1,6 +1,7 @@
 using System.Net;
 using FastNtp.Interop.Sockets;
 using FastNtp.Interop.Threading;
+using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Hosting;
 using FastNtp.Server.Metrics;
@@ -18,7 +19,9 @@ namespace FastNtp.Server.Engine;
 /// One thread per (worker, endpoint) rather than one thread multiplexing its sockets with epoll: a blocked
 /// recvmmsg per socket cannot starve another endpoint, costs no extra system call per batch, and matches
 /// <see cref="EngineSettings.Workers"/> ("worker threads per endpoint"). Threads of worker w share the pinned
-/// core w. Stop shuts the sockets' receive side, which wakes every blocked receive at once; a 200 ms receive
+/// core w. With the rate limit on, each endpoint's group steers every client address to one worker (a cBPF
+/// reuseport program hashing the source address, IPv6 by prefix), so each worker's client table is exact
+/// without sharing. Stop shuts the sockets' receive side, which wakes every blocked receive at once; a 200 ms receive
 /// timeout backs that up.
 /// </remarks>
 public sealed partial class LinuxBatchEngine : IPacketEngine
@@ -61,6 +64,8 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
 
     /// <summary>One entry per (worker, endpoint) thread, endpoint-major.</summary>
     public IReadOnlyList<WorkerCounters> Counters => _counters;
+
+    public IReadOnlyList<ClientTable> ClientTables { get; private set; } = [];
 
     /// <summary>The endpoints actually bound (port 0 resolved), in settings order; empty before <see cref="Start"/>.</summary>
     public IReadOnlyList<IPEndPoint> BoundEndpoints => _bound;
@@ -127,9 +132,12 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
         foreach (IPEndPoint requested in _settings.Endpoints)
         {
             IPEndPoint endPoint = requested;
+            int first = _sockets.Count;
             for (int w = 0; w < _settings.Workers; w++)
             {
-                var socket = UdpBatchSocket.OpenServer(endPoint, SocketBufferBytes, ReceiveTimeout);
+                // The first socket binds alone, so a second server on this address is refused, not given a share.
+                ServerSocketRole role = w == 0 ? ServerSocketRole.FirstOfGroup : ServerSocketRole.JoinsGroup;
+                var socket = UdpBatchSocket.OpenServer(endPoint, SocketBufferBytes, ReceiveTimeout, role);
                 _sockets.Add(socket);
                 // With port 0 the first socket picks the port; its siblings join that port.
                 if (w == 0)
@@ -138,6 +146,9 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
                     _bound.Add(endPoint);
                 }
             }
+
+            if (_settings.SteerByClient && _settings.Workers > 1)
+                _sockets[first].SteerBySourceAddress(_settings.Workers, _settings.Policy!.Options.Ipv6Prefix);
         }
     }
 
@@ -147,8 +158,11 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
         {
             Responder responder = _settings.CreateResponder();
             _workers.Add(new BatchWorker<RealtimeClock>(
-                _sockets[i], BatchSize, responder, _settings.Snapshots, _counters[i], default, TrackAllocations));
+                _sockets[i], BatchSize, responder, _settings.CreatePolicy(_sockets.Count), _settings.Snapshots, _counters[i], default,
+                TrackAllocations));
         }
+
+        ClientTables = [.. _workers.Select(w => w.Policy?.Table).OfType<ClientTable>()];
     }
 
     private void RunWorker(BatchWorker<RealtimeClock> worker, int cpu)

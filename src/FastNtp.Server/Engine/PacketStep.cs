@@ -1,4 +1,6 @@
 using FastNtp.Protocol;
+using FastNtp.Protocol.Nts;
+using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Metrics;
 
@@ -6,11 +8,12 @@ namespace FastNtp.Server.Engine;
 
 /// <summary>
 /// What every engine does with one received UDP payload, between its receive and its send: refuse what is too
-/// long, run the responder, count the outcome. One instance per worker (it holds that worker's responder and
-/// counters). Engines differ only in how bytes arrive and leave: a socket batch, a single socket call, or a
-/// frame in AF_XDP memory whose UDP payload is handed here the same way.
+/// long or malformed, consult the client policy, run the responder, count the outcome. One instance per worker
+/// (it holds that worker's responder, policy and counters). Engines differ only in how bytes arrive and leave:
+/// a socket batch, a single socket call, or a frame in AF_XDP memory whose UDP payload is handed here the same way.
 /// </summary>
-internal sealed class PacketStep(Responder responder, WorkerCounters counters)
+/// <param name="policy">This worker's client policy, or null when no access list, rate limit or NTS requirement is set.</param>
+internal sealed class PacketStep(Responder responder, ClientPolicy? policy, WorkerCounters counters)
 {
     /// <summary>
     /// Receive buffers are one byte longer than <see cref="ProtocolConstants.MaxRequestLength"/>: a datagram
@@ -20,16 +23,23 @@ internal sealed class PacketStep(Responder responder, WorkerCounters counters)
 
     public WorkerCounters Counters => counters;
 
+    public ClientPolicy? Policy => policy;
+
     /// <summary>Answers one request; returns the reply's length in <paramref name="reply"/>, or 0 when there is none.</summary>
     /// <param name="request">The UDP payload as received (cut at <see cref="ReceiveBufferLength"/> bytes).</param>
     /// <param name="info">Receive time and client port.</param>
+    /// <param name="source">The client's address octets (4 or 16), as the socket reported them.</param>
+    /// <param name="now">Monotonic nanoseconds (<see cref="MonotonicTime"/>), read once per batch; only the policy reads it.</param>
     /// <param name="snapshot">The server state this reply describes.</param>
     /// <param name="reply">Where the reply is written; at least <see cref="ProtocolConstants.MaxRequestLength"/> bytes.</param>
     /// <param name="clock">Read by the responder for the transmit time.</param>
+    /// <param name="kiss">The reply is a kiss-o'-death, whose timestamps must stay as written (no transmit time).</param>
     public int Answer<TClock>(
-        ReadOnlySpan<byte> request, in RequestInfo info, ServerSnapshot snapshot, Span<byte> reply, ref TClock clock)
+        ReadOnlySpan<byte> request, in RequestInfo info, ReadOnlySpan<byte> source, long now, ServerSnapshot snapshot,
+        Span<byte> reply, ref TClock clock, out bool kiss)
         where TClock : struct, IClock
     {
+        kiss = false;
         counters.Received++;
         if (request.Length > ProtocolConstants.MaxRequestLength)
         {
@@ -38,12 +48,31 @@ internal sealed class PacketStep(Responder responder, WorkerCounters counters)
             return 0;
         }
 
-        // The per-client policy (access list, rate limit, kiss-o'-death) belongs here: after the cheap size check,
-        // before the responder spends any work on the request.
+        // Only well-formed client requests reach the policy: other traffic (mode 6/7, replies) would otherwise
+        // earn DENY kisses and take table entries.
+        DropReason reason = responder.Inspect(request, info.SourcePort, out NtsRequestFields nts);
+        if (reason != DropReason.None)
+        {
+            counters.Dropped[(int)reason]++;
+            return 0;
+        }
+
+        if (policy is not null && ClientAddress.TryCreate(source, out ClientAddress client))
+        {
+            PolicyDecision decision = policy.Decide(client, nts.HasCookie, now);
+            if (decision != PolicyDecision.Allow)
+            {
+                counters.Refused[(int)decision.Counter()]++;
+                int length = policy.WriteKiss(decision, request, reply);
+                kiss = length > 0;
+                return length;
+            }
+        }
+
         ResponderResult result;
         try
         {
-            result = responder.Handle(request, info, snapshot, reply, ref clock);
+            result = responder.Answer(request, nts, info, snapshot, reply, ref clock);
         }
         catch (Exception)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using FastNtp.Protocol;
 using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Hosting;
 using FastNtp.Server.Metrics;
@@ -12,7 +13,8 @@ namespace FastNtp.Server.Engine;
 /// The fallback engine for systems without the Linux batch engine: one System.Net.Sockets socket per
 /// endpoint, shared by that endpoint's worker threads, one datagram per call through the same
 /// <see cref="PacketStep"/> as the Linux engine. Receive time is read from the clock right after the receive
-/// returns. It allocates nothing per packet either.
+/// returns. It allocates nothing per packet either. Its workers share a socket, so nothing steers a client to
+/// one of them: with the rate limit on, each endpoint gets one worker, whose client table is then exact.
 /// </summary>
 public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
 {
@@ -24,6 +26,8 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
     public string Name => "portable";
 
     public IReadOnlyList<WorkerCounters> Counters => _counters;
+
+    public IReadOnlyList<ClientTable> ClientTables { get; private set; } = [];
 
     public IReadOnlyList<IPEndPoint> BoundEndpoints => _sockets.ConvertAll(s => (IPEndPoint)s.LocalEndPoint!);
 
@@ -42,13 +46,17 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
             throw;
         }
 
+        int workers = settings.SteerByClient ? 1 : settings.Workers;
+        var tables = new List<ClientTable>();
         foreach (Socket socket in _sockets)
         {
-            for (int i = 0; i < settings.Workers; i++)
+            for (int i = 0; i < workers; i++)
             {
                 var counters = new WorkerCounters();
                 _counters.Add(counters);
-                var worker = new Worker(socket, settings.Snapshots, new PacketStep(settings.CreateResponder(), counters), this);
+                ClientPolicy? policy = settings.CreatePolicy(_sockets.Count * workers);
+                if (policy?.Table is { } table) tables.Add(table);
+                var worker = new Worker(socket, settings.Snapshots, new PacketStep(settings.CreateResponder(), policy, counters), this);
                 var thread = new Thread(worker.Run)
                 {
                     IsBackground = true,
@@ -58,6 +66,7 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
             }
         }
 
+        ClientTables = tables;
         foreach (Thread thread in _threads) thread.Start();
     }
 
@@ -128,7 +137,9 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
                 NtpTimestamp receiveTime = clock.Now();
                 counters.Batches++;
                 var info = new RequestInfo(receiveTime, SourcePort(peer));
-                int replyLength = step.Answer(request.AsSpan(0, length), info, snapshots.Current, response, ref clock);
+                int replyLength = step.Answer(
+                    request.AsSpan(0, length), info, SourceAddress(peer), MonotonicTime.Nanoseconds(), snapshots.Current, response,
+                    ref clock, out _);
                 if (replyLength == 0) continue;
 
                 try
@@ -145,6 +156,10 @@ public sealed class PortableEngine(EngineSettings settings) : IPacketEngine
                 }
             }
         }
+
+        /// <summary>The address octets of a sockaddr_in (4 at offset 4) or sockaddr_in6 (16 at offset 8).</summary>
+        private static ReadOnlySpan<byte> SourceAddress(SocketAddress address) =>
+            address.Family == AddressFamily.InterNetwork ? address.Buffer.Span.Slice(4, 4) : address.Buffer.Span.Slice(8, 16);
 
         /// <summary>sockaddr_in and sockaddr_in6 both keep the port, big-endian, at offset 2.</summary>
         private static ushort SourcePort(SocketAddress address)

@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using System.Net;
+using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Metrics;
 
@@ -11,7 +13,35 @@ namespace FastNtp.Server.Hosting;
 /// <param name="CreateResponder">Makes one responder per worker (each may hold per-thread NTS state).</param>
 /// <param name="PinWorkers">Pin worker threads to cores where the engine can.</param>
 public sealed record EngineSettings(
-    IReadOnlyList<IPEndPoint> Endpoints, int Workers, SnapshotPublisher Snapshots, Func<Responder> CreateResponder, bool PinWorkers);
+    IReadOnlyList<IPEndPoint> Endpoints, int Workers, SnapshotPublisher Snapshots, Func<Responder> CreateResponder, bool PinWorkers)
+{
+    /// <summary>The client policy; null (or nothing to decide) leaves it out of the packet path.</summary>
+    public PolicySettings? Policy { get; init; }
+
+    /// <summary>The rate limit needs each client address at one worker: its table is that worker's alone.</summary>
+    internal bool SteerByClient => Policy is { Options.RateLimitEnabled: true };
+
+    /// <summary>One worker's policy, or null when there is nothing to decide.</summary>
+    /// <param name="tables">How many workers share the configured entries.</param>
+    internal ClientPolicy? CreatePolicy(int tables) => Policy is { IsActive: true } p ? p.Create(tables) : null;
+}
+
+/// <param name="Options">Rate limit and refusal settings (validated).</param>
+/// <param name="Access">The parsed allow and deny lists.</param>
+public sealed record PolicySettings(ClientPolicyOptions Options, AccessList Access)
+{
+    /// <summary>Anything to decide: a rate limit, an access list or the NTS requirement.</summary>
+    public bool IsActive => Options.RateLimitEnabled || Options.RequireNts || !Access.IsEmpty;
+
+    /// <summary>One worker's policy; <see cref="ClientPolicyOptions.Entries"/> is shared out over <paramref name="tables"/> tables.</summary>
+    public ClientPolicy Create(int tables)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(tables, 1);
+        ClientPolicyOptions options = Options with { Entries = Math.Max(ClientTable.Ways, Options.Entries / tables) };
+        // A secret seed, so that nobody can pick addresses that share one set and evict each other.
+        return new ClientPolicy(options, Access, BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(sizeof(ulong))));
+    }
+}
 
 /// <summary>A set of worker loops that receive requests, run the responder and send replies.</summary>
 public interface IPacketEngine : IDisposable
@@ -20,6 +50,9 @@ public interface IPacketEngine : IDisposable
 
     /// <summary>One entry per worker, summed by whoever reports.</summary>
     IReadOnlyList<WorkerCounters> Counters { get; }
+
+    /// <summary>The workers' client tables (rate limit on); each client is in at most one. Read from any thread.</summary>
+    IReadOnlyList<ClientTable> ClientTables { get; }
 
     /// <summary>The endpoints actually bound, in settings order (port 0 resolved), once started.</summary>
     IReadOnlyList<IPEndPoint> BoundEndpoints { get; }

@@ -24,6 +24,12 @@ public sealed partial class ServerHost : IAsyncDisposable
     private NtsService? _nts;
     private Synchronizer? _sync;
     private XdpService? _xdp;
+    private readonly Lock _clientLogLock = new();
+    private ClientLogReport? _clientLog;
+    private long _clientLogAt;
+
+    /// <summary>The shortest time between two gatherings of the client log.</summary>
+    public static readonly TimeSpan ClientLogInterval = TimeSpan.FromSeconds(1);
 
     public ServerHost(FastNtpSettings settings, ILoggerFactory loggerFactory)
     {
@@ -53,7 +59,10 @@ public sealed partial class ServerHost : IAsyncDisposable
         await StartNtsAsync().ConfigureAwait(false);
 
         Func<Responder> createResponder = _nts is null ? () => new Responder() : _nts.CreateResponder;
-        var engineSettings = new EngineSettings(server.Listen, server.Workers, Snapshots, createResponder, server.PinWorkers);
+        var engineSettings = new EngineSettings(server.Listen, server.Workers, Snapshots, createResponder, server.PinWorkers)
+        {
+            Policy = new PolicySettings(_settings.ClientPolicy, _settings.Access.List),
+        };
         _engine = CreateEngine(server.Engine, engineSettings, _loggerFactory);
         try
         {
@@ -68,7 +77,7 @@ public sealed partial class ServerHost : IAsyncDisposable
 
         if (_settings.Metrics.Listen is { } metricsEndpoint)
         {
-            _metrics = new MetricsServer(metricsEndpoint, Report);
+            _metrics = new MetricsServer(metricsEndpoint, Report, Clients);
             try
             {
                 await _metrics.StartAsync().ConfigureAwait(false);
@@ -132,6 +141,25 @@ public sealed partial class ServerHost : IAsyncDisposable
     {
         Xdp = _xdp is null ? null : new XdpStatus(_xdp.Interfaces, _xdp.Counters) { AfXdp = _xdp.AfXdp?.Totals() },
     };
+
+    /// <summary>
+    /// The client log, gathered at most once per <see cref="ClientLogInterval"/>: each gathering reads every table
+    /// entry, and however often /clients is asked, the workers' cache lines see no more of that than this.
+    /// </summary>
+    public ClientLogReport Clients()
+    {
+        lock (_clientLogLock)
+        {
+            long now = MonotonicTime.Nanoseconds();
+            if (_clientLog is null || now - _clientLogAt >= (long)ClientLogInterval.TotalNanoseconds)
+            {
+                _clientLog = ClientLogReport.From(_engine?.ClientTables ?? [], _settings.RateLimit.Enabled, now);
+                _clientLogAt = now;
+            }
+
+            return _clientLog;
+        }
+    }
 
     public async Task StopAsync()
     {

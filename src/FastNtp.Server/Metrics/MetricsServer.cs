@@ -12,10 +12,10 @@ using Microsoft.Extensions.Logging;
 namespace FastNtp.Server.Metrics;
 
 /// <summary>
-/// A small HTTP endpoint for monitoring: Prometheus text at /metrics and the JSON status document at /status.
-/// It reads counters on demand, so the packet path does no work for it.
+/// A small HTTP endpoint for monitoring: Prometheus text at /metrics, the JSON status document at /status and
+/// the client log at /clients. It reads counters and tables on demand, so the packet path does no work for it.
 /// </summary>
-public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report) : IAsyncDisposable
+public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report, Func<ClientLogReport> clients) : IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -28,6 +28,7 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
         WebApplication app = builder.Build();
         app.MapGet("/metrics", () => Results.Text(Prometheus(report()), "text/plain; version=0.0.4", Encoding.UTF8));
         app.MapGet("/status", () => Results.Text(JsonSerializer.Serialize(report(), StatusJsonContext.Default.StatusReport), "application/json", Encoding.UTF8));
+        app.MapGet("/clients", () => Results.Text(JsonSerializer.Serialize(clients(), StatusJsonContext.Default.ClientLogReport), "application/json", Encoding.UTF8));
         await app.StartAsync().ConfigureAwait(false);
         _app = app;
     }
@@ -80,6 +81,11 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
         Metric("fastntp_receive_errors_total", "counter", "Socket receive errors.", c.ReceiveErrors);
         Metric("fastntp_send_errors_total", "counter", "Socket send errors.", c.SendErrors);
         Metric("fastntp_receive_batches_total", "counter", "Receive calls that returned packets.", c.Batches);
+        text.Append("# HELP fastntp_requests_refused_total Requests the client policy refused (access list, NTS requirement, rate limit), by outcome.\n# TYPE fastntp_requests_refused_total counter\n");
+        text.Append(CultureInfo.InvariantCulture, $"fastntp_requests_refused_total{{outcome=\"rate_limited_kod\"}} {c.Refused.RateLimitedKod}\n");
+        text.Append(CultureInfo.InvariantCulture, $"fastntp_requests_refused_total{{outcome=\"rate_limited_dropped\"}} {c.Refused.RateLimitedDropped}\n");
+        text.Append(CultureInfo.InvariantCulture, $"fastntp_requests_refused_total{{outcome=\"denied\"}} {c.Refused.Denied}\n");
+        text.Append(CultureInfo.InvariantCulture, $"fastntp_requests_refused_total{{outcome=\"nts_required\"}} {c.Refused.NtsRequired}\n");
         Metric("fastntp_worker_faults_total", "counter", "Packets or batches abandoned after an unexpected exception (a bug); workers survive them.", c.Faults);
 
         if (r.Nts is { } nts)

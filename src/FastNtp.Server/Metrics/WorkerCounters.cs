@@ -1,3 +1,4 @@
+using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 
 namespace FastNtp.Server.Metrics;
@@ -28,6 +29,8 @@ public sealed class WorkerCounters
     public long NtsAuthenticated;
     public long NtsNaks;
     public long NtsSessionKeyLoads;
+    /// <summary>Requests the client policy refused, indexed by <see cref="PolicyCounter"/>.</summary>
+    public readonly long[] Refused = new long[PolicyDecisions.CounterCount];
 
 #pragma warning disable CS0169, IDE0051
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6, _padAfter7;
@@ -56,11 +59,14 @@ public sealed record CounterTotals(
     public long NtsAuthenticated { get; init; }
     public long NtsNaks { get; init; }
     public long NtsSessionKeyLoads { get; init; }
+    /// <summary>Requests the client policy refused, by outcome; every outcome present, from 0.</summary>
+    public PolicyTotals Refused { get; init; } = new(0, 0, 0, 0);
 
     public static CounterTotals Sum(IEnumerable<WorkerCounters> workers)
     {
         long received = 0, answered = 0, receiveErrors = 0, sendErrors = 0, batches = 0, faults = 0, authenticated = 0, naks = 0, keyLoads = 0;
         long[] dropped = new long[DropReasons.Count];
+        long[] refused = new long[PolicyDecisions.CounterCount];
         foreach (WorkerCounters w in workers)
         {
             received += Volatile.Read(ref w.Received);
@@ -73,6 +79,7 @@ public sealed record CounterTotals(
             naks += Volatile.Read(ref w.NtsNaks);
             keyLoads += Volatile.Read(ref w.NtsSessionKeyLoads);
             for (int i = 0; i < dropped.Length; i++) dropped[i] += Volatile.Read(ref w.Dropped[i]);
+            for (int i = 0; i < refused.Length; i++) refused[i] += Volatile.Read(ref w.Refused[i]);
         }
 
         var byReason = new Dictionary<DropReason, long>();
@@ -87,6 +94,9 @@ public sealed record CounterTotals(
             NtsAuthenticated = authenticated,
             NtsNaks = naks,
             NtsSessionKeyLoads = keyLoads,
+            Refused = new PolicyTotals(
+                refused[(int)PolicyCounter.RateLimitedKiss], refused[(int)PolicyCounter.RateLimitedDrop],
+                refused[(int)PolicyCounter.Denied], refused[(int)PolicyCounter.NtsRequired]),
         };
     }
 
@@ -96,6 +106,17 @@ public sealed record CounterTotals(
         string drops = Dropped.Count == 0
             ? "none"
             : string.Join(", ", Dropped.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"));
-        return $"received={Received} answered={Answered} dropped={TotalDropped} ({drops}) receive-errors={ReceiveErrors} send-errors={SendErrors} faults={Faults}";
+        return $"received={Received} answered={Answered} dropped={TotalDropped} ({drops}) receive-errors={ReceiveErrors} send-errors={SendErrors} faults={Faults} {Refused}";
     }
+}
+
+/// <summary>Requests the client policy refused, by outcome, summed over workers.</summary>
+/// <param name="RateLimitedKod">Over the rate limit, answered with a RATE kiss.</param>
+/// <param name="RateLimitedDropped">Over the rate limit, not answered.</param>
+/// <param name="Denied">Refused by the access list (a DENY kiss or nothing, by Access:DenyAction).</param>
+/// <param name="NtsRequired">Unauthenticated while Access:RequireNts is set (a DENY kiss or nothing).</param>
+public sealed record PolicyTotals(long RateLimitedKod, long RateLimitedDropped, long Denied, long NtsRequired)
+{
+    public override string ToString() =>
+        $"rate-limited-kod={RateLimitedKod} rate-limited-dropped={RateLimitedDropped} denied={Denied} nts-required={NtsRequired}";
 }

@@ -44,7 +44,7 @@ public class BatchWorkerTests
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var counters = new WorkerCounters();
         var worker = new BatchWorker<FaultyOnceClock>(
-            socket, 8, new Responder(), new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
+            socket, 8, new Responder(), null, new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
         Exception? escaped = null;
         var thread = new Thread(() =>
         {
@@ -91,7 +91,7 @@ public class BatchWorkerTests
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         var counters = new WorkerCounters();
         var worker = new BatchWorker<SteppingClock>(
-            socket, 8, new Responder(), new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
+            socket, 8, new Responder(), null, new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
         var thread = new Thread(worker.Run);
         thread.Start();
         try

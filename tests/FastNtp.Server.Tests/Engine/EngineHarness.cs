@@ -17,10 +17,16 @@ internal static class EngineHarness
     public static ServerSnapshot Snapshot { get; } =
         ServerSnapshot.LocalClock(1, -20, NtpTimestamp.FromUnixNanoseconds(RealtimeClock.UnixNanoseconds()));
 
-    public static LinuxBatchEngine Start(int workers, bool trackAllocations, params string[] endpoints)
+    public static LinuxBatchEngine Start(int workers, bool trackAllocations, params string[] endpoints) =>
+        Start(workers, trackAllocations, null, endpoints);
+
+    public static LinuxBatchEngine Start(int workers, bool trackAllocations, PolicySettings? policy, params string[] endpoints)
     {
         IPEndPoint[] parsed = Array.ConvertAll(endpoints, IPEndPoint.Parse);
-        var settings = new EngineSettings(parsed, workers, new SnapshotPublisher(Snapshot), () => new Responder(), PinWorkers: false);
+        var settings = new EngineSettings(parsed, workers, new SnapshotPublisher(Snapshot), () => new Responder(), PinWorkers: false)
+        {
+            Policy = policy,
+        };
         var engine = new LinuxBatchEngine(settings, NullLogger.Instance) { TrackAllocations = trackAllocations };
         engine.Start();
         return engine;

@@ -157,8 +157,9 @@ public class LinuxBatchEngineTests
         var settings = new EngineSettings(
             [freeEndpoint, taken], 1, new SnapshotPublisher(Snapshot), () => new Responder(), PinWorkers: false);
         using var engine = new LinuxBatchEngine(settings, NullLogger.Instance);
-        NativeSocketException ex = Assert.Throws<NativeSocketException>(engine.Start);
-        Assert.Equal(Errno.EADDRINUSE, ex.Errno);
+        AddressInUseException ex = Assert.Throws<AddressInUseException>(engine.Start);
+        Assert.Equal(taken, ex.EndPoint);
+        Assert.Equal(Errno.EADDRINUSE, Assert.IsType<NativeSocketException>(ex.InnerException).Errno);
 
         // The first endpoint's socket was closed again.
         using var rebind = new UdpClient(freeEndpoint);

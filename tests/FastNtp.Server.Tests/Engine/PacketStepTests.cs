@@ -1,5 +1,6 @@
 using FastNtp.Protocol;
 using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Engine;
 using FastNtp.Server.Metrics;
@@ -10,6 +11,7 @@ namespace FastNtp.Server.Tests.Engine;
 public class PacketStepTests
 {
     private static readonly NtpTimestamp ReceiveTime = NtpTimestamp.FromParts(0xEC00_0000, 0);
+    private static readonly byte[] Client = [192, 0, 2, 1];
 
     private struct FixedClock : IClock
     {
@@ -23,13 +25,13 @@ public class PacketStepTests
 
     private static int Answer<TClock>(PacketStep step, ReadOnlySpan<byte> request, Span<byte> reply, TClock clock)
         where TClock : struct, IClock =>
-        step.Answer(request, new RequestInfo(ReceiveTime, 50_000), Snapshot, reply, ref clock);
+        step.Answer(request, new RequestInfo(ReceiveTime, 50_000), Client, 0, Snapshot, reply, ref clock, out _);
 
     [Fact]
     public void AClientRequestIsAnsweredAndCounted()
     {
         var counters = new WorkerCounters();
-        var step = new PacketStep(new Responder(), counters);
+        var step = new PacketStep(new Responder(), null, counters);
         byte[] reply = new byte[ProtocolConstants.MaxRequestLength];
 
         int length = Answer(step, ClientRequest(42), reply, new FixedClock());
@@ -45,7 +47,7 @@ public class PacketStepTests
     public void ADatagramLongerThanTheLimitIsAnOversizeDropAndNeverReachesTheResponder()
     {
         var counters = new WorkerCounters();
-        var step = new PacketStep(new Responder(), counters);
+        var step = new PacketStep(new Responder(), null, counters);
         byte[] request = new byte[PacketStep.ReceiveBufferLength];
         ClientRequest(1).CopyTo(request, 0);
         byte[] reply = new byte[ProtocolConstants.MaxRequestLength];
@@ -65,7 +67,7 @@ public class PacketStepTests
     public void AResponderFaultLosesOnlyThatPacket()
     {
         var counters = new WorkerCounters();
-        var step = new PacketStep(new Responder(), counters);
+        var step = new PacketStep(new Responder(), null, counters);
         byte[] reply = new byte[ProtocolConstants.MaxRequestLength];
 
         Assert.Equal(0, Answer(step, ClientRequest(1), reply, new ThrowingClock()));
@@ -77,7 +79,7 @@ public class PacketStepTests
     public void WhatTheResponderRefusesIsCountedByReason()
     {
         var counters = new WorkerCounters();
-        var step = new PacketStep(new Responder(), counters);
+        var step = new PacketStep(new Responder(), null, counters);
         byte[] reply = new byte[ProtocolConstants.MaxRequestLength];
         Assert.Equal(0, Answer(step, new byte[10], reply, new FixedClock()));
         Assert.Equal(1, counters.Dropped[(int)DropReason.TooShort]);
@@ -86,7 +88,7 @@ public class PacketStepTests
     [Fact]
     public void TheStepAllocatesNothing()
     {
-        var step = new PacketStep(new Responder(), new WorkerCounters());
+        var step = new PacketStep(new Responder(), null, new WorkerCounters());
         byte[] request = ClientRequest(7);
         byte[] oversize = new byte[PacketStep.ReceiveBufferLength];
         byte[] reply = new byte[ProtocolConstants.MaxRequestLength];
@@ -99,6 +101,110 @@ public class PacketStepTests
             Answer(step, oversize, reply, new FixedClock());
         }
 
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private static ClientPolicy Policy(ClientPolicyOptions options, string[]? deny = null)
+    {
+        Assert.True(AccessList.TryCreate([], deny ?? [], out AccessList access, out _));
+        return new ClientPolicy(options, access, seed: 1);
+    }
+
+    private static int Answer(PacketStep step, ReadOnlySpan<byte> request, Span<byte> reply, out bool kiss)
+    {
+        var clock = new FixedClock();
+        return step.Answer(request, new RequestInfo(ReceiveTime, 50_000), Client, 0, Snapshot, reply, ref clock, out kiss);
+    }
+
+    [Fact]
+    public void ADeniedClientGetsADenyKissCountedAsDeniedAndNotAsAnswered()
+    {
+        var counters = new WorkerCounters();
+        var step = new PacketStep(new Responder(), Policy(new ClientPolicyOptions { DenyAction = DenyAction.Kod }, ["192.0.2.0/24"]), counters);
+        byte[] request = ClientRequest(0x1234_5678_9ABC_DEF0);
+        byte[] reply = new byte[ProtocolConstants.MaxRequestLength];
+
+        int length = Answer(step, request, reply, out bool kiss);
+
+        Assert.True(kiss);
+        Assert.Equal(NtpHeader.Length, length);
+        Assert.True(NtpHeader.TryRead(reply.AsSpan(0, length), out NtpHeader header));
+        Assert.Equal((0, ReferenceId.Deny, NtpMode.Server), (header.Stratum, header.ReferenceId, header.Mode));
+        Assert.Equal(0x1234_5678_9ABC_DEF0UL, header.OriginTime.Value);
+        Assert.Equal((1L, 0L), (counters.Received, counters.Answered));
+        Assert.Equal(1, counters.Refused[(int)PolicyCounter.Denied]);
+    }
+
+    [Fact]
+    public void WithDropADeniedClientGetsNothing()
+    {
+        var counters = new WorkerCounters();
+        var step = new PacketStep(new Responder(), Policy(new ClientPolicyOptions(), ["192.0.2.1"]), counters);
+        byte[] reply = new byte[ProtocolConstants.MaxRequestLength];
+        Assert.Equal(0, Answer(step, ClientRequest(1), reply, out bool kiss));
+        Assert.False(kiss);
+        Assert.Equal(1, counters.Refused[(int)PolicyCounter.Denied]);
+    }
+
+    [Fact]
+    public void TrafficThatIsNoClientRequestNeverReachesThePolicy()
+    {
+        var counters = new WorkerCounters();
+        ClientPolicy policy = Policy(
+            new ClientPolicyOptions { RateLimitEnabled = true, DenyAction = DenyAction.Kod, Entries = 64 }, ["192.0.2.0/24"]);
+        var step = new PacketStep(new Responder(), policy, counters);
+        byte[] control = ClientRequest(1);
+        control[0] = NtpHeader.FirstByte(LeapIndicator.NoWarning, 2, NtpMode.Control);
+        byte[] reply = new byte[ProtocolConstants.MaxRequestLength];
+
+        Assert.Equal(0, Answer(step, control, reply, out _));
+        Assert.Equal(1, counters.Dropped[(int)DropReason.ControlMode]);
+        Assert.Equal(0, counters.Refused[(int)PolicyCounter.Denied]);
+        Assert.Equal(0, policy.Table!.CopyTop(new ClientLogEntry[4]));
+    }
+
+    [Fact]
+    public void OverTheRateLimitAPlainClientGetsRateKissesAndDrops()
+    {
+        var counters = new WorkerCounters();
+        var options = new ClientPolicyOptions { RateLimitEnabled = true, Burst = 4, Interval = TimeSpan.FromHours(1), KodShare = 0.5, Entries = 64 };
+        var step = new PacketStep(new Responder(), Policy(options), counters);
+        byte[] reply = new byte[ProtocolConstants.MaxRequestLength];
+        int answered = 0, kisses = 0;
+        for (int i = 0; i < 14; i++)
+        {
+            int length = Answer(step, ClientRequest((ulong)i + 1), reply, out bool kiss);
+            if (kiss)
+            {
+                kisses++;
+                Assert.True(NtpHeader.TryRead(reply.AsSpan(0, length), out NtpHeader header));
+                Assert.Equal((0, ReferenceId.Rate), (header.Stratum, header.ReferenceId));
+                Assert.Equal((ulong)i + 1, header.OriginTime.Value);
+                // The kiss asks for at least the limit's interval (one hour: 2^12 s).
+                Assert.Equal(12, header.Poll);
+            }
+            else if (length > 0)
+            {
+                answered++;
+            }
+        }
+
+        // 4 within the burst; of the 10 over it, 1 + floor(9 * 0.5) = 5 kissed.
+        Assert.Equal((4, 5), (answered, kisses));
+        Assert.Equal((4L, 5L, 5L), (counters.Answered, counters.Refused[(int)PolicyCounter.RateLimitedKiss], counters.Refused[(int)PolicyCounter.RateLimitedDrop]));
+    }
+
+    [Fact]
+    public void TheStepWithRateLimitAndAccessListAllocatesNothing()
+    {
+        var options = new ClientPolicyOptions { RateLimitEnabled = true, Burst = 8, Interval = TimeSpan.FromSeconds(1), DenyAction = DenyAction.Kod, Entries = 64 };
+        var step = new PacketStep(new Responder(), Policy(options, ["10.0.0.0/8", "2001:db8::/32"]), new WorkerCounters());
+        byte[] request = ClientRequest(7);
+        byte[] reply = new byte[ProtocolConstants.MaxRequestLength];
+        for (int i = 0; i < 1000; i++) Answer(step, request, reply, out _);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++) Answer(step, request, reply, out _);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
