@@ -36,7 +36,7 @@ internal sealed class AfXdpFrameStep<TClock>(PacketStep step, TClock clock) wher
 
         bool isIPv6 = udp.IsIPv6;
         var info = new RequestInfo(receiveTime, udp.SourcePort);
-        int length = step.Answer(udp.Payload, info, snapshot, _reply, ref _clock);
+        int length = step.Answer(udp.Payload, info, [], 0, snapshot, _reply, ref _clock, out _);
         if (length == 0) return 0;
         // The reply replaces the request's payload, never longer than it: it fits the frame as received.
         _reply.AsSpan(0, length).CopyTo(frame[UdpFrame.HeadersLength(isIPv6)..]);

@@ -38,7 +38,8 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
     public AfXdpWorker(XskSocket socket, Responder responder, SnapshotPublisher snapshots, WorkerCounters counters, TClock clock, bool trackAllocations)
     {
         _socket = socket;
-        _step = new AfXdpFrameStep<TClock>(new PacketStep(responder, counters), clock);
+        // No client policy on this path yet: NIC queues hash the four-tuple, so a per-queue table would not be exact.
+        _step = new AfXdpFrameStep<TClock>(new PacketStep(responder, null, counters), clock);
         _snapshots = snapshots;
         _clock = clock;
         _trackAllocations = trackAllocations;

@@ -39,7 +39,7 @@ public sealed class AfXdpFrameStepTests : IDisposable
     public AfXdpFrameStepTests()
     {
         _nts = new NtsResponder(_store);
-        _step = new AfXdpFrameStep<FixedClock>(new PacketStep(new Responder(_nts), _counters), new FixedClock(ReceiveTime + NtpDuration.FromMilliseconds(1)));
+        _step = new AfXdpFrameStep<FixedClock>(new PacketStep(new Responder(_nts), null, _counters), new FixedClock(ReceiveTime + NtpDuration.FromMilliseconds(1)));
         _c2sKey.AsSpan().Fill(7);
         _s2cKey.AsSpan().Fill(9);
         _c2s = Aead.Create(AeadAlgorithm.AesSivCmac256, _c2sKey);
