@@ -20,8 +20,19 @@ internal sealed record LoadSettings(
     int NtsPlaceholders = 0,
     int? ServerPid = null,
     RawFrameOptions? Raw = null,
-    int? ServerCpu = null)
+    int? ServerCpu = null,
+    int SourceAddresses = 0)
 {
+    /// <summary>127.1.0.1 onward: a /16 of the loopback network, far from 127.0.0.1 where the scripts' other clients live.</summary>
+    public const int MaxSourceAddresses = 65_534;
+
+    /// <summary>The source address of client <paramref name="client"/> (0-based) with <see cref="SourceAddresses"/> set.</summary>
+    public IPAddress SourceAddress(int client)
+    {
+        int offset = 1 + client % SourceAddresses;
+        return new IPAddress([127, 1, (byte)(offset >> 8), (byte)offset]);
+    }
+
     /// <summary>Requests due within this window leave in one sendmmsg (see <see cref="LoadWorker"/>).</summary>
     public static readonly TimeSpan DefaultBurst = TimeSpan.FromMicroseconds(50);
 

@@ -40,10 +40,11 @@ var raw = new Option<string?>("--raw") { Description = "Raw-frame mode: send Eth
 var rawDstMac = new Option<string?>("--raw-dst-mac") { Description = "Raw-frame mode: the server's MAC address (the next hop toward --target), e.g. 02:00:00:00:00:02." };
 var rawClient = new Option<string?>("--raw-client") { Description = "Raw-frame mode: the first client source address (default 10.201.0.1, or fd00:201::1 for an IPv6 target); the server must route replies to these addresses back through the interface." };
 var rawAddresses = new Option<int>("--raw-addresses") { Description = "Raw-frame mode: consecutive client source addresses from --raw-client; clients beyond that share addresses with other source ports.", DefaultValueFactory = _ => 256 };
+var sourceAddresses = new Option<int>("--source-addresses") { Description = "IPv4 loopback targets: spread the clients over this many source addresses from 127.1.0.1 (client i on address i mod N), so the server sees that many distinct clients; 0 (default) sends from 127.0.0.1." };
 var allowNonLoopback = new Option<bool>("--allow-non-loopback") { Description = "Allow a target outside 127.0.0.0/8 and ::1 (only for a server in a network namespace you created)." };
 
 var root = new RootCommand("Drives an NTP server with many simulated clients at fixed or stepped rates and reports, per step, requests, replies, loss, invalid replies and latency percentiles.");
-foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, serverCpu, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, raw, rawDstMac, rawClient, rawAddresses, allowNonLoopback })
+foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, serverCpu, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, raw, rawDstMac, rawClient, rawAddresses, sourceAddresses, allowNonLoopback })
     root.Options.Add(o);
 
 root.SetAction(parse =>
@@ -78,6 +79,9 @@ root.SetAction(parse =>
     string? error = LoadSettings.Validate(endpoint, parse.GetValue(allowNonLoopback), parse.GetValue(clients), parse.GetValue(threads),
         steps, drainTime, warmupTime, TimeSpan.FromSeconds(parse.GetValue(maxTotal)), parse.GetValue(batch));
     if (error is not null) return Fail(error);
+    int spread = parse.GetValue(sourceAddresses);
+    if (spread != 0 && (spread is < 1 or > LoadSettings.MaxSourceAddresses || endpoint.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || !LoadSettings.IsLoopback(endpoint.Address)))
+        return Fail($"--source-addresses: 1 to {LoadSettings.MaxSourceAddresses}, and only toward an IPv4 loopback target.");
     int? pid = parse.GetValue(serverPid);
     if (pid is <= 0) return Fail("--server-pid must be a process ID.");
     if (pid is { } p && ProcessCpu.TryReadSeconds(p) is null) return Fail($"--server-pid {p}: no such process (cannot read /proc/{p}/stat).");
@@ -125,7 +129,7 @@ root.SetAction(parse =>
 
     var settings = new LoadSettings(endpoint, parse.GetValue(clients), parse.GetValue(threads), steps, drainTime, parse.GetValue(batch),
         parse.GetValue(socketBuffer), TimeSpan.FromSeconds(parse.GetValue(maxSkew)), parse.GetValue(label) ?? endpoint.ToString(), warmupTime,
-        TimeSpan.FromMicroseconds(Math.Max(0, parse.GetValue(burstWindow))), sessions, placeholders, pid, rawOptions, core);
+        TimeSpan.FromMicroseconds(Math.Max(0, parse.GetValue(burstWindow))), sessions, placeholders, pid, rawOptions, core, spread);
     var info = new RunInfo(settings.Label, endpoint.ToString(), settings.Clients, settings.Threads, MachineDescription(),
         DateTimeOffset.UtcNow, "fastntp-load " + string.Join(' ', args), mode, pid);
 

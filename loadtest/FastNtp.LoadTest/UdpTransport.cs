@@ -43,7 +43,7 @@ internal sealed class UdpTransport : ILoadTransport
                 socket.SetSendBufferSize(settings.SocketBufferBytes, force: true);
                 // A send never blocks a step for long; a datagram the kernel will not take is a send error.
                 socket.SetSendTimeout(TimeSpan.FromMilliseconds(1));
-                socket.Bind(new IPEndPoint(local, 0));
+                socket.Bind(new IPEndPoint(settings.SourceAddresses > 0 ? settings.SourceAddress(index * socketCount + i) : local, 0));
                 socket.Connect(settings.Target);
             }
 
