@@ -21,7 +21,7 @@ public sealed class XdpFixture : IDisposable
         try
         {
             // One specific IPv4 address and the IPv6 wildcard: both ways of matching a destination get exercised.
-            Program = XdpProgram.Load([new IPEndPoint(ServerV4, ServerPort), new IPEndPoint(IPAddress.IPv6Any, ServerPort)], TimeSpan.FromSeconds(2));
+            Program = XdpProgram.Load([new IPEndPoint(ServerV4, ServerPort), new IPEndPoint(IPAddress.IPv6Any, ServerPort)], TimeSpan.FromSeconds(2), XdpPolicy.None);
         }
         catch (BpfException e)
         {
