@@ -9,8 +9,4 @@ namespace FastNtp.Server.Xdp;
 /// <param name="Options">Validated <c>RateLimit</c> and <c>Access</c> options.</param>
 /// <param name="Allow"><c>Access:Allow</c> prefixes as configured (already checked by <see cref="AccessList.TryCreate"/>).</param>
 /// <param name="Deny"><c>Access:Deny</c> prefixes as configured.</param>
-public sealed record XdpPolicy(ClientPolicyOptions Options, IReadOnlyList<string> Allow, IReadOnlyList<string> Deny)
-{
-    /// <summary>No access lists and no rate limit: every plain request is answered.</summary>
-    public static XdpPolicy None { get; } = new(new ClientPolicyOptions(), [], []);
-}
+public sealed record XdpPolicy(ClientPolicyOptions Options, IReadOnlyList<string> Allow, IReadOnlyList<string> Deny);
