@@ -6,6 +6,7 @@
 #              offers from one core (the ceiling of every measurement below, the XDP path's included);
 #   reflector  the C recvmmsg/sendmmsg reflector (bench/reflector), the socket baseline;
 #   fastntp    fastntp serve --workers 1 (the socket engine);
+#   xdp        fastntp serve --workers 1 --xdp on the server's veth: plain NTP answered in the driver (XDP_TX);
 #   chrony     chronyd -x (never touches the clock) with local stratum 1, allow all, no ratelimit.
 # The generator's veth runs an XDP_PASS program (bench/xdp-sink), so replies an XDP program bounces with XDP_TX
 # reach it; each end's NAPI thread is pinned to its side's core, so the server's receive path runs on the server's
@@ -16,7 +17,7 @@
 # Environment: ARTIFACTS (build output, default /tmp/art-bench), OUT (default bench/results/xdp-netns), STEP_START,
 # STEP_MULT, STEP_MAX, DURATION (s per step), CLIENTS (simulated clients: source address and port pairs),
 # ADDRESSES (source addresses they spread over), CEILING_RATE (offered in the ceiling run), FAMILY (4 or 6),
-# GEN_CPU, SERVER_CPU, PRIO (rt|nice|none), ONLY (subset of: ceiling reflector fastntp chrony).
+# GEN_CPU, SERVER_CPU, PRIO (rt|nice|none), ONLY (subset of: ceiling reflector fastntp xdp chrony).
 # Needs root (network namespaces, CAP_NET_RAW, chrt), clang, ethtool, iproute2, gcc, chrony.
 set -euo pipefail
 
@@ -37,7 +38,7 @@ SERVER_CPU=${SERVER_CPU:-1}
 # otherwise starves the NAPI thread that receives its replies once it is busy (every reply then counts as lost), and
 # a real-time server the one that receives its requests. nice -20 does not hold other cgroups' work off a shared machine.
 PRIO=${PRIO:-rt}
-ONLY=${ONLY:-ceiling reflector fastntp chrony}
+ONLY=${ONLY:-ceiling reflector fastntp xdp chrony}
 CHRONYD=${CHRONYD:-/usr/sbin/chronyd}
 
 case "$PRIO" in
@@ -150,6 +151,10 @@ if want fastntp && ((FASTNTP_OK)); then
   measure fastntp "FastNtp --workers 1 (1 core)" dotnet "$FASTNTP" serve --listen "$LISTEN" --workers 1 --local-stratum 1
 fi
 
+if want xdp && ((FASTNTP_OK)); then
+  measure xdp "FastNtp --xdp, native (1 core)" dotnet "$FASTNTP" serve --listen "$LISTEN" --workers 1 --local-stratum 1 --xdp "$SRV_DEV"
+fi
+
 if want chrony; then
   cat >"$WORK/chrony.conf" <<CONF
 port 123
@@ -163,7 +168,7 @@ CONF
 fi
 
 runs=()
-for n in reflector fastntp chrony; do [[ -f "$OUT/$n.json" ]] && runs+=("$OUT/$n.json"); done
+for n in reflector fastntp xdp chrony; do [[ -f "$OUT/$n.json" ]] && runs+=("$OUT/$n.json"); done
 if ((${#runs[@]})); then
   dotnet "$LOAD" chart --out "$OUT/xdp-netns.svg" --title "Raw frames through a veth pair: one server core (CPU $SERVER_CPU), generator on CPU $GEN_CPU" "${runs[@]}"
 fi
@@ -182,7 +187,7 @@ if os.path.exists(ceiling):
 print("| run | best answered/s at <1% loss | at offered/s | server core busy % there | answered per busy server core-second "
       "| server process CPU % there | answered per server process CPU-second | load average |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
-for name in ("reflector", "fastntp", "chrony"):
+for name in ("reflector", "fastntp", "xdp", "chrony"):
     path = os.path.join(out, name + ".json")
     if not os.path.exists(path):
         continue

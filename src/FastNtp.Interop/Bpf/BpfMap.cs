@@ -24,6 +24,19 @@ public sealed class BpfMap
         return new BpfMapping(new SafeMappedMemoryHandle(address, (nuint)length), length);
     }
 
+    /// <summary>Inserts or replaces one element; the sizes must be the map's key and value sizes.</summary>
+    public unsafe void Update<TKey, TValue>(in TKey key, in TValue value) where TKey : unmanaged where TValue : unmanaged
+    {
+        _owner.ThrowIfDisposed();
+        if (sizeof(TValue) != ValueSize)
+            throw new ArgumentException($"A value here is {ValueSize} octets, not {sizeof(TValue)}.", nameof(value));
+        fixed (TKey* k = &key)
+        fixed (TValue* v = &value)
+        {
+            if (Interop.Bpf.MapUpdateElem(_fd, k, v, 0) != 0) throw BpfException.FromLastError("bpf_map_update_elem");
+        }
+    }
+
     /// <summary>Reads one key of a per-CPU map: one <typeparamref name="T"/> per possible CPU.</summary>
     public unsafe void LookupPerCpu<T>(uint key, Span<T> perCpu) where T : unmanaged
     {

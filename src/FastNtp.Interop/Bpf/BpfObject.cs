@@ -58,6 +58,13 @@ public sealed class BpfObject : IDisposable
         }
     }
 
+    /// <summary>Sets how many elements a map holds, before <see cref="Load"/>.</summary>
+    public void SetMaxEntries(string mapName, int maxEntries)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
+        BpfException.ThrowIfNegative(Interop.Bpf.MapSetMaxEntries(FindMap(mapName), (uint)maxEntries), "bpf_map__set_max_entries");
+    }
+
     /// <summary>Creates the maps and loads the programs, which the kernel's verifier checks now.</summary>
     public void Load() => BpfException.ThrowIfNegative(Interop.Bpf.ObjectLoad(_handle), "bpf_object__load");
 

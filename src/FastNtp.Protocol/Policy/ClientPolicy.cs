@@ -32,8 +32,7 @@ public sealed class ClientPolicy
         _checkAccess = !access.IsEmpty;
         _requireNts = options.RequireNts;
         _refuseWithKiss = options.DenyAction == DenyAction.Kod;
-        // Any share above zero earns at least one unit, so a tiny share still kisses now and then.
-        _kodShare = options.KodShare <= 0 ? 0 : Math.Max(1u, (uint)Math.Round(options.KodShare * KodShareOne));
+        _kodShare = KodShareUnits(options.KodShare);
         KissPoll = PollExponent(options.Interval);
         if (options.RateLimitEnabled)
         {
@@ -103,7 +102,13 @@ public sealed class ClientPolicy
         return kiss;
     }
 
-    private static sbyte PollExponent(TimeSpan interval)
+    /// <summary><c>KodShare</c> in units of <see cref="KodShareOne"/>, as the kiss cycle steps (the XDP program's too).</summary>
+    public static uint KodShareUnits(double share) =>
+        // Any share above zero earns at least one unit, so a tiny share still kisses now and then.
+        share <= 0 ? 0 : Math.Max(1u, (uint)Math.Round(share * KodShareOne));
+
+    /// <summary>The poll exponent a kiss asks for at least, for a rate limit's interval (the XDP program's too).</summary>
+    public static sbyte PollExponent(TimeSpan interval)
     {
         double seconds = interval.TotalSeconds;
         sbyte exponent = 0;

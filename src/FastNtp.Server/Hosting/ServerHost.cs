@@ -125,7 +125,8 @@ public sealed partial class ServerHost : IAsyncDisposable
     {
         XdpSettings xdp = _settings.Server.Xdp;
         if (xdp.Interfaces.Count == 0) return;
-        _xdp = XdpService.TryStart(xdp, _settings.Server.Listen, Snapshots, createResponder, _loggerFactory.CreateLogger<XdpService>());
+        _xdp = XdpService.TryStart(xdp, _settings.Server.Listen, new XdpPolicy(_settings.ClientPolicy, _settings.Access.Allow, _settings.Access.Deny),
+            Snapshots, createResponder, _loggerFactory.CreateLogger<XdpService>());
         if (_xdp is not null) _owned.Add(_xdp);
     }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 
 namespace FastNtp.Server.Xdp;
@@ -43,6 +44,42 @@ internal struct XdpEndpoints
     private XdpEndpoint _first;
 }
 
+/// <summary>struct fastntp_policy: the <c>RateLimit</c> and <c>Access</c> settings as <see cref="ClientPolicy"/> holds them.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct XdpPolicyConfig
+{
+    public ulong IntervalNanoseconds;
+    public ulong BurstToleranceNanoseconds;
+    /// <summary>In units of <see cref="ClientPolicy.KodShareOne"/>.</summary>
+    public uint KodShare;
+    public byte RateLimit;
+    public byte CheckAccess;
+    public byte AllowUnmatched;
+    public byte RefuseWithKiss;
+    public byte RequireNts;
+    public sbyte KissPoll;
+    public byte Ipv6Prefix;
+    private readonly byte _reserved0, _reserved1, _reserved2, _reserved3, _reserved4;
+
+    public static XdpPolicyConfig From(ClientPolicyOptions options, bool checkAccess, bool allowUnmatched)
+    {
+        long interval = options.Interval.Ticks * 100;
+        return new XdpPolicyConfig
+        {
+            IntervalNanoseconds = (ulong)interval,
+            BurstToleranceNanoseconds = (ulong)((options.Burst - 1) * interval),
+            KodShare = ClientPolicy.KodShareUnits(options.KodShare),
+            RateLimit = options.RateLimitEnabled ? (byte)1 : (byte)0,
+            CheckAccess = checkAccess ? (byte)1 : (byte)0,
+            AllowUnmatched = allowUnmatched ? (byte)1 : (byte)0,
+            RefuseWithKiss = options.DenyAction == DenyAction.Kod ? (byte)1 : (byte)0,
+            RequireNts = options.RequireNts ? (byte)1 : (byte)0,
+            KissPoll = ClientPolicy.PollExponent(options.Interval),
+            Ipv6Prefix = (byte)options.Ipv6Prefix,
+        };
+    }
+}
+
 /// <summary>struct fastntp_config: the program's read-only globals, fixed at load.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct XdpConfig
@@ -51,6 +88,29 @@ internal struct XdpConfig
 
     public ulong StaleAfterNanoseconds;
     public XdpEndpoints Endpoints;
+    public XdpPolicyConfig Policy;
+}
+
+[InlineArray(4)]
+internal struct XdpIpv4Address
+{
+    private byte _first;
+}
+
+/// <summary>struct fastntp_prefix_v4: a key of the IPv4 access list's LPM trie.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct XdpPrefixV4
+{
+    public uint PrefixLength;
+    public XdpIpv4Address Address;
+}
+
+/// <summary>struct fastntp_prefix_v6: a key of the IPv6 access list's LPM trie.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct XdpPrefixV6
+{
+    public uint PrefixLength;
+    public XdpAddress Address;
 }
 
 [InlineArray(4)]
@@ -111,6 +171,12 @@ internal struct XdpDropCounters
     private ulong _first;
 }
 
+[InlineArray(PolicyDecisions.CounterCount)]
+internal struct XdpRefusedCounters
+{
+    private ulong _first;
+}
+
 /// <summary>struct fastntp_counters: one CPU's counts.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct XdpCounters
@@ -123,4 +189,7 @@ internal struct XdpCounters
     public ulong PassedChecksum;
     /// <summary>Indexed by <see cref="DropReason"/>.</summary>
     public XdpDropCounters Dropped;
+    /// <summary>Indexed by <see cref="PolicyCounter"/>.</summary>
+    public XdpRefusedCounters Refused;
+    public ulong KodSent;
 }

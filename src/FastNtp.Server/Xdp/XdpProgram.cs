@@ -1,6 +1,8 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Runtime.CompilerServices;
 using FastNtp.Interop.Bpf;
+using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 
 namespace FastNtp.Server.Xdp;
@@ -20,6 +22,9 @@ public sealed class XdpProgram : IDisposable
     /// <summary>FASTNTP_MAX_INTERFACES and FASTNTP_MAX_QUEUES of fastntp_xdp.h: the XSKMAP's shape.</summary>
     internal const int MaxXskInterfaces = 8;
     internal const int MaxXskQueues = 64;
+    private const string AccessV4MapName = "fastntp_access_v4";
+    private const string AccessV6MapName = "fastntp_access_v6";
+    private const string ClientsMapName = "fastntp_clients";
     /// <summary>mmap works in whole pages; the state is far smaller than one.</summary>
     private const int StateMappingLength = 4096;
 
@@ -56,26 +61,36 @@ public sealed class XdpProgram : IDisposable
     internal BpfProgram Program { get; }
 
     /// <summary>
-    /// Loads the program to answer on <paramref name="endpoints"/> (at most eight), serving from the state only
-    /// while its heartbeat is younger than <paramref name="staleAfter"/>. Throws <see cref="BpfException"/> when
+    /// Loads the program to answer on <paramref name="endpoints"/> (at most eight) under <paramref name="policy"/>,
+    /// serving from the state only while its heartbeat is younger than <paramref name="staleAfter"/>. Throws <see cref="BpfException"/> when
     /// the kernel refuses (no CAP_BPF and CAP_NET_ADMIN, say) and <see cref="InvalidOperationException"/> when
     /// this build holds no compiled program.
     /// </summary>
-    public static XdpProgram Load(IReadOnlyList<IPEndPoint> endpoints, TimeSpan staleAfter)
+    public static XdpProgram Load(IReadOnlyList<IPEndPoint> endpoints, TimeSpan staleAfter, XdpPolicy policy)
     {
+        ArgumentNullException.ThrowIfNull(policy);
         if (endpoints.Count is 0 or > XdpConfig.MaxEndpoints)
             throw new ArgumentOutOfRangeException(nameof(endpoints), endpoints.Count, $"The XDP program answers on 1 to {XdpConfig.MaxEndpoints} endpoints.");
         byte[] elf = CompiledObject()
             ?? throw new InvalidOperationException("this build of FastNtp has no XDP program (clang and libbpf-dev were missing when it was built)");
 
-        var config = new XdpConfig { StaleAfterNanoseconds = (ulong)(staleAfter.Ticks * 100) };
+        ClientPolicyOptions options = policy.Options;
+        var config = new XdpConfig
+        {
+            StaleAfterNanoseconds = (ulong)(staleAfter.Ticks * 100),
+            Policy = XdpPolicyConfig.From(
+                options, checkAccess: policy.Allow.Count + policy.Deny.Count > 0, allowUnmatched: policy.Allow.Count == 0),
+        };
         for (int i = 0; i < endpoints.Count; i++) config.Endpoints[i] = XdpEndpoint.From(endpoints[i]);
 
         var obj = BpfObject.Open(elf);
         try
         {
             obj.SetReadOnlyData(MemoryMarshalBytes(ref config));
+            // An LRU map is allocated whole at load: one entry when rate limiting is off.
+            obj.SetMaxEntries(ClientsMapName, options.RateLimitEnabled ? options.Entries : 1);
             obj.Load();
+            FillAccessLists(obj.Map(AccessV4MapName), obj.Map(AccessV6MapName), policy);
             BpfMap stateMap = obj.Map(StateMapName);
             BpfMap counters = obj.Map(CountersMapName);
             RequireSize<XdpState>(stateMap);
@@ -87,6 +102,35 @@ public sealed class XdpProgram : IDisposable
         {
             obj.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// One LPM trie entry per prefix, as <see cref="AccessList"/> splits them: IPv4 prefixes (IPv4-mapped ones among
+    /// them) into the IPv4 trie, every other into the IPv6 trie; 1 allows, 0 denies.
+    /// </summary>
+    private static void FillAccessLists(BpfMap ipv4, BpfMap ipv6, XdpPolicy policy)
+    {
+        foreach ((IReadOnlyList<string> entries, byte allow) in new[] { (policy.Allow, (byte)1), (policy.Deny, (byte)0) })
+        {
+            foreach (string entry in entries)
+            {
+                if (!AccessList.TryParsePrefix(entry, out ClientAddress prefix, out int length, out string? error))
+                    throw new ArgumentException($"access list entry: {error}", nameof(policy));
+                if (prefix.IsIPv4 && length >= ClientAddress.Ipv4MappedPrefixLength)
+                {
+                    var key = new XdpPrefixV4 { PrefixLength = (uint)(length - ClientAddress.Ipv4MappedPrefixLength) };
+                    BinaryPrimitives.WriteUInt32BigEndian(key.Address, (uint)prefix.Low);
+                    ipv4.Update(key, allow);
+                }
+                else
+                {
+                    var key = new XdpPrefixV6 { PrefixLength = (uint)length };
+                    BinaryPrimitives.WriteUInt64BigEndian(key.Address, prefix.High);
+                    BinaryPrimitives.WriteUInt64BigEndian(((Span<byte>)key.Address)[8..], prefix.Low);
+                    ipv6.Update(key, allow);
+                }
+            }
         }
     }
 
@@ -117,8 +161,9 @@ public sealed class XdpProgram : IDisposable
         lock (_perCpu)
         {
             _counters.LookupPerCpu(0, _perCpu.AsSpan());
-            long answered = 0, extensions = 0, stale = 0, checksum = 0;
+            long answered = 0, extensions = 0, stale = 0, checksum = 0, kodSent = 0;
             long[] dropped = new long[DropReasons.Count];
+            long[] refused = new long[PolicyDecisions.CounterCount];
             foreach (ref readonly XdpCounters c in _perCpu.AsSpan())
             {
                 answered += (long)c.Answered;
@@ -126,6 +171,8 @@ public sealed class XdpProgram : IDisposable
                 stale += (long)c.PassedStale;
                 checksum += (long)c.PassedChecksum;
                 for (int i = 0; i < dropped.Length; i++) dropped[i] += (long)c.Dropped[i];
+                for (int i = 0; i < refused.Length; i++) refused[i] += (long)c.Refused[i];
+                kodSent += (long)c.KodSent;
             }
 
             var byReason = new Dictionary<DropReason, long>();
@@ -134,7 +181,14 @@ public sealed class XdpProgram : IDisposable
                 if (dropped[i] != 0) byReason[(DropReason)i] = dropped[i];
             }
 
-            return new XdpCounterTotals(answered, extensions, stale, checksum, byReason);
+            return new XdpCounterTotals(answered, extensions, stale, checksum, byReason)
+            {
+                Denied = refused[(int)PolicyCounter.Denied],
+                NtsRequired = refused[(int)PolicyCounter.NtsRequired],
+                RateLimitedKiss = refused[(int)PolicyCounter.RateLimitedKiss],
+                RateLimitedDrop = refused[(int)PolicyCounter.RateLimitedDrop],
+                KodSent = kodSent,
+            };
         }
     }
 
@@ -162,4 +216,19 @@ public sealed record XdpCounterTotals(
     long Answered, long PassedExtensions, long PassedStale, long PassedChecksum, IReadOnlyDictionary<DropReason, long> Dropped)
 {
     public long TotalDropped => Dropped.Values.Sum();
+
+    /// <summary>Plain requests the access list refused (with a DENY kiss or without an answer).</summary>
+    public long Denied { get; init; }
+
+    /// <summary>Plain requests refused because <c>Access:RequireNts</c> is set.</summary>
+    public long NtsRequired { get; init; }
+
+    /// <summary>Requests over the client's rate limit answered with a RATE kiss.</summary>
+    public long RateLimitedKiss { get; init; }
+
+    /// <summary>Requests over the client's rate limit dropped.</summary>
+    public long RateLimitedDrop { get; init; }
+
+    /// <summary>Kisses sent (RATE and DENY).</summary>
+    public long KodSent { get; init; }
 }

@@ -49,7 +49,8 @@ public sealed partial class XdpService : IDisposable
     /// <see cref="XdpSettings.AfXdp"/> is off; null (and one logged line) when XDP is unavailable.
     /// </summary>
     public static XdpService? TryStart(
-        XdpSettings settings, IReadOnlyList<IPEndPoint> endpoints, SnapshotPublisher snapshots, Func<Responder> createResponder, ILogger logger)
+        XdpSettings settings, IReadOnlyList<IPEndPoint> endpoints, XdpPolicy policy, SnapshotPublisher snapshots, Func<Responder> createResponder,
+        ILogger logger)
     {
         IReadOnlyList<string> interfaces = settings.Interfaces;
         XdpAttachMode mode = settings.Mode;
@@ -63,7 +64,7 @@ public sealed partial class XdpService : IDisposable
         string stage = "load";
         try
         {
-            service = new XdpService(XdpProgram.Load(endpoints, StaleAfter), snapshots);
+            service = new XdpService(XdpProgram.Load(endpoints, StaleAfter, policy), snapshots);
             service.Tick();
             foreach (string name in interfaces)
             {

@@ -95,6 +95,8 @@ public static class StatusCommand
             string drops = string.Join(", ", c.Dropped.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"));
             text.Append(CultureInfo.InvariantCulture,
                 $"xdp on {string.Join(", ", xdp.Interfaces)}: answered={c.Answered} passed-extensions={c.PassedExtensions} passed-stale={c.PassedStale} passed-checksum={c.PassedChecksum} dropped={c.TotalDropped} ({(drops.Length == 0 ? "none" : drops)})\n");
+            text.Append(CultureInfo.InvariantCulture,
+                $"xdp policy: denied={c.Denied} nts-required={c.NtsRequired} rate-limited-kiss={c.RateLimitedKiss} rate-limited-drop={c.RateLimitedDrop} kod-sent={c.KodSent}\n");
             if (xdp.AfXdp is { } af)
             {
                 string errors = string.Join(", ", af.FrameErrors.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"));

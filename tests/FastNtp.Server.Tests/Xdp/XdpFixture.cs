@@ -1,5 +1,6 @@
 using System.Net;
 using FastNtp.Interop.Bpf;
+using FastNtp.Protocol.Policy;
 using FastNtp.Server.Xdp;
 
 namespace FastNtp.Server.Tests.Xdp;
@@ -20,8 +21,10 @@ public sealed class XdpFixture : IDisposable
             throw new InvalidOperationException("FastNtp.Server was built without its XDP program: install clang and libbpf-dev (scripts/install-deps.sh) and rebuild.");
         try
         {
-            // One specific IPv4 address and the IPv6 wildcard: both ways of matching a destination get exercised.
-            Program = XdpProgram.Load([new IPEndPoint(ServerV4, ServerPort), new IPEndPoint(IPAddress.IPv6Any, ServerPort)], TimeSpan.FromSeconds(2));
+            // One specific IPv4 address and the IPv6 wildcard: both ways of matching a destination get exercised. No
+            // client policy: XdpPolicyTests load their own programs with one.
+            Program = XdpProgram.Load([new IPEndPoint(ServerV4, ServerPort), new IPEndPoint(IPAddress.IPv6Any, ServerPort)], TimeSpan.FromSeconds(2),
+                new XdpPolicy(new ClientPolicyOptions(), [], []));
         }
         catch (BpfException e)
         {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Xdp;
 
@@ -17,6 +18,9 @@ public sealed partial class XdpLayoutTests
     {
         ["fastntp_endpoint"] = typeof(XdpEndpoint),
         ["fastntp_config"] = typeof(XdpConfig),
+        ["fastntp_policy"] = typeof(XdpPolicyConfig),
+        ["fastntp_prefix_v4"] = typeof(XdpPrefixV4),
+        ["fastntp_prefix_v6"] = typeof(XdpPrefixV6),
         ["fastntp_slot"] = typeof(XdpSlot),
         ["fastntp_state"] = typeof(XdpState),
         ["fastntp_counters"] = typeof(XdpCounters),
@@ -29,6 +33,8 @@ public sealed partial class XdpLayoutTests
         ["stale_after_ns"] = nameof(XdpConfig.StaleAfterNanoseconds),
         ["heartbeat_tai_ns"] = nameof(XdpState.HeartbeatTaiNanoseconds),
         ["tai_offset_ns"] = nameof(XdpState.TaiOffsetNanoseconds),
+        ["interval_ns"] = nameof(XdpPolicyConfig.IntervalNanoseconds),
+        ["burst_tolerance_ns"] = nameof(XdpPolicyConfig.BurstToleranceNanoseconds),
     };
 
     [Fact]
@@ -58,6 +64,8 @@ public sealed partial class XdpLayoutTests
         Assert.Equal(16, Unsafe.SizeOf<XdpAddress>());
         Assert.Equal(XdpConfig.MaxEndpoints * Unsafe.SizeOf<XdpEndpoint>(), Unsafe.SizeOf<XdpEndpoints>());
         Assert.Equal(2 * Unsafe.SizeOf<XdpSlot>(), Unsafe.SizeOf<XdpSlots>());
+        Assert.Equal(4, Unsafe.SizeOf<XdpIpv4Address>());
+        Assert.Equal(PolicyDecisions.CounterCount * sizeof(ulong), Unsafe.SizeOf<XdpRefusedCounters>());
     }
 
     private static string FieldName(Type type, string member)

@@ -3,7 +3,8 @@
  * FastNtp's driver path: answers plain NTP client requests (48 octets, versions 1-4) in place with XDP_TX,
  * drops what the responder never answers, redirects requests with extension fields (NTS) to FastNtp's AF_XDP
  * socket for the queue where it has one, and passes everything else to the kernel, where the socket engine
- * applies the same rules. The rules mirror FastNtp.Protocol.Server.Responder.
+ * applies the same rules. The rules mirror FastNtp.Protocol.Server.Responder; the client policy
+ * (fastntp_policy.h) mirrors FastNtp.Protocol.Policy.ClientPolicy.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -33,6 +34,8 @@ enum drop_reason {
 };
 
 const volatile struct fastntp_config config = {};
+
+#include "fastntp_policy.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -250,6 +253,25 @@ static __always_inline void write_reply(struct ntp_packet *ntp, const struct fas
 	ntp->receive_time = bpf_cpu_to_be64(receive);
 }
 
+/* KissOfDeath.Write: unsynchronized, stratum 0, the code in the reference id, the client's transmit time echoed. */
+static __always_inline void write_kiss(struct ntp_packet *ntp, int decision)
+{
+	__u8 version = ntp->flags & (7 << 3);
+	__be64 client_transmit = ntp->transmit_time;
+
+	ntp->flags = (__u8)(3 << 6) | version | 4;
+	ntp->stratum = 0;
+	if (ntp->poll < config.policy.kiss_poll)
+		ntp->poll = config.policy.kiss_poll;
+	ntp->precision = 0;
+	ntp->root_delay = 0;
+	ntp->root_dispersion = 0;
+	__builtin_memcpy(ntp->reference_id, decision == POLICY_RATE_KISS ? "RATE" : "DENY", 4);
+	ntp->reference_time = 0;
+	ntp->origin_time = client_transmit;
+	ntp->receive_time = client_transmit;
+}
+
 static __always_inline void count(__u64 *counter)
 {
 	(*counter)++;
@@ -298,16 +320,33 @@ static __always_inline int decide(struct fastntp_counters *counters, struct ntp_
 	return XDP_TX;
 }
 
-/* Fills the reply; the transmit time is read last, just before the checksum that covers it. */
+/* Counts a refusal; true when it is dropped rather than kissed. */
+static __always_inline int refused_drop(struct fastntp_counters *counters, int decision)
+{
+	count(&counters->refused[policy_counter(decision) & (FASTNTP_POLICY_COUNTERS - 1)]);
+	if (!is_kiss(decision))
+		return 1;
+	count(&counters->kod_sent);
+	return 0;
+}
+
+/*
+ * Fills the reply, the answer or the policy's kiss; the transmit time is read last, just before the checksum
+ * that covers it.
+ */
 static __always_inline __u32 finish_reply(struct ntp_packet *ntp, struct udphdr *udp, const struct answer *answer,
-					  __u32 pseudo)
+					  __u32 pseudo, int decision)
 {
 	__be16 port = udp->source;
 
 	udp->source = udp->dest;
 	udp->dest = port;
-	write_reply(ntp, &answer->slot, answer->receive);
-	ntp->transmit_time = bpf_cpu_to_be64(ntp_time(bpf_ktime_get_tai_ns() - answer->tai_offset));
+	if (decision == POLICY_ALLOW) {
+		write_reply(ntp, &answer->slot, answer->receive);
+		ntp->transmit_time = bpf_cpu_to_be64(ntp_time(bpf_ktime_get_tai_ns() - answer->tai_offset));
+	} else {
+		write_kiss(ntp, decision);
+	}
 	udp->check = 0;
 	return finish_udp_checksum(udp_sum(udp, pseudo));
 }
@@ -344,6 +383,10 @@ static __always_inline int handle_ipv4(void *data, void *end, struct fastntp_cou
 		count(&counters->passed_checksum);
 		return XDP_PASS;
 	}
+	struct fastntp_client_key client;
+	int decision = policy_decide(&client, client_v4(&client, ip->saddr));
+	if (decision != POLICY_ALLOW && refused_drop(counters, decision))
+		return XDP_DROP;
 
 	swap_mac(eth);
 	__be32 address = ip->saddr;
@@ -352,8 +395,9 @@ static __always_inline int handle_ipv4(void *data, void *end, struct fastntp_cou
 	ip->ttl = REPLY_HOP_LIMIT;
 	ip->check = 0;
 	ip->check = ~fold(sum16(ip, sizeof(*ip) / 2, 0));
-	udp->check = finish_reply(ntp, udp, &answer, pseudo);
-	count(&counters->answered);
+	udp->check = finish_reply(ntp, udp, &answer, pseudo, decision);
+	if (decision == POLICY_ALLOW)
+		count(&counters->answered);
 	return XDP_TX;
 }
 
@@ -388,14 +432,19 @@ static __always_inline int handle_ipv6(void *data, void *end, struct fastntp_cou
 		count(&counters->passed_checksum);
 		return XDP_PASS;
 	}
+	struct fastntp_client_key client;
+	int decision = policy_decide(&client, client_v6(&client, &ip->saddr));
+	if (decision != POLICY_ALLOW && refused_drop(counters, decision))
+		return XDP_DROP;
 
 	swap_mac(eth);
 	struct in6_addr address = ip->saddr;
 	ip->saddr = ip->daddr;
 	ip->daddr = address;
 	ip->hop_limit = REPLY_HOP_LIMIT;
-	udp->check = finish_reply(ntp, udp, &answer, pseudo);
-	count(&counters->answered);
+	udp->check = finish_reply(ntp, udp, &answer, pseudo, decision);
+	if (decision == POLICY_ALLOW)
+		count(&counters->answered);
 	return XDP_TX;
 }
 

@@ -10,6 +10,10 @@
 #define FASTNTP_MAX_QUEUES 64
 /* Room for every FastNtp.Protocol.Server.DropReason value, present and to come. */
 #define FASTNTP_DROP_REASONS 16
+/* FastNtp.Protocol.Policy.PolicyCounter: rate-limited kiss, rate-limited drop, denied, NTS required. */
+#define FASTNTP_POLICY_COUNTERS 4
+/* Access:Allow and Access:Deny prefixes per address family. */
+#define FASTNTP_ACCESS_RULES 65536
 
 /* One address and port the program answers for, as the socket engine listens on it. */
 struct fastntp_endpoint {
@@ -19,10 +23,37 @@ struct fastntp_endpoint {
 	__u8 address[16]; /* IPv4 in the first 4 octets */
 };
 
+/* The RateLimit and Access settings as FastNtp.Protocol.Policy.ClientPolicy holds them. */
+struct fastntp_policy {
+	__u64 interval_ns;        /* one token per interval */
+	__u64 burst_tolerance_ns; /* (burst - 1) intervals */
+	__u32 kod_share;          /* in 65536ths: requests over the limit answered with RATE */
+	__u8 rate_limit;          /* per-client buckets are kept */
+	__u8 check_access;        /* an access list is configured */
+	__u8 allow_unmatched;     /* the allow list is empty */
+	__u8 refuse_with_kiss;    /* Access:DenyAction kod */
+	__u8 require_nts;         /* every request answered here is plain, so all are refused */
+	__s8 kiss_poll;           /* the poll exponent a kiss asks for at least */
+	__u8 ipv6_prefix;         /* IPv6 clients in one prefix of this length share a bucket */
+	__u8 reserved[5];
+};
+
 /* Read-only after load (.rodata), so the verifier prunes what a configuration cannot reach. */
 struct fastntp_config {
 	__u64 stale_after_ns; /* a heartbeat older than this means the publisher is gone */
 	struct fastntp_endpoint endpoints[FASTNTP_MAX_ENDPOINTS];
+	struct fastntp_policy policy;
+};
+
+/* Keys of the access lists' LPM tries: the prefix length, then the address in network order. */
+struct fastntp_prefix_v4 {
+	__u32 prefix_length;
+	__u8 address[4];
+};
+
+struct fastntp_prefix_v6 {
+	__u32 prefix_length;
+	__u8 address[16];
 };
 
 /* One published ServerSnapshot, in host byte order. */
@@ -57,6 +88,8 @@ struct fastntp_counters {
 	__u64 passed_stale;      /* heartbeat stale or state being rewritten */
 	__u64 passed_checksum;   /* bad IPv4 header or UDP checksum: the kernel drops and counts it */
 	__u64 dropped[FASTNTP_DROP_REASONS]; /* indexed by DropReason */
+	__u64 refused[FASTNTP_POLICY_COUNTERS]; /* indexed by PolicyCounter */
+	__u64 kod_sent;
 };
 
 #endif
