@@ -46,7 +46,7 @@ public sealed partial class XdpEndToEndTests : IClassFixture<XdpEndToEndTests.Ne
     }
 
     [Fact]
-    public void PlainClients_AreAnsweredInTheDriver_OverIPv4AndIPv6()
+    public void PlainClients_AreAnsweredInTheDriverOverIPv4AndIPv6()
     {
         string ntpdig = ExternalProcess.RequireProgram("ntpdig", "ntpsec-ntpdig");
         using ExternalProcess server = StartServer();

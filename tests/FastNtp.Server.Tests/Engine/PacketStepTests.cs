@@ -26,7 +26,7 @@ public class PacketStepTests
         step.Answer(request, new RequestInfo(ReceiveTime, 50_000), Snapshot, reply, ref clock);
 
     [Fact]
-    public void AClientRequestIsAnsweredAndCounted()
+    public void ClientRequest_IsAnsweredAndCounted()
     {
         var counters = new WorkerCounters();
         var step = new PacketStep(new Responder(), counters);
@@ -42,7 +42,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void ADatagramLongerThanTheLimitIsAnOversizeDropAndNeverReachesTheResponder()
+    public void DatagramLongerThanTheLimit_IsAnOversizeDropAndNeverReachesTheResponder()
     {
         var counters = new WorkerCounters();
         var step = new PacketStep(new Responder(), counters);
@@ -62,7 +62,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void AResponderFaultLosesOnlyThatPacket()
+    public void ResponderFault_LosesOnlyThatPacket()
     {
         var counters = new WorkerCounters();
         var step = new PacketStep(new Responder(), counters);
@@ -74,7 +74,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void WhatTheResponderRefusesIsCountedByReason()
+    public void WhatTheResponderRefuses_IsCountedByReason()
     {
         var counters = new WorkerCounters();
         var step = new PacketStep(new Responder(), counters);
@@ -84,7 +84,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void TheStepAllocatesNothing()
+    public void Step_AllocatesNothing()
     {
         var step = new PacketStep(new Responder(), new WorkerCounters());
         byte[] request = ClientRequest(7);
