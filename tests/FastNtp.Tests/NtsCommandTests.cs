@@ -80,7 +80,7 @@ public sealed class NtsCommandTests : IDisposable
     }
 
     [Fact]
-    public void NtsKeToAClosedPortIsOneLineAndNoReply()
+    public void NtsKeToAClosedPort_IsOneLineAndNoReply()
     {
         int kePort = Ports.FreeTcpPort();
         (int exit, string output) = TestEnvironment.RunFastNtp(["nts-ke", $"127.0.0.1:{kePort}"]);
