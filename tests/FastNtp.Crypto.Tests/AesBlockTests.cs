@@ -9,7 +9,7 @@ namespace FastNtp.Crypto.Tests;
 public sealed class AesBlockTests
 {
     [Fact]
-    public void HardwareIsAvailableAndSelectedOnThisMachine()
+    public void Hardware_IsAvailableAndSelectedOnThisMachine()
     {
         // The CI and benchmark machines have AES-NI and PCLMULQDQ; the start-up self-test must pass there.
         Assert.True(AesHardware.IsSupported);
@@ -20,7 +20,7 @@ public sealed class AesBlockTests
     [InlineData("000102030405060708090a0b0c0d0e0f", "69c4e0d86a7b0430d8cdb78070b4c55a")]
     [InlineData("000102030405060708090a0b0c0d0e0f1011121314151617", "dda97ca4864cdfe06eaf70a0ec0d7191")]
     [InlineData("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "8ea2b7ca516745bfeafc49904b496089")]
-    public void Fips197AppendixC(string key, string ciphertext)
+    public void HardwareCipher_MatchesFips197AppendixC(string key, string ciphertext)
     {
         AesRoundKeys keys = default;
         int rounds = AesHardware.ExpandKey(Hex(key), ref keys);
@@ -35,7 +35,7 @@ public sealed class AesBlockTests
     [InlineData(16)]
     [InlineData(24)]
     [InlineData(32)]
-    public void MatchesFrameworkAesForRandomKeysAndEveryBlockWidth(int keyLength)
+    public void RandomKeysAtEveryBlockWidth_MatchFrameworkAes(int keyLength)
     {
         var rng = new Random(keyLength);
         for (int trial = 0; trial < 50; trial++)
@@ -78,7 +78,7 @@ public sealed class AesBlockTests
     }
 
     [Fact]
-    public void FastAes128KeyScheduleMatchesTheGenericOne()
+    public void FastAes128KeySchedule_MatchesTheGenericOne()
     {
         var rng = new Random(128);
         for (int trial = 0; trial < 100; trial++)
@@ -95,7 +95,7 @@ public sealed class AesBlockTests
     }
 
     [Fact]
-    public void Fips197AppendixA1KeyExpansion()
+    public void KeyExpansion_MatchesFips197AppendixA1()
     {
         // Last round key of the FIPS 197 A.1 AES-128 example (w[40..43]).
         AesRoundKeys keys = default;
@@ -105,7 +105,7 @@ public sealed class AesBlockTests
     }
 
     [Fact]
-    public void DoublingMatchesAReferenceShift()
+    public void Doubling_MatchesAReferenceShift()
     {
         var rng = new Random(5297);
         for (int trial = 0; trial < 1000; trial++)

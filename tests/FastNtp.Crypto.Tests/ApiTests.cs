@@ -10,7 +10,7 @@ public sealed class ApiTests
     public static TheoryData<AeadAlgorithm, Backend> Every => AlgorithmsAndBackends();
 
     [Fact]
-    public void KeyLengthsNonceLengthsAndIdentifiers()
+    public void Aead_ReportsKeyLengthsNonceLengthsAndIdentifiers()
     {
         Assert.Equal(32, Aead.KeyLength(AeadAlgorithm.AesSivCmac256));
         Assert.Equal(48, Aead.KeyLength(AeadAlgorithm.AesSivCmac384));
@@ -32,7 +32,7 @@ public sealed class ApiTests
     }
 
     [Fact]
-    public void CreateUsesTheHardwarePathHere()
+    public void Create_UsesTheHardwarePathHere()
     {
         using var siv = Aead.Create(AeadAlgorithm.AesSivCmac256, new byte[32]);
         using var gcmSiv = Aead.Create(AeadAlgorithm.Aes128GcmSiv, new byte[16]);
@@ -44,7 +44,7 @@ public sealed class ApiTests
 
     [Theory]
     [MemberData(nameof(Every))]
-    public void SealAndOpenAllocateNothing(AeadAlgorithm algorithm, Backend backend)
+    public void SealAndOpen_AllocateNothing(AeadAlgorithm algorithm, Backend backend)
     {
         using Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
         byte[] nonce = new byte[aead.NonceLength];
@@ -79,7 +79,7 @@ public sealed class ApiTests
     }
 
     [Fact]
-    public void S2VBuilderAllocatesNothing()
+    public void S2VBuilder_AllocatesNothing()
     {
         using var siv = new AesSiv(new byte[32]);
         byte[] v = new byte[16];
@@ -99,7 +99,7 @@ public sealed class ApiTests
     }
 
     [Fact]
-    public void DisposeZeroesTheKeySchedule()
+    public void Dispose_ZeroesTheKeySchedule()
     {
         var siv = new AesSiv(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
         var gcmSiv = new AesGcmSiv(Enumerable.Range(1, 16).Select(i => (byte)i).ToArray());

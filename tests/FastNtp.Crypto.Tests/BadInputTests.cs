@@ -9,7 +9,7 @@ public sealed class BadInputTests
 
     [Theory]
     [MemberData(nameof(Every))]
-    public void SealedDataShorterThanATagIsRejected(AeadAlgorithm algorithm, Backend backend)
+    public void SealedDataShorterThanATag_IsRejected(AeadAlgorithm algorithm, Backend backend)
     {
         using Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
         byte[] nonce = new byte[aead.NonceLength];
@@ -22,7 +22,7 @@ public sealed class BadInputTests
 
     [Theory]
     [MemberData(nameof(Every))]
-    public void AnyFlippedBitIsRejectedAndThePlaintextZeroed(AeadAlgorithm algorithm, Backend backend)
+    public void AnyFlippedBit_IsRejectedAndThePlaintextZeroed(AeadAlgorithm algorithm, Backend backend)
     {
         var rng = new Random((int)algorithm);
         using Aead aead = Create(algorithm, TestSupport.Random(rng, Aead.KeyLength(algorithm)), backend);
@@ -59,7 +59,7 @@ public sealed class BadInputTests
 
     [Theory]
     [MemberData(nameof(Every))]
-    public void OnlyThePlaintextPartOfALongerDestinationIsTouched(AeadAlgorithm algorithm, Backend backend)
+    public void LongerDestination_HasOnlyItsPlaintextPartTouched(AeadAlgorithm algorithm, Backend backend)
     {
         using Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
         byte[] nonce = new byte[aead.NonceLength];
@@ -81,10 +81,10 @@ public sealed class BadInputTests
     [InlineData(AeadAlgorithm.AesSivCmac512, 32)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv, 32)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv, 0)]
-    public void WrongKeyLengthIsAConfigurationError(AeadAlgorithm algorithm, int keyLength) => Assert.Throws<ArgumentException>(() => Aead.Create(algorithm, new byte[keyLength]));
+    public void WrongKeyLength_IsAConfigurationError(AeadAlgorithm algorithm, int keyLength) => Assert.Throws<ArgumentException>(() => Aead.Create(algorithm, new byte[keyLength]));
 
     [Fact]
-    public void UnknownAlgorithmIsAConfigurationError()
+    public void UnknownAlgorithm_IsAConfigurationError()
     {
         Assert.Throws<ArgumentException>(() => Aead.Create((AeadAlgorithm)1, new byte[16]));
         Assert.Throws<ArgumentException>(() => Aead.KeyLength((AeadAlgorithm)31));
@@ -97,7 +97,7 @@ public sealed class BadInputTests
     [InlineData(11)]
     [InlineData(13)]
     [InlineData(16)]
-    public void GcmSivNonceMustBeTwelveBytes(int nonceLength)
+    public void GcmSivNonce_MustBeTwelveBytes(int nonceLength)
     {
         using var aead = Aead.Create(AeadAlgorithm.Aes128GcmSiv, new byte[16]);
         byte[] destination = new byte[32];
@@ -111,7 +111,7 @@ public sealed class BadInputTests
     [InlineData(12)]
     [InlineData(16)]
     [InlineData(100)]
-    public void SivTakesAnyNonceOfAtLeastOneByte(int nonceLength)
+    public void Siv_TakesAnyNonceOfAtLeastOneByte(int nonceLength)
     {
         using var aead = Aead.Create(AeadAlgorithm.AesSivCmac256, new byte[32]);
         byte[] nonce = new byte[nonceLength];
@@ -126,7 +126,7 @@ public sealed class BadInputTests
 
     [Theory]
     [MemberData(nameof(Every))]
-    public void ShortDestinationsAreCallerBugs(AeadAlgorithm algorithm, Backend backend)
+    public void ShortDestinations_AreCallerBugs(AeadAlgorithm algorithm, Backend backend)
     {
         using Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
         byte[] nonce = new byte[aead.NonceLength];
@@ -139,7 +139,7 @@ public sealed class BadInputTests
 
     [Theory]
     [MemberData(nameof(Every))]
-    public void OverlappingBuffersAreCallerBugsButAdjacentSlicesAreFine(AeadAlgorithm algorithm, Backend backend)
+    public void OverlappingBuffers_AreCallerBugsButAdjacentSlicesAreFine(AeadAlgorithm algorithm, Backend backend)
     {
         using Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
         byte[] nonce = new byte[aead.NonceLength];
@@ -156,7 +156,7 @@ public sealed class BadInputTests
     }
 
     [Fact]
-    public void MoreThan126AssociatedDataItemsAreRejected()
+    public void MoreThan126AssociatedDataItems_AreRejected()
     {
         using var siv = new AesSiv(new byte[32]);
         var items = new ReadOnlyMemory<byte>[127];
@@ -180,7 +180,7 @@ public sealed class BadInputTests
 
     [Theory]
     [MemberData(nameof(Every))]
-    public void DisposedKeysThrow(AeadAlgorithm algorithm, Backend backend)
+    public void DisposedKeys_Throw(AeadAlgorithm algorithm, Backend backend)
     {
         Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
         byte[] nonce = new byte[aead.NonceLength];

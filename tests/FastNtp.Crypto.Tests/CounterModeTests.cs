@@ -28,7 +28,7 @@ public sealed class CounterModeTests
 
     [Theory]
     [MemberData(nameof(GcmSivCounters))]
-    public void GcmSivCounterWrapsModulo2To32(uint start, int length)
+    public void GcmSivCounter_WrapsModulo2To32(uint start, int length)
     {
         byte[] key = new byte[16];
         new Random(1).NextBytes(key);
@@ -47,7 +47,7 @@ public sealed class CounterModeTests
 
     [Theory]
     [MemberData(nameof(SivCounters))]
-    public void SivCounterIsA128BitBigEndianIncrement(uint lastWord, int length)
+    public void SivCounter_IsA128BitBigEndianIncrement(uint lastWord, int length)
     {
         byte[] key = new byte[32];
         new Random(4).NextBytes(key);

@@ -11,7 +11,7 @@ public sealed class ImplementationAgreementTests
 
     [Theory]
     [MemberData(nameof(AlgorithmData))]
-    public void HardwareAndPortableAgreeOnEveryLengthUpTo260(AeadAlgorithm algorithm)
+    public void HardwareAndPortable_AgreeOnEveryLengthUpTo260(AeadAlgorithm algorithm)
     {
         var rng = new Random((int)algorithm * 31);
         byte[] key = TestSupport.Random(rng, Aead.KeyLength(algorithm));
@@ -41,7 +41,7 @@ public sealed class ImplementationAgreementTests
     }
 
     [Fact]
-    public void PartialBlockLoadsMatchACopy()
+    public void PartialBlockLoads_MatchACopy()
     {
         byte[] data = Enumerable.Range(1, 40).Select(i => (byte)(i * 37)).ToArray();
         for (int start = 0; start < 24; start++)

@@ -19,7 +19,7 @@ public sealed class OpenSslCrossCheckTests
     private const int MaxAdItems = 4;
 
     [Fact]
-    public void AesSivMatchesOpenSsl()
+    public void AesSiv_MatchesOpenSsl()
     {
         Assert.True(
             File.Exists(Python),

@@ -31,7 +31,7 @@ public sealed class PropertyTests
     }
 
     [Fact]
-    public void OpenOfSealIsIdentity()
+    public void OpenOfSeal_IsIdentity()
     {
         Prop.ForAll(Messages(), m =>
         {
@@ -52,7 +52,7 @@ public sealed class PropertyTests
     }
 
     [Fact]
-    public void HardwareEqualsPortable()
+    public void Hardware_EqualsPortable()
     {
         Prop.ForAll(Messages(), m =>
         {
@@ -67,7 +67,7 @@ public sealed class PropertyTests
     }
 
     [Fact]
-    public void SivNonceInterfaceEqualsTheGeneralForm()
+    public void SivNonceInterface_EqualsTheGeneralForm()
     {
         Prop.ForAll(Messages().Filter(m => m.Algorithm != AeadAlgorithm.Aes128GcmSiv), m =>
         {

@@ -125,7 +125,7 @@ public sealed class Rfc5297Tests
 
     [Theory]
     [MemberData(nameof(Backends))]
-    public void S2VOfNoComponentsIsCmacOfOne(Backend backend)
+    public void S2VOfNoComponents_IsCmacOfOne(Backend backend)
     {
         using AesSiv siv = Siv(A1Key, backend);
         byte[] v = new byte[16];
@@ -140,7 +140,7 @@ public sealed class Rfc5297Tests
     /// <summary>RFC 4493 section 4 (AES-128 CMAC); K1 of an AES-SIV-CMAC-256 key is the CMAC key.</summary>
     [Theory]
     [MemberData(nameof(Backends))]
-    public void Rfc4493CmacExamples(Backend backend)
+    public void Cmac_MatchesRfc4493Examples(Backend backend)
     {
         using AesSiv siv = Siv("2b7e151628aed2a6abf7158809cf4f3c" + new string('0', 32), backend);
         byte[] message = Hex(

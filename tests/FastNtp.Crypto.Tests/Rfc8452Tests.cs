@@ -22,7 +22,7 @@ public sealed class Rfc8452Tests
     }
 
     [Fact]
-    public void AllTwentyFourVectorsAreLoaded()
+    public void Vectors_AreAllTwentyFourLoaded()
     {
         Assert.Equal(24, Rfc8452Vectors.All.Count);
         foreach (Rfc8452Vector v in Rfc8452Vectors.All)
@@ -34,7 +34,7 @@ public sealed class Rfc8452Tests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void SealMatchesTheRfc(int index, Backend backend)
+    public void Seal_MatchesTheRfc(int index, Backend backend)
     {
         Rfc8452Vector v = Rfc8452Vectors.All[index];
         using Aead aead = Create(AeadAlgorithm.Aes128GcmSiv, v.Key, backend);
@@ -47,7 +47,7 @@ public sealed class Rfc8452Tests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void OpenRecoversThePlaintext(int index, Backend backend)
+    public void Open_RecoversThePlaintext(int index, Backend backend)
     {
         Rfc8452Vector v = Rfc8452Vectors.All[index];
         using Aead aead = Create(AeadAlgorithm.Aes128GcmSiv, v.Key, backend);
@@ -59,7 +59,7 @@ public sealed class Rfc8452Tests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void KeyDerivationMatchesTheRfc(int index, Backend backend)
+    public void KeyDerivation_MatchesTheRfc(int index, Backend backend)
     {
         Rfc8452Vector v = Rfc8452Vectors.All[index];
         using var aead = new AesGcmSiv(v.Key, backend.ToImplementation());
@@ -72,7 +72,7 @@ public sealed class Rfc8452Tests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void PolyvalMatchesTheRfc(int index, Backend backend)
+    public void Polyval_MatchesTheRfc(int index, Backend backend)
     {
         Rfc8452Vector v = Rfc8452Vectors.All[index];
         var h = Vector128.Create(v.AuthenticationKey);
@@ -103,7 +103,7 @@ public sealed class Rfc8452Tests
 
     /// <summary>RFC 8452 appendix A's worked POLYVAL example (two blocks).</summary>
     [Fact]
-    public void PolyvalAppendixAExample()
+    public void Polyval_MatchesTheAppendixAExample()
     {
         var h = Vector128.Create(Hex("25629347589242761d31f826ba4b757b"));
         byte[] input = Hex("4f4f95668c83dfb6401762bb2d01a262 d1a24ddd2721d006bbe45f20d3c9f362");

@@ -20,7 +20,7 @@ public sealed class SetKeyTests
 
     [Theory]
     [MemberData(nameof(Every))]
-    public void ReKeyedObjectSealsAndOpensLikeAFreshOne(AeadAlgorithm algorithm, Backend backend)
+    public void ReKeyedObject_SealsAndOpensLikeAFreshOne(AeadAlgorithm algorithm, Backend backend)
     {
         var rng = new Random(42 + (int)algorithm);
         int keyLength = Aead.KeyLength(algorithm);
@@ -57,7 +57,7 @@ public sealed class SetKeyTests
 
     [Theory]
     [MemberData(nameof(BackendData), MemberType = typeof(TestSupport))]
-    public void ReKeyedSivMatchesAFreshOneOnEveryEntryPoint(Backend backend)
+    public void ReKeyedSiv_MatchesAFreshOneOnEveryEntryPoint(Backend backend)
     {
         // The vector form, S2V and the incremental builder use the cached CMAC constants, which SetKey must recompute.
         var rng = new Random(7);
@@ -90,7 +90,7 @@ public sealed class SetKeyTests
 
     [Theory]
     [MemberData(nameof(Every))]
-    public void WrongKeyLengthThrowsAndLeavesTheKeyUnchanged(AeadAlgorithm algorithm, Backend backend)
+    public void WrongKeyLength_ThrowsAndLeavesTheKeyUnchanged(AeadAlgorithm algorithm, Backend backend)
     {
         int keyLength = Aead.KeyLength(algorithm);
         byte[] key = Random(new Random(3), keyLength);
@@ -111,7 +111,7 @@ public sealed class SetKeyTests
 
     [Theory]
     [MemberData(nameof(Every))]
-    public void SetKeyAfterDisposeThrows(AeadAlgorithm algorithm, Backend backend)
+    public void SetKeyAfterDispose_Throws(AeadAlgorithm algorithm, Backend backend)
     {
         Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
         aead.Dispose();
@@ -120,7 +120,7 @@ public sealed class SetKeyTests
 
     [Theory]
     [MemberData(nameof(EveryAlgorithm))]
-    public void SetKeyAndSealAllocateNothingOnTheHardwarePath(AeadAlgorithm algorithm)
+    public void SetKeyAndSeal_AllocateNothingOnTheHardwarePath(AeadAlgorithm algorithm)
     {
         int keyLength = Aead.KeyLength(algorithm);
         byte[] keys = Random(new Random(11), 8 * keyLength);
@@ -149,7 +149,7 @@ public sealed class SetKeyTests
     }
 
     [Fact]
-    public void AnySequenceOfKeysMatchesFreshObjects()
+    public void AnySequenceOfKeys_MatchesFreshObjects()
     {
         // One long-lived object per backend walks through a generated sequence of keys and must agree with a new object each time.
         Gen<byte[]> keys = Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b), 64);

@@ -26,7 +26,7 @@ public class LatencyHistogramTests
     }
 
     [Fact]
-    public void EveryValue_FallsInsideItsBucket_WithBoundedWidth() =>
+    public void EveryValue_FallsInsideItsBucketWithBoundedWidth() =>
         Prop.ForAll(Arb.From(Gen.Choose(0, int.MaxValue).SelectMany(hi => Gen.Choose(0, 62).Select(shift => ((long)hi << 32 >> shift) & LatencyHistogram.MaxValue))), v =>
         {
             int i = LatencyHistogram.BucketIndex(v);

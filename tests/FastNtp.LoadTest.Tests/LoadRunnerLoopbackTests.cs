@@ -92,7 +92,7 @@ public sealed class LoadRunnerLoopbackTests
     }
 
     [Fact]
-    public void CorrectServer_AnswersEverything_WithLatencies()
+    public void CorrectServer_AnswersEverythingWithLatencies()
     {
         using var server = new TestServer(IPAddress.Loopback, Behaviour.Correct);
         StepResult r = RunOneStep(server);
@@ -115,7 +115,7 @@ public sealed class LoadRunnerLoopbackTests
     }
 
     [Fact]
-    public void BadModeReplies_AreCountedInvalid_AndAsLoss()
+    public void BadModeReplies_AreCountedInvalidAndAsLoss()
     {
         using var server = new TestServer(IPAddress.Loopback, Behaviour.EveryOtherBadMode);
         StepResult r = RunOneStep(server);

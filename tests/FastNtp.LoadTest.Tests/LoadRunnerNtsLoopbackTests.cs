@@ -59,7 +59,7 @@ public sealed class LoadRunnerNtsLoopbackTests : IClassFixture<LoadRunnerNtsLoop
     [Theory]
     [InlineData(AeadAlgorithm.AesSivCmac256, 0)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv, 2)]
-    public async Task Every_request_is_authenticated_and_every_reply_verifies(AeadAlgorithm algorithm, int placeholders)
+    public async Task EveryRequest_IsAuthenticatedAndEveryReplyVerifies(AeadAlgorithm algorithm, int placeholders)
     {
         (StepResult r, long authenticated) = await RunAsync(algorithm, placeholders);
         Assert.InRange(r.Sent, 1, 500);
@@ -72,7 +72,7 @@ public sealed class LoadRunnerNtsLoopbackTests : IClassFixture<LoadRunnerNtsLoop
     }
 
     [Fact]
-    public async Task Replies_under_a_wrong_s2c_key_are_invalid_not_answers()
+    public async Task RepliesUnderAWrongS2cKey_AreInvalidNotAnswers()
     {
         (StepResult r, long authenticated) = await RunAsync(AeadAlgorithm.AesSivCmac256, 0,
             s => s with { Agreement = s.Agreement with { S2CKey = s.S2CKey.Select(b => (byte)(b ^ 0x5A)).ToArray() } });

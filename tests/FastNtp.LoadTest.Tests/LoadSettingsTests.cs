@@ -21,7 +21,7 @@ public class LoadSettingsTests
     [InlineData("::", false)]
     [InlineData("2001:db8::1", false)]
     [InlineData("::ffff:8.8.8.8", false)]
-    public void IsLoopback(string address, bool expected) =>
+    public void IsLoopback_IsTrueOnlyForLoopbackAddresses(string address, bool expected) =>
         Assert.Equal(expected, LoadSettings.IsLoopback(IPAddress.Parse(address)));
 
     [Fact]

@@ -29,7 +29,7 @@ public class NtpProbeTests
     }
 
     [Fact]
-    public void Request_IsMode3Version4_WithOnlyTheTransmitTime()
+    public void Request_IsMode3Version4WithOnlyTheTransmitTime()
     {
         byte[] packet = new byte[NtpHeader.Length];
         packet.AsSpan().Fill(0xFF);
@@ -43,7 +43,7 @@ public class NtpProbeTests
     }
 
     [Fact]
-    public void GoodReply_IsValid_AndReturnsItsOrigin()
+    public void GoodReply_IsValidAndReturnsItsOrigin()
     {
         Assert.Equal(ReplyVerdict.Valid, Verify(GoodReply(42), out ulong origin));
         Assert.Equal(42UL, origin);
@@ -108,7 +108,7 @@ public class NtpProbeTests
     }
 
     [Fact]
-    public void Stratum0_WithoutAKissCode_IsBadStratum()
+    public void Stratum0WithoutAKissCode_IsBadStratum()
     {
         NtpHeader h = GoodReply(1);
         h.Stratum = 0;
@@ -151,7 +151,7 @@ public class NtpProbeTests
 public class RequestTrackerTests
 {
     [Fact]
-    public void Reply_MatchesItsRequest_Once()
+    public void Reply_MatchesItsRequestOnce()
     {
         var t = new RequestTracker(16);
         ulong tx = t.Next(ntpSeconds: 0xEC000000, sendTicks: 1234, step: 3);

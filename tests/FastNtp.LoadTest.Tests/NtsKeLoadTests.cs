@@ -42,7 +42,7 @@ public sealed class NtsKeLoadTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task Every_exchange_completes_with_eight_cookies_and_the_server_counts_each_one()
+    public async Task EveryExchange_CompletesWithEightCookiesAndTheServerCountsEachOne()
     {
         (NtsKeLoadResult r, long completed) = await RunAsync(_pki.CaCert, clients: 3);
         Assert.True(r.Exchanges > 0, r.DescribeFailures());
@@ -69,7 +69,7 @@ public sealed class NtsKeLoadTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task A_server_the_ca_does_not_vouch_for_fails_every_exchange_as_tls()
+    public async Task ServerTheCaDoesNotVouchFor_FailsEveryExchangeAsTls()
     {
         using var otherCa = new TestPki();
         (NtsKeLoadResult r, long completed) = await RunAsync(otherCa.CaCert, clients: 2);
@@ -82,7 +82,7 @@ public sealed class NtsKeLoadTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public void Per_exchange_cpu_is_split_into_user_and_kernel()
+    public void PerExchangeCpu_IsSplitIntoUserAndKernel()
     {
         var r = new NtsKeLoadResult("x", "127.0.0.1:4460", 8, "m", DateTimeOffset.UnixEpoch, "c", WindowSeconds: 10, Exchanges: 5000, Cookies: 40000,
             new Dictionary<string, long> { ["Timeout"] = 2, ["Tls"] = 0 }, 1_000_000, 3_000_000, 9_000_000, CpuTimes.FromTicks(400, 100), 9.0, 1);
@@ -103,7 +103,7 @@ public sealed class NtsKeLoadTests : IClassFixture<TestPkiFixture>
     [InlineData("127.0.0.1:4460", false, 8, 0, 5, "--duration")]
     [InlineData("127.0.0.1:4460", false, 8, 10, 0, "--timeout")]
     [InlineData("[::1]:4460", false, 8, 598, 5, "--max-total")]
-    public void Invalid_settings_are_named(string target, bool allow, int clients, double duration, double timeout, string expected)
+    public void InvalidSettings_AreNamed(string target, bool allow, int clients, double duration, double timeout, string expected)
     {
         string? error = NtsKeLoadSettings.Validate(IPEndPoint.Parse(target), allow, clients, TimeSpan.FromSeconds(duration),
             TimeSpan.FromSeconds(timeout), TimeSpan.FromSeconds(600));
@@ -112,6 +112,6 @@ public sealed class NtsKeLoadTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public void Loopback_settings_are_accepted() =>
+    public void LoopbackSettings_AreAccepted() =>
         Assert.Null(NtsKeLoadSettings.Validate(IPEndPoint.Parse("[::1]:4460"), false, 8, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(600)));
 }

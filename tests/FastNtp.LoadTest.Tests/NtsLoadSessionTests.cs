@@ -69,7 +69,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     [InlineData(AeadAlgorithm.AesSivCmac256, 3)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv, 0)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv, 7)]
-    public void Requests_are_accepted_by_the_responder_and_replies_verify(AeadAlgorithm algorithm, int placeholders)
+    public void Requests_AreAcceptedByTheResponderAndRepliesVerify(AeadAlgorithm algorithm, int placeholders)
     {
         Keys k = NewKeys(algorithm);
         using NtsLoadSession session = Session(k, placeholders);
@@ -106,7 +106,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     }
 
     [Fact]
-    public void Cookies_are_used_round_robin()
+    public void Cookies_AreUsedRoundRobin()
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256, cookies: 3);
         using NtsLoadSession session = Session(k);
@@ -123,7 +123,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     }
 
     [Fact]
-    public void A_tampered_reply_fails_authentication()
+    public void TamperedReply_FailsAuthentication()
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         using NtsLoadSession session = Session(k);
@@ -136,7 +136,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     }
 
     [Fact]
-    public void A_reply_under_other_keys_fails_authentication()
+    public void ReplyUnderOtherKeys_FailsAuthentication()
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         Keys other = NewKeys(AeadAlgorithm.AesSivCmac256);
@@ -151,7 +151,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     }
 
     [Fact]
-    public void A_reply_echoing_another_identifier_is_wrong_unique_id()
+    public void ReplyEchoingAnotherIdentifier_IsWrongUniqueId()
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         using NtsLoadSession session = Session(k);
@@ -164,7 +164,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     }
 
     [Fact]
-    public void A_plain_reply_has_no_unique_id_and_a_reply_without_authenticator_is_caught()
+    public void PlainReply_HasNoUniqueIdAndAReplyWithoutAuthenticatorIsCaught()
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         using NtsLoadSession session = Session(k);
@@ -185,7 +185,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     }
 
     [Fact]
-    public void An_nts_nak_is_its_own_invalid_verdict_not_a_kiss_of_death()
+    public void NtsNak_IsItsOwnInvalidVerdictNotAKissOfDeath()
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         using NtsLoadSession session = Session(k);
@@ -202,7 +202,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     }
 
     [Fact]
-    public void Verify_agrees_with_the_library_client_check_on_random_corruptions()
+    public void Verify_AgreesWithTheLibraryClientCheckOnRandomCorruptions()
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         using NtsLoadSession session = Session(k);
@@ -230,7 +230,7 @@ public sealed class NtsLoadSessionTests : IDisposable
     }
 
     [Fact]
-    public void Writing_requests_and_verifying_replies_allocates_nothing()
+    public void WritingRequestsAndVerifyingReplies_AllocatesNothing()
     {
         Keys k = NewKeys(AeadAlgorithm.AesSivCmac256);
         using NtsLoadSession session = Session(k, placeholders: 1);

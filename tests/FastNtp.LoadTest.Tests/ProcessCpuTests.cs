@@ -3,7 +3,7 @@ namespace FastNtp.LoadTest.Tests;
 public class ProcessCpuTests
 {
     [Fact]
-    public void Parses_utime_and_stime_of_a_plain_line()
+    public void Parse_ReadsUtimeAndStimeOfAPlainLine()
     {
         const string stat = "4242 (chronyd) S 1 4242 4242 0 -1 4194560 263 0 0 0 1234 567 0 0 20 0 1 0 1000 10000000 300 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0\n";
         Assert.True(ProcessCpu.TryParseStat(stat, out long user, out long system));
@@ -12,7 +12,7 @@ public class ProcessCpuTests
     }
 
     [Fact]
-    public void A_command_name_with_spaces_and_parentheses_does_not_shift_the_fields()
+    public void CommandNameWithSpacesAndParentheses_DoesNotShiftTheFields()
     {
         const string stat = "77 (a) b (c) d) R 1 77 77 0 -1 0 0 0 0 0 9 8 0 0 20 0 3 0 5 0 0";
         Assert.True(ProcessCpu.TryParseStat(stat, out long user, out long system));
@@ -26,11 +26,11 @@ public class ProcessCpuTests
     [InlineData("12 (x) S 1 2 3 4 5 6 7 8 9 10")]
     [InlineData("12 (x) S 1 2 3 4 5 6 7 8 9 10 -5 6")]
     [InlineData("12 (x) S 1 2 3 4 5 6 7 8 9 10 abc 6 7")]
-    public void Truncated_or_garbled_lines_are_rejected(string stat) =>
+    public void TruncatedOrGarbledLines_AreRejected(string stat) =>
         Assert.False(ProcessCpu.TryParseStat(stat, out _, out _));
 
     [Fact]
-    public void Own_process_cpu_grows_with_work_and_a_missing_process_reads_null()
+    public void OwnProcessCpu_GrowsWithWorkAndAMissingProcessReadsNull()
     {
         double before = ProcessCpu.TryReadSeconds(Environment.ProcessId) ?? throw new InvalidOperationException("no /proc");
         // Burn at least 30 ms of CPU (three clock ticks), bounded by iterations rather than by time.
@@ -50,7 +50,7 @@ public class ProcessCpuTests
     }
 
     [Fact]
-    public void Step_cpu_figures_derive_from_the_samples()
+    public void StepCpuFigures_DeriveFromTheSamples()
     {
         var stats = new StepStats { Sent = 1000, Replies = 900 };
         var cpu = CpuSample.Between(new CpuSample(10.0, 2.0), new CpuSample(10.5, 3.0));
@@ -69,7 +69,7 @@ public class ProcessCpuTests
     }
 
     [Fact]
-    public void Read_splits_user_and_kernel_time_in_clock_ticks()
+    public void Read_SplitsUserAndKernelTimeInClockTicks()
     {
         var t = CpuTimes.FromTicks(1234, 567);
         Assert.Equal(12.34, t.UserSeconds, 9);
@@ -85,7 +85,7 @@ public class ProcessCpuTests
     }
 
     [Fact]
-    public void Step_user_and_kernel_ns_per_request_derive_from_the_samples()
+    public void StepUserAndKernelNsPerRequest_DeriveFromTheSamples()
     {
         var stats = new StepStats { Sent = 1000, Replies = 800 };
         // Server: 0.02 s user and 0.06 s kernel over the step (2 and 6 ticks).
@@ -108,7 +108,7 @@ public class ProcessCpuTests
     }
 
     [Fact]
-    public void Boundaries_follow_the_threads_timeline()
+    public void Boundaries_FollowTheThreadsTimeline()
     {
         IReadOnlyList<LoadStep> timeline = [new LoadStep(-1, 10, TimeSpan.FromSeconds(1)), new LoadStep(0, 10, TimeSpan.FromSeconds(3))];
         long[] b = LoadRunner.Boundaries(timeline, TimeSpan.FromSeconds(0.5), start: 100, frequency: 1000);
@@ -121,7 +121,7 @@ public class CoreCpuTests
     private const string Stat = "cpu  900 10 300 5000 20 5 40 7 0 0\ncpu0 400 5 100 2500 10 2 20 3 0 0\ncpu1 500 5 200 2500 10 3 20 4 0 0\nintr 12345\n";
 
     [Fact]
-    public void BusyTimeIsUserNiceSystemIrqAndSoftirq()
+    public void BusyTime_IsUserNiceSystemIrqAndSoftirq()
     {
         Assert.True(CoreCpu.TryParseStat(Stat, 1, out double busy));
         Assert.Equal((500 + 5 + 200 + 3 + 20) / 100.0, busy, 9);
@@ -132,19 +132,19 @@ public class CoreCpuTests
     [Theory]
     [InlineData(2)]
     [InlineData(10)]
-    public void AMissingCpuIsNotRead(int cpu) => Assert.False(CoreCpu.TryParseStat(Stat, cpu, out _));
+    public void MissingCpu_IsNotRead(int cpu) => Assert.False(CoreCpu.TryParseStat(Stat, cpu, out _));
 
     [Theory]
     [InlineData("cpu1 500 5 200\n")]
     [InlineData("cpu1 500 5 x 2500 10 3 20 4\n")]
     [InlineData("")]
-    public void MalformedLinesAreNotRead(string stat) => Assert.False(CoreCpu.TryParseStat(stat, 1, out _));
+    public void MalformedLines_AreNotRead(string stat) => Assert.False(CoreCpu.TryParseStat(stat, 1, out _));
 
     [Fact]
-    public void ThisMachinesCpuZeroIsReadable() => Assert.NotNull(CoreCpu.TryReadBusySeconds(0));
+    public void ThisMachinesCpuZero_IsReadable() => Assert.NotNull(CoreCpu.TryReadBusySeconds(0));
 
     [Fact]
-    public void CoreBusyTimeGivesRepliesPerBusyCoreSecond()
+    public void CoreBusyTime_GivesRepliesPerBusyCoreSecond()
     {
         var stats = new StepStats { Sent = 1000, Replies = 1000, SendErrors = 7 };
         var cpu = CpuSample.Between(CpuSample.Of(null, 1, 10.0), CpuSample.Of(null, 1.2, 10.5));

@@ -30,7 +30,7 @@ public class RateScheduleTests
     }
 
     [Fact]
-    public void Stepped_StartEqualToMaximum_IsOneStep() =>
+    public void SteppedWithStartEqualToMaximum_IsOneStep() =>
         Assert.Single(RateSchedule.Stepped(7_000, 1.5, 7_000, Second));
 
     [Theory]

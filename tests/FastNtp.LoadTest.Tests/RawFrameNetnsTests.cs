@@ -12,7 +12,7 @@ public class RawFrameNetnsTests
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public void RawFramesGetValidRepliesFromFastNtpServeOverIpv4AndIpv6()
+    public void RawFrames_GetValidRepliesFromFastNtpServeOverIpv4AndIpv6()
     {
         string ip = ExternalProcess.RequireProgram("ip", "iproute2");
         ExternalProcess.RequireProgram("ethtool", "ethtool");

@@ -23,7 +23,7 @@ public class RawFramesTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void RequestsAreByteIdenticalToFramesBuiltFromScratch(bool ipv6)
+    public void Requests_AreByteIdenticalToFramesBuiltFromScratch(bool ipv6)
     {
         // The incremental checksum updates must give exactly what the codec computes over the whole frame.
         RawRequestFrames frames = Frames(ipv6);
@@ -45,7 +45,7 @@ public class RawFramesTests
     }
 
     [Fact]
-    public void ClientsSpreadOverAddressesThenPorts()
+    public void Clients_SpreadOverAddressesThenPorts()
     {
         RawRequestFrames frames = Frames(ipv6: false, clients: 1000, addresses: 256);
         var seen = new HashSet<(uint, ushort)>();
@@ -100,7 +100,7 @@ public class RawFramesTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void AGoodReplyIsValidAndNamesItsRequest(bool ipv6)
+    public void GoodReply_IsValidAndNamesItsRequest(bool ipv6)
     {
         RawRequestFrames frames = Frames(ipv6);
         Assert.Equal((true, ReplyVerdict.Valid, Transmit(777)), Judge(frames, Reply(frames, 777)));
@@ -109,7 +109,7 @@ public class RawFramesTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void AReplyToAnotherClientIsWrongClient(bool ipv6)
+    public void ReplyToAnotherClient_IsWrongClient(bool ipv6)
     {
         RawRequestFrames frames = Frames(ipv6);
         // The reply to request 5 carrying the origin of request 6: valid NTP, but client 5's address and port.
@@ -118,7 +118,7 @@ public class RawFramesTests
     }
 
     [Fact]
-    public void ABadChecksumIsInvalidUnlessTheKernelLeftItToOffload()
+    public void BadChecksum_IsInvalidUnlessTheKernelLeftItToOffload()
     {
         RawRequestFrames frames = Frames(ipv6: false);
         byte[] frame = Reply(frames, 9);
@@ -128,7 +128,7 @@ public class RawFramesTests
     }
 
     [Fact]
-    public void NtpChecksStillApply()
+    public void NtpChecks_StillApply()
     {
         RawRequestFrames frames = Frames(ipv6: false);
         byte[] frame = Reply(frames, 3, f => f[UdpFrame.Ipv4HeadersLength] = NtpHeader.FirstByte(LeapIndicator.NoWarning, 4, NtpMode.Client));
@@ -136,7 +136,7 @@ public class RawFramesTests
     }
 
     [Fact]
-    public void FramesThatAreNotFromTheTargetAreNoneOfTheRunsBusiness()
+    public void FramesNotFromTheTarget_AreNoneOfTheRunsBusiness()
     {
         RawRequestFrames frames = Frames(ipv6: false);
         // Our own request (to the target, not from it), an ARP frame, a reply from another port, an IPv6 frame in an IPv4 run.
@@ -154,7 +154,7 @@ public class RawFramesTests
     }
 
     [Fact]
-    public void HostileFramesNeverThrow()
+    public void HostileFrames_NeverThrow()
     {
         RawRequestFrames frames = Frames(ipv6: false);
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(5_000), Prop.ForAll(ArbMap.Default.ArbFor<byte[]>(), ArbMap.Default.ArbFor<bool>(),
@@ -170,7 +170,7 @@ public class RawFramesTests
     [InlineData("10.201.0.1", "10.200.0.2:123", 70_000, 1, 1, "--clients")]
     [InlineData("10.201.0.1", "10.200.0.2:123", 100, 1, 0, "--raw-addresses")]
     [InlineData("255.255.255.200", "10.200.0.2:123", 100, 1, 256, "wrap")]
-    public void OptionsThatCannotWorkAreRefused(string firstClient, string target, int clients, int threads, int addresses, string expected)
+    public void OptionsThatCannotWork_AreRefused(string firstClient, string target, int clients, int threads, int addresses, string expected)
     {
         var options = new RawFrameOptions("gen0", GeneratorMac, ServerMac, IPAddress.Parse(firstClient), addresses);
         Assert.Contains(expected, RawFrameOptions.Validate(options, IPEndPoint.Parse(target), clients, threads), StringComparison.Ordinal);
@@ -178,7 +178,7 @@ public class RawFramesTests
     }
 
     [Fact]
-    public void WritingARequestAllocatesNothing()
+    public void WritingARequest_AllocatesNothing()
     {
         RawRequestFrames frames = Frames(ipv6: true);
         byte[] frame = new byte[frames.FrameLength];

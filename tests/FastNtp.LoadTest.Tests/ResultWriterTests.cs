@@ -67,7 +67,7 @@ public class ResultWriterTests
         ]);
 
     [Fact]
-    public void Json_RoundTrips_ModePidAndCpuFigures()
+    public void Json_RoundTripsModePidAndCpuFigures()
     {
         RunResult run = WithCpu();
         string json = ResultWriters.ToJson(run);
@@ -82,7 +82,7 @@ public class ResultWriterTests
     }
 
     [Fact]
-    public void Json_WithoutCpuFields_StillReads()
+    public void JsonWithoutCpuFields_StillReads()
     {
         string json = ResultWriters.ToJson(Sample());
         // A file from before the CPU and NTS fields: strip them and read it back.
@@ -97,7 +97,7 @@ public class ResultWriterTests
     }
 
     [Fact]
-    public void Csv_CarriesCpuFigures_AndLeavesThemEmptyWithoutAPid()
+    public void Csv_CarriesCpuFiguresAndLeavesThemEmptyWithoutAPid()
     {
         string[] lines = ResultWriters.ToCsv(WithCpu()).TrimEnd('\n').Split('\n');
         // Without a user/kernel split (files of an older generator) those four columns stay empty, and without
@@ -116,7 +116,7 @@ public class ResultWriterTests
         ]);
 
     [Fact]
-    public void User_and_kernel_split_reaches_csv_and_json_and_reads_back()
+    public void UserAndKernelSplit_ReachesCsvAndJsonAndReadsBack()
     {
         RunResult run = WithUserKernelSplit();
         StepResult s = run.Steps[0];
@@ -151,7 +151,7 @@ public class ResultWriterTests
     }
 
     [Fact]
-    public void Svg_IsWellFormed_AndNamesEverySeries()
+    public void Svg_IsWellFormedAndNamesEverySeries()
     {
         string svg = SvgChart.Render([Sample("reflector <C>"), Sample("chrony 4.3")], "rate & loss");
         var doc = XDocument.Parse(svg);
@@ -165,7 +165,7 @@ public class ResultWriterTests
     }
 
     [Fact]
-    public void Svg_WithoutSteps_Throws() =>
+    public void SvgWithoutSteps_Throws() =>
         Assert.Throws<ArgumentException>(() => SvgChart.Render([new RunResult(Sample().Info, [])], "empty"));
 
     [Theory]
@@ -175,5 +175,5 @@ public class ResultWriterTests
     [InlineData(3, 5)]
     [InlineData(730_000, 1_000_000)]
     [InlineData(120_000, 200_000)]
-    public void NiceCeiling(double value, double expected) => Assert.Equal(expected, SvgChart.NiceCeiling(value), 9);
+    public void NiceCeiling_RoundsUpToOneTwoOrFiveTimesAPowerOfTen(double value, double expected) => Assert.Equal(expected, SvgChart.NiceCeiling(value), 9);
 }

@@ -8,7 +8,7 @@ namespace FastNtp.Tests;
 public sealed partial class InteropTests
 {
     [Fact]
-    public void ChronyAcceptsFastNtpAsAServer()
+    public void Chrony_AcceptsFastNtpAsAServer()
     {
         Chronyd.RequireInstalled();
         int port = Ports.FreeUdpPort();
@@ -23,7 +23,7 @@ public sealed partial class InteropTests
     }
 
     [Fact]
-    public void QueryReadsChronydAsAServer()
+    public void Query_ReadsChronydAsAServer()
     {
         int port = Ports.FreeUdpPort();
         using ChronydServer chrony = Chronyd.StartServer(port, "local stratum 1");
@@ -35,7 +35,7 @@ public sealed partial class InteropTests
     }
 
     [Fact]
-    public void NtpdigAcceptsFastNtpOnPort123InItsOwnNetworkNamespace()
+    public void Ntpdig_AcceptsFastNtpOnPort123InItsOwnNetworkNamespace()
     {
         string ntpdig = ExternalProcess.RequireProgram("ntpdig", "ntpsec-ntpdig");
         string ip = ExternalProcess.RequireProgram("ip", "iproute2");

@@ -33,7 +33,7 @@ public sealed class NtsCommandTests : IDisposable
     }
 
     [Fact]
-    public void KeygenWritesAPrivateSecretAndNeverOverwrites()
+    public void Keygen_WritesAPrivateSecretAndNeverOverwrites()
     {
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_keyFile));
         string before = File.ReadAllText(_keyFile);
@@ -44,7 +44,7 @@ public sealed class NtsCommandTests : IDisposable
     }
 
     [Fact]
-    public void NtsKeAndQueryNtsWorkAgainstServe()
+    public void NtsKeAndQueryNts_WorkAgainstServe()
     {
         int ntpPort = Ports.FreeUdpPort();
         int kePort = Ports.FreeTcpPort();
@@ -80,7 +80,7 @@ public sealed class NtsCommandTests : IDisposable
     }
 
     [Fact]
-    public void NtsKeToAClosedPortIsOneLineAndNoReply()
+    public void NtsKeToAClosedPort_IsOneLineAndNoReply()
     {
         int kePort = Ports.FreeTcpPort();
         (int exit, string output) = TestEnvironment.RunFastNtp(["nts-ke", $"127.0.0.1:{kePort}"]);
@@ -91,7 +91,7 @@ public sealed class NtsCommandTests : IDisposable
     }
 
     [Fact]
-    public void NtsKeRefusesAServerItCannotVerify()
+    public void NtsKe_RefusesAServerItCannotVerify()
     {
         int ntpPort = Ports.FreeUdpPort();
         int kePort = Ports.FreeTcpPort();
@@ -103,7 +103,7 @@ public sealed class NtsCommandTests : IDisposable
     }
 
     [Fact]
-    public void ServeRefusesAnUnreadableCertificate()
+    public void Serve_RefusesAnUnreadableCertificate()
     {
         (int exit, string output) = TestEnvironment.RunFastNtp(
         [
@@ -116,7 +116,7 @@ public sealed class NtsCommandTests : IDisposable
     }
 
     [Fact]
-    public void ChronySynchronizesOverNtsAgainstServe()
+    public void Chrony_SynchronizesOverNtsAgainstServe()
     {
         Chronyd.RequireInstalled();
         int ntpPort = Ports.FreeUdpPort();
@@ -137,7 +137,7 @@ public sealed class NtsCommandTests : IDisposable
     }
 
     [Fact]
-    public void NtsKeAndQueryNtsWorkAgainstChronydAsNtsServer()
+    public void NtsKeAndQueryNts_WorkAgainstChronydAsNtsServer()
     {
         int ntpPort = Ports.FreeUdpPort();
         int kePort = Ports.FreeTcpPort();

@@ -8,7 +8,7 @@ namespace FastNtp.Tests;
 public sealed class QueryCommandTests
 {
     [Fact]
-    public void AcceptsAGoodReply()
+    public void Query_AcceptsAGoodReply()
     {
         using var server = new FakeNtpServer(r => FakeNtpServer.Encode(FakeNtpServer.GoodReply(r, stratum: 2)));
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{server.Port}"]);
@@ -17,7 +17,7 @@ public sealed class QueryCommandTests
     }
 
     [Fact]
-    public void TimesOutWhenNobodyAnswers()
+    public void Query_TimesOutWhenNobodyAnswers()
     {
         int port = Ports.FreeUdpPort();
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{port}", "--timeout", "0.5"]);
@@ -30,7 +30,7 @@ public sealed class QueryCommandTests
     [InlineData("RATE")]
     [InlineData("DENY")]
     [InlineData("RSTR")]
-    public void ReportsAKissOfDeath(string code)
+    public void Query_ReportsAKissOfDeath(string code)
     {
         using var server = new FakeNtpServer(r => FakeNtpServer.Encode(FakeNtpServer.GoodReply(r) with
         {
@@ -44,7 +44,7 @@ public sealed class QueryCommandTests
     }
 
     [Fact]
-    public void RejectsAZeroTransmitTimestamp()
+    public void Query_RejectsAZeroTransmitTimestamp()
     {
         using var server = new FakeNtpServer(r => FakeNtpServer.Encode(FakeNtpServer.GoodReply(r) with { TransmitTime = NtpTimestamp.Zero }));
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{server.Port}"]);
@@ -53,14 +53,14 @@ public sealed class QueryCommandTests
     }
 
     [Fact]
-    public void RejectsAnUnsynchronizedServer()
+    public void Query_RejectsAnUnsynchronizedServer()
     {
         using var server = new FakeNtpServer(r => FakeNtpServer.Encode(FakeNtpServer.GoodReply(r) with { Leap = LeapIndicator.Unsynchronized }));
         Assert.Equal(5, TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{server.Port}"]).ExitCode);
     }
 
     [Fact]
-    public void RejectsRepliesWhoseOriginIsNotOurRequest()
+    public void Query_RejectsRepliesWhoseOriginIsNotOurRequest()
     {
         using var server = new FakeNtpServer(r => FakeNtpServer.Encode(FakeNtpServer.GoodReply(r) with
         {
@@ -72,7 +72,7 @@ public sealed class QueryCommandTests
     }
 
     [Fact]
-    public void RejectsAReplyThatIsNotMode4()
+    public void Query_RejectsAReplyThatIsNotMode4()
     {
         using var server = new FakeNtpServer(r => FakeNtpServer.Encode(FakeNtpServer.GoodReply(r) with { Mode = NtpMode.Client }));
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{server.Port}"]);
@@ -81,7 +81,7 @@ public sealed class QueryCommandTests
     }
 
     [Fact]
-    public void RejectsATruncatedReply()
+    public void Query_RejectsATruncatedReply()
     {
         using var server = new FakeNtpServer(r => FakeNtpServer.Encode(FakeNtpServer.GoodReply(r))[..40]);
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{server.Port}"]);
@@ -93,7 +93,7 @@ public sealed class QueryCommandTests
     [InlineData("127.0.0.1:0")]
     [InlineData("[::1")]
     [InlineData("")]
-    public void RefusesABadTarget(string target)
+    public void Query_RefusesABadTarget(string target)
     {
         (int exit, string output) = TestEnvironment.RunFastNtp(["query", target]);
         Assert.Equal(2, exit);

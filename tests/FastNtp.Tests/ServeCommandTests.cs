@@ -11,7 +11,7 @@ namespace FastNtp.Tests;
 public sealed class ServeCommandTests
 {
     [Fact]
-    public void ServesTheLocalClockToQueryOverIPv4AndIPv6()
+    public void Serve_ServesTheLocalClockToQueryOverIPv4AndIPv6()
     {
         int port = Ports.FreeUdpPort();
         using ExternalProcess server = TestEnvironment.StartServer(
@@ -33,7 +33,7 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
-    public void StopsCleanlyOnSigtermAndPrintsTheCounterSummary()
+    public void Serve_StopsCleanlyOnSigtermAndPrintsTheCounterSummary()
     {
         int port = Ports.FreeUdpPort();
         using ExternalProcess server = TestEnvironment.StartServer("--listen", $"127.0.0.1:{port}", "--local-stratum", "2");
@@ -48,7 +48,7 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
-    public void StopsCleanlyOnSigint()
+    public void Serve_StopsCleanlyOnSigint()
     {
         int port = Ports.FreeUdpPort();
         using ExternalProcess server = TestEnvironment.StartServer("--listen", $"127.0.0.1:{port}", "--local-stratum", "2");
@@ -58,7 +58,7 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
-    public void WithoutAnySourceAnswersUnsynchronizedAndQueryRejectsIt()
+    public void ServeWithoutAnySource_AnswersUnsynchronizedAndQueryRejectsIt()
     {
         int port = Ports.FreeUdpPort();
         using ExternalProcess server = TestEnvironment.StartServer("--listen", $"127.0.0.1:{port}");
@@ -76,7 +76,7 @@ public sealed class ServeCommandTests
     [InlineData(new[] { "--upstream", "pool.example:123,tls" }, "--upstream: 'pool.example:123,tls' is not HOST[:PORT][,nts]")]
     [InlineData(new[] { "--nts-ke-listen", "127.0.0.1:4460" }, "--cert: NTS-KE needs a certificate chain PEM file")]
     [InlineData(new[] { "--config", "/nonexistent/fastntp.json" }, "--config: file not found")]
-    public void RefusesABadValueWithOneLineNamingTheOption(string[] arguments, string expected)
+    public void Serve_RefusesABadValueWithOneLineNamingTheOption(string[] arguments, string expected)
     {
         (int exit, string output) = TestEnvironment.RunFastNtp(new[] { "serve" }.Concat(arguments));
         Assert.NotEqual(0, exit);
@@ -86,7 +86,7 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
-    public void ItsOptionsAreTheOptionTablesWithTheTablesDescriptions()
+    public void ServeOptions_AreTheOptionTablesWithTheTablesDescriptions()
     {
         Command serve = ServeCommand.Create();
         IEnumerable<(string, string)> expected = OptionTable.Rows.Where(r => r.Option is not null).Select(r => (r.Option!, r.Description)).Prepend(("--config", serve.Options[0].Description!));
@@ -94,7 +94,7 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
-    public void HelpListsEveryOptionOfTheTable()
+    public void Help_ListsEveryOptionOfTheTable()
     {
         (int exit, string output) = TestEnvironment.RunFastNtp(["serve", "--help"]);
         Assert.Equal(0, exit);
@@ -105,7 +105,7 @@ public sealed class ServeCommandTests
     [Theory]
     [InlineData("--workers", "many", "--workers (Server:Workers): invalid value 'many'")]
     [InlineData("--local-stratum", "one", "--local-stratum (Server:LocalStratum): invalid value 'one'")]
-    public void ANonNumberIsRefusedLikeTheFileWouldRefuseIt(string option, string value, string expected)
+    public void NonNumber_IsRefusedLikeTheFileWouldRefuseIt(string option, string value, string expected)
     {
         (int exit, string output) = TestEnvironment.RunFastNtp(["serve", option, value]);
         Assert.Equal(2, exit);
@@ -113,7 +113,7 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
-    public void RefusesAPortThatIsAlreadyInUse()
+    public void Serve_RefusesAPortThatIsAlreadyInUse()
     {
         int port = Ports.FreeUdpPort();
         using var holder = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
@@ -123,7 +123,7 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
-    public void LayersConfigFileThenEnvironmentThenCommandLine()
+    public void Serve_LayersConfigFileThenEnvironmentThenCommandLine()
     {
         int filePort = Ports.FreeUdpPort();
         string config = Path.Combine(Path.GetTempPath(), $"fastntp-test-{Guid.NewGuid():N}.json");
@@ -162,7 +162,7 @@ public sealed class ServeCommandTests
     [InlineData("""{ "Server": { "Workers": "two" } }""", "--workers (Server:Workers): invalid value 'two'")]
     [InlineData("""{ "Server": { "Workers": 2 """, "is not valid JSON")]
     [InlineData("""{ "Clock": { "Control": "gps" } }""", "Clock:Control: 'gps' is not none, kernel or follow-kernel")]
-    public void RefusesABadConfigFileWithOneLine(string json, string expected)
+    public void Serve_RefusesABadConfigFileWithOneLine(string json, string expected)
     {
         string config = Path.Combine(Path.GetTempPath(), $"fastntp-test-{Guid.NewGuid():N}.json");
         File.WriteAllText(config, json);

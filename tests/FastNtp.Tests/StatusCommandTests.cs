@@ -7,7 +7,7 @@ namespace FastNtp.Tests;
 public sealed class StatusCommandTests
 {
     [Fact]
-    public async Task StatusAndMetricsReportTheAdvertisedStateAndCounters()
+    public async Task StatusAndMetrics_ReportTheAdvertisedStateAndCounters()
     {
         int port = Ports.FreeUdpPort();
         int metricsPort = Ports.FreeTcpPort();
@@ -29,7 +29,7 @@ public sealed class StatusCommandTests
     }
 
     [Fact]
-    public void StatusFailsClearlyWhenNothingListens()
+    public void Status_FailsClearlyWhenNothingListens()
     {
         int metricsPort = Ports.FreeTcpPort();
         (int exit, string output) = TestEnvironment.RunFastNtp(["status", $"127.0.0.1:{metricsPort}"]);

@@ -21,7 +21,7 @@ public sealed class SyncCommandTests : IDisposable
     }
 
     [Fact]
-    public void FollowsThreeChronydUpstreamsAndServesStratumThreeToQueryAndChrony()
+    public void Serve_FollowsThreeChronydUpstreamsAndServesStratumThreeToQueryAndChrony()
     {
         int[] upstreams = [StartChronydUpstream(), StartChronydUpstream(), StartChronydUpstream()];
         int port = Ports.FreeUdpPort();
@@ -48,7 +48,7 @@ public sealed class SyncCommandTests : IDisposable
     }
 
     [Fact]
-    public void WithUnreachableUpstreamsFallsBackToTheLocalStratum()
+    public void UnreachableUpstreams_FallBackToTheLocalStratum()
     {
         int deadPort = Ports.FreeUdpPort();
         int port = Ports.FreeUdpPort();
@@ -60,7 +60,7 @@ public sealed class SyncCommandTests : IDisposable
     }
 
     [Fact]
-    public void WithUnreachableUpstreamsAndNoFallbackAnswersUnsynchronized()
+    public void UnreachableUpstreamsAndNoFallback_AnswerUnsynchronized()
     {
         int deadPort = Ports.FreeUdpPort();
         int port = Ports.FreeUdpPort();

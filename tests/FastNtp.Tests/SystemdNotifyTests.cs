@@ -9,7 +9,7 @@ namespace FastNtp.Tests;
 public sealed class SystemdNotifyTests
 {
     [Fact]
-    public void SendsReadyStatusWatchdogAndStoppingOnTheNotifySocket()
+    public void Serve_SendsReadyStatusWatchdogAndStoppingOnTheNotifySocket()
     {
         string path = Path.Combine(Path.GetTempPath(), $"fastntp-notify-{Guid.NewGuid():N}.sock");
         using var listener = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
@@ -53,7 +53,7 @@ public sealed class SystemdNotifyTests
     }
 
     [Fact]
-    public void WithoutAWatchdogSendsReadyButNoHeartbeat()
+    public void ServeWithoutAWatchdog_SendsReadyButNoHeartbeat()
     {
         string name = $"fastntp-notify-{Guid.NewGuid():N}";
         using var listener = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);

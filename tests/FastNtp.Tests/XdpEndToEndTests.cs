@@ -46,7 +46,7 @@ public sealed partial class XdpEndToEndTests : IClassFixture<XdpEndToEndTests.Ne
     }
 
     [Fact]
-    public void PlainClients_AreAnsweredInTheDriver_OverIPv4AndIPv6()
+    public void PlainClients_AreAnsweredInTheDriverOverIPv4AndIPv6()
     {
         string ntpdig = ExternalProcess.RequireProgram("ntpdig", "ntpsec-ntpdig");
         using ExternalProcess server = StartServer();
@@ -80,7 +80,7 @@ public sealed partial class XdpEndToEndTests : IClassFixture<XdpEndToEndTests.Ne
     }
 
     [Fact]
-    public void Nts_IsAnsweredThroughAfXdp_OverIPv4AndIPv6()
+    public void Nts_IsAnsweredThroughAfXdpOverIPv4AndIPv6()
     {
         using var pki = new TestPki("ec", _net.ServerV4, _net.ServerV6);
         using ExternalProcess server = StartServer("--nts-ke-listen", "[::]:4460", "--cert", pki.ServerCert, "--key", pki.ServerKey);
@@ -107,7 +107,7 @@ public sealed partial class XdpEndToEndTests : IClassFixture<XdpEndToEndTests.Ne
     }
 
     [Fact]
-    public void Nts_WithAfXdpOff_GoesThroughTheSocketEngineBesideXdp()
+    public void NtsWithAfXdpOff_GoesThroughTheSocketEngineBesideXdp()
     {
         using var pki = new TestPki("ec", _net.ServerV4);
         string config = Path.Combine(_directory, "afxdp-off.json");

@@ -51,7 +51,7 @@ public class BpfLayoutTests
         Assert.True(Marshal.SizeOf<BpfLinkCreateOptions>() >= Facts.Value["offsetof(struct bpf_link_create_opts, flags)"] + 4);
 
     [Fact]
-    public void Open_NotAnElfObject_ThrowsBpfException()
+    public void OpenOfANonElfObject_ThrowsBpfException()
     {
         BpfException e = Assert.Throws<BpfException>(() => BpfObject.Open("not an ELF object"u8));
         Assert.Equal("bpf_object__open_mem", e.Call);

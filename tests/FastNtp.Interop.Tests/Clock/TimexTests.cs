@@ -7,7 +7,7 @@ namespace FastNtp.Interop.Tests.Clock;
 public class TimexTests
 {
     [Fact]
-    public void LayoutMatchesTheLinux64BitKernel()
+    public void Layout_MatchesTheLinux64BitKernel()
     {
         Assert.Equal(208, Unsafe.SizeOf<Timex>());
         Assert.Equal(208, Marshal.SizeOf<Timex>());
@@ -23,7 +23,7 @@ public class TimexTests
     }
 
     [Fact]
-    public void ReadOnlyAdjtimexReportsAPlausibleKernelState()
+    public void ReadOnlyAdjtimex_ReportsAPlausibleKernelState()
     {
         Assert.True(KernelClock.IsSupported);
         // Modes 0 reads; nothing on the machine's clock changes.
@@ -44,11 +44,11 @@ public class TimexTests
     [InlineData(1.0, 65536L)]
     [InlineData(-50.5, -3309568L)]
     [InlineData(900.0, 500L * 65536)]
-    public void FrequencyIsScaledBy65536AndClamped(double ppm, long scaled) =>
+    public void Frequency_IsScaledBy65536AndClamped(double ppm, long scaled) =>
         Assert.Equal(scaled, KernelClock.ToScaledPpm(ppm));
 
     [Fact]
-    public void StateDecodesStatusBitsAndUnits()
+    public void State_DecodesStatusBitsAndUnits()
     {
         var tx = new Timex { Status = TimexConstants.StaUnsync | TimexConstants.StaIns | TimexConstants.StaNano, Offset = 1500, Freq = -65536 * 3, MaxError = 250_000 };
         KernelClockState s = KernelClock.ToState(0, tx);

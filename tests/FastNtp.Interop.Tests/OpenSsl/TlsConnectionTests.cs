@@ -33,7 +33,7 @@ public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
     [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("localhost")]
-    public void HandshakeAgreesOnTls13AlpnAndExportedKeys(string host)
+    public void Handshake_AgreesOnTls13AlpnAndExportedKeys(string host)
     {
         using var serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
         using var clientContext = TlsContext.CreateClient(_pki.CaCert, "ntske/1");
@@ -66,7 +66,7 @@ public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public void ServerRefusesClientsWithoutItsAlpn()
+    public void Server_RefusesClientsWithoutItsAlpn()
     {
         using var serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
         using var clientContext = TlsContext.CreateClient(_pki.CaCert, "http/1.1");
@@ -79,7 +79,7 @@ public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public void ClientRejectsUntrustedOrMisnamedServers()
+    public void Client_RejectsUntrustedOrMisnamedServers()
     {
         using var serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
         using var otherPki = new TestPki();
@@ -99,7 +99,7 @@ public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public void BadFilesGiveClearErrors()
+    public void BadFiles_GiveClearErrors()
     {
         OpenSslException e = Assert.Throws<OpenSslException>(() => TlsContext.CreateServer("/nonexistent/cert.pem", _pki.ServerKey, "ntske/1"));
         Assert.Contains("/nonexistent/cert.pem", e.Message, StringComparison.Ordinal);

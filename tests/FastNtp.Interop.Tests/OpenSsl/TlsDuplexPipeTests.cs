@@ -29,7 +29,7 @@ public sealed class TlsDuplexPipeTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task PlaintextCrossesBothWaysAndCloseNotifyEndsTheStream()
+    public async Task Plaintext_CrossesBothWaysAndCloseNotifyEndsTheStream()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         using var serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");
@@ -62,7 +62,7 @@ public sealed class TlsDuplexPipeTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task GarbageFromThePeerFailsTheHandshakeWithoutThrowing()
+    public async Task GarbageFromThePeer_FailsTheHandshakeWithoutThrowing()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         using var serverContext = TlsContext.CreateServer(_pki.ServerCert, _pki.ServerKey, "ntske/1");

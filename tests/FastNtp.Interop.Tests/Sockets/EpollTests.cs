@@ -12,7 +12,7 @@ namespace FastNtp.Interop.Tests.Sockets;
 public class EpollTests
 {
     [Fact]
-    public void Epoll_event_layouts_match_x86_64_and_arm64()
+    public void EpollEventLayouts_MatchX64AndArm64()
     {
         Assert.Equal(12, Unsafe.SizeOf<EpollEventPacked>());
         Assert.Equal(0, (int)Marshal.OffsetOf<EpollEventPacked>(nameof(EpollEventPacked.Events)));
@@ -25,7 +25,7 @@ public class EpollTests
 
     /// <summary>Compiles a C program against this machine's headers; needs gcc and fails (does not skip) without it.</summary>
     [Fact]
-    public void Epoll_layout_and_constants_match_the_c_compiler()
+    public void EpollLayoutAndConstants_MatchTheCCompiler()
     {
         Dictionary<string, long> c = RunProbe();
         bool packed = RuntimeInformation.ProcessArchitecture == Architecture.X64;
@@ -42,7 +42,7 @@ public class EpollTests
     }
 
     [Fact]
-    public void Wait_reports_only_the_sockets_with_input_and_their_data()
+    public void Wait_ReportsOnlyTheSocketsWithInputAndTheirData()
     {
         using UdpBatchSocket quiet = Bound(IPAddress.Loopback);
         using UdpBatchSocket busy = Bound(IPAddress.Loopback);
@@ -66,7 +66,7 @@ public class EpollTests
     }
 
     [Fact]
-    public void Wait_with_a_timeout_returns_zero_when_nothing_arrives()
+    public void WaitWithATimeout_ReturnsZeroWhenNothingArrives()
     {
         using UdpBatchSocket socket = Bound(IPAddress.Loopback);
         using var epoll = new Epoll(1);
@@ -75,7 +75,7 @@ public class EpollTests
     }
 
     [Fact]
-    public void Adding_a_socket_twice_throws_with_the_errno()
+    public void AddingASocketTwice_ThrowsWithTheErrno()
     {
         using UdpBatchSocket socket = Bound(IPAddress.Loopback);
         using var epoll = new Epoll(1);
@@ -88,7 +88,7 @@ public class EpollTests
     [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("::1")]
-    public void A_connected_socket_sends_without_destinations_and_hears_only_its_peer(string address)
+    public void ConnectedSocket_SendsWithoutDestinationsAndHearsOnlyItsPeer(string address)
     {
         var ip = IPAddress.Parse(address);
         using var server = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 2000 };
@@ -129,7 +129,7 @@ public class EpollTests
     }
 
     [Fact]
-    public void Connect_to_an_ipv4_target_from_an_ipv6_socket_uses_the_mapped_address()
+    public void ConnectToAnIpv4TargetFromAnIpv6Socket_UsesTheMappedAddress()
     {
         using var server = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 2000 };
         server.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -146,7 +146,7 @@ public class EpollTests
     }
 
     [Fact]
-    public void Connect_failure_reports_the_call_and_errno()
+    public void ConnectFailure_ReportsTheCallAndErrno()
     {
         // An IPv6-only socket cannot reach an IPv4 (mapped) address: ENETUNREACH.
         using var v6only = UdpBatchSocket.Create(AddressFamily.InterNetworkV6);

@@ -8,7 +8,7 @@ namespace FastNtp.Interop.Tests.Sockets;
 public class NativeLayoutTests
 {
     [Fact]
-    public void Sizes_match_the_lp64_abi()
+    public void Sizes_MatchTheLp64Abi()
     {
         Assert.Equal(16, Unsafe.SizeOf<IoVec>());
         Assert.Equal(56, Unsafe.SizeOf<MsgHdr>());
@@ -23,7 +23,7 @@ public class NativeLayoutTests
     }
 
     [Fact]
-    public void Offsets_match_the_lp64_abi()
+    public void Offsets_MatchTheLp64Abi()
     {
         Assert.Equal(0, Offset<IoVec>(nameof(IoVec.Base)));
         Assert.Equal(8, Offset<IoVec>(nameof(IoVec.Length)));
@@ -65,7 +65,7 @@ public class NativeLayoutTests
     }
 
     [Fact]
-    public void Cmsg_macros_match_glibc_on_lp64()
+    public void CmsgMacros_MatchGlibcOnLp64()
     {
         Assert.Equal(32, LinuxConstants.CmsgSpace(16)); // timespec
         Assert.Equal(32, LinuxConstants.CmsgSpace(12)); // in_pktinfo
@@ -80,7 +80,7 @@ public class NativeLayoutTests
     /// and constant it prints with the managed definitions. Needs gcc; fails (does not skip) without it.
     /// </summary>
     [Fact]
-    public void Layouts_and_constants_match_the_c_compiler()
+    public void LayoutsAndConstants_MatchTheCCompiler()
     {
         Dictionary<string, long> c = NativeProbe.Run();
         var managed = new Dictionary<string, long>

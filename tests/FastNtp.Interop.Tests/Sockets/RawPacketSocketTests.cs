@@ -10,7 +10,7 @@ namespace FastNtp.Interop.Tests.Sockets;
 public class RawPacketSocketTests
 {
     [Fact]
-    public void PacketLayoutsAndConstantsMatchTheCCompiler()
+    public void PacketLayoutsAndConstants_MatchTheCCompiler()
     {
         string gcc = ExternalProcess.RequireProgram("gcc", "gcc");
         string dir = Directory.CreateTempSubdirectory("fastntp-packet-abi-").FullName;
@@ -67,7 +67,7 @@ public class RawPacketSocketTests
     }
 
     [Fact]
-    public void FramesSentOnLoopbackComeBackToTheSocket()
+    public void FramesSentOnLoopback_ComeBackToTheSocket()
     {
         // Loopback hands every frame it transmits back as received; the socket ignores only its own outgoing copy.
         // The frames carry the IEEE local experimental EtherType 0x88B5, so no protocol stack acts on them.
@@ -111,14 +111,14 @@ public class RawPacketSocketTests
     }
 
     [Fact]
-    public void AnUnknownInterfaceIsASetUpError()
+    public void UnknownInterface_IsASetUpError()
     {
         NativeSocketException e = Assert.Throws<NativeSocketException>(() => RawPacketSocket.Open("nosuchif0", 0));
         Assert.Contains("nosuchif0", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void NothingQueuedIsZeroNotAnError()
+    public void NothingQueued_IsZeroNotAnError()
     {
         using var socket = RawPacketSocket.Open("lo", 0);
         using var receive = new PacketBatch(4, 2048);

@@ -14,7 +14,7 @@ public class ReusePortSteeringTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
     [Fact]
-    public void The_cbpf_structs_match_the_lp64_abi()
+    public void CbpfStructs_MatchTheLp64Abi()
     {
         Assert.Equal(8, Unsafe.SizeOf<SockFilter>());
         Assert.Equal(0, (int)Marshal.OffsetOf<SockFilter>(nameof(SockFilter.Code)));
@@ -31,7 +31,7 @@ public class ReusePortSteeringTests
     [InlineData(48)]
     [InlineData(61)]
     [InlineData(128)]
-    public void Ipv6_sources_in_one_prefix_go_to_one_socket_and_prefixes_spread(int prefix)
+    public void Ipv6SourcesInOnePrefix_GoToOneSocketAndPrefixesSpread(int prefix)
     {
         SockFilter[] program = ReusePortSteering.Build(4, prefix);
         var random = new Random(prefix);
@@ -56,7 +56,7 @@ public class ReusePortSteeringTests
     }
 
     [Fact]
-    public void Ipv6_sources_in_different_prefixes_are_told_apart()
+    public void Ipv6SourcesInDifferentPrefixes_AreToldApart()
     {
         SockFilter[] program = ReusePortSteering.Build(16, 64);
         var seen = new HashSet<int>();
@@ -74,7 +74,7 @@ public class ReusePortSteeringTests
     [InlineData(1)]
     [InlineData(3)]
     [InlineData(8)]
-    public void Ipv4_sources_spread_evenly_and_always_within_the_group(int groupSize)
+    public void Ipv4Sources_SpreadEvenlyAndAlwaysWithinTheGroup(int groupSize)
     {
         SockFilter[] program = ReusePortSteering.Build(groupSize, 64);
         int[] counts = new int[groupSize];
@@ -89,7 +89,7 @@ public class ReusePortSteeringTests
     [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("::ffff:127.0.0.1")]
-    public void The_kernel_sends_each_source_address_to_one_socket_of_the_group(string listen)
+    public void Kernel_SendsEachSourceAddressToOneSocketOfTheGroup(string listen)
     {
         const int groupSize = 4;
         const int sources = 24;
@@ -154,7 +154,7 @@ public class ReusePortSteeringTests
     [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("::1")]
-    public void A_second_server_on_a_served_address_is_refused_while_the_first_servers_workers_share_it(string listen)
+    public void SecondServerOnAServedAddress_IsRefusedWhileTheFirstServersWorkersShareIt(string listen)
     {
         using var first = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Parse(listen), 0), 0, Timeout, ServerSocketRole.FirstOfGroup);
         IPEndPoint address = first.LocalEndPoint;
@@ -183,7 +183,7 @@ public class ReusePortSteeringTests
     }
 
     [Fact]
-    public void Once_the_first_server_is_gone_its_address_is_free_again()
+    public void FirstServerGone_LeavesItsAddressFreeAgain()
     {
         using var first = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout, ServerSocketRole.FirstOfGroup);
         int port = first.LocalEndPoint.Port;

@@ -11,7 +11,7 @@ public class UdpBatchSocketTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 
     [Fact]
-    public void A_server_socket_on_one_address_skips_packet_info_it_does_not_need()
+    public void ServerSocketOnOneAddress_SkipsPacketInfoItDoesNotNeed()
     {
         using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 1 << 20, Timeout);
         using var client = UdpBatchSocket.Create(AddressFamily.InterNetwork);
@@ -29,7 +29,7 @@ public class UdpBatchSocketTests
     [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("::1")]
-    public void A_batch_sent_by_one_socket_arrives_whole_at_another_with_timestamps_and_local_address(string address)
+    public void BatchSentByOneSocket_ArrivesWholeAtAnotherWithTimestampsAndLocalAddress(string address)
     {
         var ip = IPAddress.Parse(address);
         using var server = UdpBatchSocket.OpenServer(new IPEndPoint(ip, 0), 1 << 20, Timeout);
@@ -77,7 +77,7 @@ public class UdpBatchSocketTests
     }
 
     [Fact]
-    public void A_reply_prepared_from_a_request_leaves_from_the_address_the_request_came_to()
+    public void ReplyPreparedFromARequest_LeavesFromTheAddressTheRequestCameTo()
     {
         // Bound to the wildcard, the socket sees requests to 127.0.0.2; without packet info the kernel would
         // answer from 127.0.0.1, the route's preferred source.
@@ -102,7 +102,7 @@ public class UdpBatchSocketTests
     }
 
     [Fact]
-    public void A_dual_stack_socket_answers_ipv4_clients_from_the_ipv4_address_they_used()
+    public void DualStackSocket_AnswersIpv4ClientsFromTheIpv4AddressTheyUsed()
     {
         using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.IPv6Any, 0), 0, Timeout);
         int port = server.LocalEndPoint.Port;
@@ -127,7 +127,7 @@ public class UdpBatchSocketTests
     }
 
     [Fact]
-    public void A_datagram_longer_than_the_slot_is_flagged_truncated()
+    public void DatagramLongerThanTheSlot_IsFlaggedTruncated()
     {
         using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout);
         using var client = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
@@ -143,7 +143,7 @@ public class UdpBatchSocketTests
     }
 
     [Fact]
-    public void Receive_without_waiting_reports_eagain_when_nothing_is_queued()
+    public void ReceiveWithoutWaiting_ReportsEagainWhenNothingIsQueued()
     {
         using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout);
         using var batch = new PacketBatch(8);
@@ -152,7 +152,7 @@ public class UdpBatchSocketTests
     }
 
     [Fact]
-    public void A_blocking_receive_times_out_with_eagain()
+    public void BlockingReceive_TimesOutWithEagain()
     {
         using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, TimeSpan.FromMilliseconds(50));
         using var batch = new PacketBatch(8);
@@ -161,7 +161,7 @@ public class UdpBatchSocketTests
     }
 
     [Fact]
-    public void Shutting_down_receive_wakes_a_blocked_receiver()
+    public void ShuttingDownReceive_WakesABlockedReceiver()
     {
         // No receive timeout: only the shutdown can end this wait.
         using var server = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, TimeSpan.Zero);
@@ -178,7 +178,7 @@ public class UdpBatchSocketTests
     }
 
     [Fact]
-    public void Several_sockets_share_a_port_with_reuseport()
+    public void SeveralSockets_ShareAPortWithReuseport()
     {
         using var first = UdpBatchSocket.OpenServer(new IPEndPoint(IPAddress.Loopback, 0), 0, Timeout);
         using var second = UdpBatchSocket.OpenServer(first.LocalEndPoint, 0, Timeout);
@@ -186,7 +186,7 @@ public class UdpBatchSocketTests
     }
 
     [Fact]
-    public void Binding_a_port_held_without_reuseport_throws_with_the_errno()
+    public void BindingAPortHeldWithoutReuseport_ThrowsWithTheErrno()
     {
         using var holder = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var held = (IPEndPoint)holder.Client.LocalEndPoint!;
@@ -196,7 +196,7 @@ public class UdpBatchSocketTests
     }
 
     [Fact]
-    public void Buffer_sizes_are_applied_and_reported()
+    public void BufferSizes_AreAppliedAndReported()
     {
         using var socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
         int receive = socket.SetReceiveBufferSize(256 * 1024, force: true);
@@ -208,7 +208,7 @@ public class UdpBatchSocketTests
     }
 
     [Fact]
-    public void Send_reports_the_errno_of_a_refused_first_datagram()
+    public void Send_ReportsTheErrnoOfARefusedFirstDatagram()
     {
         using var socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
         using var batch = new PacketBatch(2);
@@ -226,7 +226,7 @@ public class UdpBatchSocketTests
     }
 
     [Fact]
-    public void Slot_arguments_are_checked()
+    public void SlotArguments_AreChecked()
     {
         using var batch = new PacketBatch(4, 100);
         Assert.Throws<ArgumentOutOfRangeException>(() => batch.GetBuffer(4));

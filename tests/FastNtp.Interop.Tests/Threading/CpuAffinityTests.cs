@@ -6,7 +6,7 @@ namespace FastNtp.Interop.Tests.Threading;
 public class CpuAffinityTests
 {
     [Fact]
-    public void A_thread_can_be_pinned_to_each_allowed_cpu_and_the_mask_reflects_it()
+    public void Thread_CanBePinnedToEachAllowedCpuAndTheMaskReflectsIt()
     {
         int[] allowed = CpuAffinity.GetAllowedCpus();
         Assert.NotEmpty(allowed);
@@ -32,7 +32,7 @@ public class CpuAffinityTests
     }
 
     [Fact]
-    public void Pinning_to_a_cpu_that_does_not_exist_fails_with_einval()
+    public void PinningToACpuThatDoesNotExist_FailsWithEinval()
     {
         var thread = new Thread(() =>
         {

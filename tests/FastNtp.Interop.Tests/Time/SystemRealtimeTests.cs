@@ -5,7 +5,7 @@ namespace FastNtp.Interop.Tests.Time;
 public class SystemRealtimeTests
 {
     [Fact]
-    public void Reads_the_same_wall_clock_as_the_runtime_with_sub_tick_resolution()
+    public void UnixNanoseconds_ReadsTheSameWallClockAsTheRuntimeWithSubTickResolution()
     {
         long before = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
         long now = SystemRealtime.UnixNanoseconds();

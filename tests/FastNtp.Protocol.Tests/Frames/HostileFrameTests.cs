@@ -12,7 +12,7 @@ public class HostileFrameTests
     private const int Ip = EthernetHeader.Length;
 
     [Fact]
-    public void EveryTruncationOfTheIpv4CaptureHasItsReason()
+    public void EveryTruncationOfTheIpv4Capture_HasItsReason()
     {
         byte[] frame = RequestV4;
         for (int length = 0; length < frame.Length; length++)
@@ -28,7 +28,7 @@ public class HostileFrameTests
     }
 
     [Fact]
-    public void EveryTruncationOfTheIpv6CaptureHasItsReason()
+    public void EveryTruncationOfTheIpv6Capture_HasItsReason()
     {
         byte[] frame = RequestV6;
         for (int length = 0; length < frame.Length; length++)
@@ -49,7 +49,7 @@ public class HostileFrameTests
     [InlineData(0x9100, FrameError.VlanTagged)]
     [InlineData(0x0806, FrameError.UnsupportedEtherType)]
     [InlineData(0x0040, FrameError.UnsupportedEtherType)]
-    public void OtherEtherTypesAreRefused(int etherType, FrameError expected)
+    public void OtherEtherTypes_AreRefused(int etherType, FrameError expected)
     {
         byte[] frame = RequestV4;
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(12), (ushort)etherType);
@@ -57,7 +57,7 @@ public class HostileFrameTests
     }
 
     [Fact]
-    public void AnIpVersionThatContradictsTheEtherTypeIsRefused()
+    public void IpVersionThatContradictsTheEtherType_IsRefused()
     {
         byte[] v4 = RequestV4;
         v4[Ip] = 0x65;
@@ -72,7 +72,7 @@ public class HostileFrameTests
     [InlineData(0x44, FrameError.BadIpv4HeaderLength)]
     [InlineData(0x46, FrameError.Ipv4Options)]
     [InlineData(0x4F, FrameError.Ipv4Options)]
-    public void Ipv4HeaderLengthsOtherThanFiveAreRefused(byte versionAndIhl, FrameError expected)
+    public void Ipv4HeaderLengthsOtherThanFive_AreRefused(byte versionAndIhl, FrameError expected)
     {
         byte[] frame = RequestV4;
         frame[Ip] = versionAndIhl;
@@ -81,7 +81,7 @@ public class HostileFrameTests
     }
 
     [Fact]
-    public void Ipv4OptionsInARealisticFrameAreRefused()
+    public void Ipv4OptionsInARealisticFrame_AreRefused()
     {
         // IHL 6 with a 4-byte option (end-of-list padding) and the datagram after it.
         byte[] request = RequestV4;
@@ -97,7 +97,7 @@ public class HostileFrameTests
     [InlineData(19)]
     [InlineData(77)]
     [InlineData(0xFFFF)]
-    public void Ipv4TotalLengthsBelowTheHeaderOrBeyondTheFrameAreRefused(int totalLength)
+    public void Ipv4TotalLengthsBelowTheHeaderOrBeyondTheFrame_AreRefused(int totalLength)
     {
         byte[] frame = RequestV4;
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(Ip + 2), (ushort)totalLength);
@@ -106,7 +106,7 @@ public class HostileFrameTests
     }
 
     [Fact]
-    public void AShorterIpv4TotalLengthLeavesTheUdpLengthWrong()
+    public void ShorterIpv4TotalLength_LeavesTheUdpLengthWrong()
     {
         byte[] frame = RequestV4;
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(Ip + 2), 75);
@@ -119,7 +119,7 @@ public class HostileFrameTests
     [InlineData(0x0001)]
     [InlineData(0x1FFF)]
     [InlineData(0x6000)]
-    public void Ipv4FragmentsAreRefused(int flagsAndOffset)
+    public void Ipv4Fragments_AreRefused(int flagsAndOffset)
     {
         byte[] frame = RequestV4;
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(Ip + 6), (ushort)flagsAndOffset);
@@ -128,7 +128,7 @@ public class HostileFrameTests
     }
 
     [Fact]
-    public void AnyFlippedBitInTheIpv4HeaderBreaksItsChecksum()
+    public void AnyFlippedBitInTheIpv4Header_BreaksItsChecksum()
     {
         for (int bit = 0; bit < Ipv4Header.Length * 8; bit++)
         {
@@ -143,7 +143,7 @@ public class HostileFrameTests
     }
 
     [Fact]
-    public void OtherIpProtocolsAreNotUdp()
+    public void OtherIpProtocols_AreNotUdp()
     {
         byte[] v4 = RequestV4;
         v4[Ip + 9] = 6;
@@ -166,7 +166,7 @@ public class HostileFrameTests
     [InlineData(140)]
     [InlineData(253)]
     [InlineData(254)]
-    public void Ipv6ExtensionHeadersAreRefused(byte nextHeader)
+    public void Ipv6ExtensionHeaders_AreRefused(byte nextHeader)
     {
         byte[] frame = RequestV6;
         frame[Ip + 6] = nextHeader;
@@ -174,7 +174,7 @@ public class HostileFrameTests
     }
 
     [Fact]
-    public void ARealHopByHopHeaderBeforeUdpIsRefused()
+    public void RealHopByHopHeaderBeforeUdp_IsRefused()
     {
         byte[] request = RequestV6;
         // Hop-by-hop: next header 17, length 0 (8 bytes), PadN of 4 bytes.
@@ -188,7 +188,7 @@ public class HostileFrameTests
     [InlineData(0)]
     [InlineData(57)]
     [InlineData(0xFFFF)]
-    public void Ipv6PayloadLengthsBeyondTheFrameOrZeroAreRefused(int payloadLength)
+    public void Ipv6PayloadLengthsBeyondTheFrameOrZero_AreRefused(int payloadLength)
     {
         byte[] frame = RequestV6;
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(Ip + 4), (ushort)payloadLength);
@@ -202,7 +202,7 @@ public class HostileFrameTests
     [InlineData(false, 57)]
     [InlineData(true, 8)]
     [InlineData(true, 0xFFFF)]
-    public void UdpLengthsOtherThanTheIpPayloadAreRefused(bool ipv6, int udpLength)
+    public void UdpLengthsOtherThanTheIpPayload_AreRefused(bool ipv6, int udpLength)
     {
         byte[] frame = ipv6 ? RequestV6 : RequestV4;
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(UdpFrame.HeadersLength(ipv6) - 4), (ushort)udpLength);
@@ -210,7 +210,7 @@ public class HostileFrameTests
     }
 
     [Fact]
-    public void ATruncatedUdpHeaderIsRefused()
+    public void TruncatedUdpHeader_IsRefused()
     {
         byte[] request = RequestV4;
         byte[] frame = request[..40];
@@ -222,7 +222,7 @@ public class HostileFrameTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void AnyFlippedBitInTheDatagramBreaksTheUdpChecksum(bool ipv6)
+    public void AnyFlippedBitInTheDatagram_BreaksTheUdpChecksum(bool ipv6)
     {
         int udp = UdpFrame.HeadersLength(ipv6) - UdpHeader.Length;
         int length = (ipv6 ? RequestV6 : RequestV4).Length;
@@ -237,7 +237,7 @@ public class HostileFrameTests
     }
 
     [Fact]
-    public void AddressesArePartOfTheUdpChecksum()
+    public void Addresses_ArePartOfTheUdpChecksum()
     {
         byte[] v6 = RequestV6;
         v6[Ip + 8 + 15] ^= 1;
@@ -249,7 +249,7 @@ public class HostileFrameTests
     }
 
     [Fact]
-    public void AZeroUdpChecksumIsNoneOverIpv4AndInvalidOverIpv6()
+    public void ZeroUdpChecksum_IsNoneOverIpv4AndInvalidOverIpv6()
     {
         byte[] v4 = RequestV4;
         v4[UdpFrame.Ipv4HeadersLength - 2] = 0;
@@ -262,7 +262,7 @@ public class HostileFrameTests
     }
 
     [Fact]
-    public void AnyByteStringParsesWithoutThrowing() =>
+    public void AnyByteString_ParsesWithoutThrowing() =>
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(10_000), Prop.ForAll(ArbMap.Default.ArbFor<byte[]>(), bytes =>
         {
             FrameError error = UdpFrame.TryParse(bytes, out UdpFrame udp);
@@ -270,7 +270,7 @@ public class HostileFrameTests
         }));
 
     [Fact]
-    public void MutatedFramesParseWithoutThrowingAndWhatIsAcceptedIsConsistent() =>
+    public void MutatedFrames_ParseWithoutThrowingAndWhatIsAcceptedIsConsistent() =>
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(20_000), Prop.ForAll(Arb.From(MutatedFrames), frame =>
         {
             if (UdpFrame.TryParse(frame, out UdpFrame udp) != FrameError.None) return true;

@@ -7,7 +7,7 @@ namespace FastNtp.Protocol.Tests.Frames;
 public class InternetChecksumTests
 {
     [Fact]
-    public void Ipv4HeaderExampleHasItsWellKnownChecksum()
+    public void Ipv4HeaderExample_HasItsWellKnownChecksum()
     {
         // The worked example of the IPv4 header checksum: 192.168.0.1 -> 192.168.0.199, checksum b861.
         byte[] header = Convert.FromHexString("450000730000400040110000c0a80001c0a800c7");
@@ -20,14 +20,14 @@ public class InternetChecksumTests
     }
 
     [Fact]
-    public void AnOddLastByteIsPaddedWithZero()
+    public void OddLastByte_IsPaddedWithZero()
     {
         Assert.Equal(InternetChecksum.Compute([0x12, 0x34, 0x56, 0x00]), InternetChecksum.Compute([0x12, 0x34, 0x56]));
         Assert.Equal(FrameCaptures.ReferenceChecksum([0xAB]), InternetChecksum.Compute([0xAB]));
     }
 
     [Fact]
-    public void AllOnesAndEmptyInputsFoldCorrectly()
+    public void AllOnesAndEmptyInputs_FoldCorrectly()
     {
         Assert.Equal(0xFFFF, InternetChecksum.Compute([]));
         Assert.Equal(0x0000, InternetChecksum.Compute([0xFF, 0xFF]));
@@ -37,12 +37,12 @@ public class InternetChecksumTests
     }
 
     [Fact]
-    public void MatchesTheSixteenBitReferenceOnAnyBytes() =>
+    public void Checksum_MatchesTheSixteenBitReferenceOnAnyBytes() =>
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(5_000), Prop.ForAll(ArbMap.Default.ArbFor<byte[]>(), data =>
             InternetChecksum.Compute(data) == FrameCaptures.ReferenceChecksum(data)));
 
     [Fact]
-    public void IncrementalUpdateOfOneWordEqualsRecomputing() =>
+    public void IncrementalUpdateOfOneWord_EqualsRecomputing() =>
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(5_000), Prop.ForAll(
             ArbMap.Default.ArbFor<byte[]>(), ArbMap.Default.ArbFor<int>(), ArbMap.Default.ArbFor<ushort>(), (data, at, word) =>
         {
@@ -56,7 +56,7 @@ public class InternetChecksumTests
         }));
 
     [Fact]
-    public void IncrementalUpdateOfASpanEqualsRecomputing() =>
+    public void IncrementalUpdateOfASpan_EqualsRecomputing() =>
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(5_000), Prop.ForAll(ArbMap.Default.ArbFor<byte[]>(), ArbMap.Default.ArbFor<ulong>(), (data, value) =>
         {
             if (data.Length < 8) return true;
@@ -69,7 +69,7 @@ public class InternetChecksumTests
         }));
 
     [Fact]
-    public void IncrementalUpdateRefusesUnevenSpans() =>
+    public void IncrementalUpdate_RefusesUnevenSpans() =>
         Assert.Throws<ArgumentException>(() => InternetChecksum.Update(0, [1, 2, 3], [1, 2, 3]));
 
     /// <summary>0x0000 and 0xFFFF are the two ones'-complement zeros; RFC 1624 allows either after an update.</summary>

@@ -7,7 +7,7 @@ namespace FastNtp.Protocol.Tests.Frames;
 public class UdpFrameTests
 {
     [Fact]
-    public void ParsesTheIpv4Capture()
+    public void Parse_ReadsTheIpv4Capture()
     {
         byte[] frame = RequestV4;
         Assert.Equal(FrameError.None, UdpFrame.TryParse(frame, out UdpFrame udp));
@@ -23,7 +23,7 @@ public class UdpFrameTests
     }
 
     [Fact]
-    public void ParsesTheIpv6Capture()
+    public void Parse_ReadsTheIpv6Capture()
     {
         Assert.Equal(FrameError.None, UdpFrame.TryParse(RequestV6, out UdpFrame udp));
         Assert.True(udp.IsIPv6);
@@ -35,7 +35,7 @@ public class UdpFrameTests
     }
 
     [Fact]
-    public void TheWriterBuildsTheCapturesByteForByte()
+    public void Writer_BuildsTheCapturesByteForByte()
     {
         byte[] frame = new byte[200];
         int n = UdpFrameWriter.Write(frame, ClientMac, ServerMac, ClientV4, ServerV4, ClientPort, ServerPort, NtpRequest);
@@ -45,7 +45,7 @@ public class UdpFrameTests
     }
 
     [Fact]
-    public void WriteHeadersWrapsAPayloadAlreadyInPlace()
+    public void WriteHeaders_WrapsAPayloadAlreadyInPlace()
     {
         byte[] frame = new byte[UdpFrame.Ipv6HeadersLength + 48];
         NtpRequest.CopyTo(frame, UdpFrame.Ipv6HeadersLength);
@@ -54,7 +54,7 @@ public class UdpFrameTests
     }
 
     [Fact]
-    public void EthernetPaddingAfterTheDatagramIsIgnored()
+    public void EthernetPaddingAfterTheDatagram_IsIgnored()
     {
         // A minimum-size frame: a 1-byte UDP payload padded to 60 bytes on the wire.
         byte[] frame = new byte[60];
@@ -73,7 +73,7 @@ public class UdpFrameTests
     [InlineData(true, 0)]
     [InlineData(true, 48)]
     [InlineData(true, 1001)]
-    public void RoundTripsAnyPayloadLength(bool ipv6, int payloadLength)
+    public void AnyPayloadLength_RoundTrips(bool ipv6, int payloadLength)
     {
         byte[] payload = new byte[payloadLength];
         new Random(payloadLength).NextBytes(payload);
@@ -89,7 +89,7 @@ public class UdpFrameTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void TurnIntoReplySwapsEndpointsAndKeepsChecksumsRight(bool ipv6)
+    public void TurnIntoReply_SwapsEndpointsAndKeepsChecksumsRight(bool ipv6)
     {
         byte[] frame = new byte[256];
         byte[] request = ipv6 ? RequestV6 : RequestV4;
@@ -118,7 +118,7 @@ public class UdpFrameTests
     }
 
     [Fact]
-    public void TurnIntoReplyOfAReplyGivesBackTheRequest()
+    public void TurnIntoReplyOfAReply_GivesBackTheRequest()
     {
         byte[] frame = RequestV4;
         UdpFrameWriter.TurnIntoReply(frame, false, 48);
@@ -127,7 +127,7 @@ public class UdpFrameTests
     }
 
     [Fact]
-    public void WritersRefuseBuffersTooSmall()
+    public void Writers_RefuseBuffersTooSmall()
     {
         Assert.Throws<ArgumentException>(() => UdpFrameWriter.Write(new byte[80], ClientMac, ServerMac, ClientV4, ServerV4, 1, 2, NtpRequest));
         Assert.Throws<ArgumentException>(() => UdpFrameWriter.TurnIntoReply(new byte[90], true, 48));
@@ -135,7 +135,7 @@ public class UdpFrameTests
     }
 
     [Fact]
-    public void IncrementalUdpChecksumUpdateMatchesTheCapture()
+    public void IncrementalUdpChecksumUpdate_MatchesTheCapture()
     {
         // Start from the capture with transmit timestamp zero and a checksum computed for it, then set the timestamp.
         byte[] frame = RequestV4;
@@ -151,7 +151,7 @@ public class UdpFrameTests
     }
 
     [Fact]
-    public void ParsingAndTurningIntoAReplyAllocateNothing()
+    public void ParsingAndTurningIntoAReply_AllocateNothing()
     {
         byte[] v4 = RequestV4;
         byte[] v6 = RequestV6;
@@ -174,7 +174,7 @@ public class UdpFrameTests
     }
 
     [Fact]
-    public void MacAddressesParseAndPrint()
+    public void MacAddresses_ParseAndPrint()
     {
         Assert.True(MacAddress.TryParse("02:00:5e:10:00:01", out MacAddress mac));
         Assert.Equal(0x02005E100001UL, mac.Value);

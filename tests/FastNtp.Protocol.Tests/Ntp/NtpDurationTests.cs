@@ -185,7 +185,7 @@ public class NtpDurationTests
     }
 
     [Fact]
-    public void ComparisonsAndMinMax()
+    public void ComparisonsAndMinMax_OrderDurationsBySignedValue()
     {
         var small = NtpDuration.FromSeconds(-1);
         var large = NtpDuration.FromSeconds(2);

@@ -9,7 +9,7 @@ namespace FastNtp.Protocol.Tests.Nts;
 public class CookieTests
 {
     [Fact]
-    public void SameSecretAndEpochGiveSameKeys()
+    public void SameSecretAndEpoch_GiveSameKeys()
     {
         byte[] secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         Assert.Equal(CookieKeySet.DeriveKey(secret, 42), CookieKeySet.DeriveKey(secret, 42));
@@ -21,7 +21,7 @@ public class CookieTests
     }
 
     [Fact]
-    public void EpochIsFloorOfTimeOverRotation()
+    public void Epoch_IsFloorOfTimeOverRotation()
     {
         Assert.Equal(0, CookieKeySet.EpochAt(86399, TimeSpan.FromDays(1)));
         Assert.Equal(1, CookieKeySet.EpochAt(86400, TimeSpan.FromDays(1)));
@@ -29,7 +29,7 @@ public class CookieTests
     }
 
     [Fact]
-    public void KeySetHoldsStaleCurrentAndNextEpochs()
+    public void KeySet_HoldsStaleCurrentAndNextEpochs()
     {
         var set = CookieKeySet.Derive(new byte[32], 100, 7);
         Assert.Equal(9, set.Count);
@@ -41,7 +41,7 @@ public class CookieTests
     }
 
     [Fact]
-    public void CookieRoundTripsForEveryAlgorithm()
+    public void Cookie_RoundTripsForEveryAlgorithm()
     {
         var pool = new RandomPool();
         using var codec = new NtsCookieCodec(new CookieKeyStore(CookieKeySet.Derive(new byte[32], 5, 2)), pool);
@@ -63,7 +63,7 @@ public class CookieTests
     }
 
     [Fact]
-    public void CookieFromOneInstanceOpensInAnotherWithTheSameSecret()
+    public void CookieFromOneInstance_OpensInAnotherWithTheSameSecret()
     {
         byte[] secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         using var issuer = new NtsCookieCodec(new CookieKeyStore(CookieKeySet.Derive(secret, 20000, 7)), new RandomPool());
@@ -77,7 +77,7 @@ public class CookieTests
     }
 
     [Fact]
-    public void DamagedCookiesDoNotOpen()
+    public void DamagedCookies_DoNotOpen()
     {
         using var codec = new NtsCookieCodec(new CookieKeyStore(CookieKeySet.Derive(new byte[32], 5, 2)), new RandomPool());
         byte[] cookie = new byte[NtsCookieCodec.MaxCookieLength];

@@ -57,7 +57,7 @@ public sealed class NtsClientSessionTests : IDisposable
     [Theory]
     [InlineData(AeadAlgorithm.AesSivCmac256)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv)]
-    public void ExchangesRefillTheStashToEight(AeadAlgorithm algorithm)
+    public void Exchanges_RefillTheStashToEight(AeadAlgorithm algorithm)
     {
         using var session = new NtsClientSession(Agreement(algorithm, 3));
         Assert.Equal(3, session.CookiesLeft);
@@ -76,7 +76,7 @@ public sealed class NtsClientSessionTests : IDisposable
     }
 
     [Fact]
-    public void CookiesBeyondTheLimitsAreNotKept()
+    public void CookiesBeyondTheLimits_AreNotKept()
     {
         NtsKeAgreement many = Agreement(AeadAlgorithm.AesSivCmac256, 12);
         using var session = new NtsClientSession(many);
@@ -92,7 +92,7 @@ public sealed class NtsClientSessionTests : IDisposable
     }
 
     [Fact]
-    public void ANakDropsEveryCookie()
+    public void Nak_DropsEveryCookie()
     {
         var foreign = new CookieKeyStore(CookieKeySet.Derive(Enumerable.Repeat((byte)9, 32).ToArray(), 1000, 7));
         using var session = new NtsClientSession(Agreement(AeadAlgorithm.AesSivCmac256, 4, foreign));
@@ -105,7 +105,7 @@ public sealed class NtsClientSessionTests : IDisposable
     }
 
     [Fact]
-    public void HostileRepliesNeverThrowAndNeverAuthenticate()
+    public void HostileReplies_NeverThrowAndNeverAuthenticate()
     {
         using var session = new NtsClientSession(Agreement(AeadAlgorithm.AesSivCmac256, 8));
         byte[] request = new byte[1024];

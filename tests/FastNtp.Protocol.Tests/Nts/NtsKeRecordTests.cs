@@ -28,7 +28,7 @@ public class NtsKeRecordTests
     private static (ushort, bool, byte[]) Ntpv4 => (1, true, U16(0));
 
     [Fact]
-    public void RecordsRoundTripWithCriticalBit()
+    public void Records_RoundTripWithCriticalBit()
     {
         Prop.ForAll(ArbMap.Default.ArbFor<ushort>(), ArbMap.Default.ArbFor<bool>(), ArbMap.Default.ArbFor<byte[]>(), (type, critical, body) =>
         {
@@ -45,7 +45,7 @@ public class NtsKeRecordTests
     }
 
     [Fact]
-    public void TruncatedRecordIsReportedNotThrown()
+    public void TruncatedRecord_IsReportedNotThrown()
     {
         byte[] message = Records(Ntpv4, (4, true, U16(15)), Eom);
         for (int cut = 1; cut < message.Length; cut++)
@@ -64,7 +64,7 @@ public class NtsKeRecordTests
     }
 
     [Fact]
-    public void WriterRefusesWhatDoesNotFit()
+    public void Writer_RefusesWhatDoesNotFit()
     {
         var writer = new NtsKeRecordWriter(new byte[7]);
         Assert.False(writer.TryWrite(NtsKeRecordType.NewCookie, false, new byte[4]));
@@ -73,7 +73,7 @@ public class NtsKeRecordTests
     }
 
     [Fact]
-    public void AcceptsAndPicksClientPreferenceAmongSupported()
+    public void Negotiation_AcceptsAndPicksClientPreferenceAmongSupported()
     {
         var r = NtsKeRequest.Parse(Records(Ntpv4, (4, true, U16(99, 30, 15)), Eom), Supported);
         Assert.Equal(NtsKeOutcome.Accept, r.Outcome);
@@ -104,7 +104,7 @@ public class NtsKeRecordTests
 
     [Theory]
     [MemberData(nameof(BadRequests))]
-    public void MalformedRequestsGetTheRfcError(string why, byte[] message, NtsKeErrorCode expected)
+    public void MalformedRequests_GetTheRfcError(string why, byte[] message, NtsKeErrorCode expected)
     {
         var r = NtsKeRequest.Parse(message, Supported);
         Assert.True(r.Outcome == NtsKeOutcome.Error, why);
@@ -112,7 +112,7 @@ public class NtsKeRecordTests
     }
 
     [Fact]
-    public void NoOverlapGivesEmptyRecords()
+    public void NoOverlap_GivesEmptyRecords()
     {
         Assert.Equal(NtsKeOutcome.NoCommonAlgorithm, NtsKeRequest.Parse(Records(Ntpv4, (4, true, U16(1, 2)), Eom), Supported).Outcome);
         Assert.Equal(NtsKeOutcome.NoCommonProtocol, NtsKeRequest.Parse(Records((1, true, U16(7)), (4, true, U16(15)), Eom), Supported).Outcome);
@@ -130,7 +130,7 @@ public class NtsKeRecordTests
     }
 
     [Fact]
-    public void ClientRequestParsesOnTheServerAndAcceptResponseOnTheClient()
+    public void ClientRequest_ParsesOnTheServerAndAcceptResponseOnTheClient()
     {
         byte[] request = NtsKeResponse.BuildRequest([30, 15]);
         Assert.Equal(NtsKeOutcome.Accept, NtsKeRequest.Parse(request, Supported).Outcome);
@@ -150,7 +150,7 @@ public class NtsKeRecordTests
     }
 
     [Fact]
-    public void ClientRejectsBadResponses()
+    public void Client_RejectsBadResponses()
     {
         ushort[] offered = [15];
         Assert.Equal(NtsKeResponseError.Malformed, NtsKeResponse.Parse(Records(Ntpv4, (4, true, U16(30)), (5, false, [1]), Eom), offered).Error);
@@ -161,7 +161,7 @@ public class NtsKeRecordTests
     }
 
     [Fact]
-    public void ParsersNeverThrowOnArbitraryBytes()
+    public void Parsers_NeverThrowOnArbitraryBytes()
     {
         Prop.ForAll(ArbMap.Default.ArbFor<byte[]>(), bytes =>
         {
@@ -172,7 +172,7 @@ public class NtsKeRecordTests
     }
 
     [Fact]
-    public void ExporterContextFollowsRfc8915()
+    public void ExporterContext_FollowsRfc8915()
     {
         Span<byte> context = stackalloc byte[5];
         NtsKeMessage.WriteExporterContext(context, 15, serverToClient: true);

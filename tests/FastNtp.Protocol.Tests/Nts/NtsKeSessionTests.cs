@@ -53,7 +53,7 @@ public sealed class NtsKeSessionTests : IDisposable
     }
 
     [Fact]
-    public void AGoodRequestGetsKeysAndCookiesTheClientSessionAgreesWith()
+    public void GoodRequest_GetsKeysAndCookiesTheClientSessionAgreesWith()
     {
         var client = new NtsKeClientSession([AeadAlgorithm.Aes128GcmSiv, AeadAlgorithm.AesSivCmac256]);
         var server = new NtsKeServerSession(_policy);
@@ -81,7 +81,7 @@ public sealed class NtsKeSessionTests : IDisposable
     }
 
     [Fact]
-    public void TheNtpServerAndPortAreAnnounced()
+    public void NtpServerAndPort_AreAnnounced()
     {
         var policy = new NtsKeServerPolicy(ServerAlgorithms, 256, 2, "ntp.example", 1123);
         (NtsKeServerStep step, NtsKeResponse response) = Serve(Records(Ntpv4, Aead(15), Eom), policy);
@@ -92,7 +92,7 @@ public sealed class NtsKeSessionTests : IDisposable
     }
 
     [Fact]
-    public void ARequestArrivingInPiecesIsPendingUntilEndOfMessage()
+    public void RequestArrivingInPieces_IsPendingUntilEndOfMessage()
     {
         byte[] request = Records(Ntpv4, Aead(15), Eom);
         var session = new NtsKeServerSession(_policy);
@@ -110,7 +110,7 @@ public sealed class NtsKeSessionTests : IDisposable
     }
 
     [Fact]
-    public void ErrorPathsAnswerWithTheRfcRecordAndExportNoKeys()
+    public void ErrorPaths_AnswerWithTheRfcRecordAndExportNoKeys()
     {
         // Bad request: no AEAD record for NTPv4, a duplicate protocol record, a client Error record.
         AssertError(Records(Ntpv4, Eom), NtsKeServerOutcome.BadRequest, NtsKeErrorCode.BadRequest);
@@ -141,7 +141,7 @@ public sealed class NtsKeSessionTests : IDisposable
     }
 
     [Fact]
-    public void NoCommonAlgorithmOrProtocolIsRefusedWithEmptyRecords()
+    public void NoCommonAlgorithmOrProtocol_IsRefusedWithEmptyRecords()
     {
         (NtsKeServerStep step, NtsKeResponse response) = Serve(Records(Ntpv4, Aead(99), Eom));
         Assert.Equal(NtsKeServerOutcome.NoCommonAlgorithm, step.Outcome);
@@ -153,7 +153,7 @@ public sealed class NtsKeSessionTests : IDisposable
     }
 
     [Fact]
-    public void AFailedKeyExportIsAnInternalError()
+    public void FailedKeyExport_IsAnInternalError()
     {
         (NtsKeServerStep step, NtsKeResponse response) = Serve(Records(Ntpv4, Aead(15), Eom), exporter: new FakeExporter(Secret, works: false));
         Assert.Equal(NtsKeServerOutcome.InternalError, step.Outcome);
@@ -161,7 +161,7 @@ public sealed class NtsKeSessionTests : IDisposable
     }
 
     [Fact]
-    public void MissingEndOfMessageAndTimeoutEndTheExchangeWithoutAnAnswer()
+    public void MissingEndOfMessageAndTimeout_EndTheExchangeWithoutAnAnswer()
     {
         var session = new NtsKeServerSession(_policy);
         byte[] response = new byte[_policy.MaxResponseLength];
@@ -174,7 +174,7 @@ public sealed class NtsKeSessionTests : IDisposable
     }
 
     [Fact]
-    public void PolicyRejectsImpossibleSettings()
+    public void Policy_RejectsImpossibleSettings()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new NtsKeServerPolicy(ServerAlgorithms, 10, 8, null, null));
         Assert.Throws<ArgumentOutOfRangeException>(() => new NtsKeServerPolicy(ServerAlgorithms, 256, 9, null, null));
@@ -184,7 +184,7 @@ public sealed class NtsKeSessionTests : IDisposable
     }
 
     [Fact]
-    public void TheClientSessionRefusesBadResponsesAndNeverThrowsOnThem()
+    public void ClientSession_RefusesBadResponsesAndNeverThrowsOnThem()
     {
         static NtsKeClientSession Client() => new([AeadAlgorithm.AesSivCmac256]);
 

@@ -92,7 +92,7 @@ public sealed class NtsResponderSessionTests : IDisposable
     }
 
     [Fact]
-    public void AThousandSessionsEachGetAuthenticReplies()
+    public void AThousandSessions_EachGetAuthenticReplies()
     {
         const int count = 1000;
         var sessions = new Session[count];
@@ -123,7 +123,7 @@ public sealed class NtsResponderSessionTests : IDisposable
     }
 
     [Fact]
-    public void ANewSessionOnEveryRequestAllocatesNothing()
+    public void NewSessionOnEveryRequest_AllocatesNothing()
     {
         Assert.True(Aead.IsHardwareAccelerated, "The zero-allocation guarantee is for the AES hardware path.");
         const int count = 600;
@@ -158,7 +158,7 @@ public sealed class NtsResponderSessionTests : IDisposable
     }
 
     [Fact]
-    public void AReturningSessionHitsTheCacheAndAllocatesNothing()
+    public void ReturningSession_HitsTheCacheAndAllocatesNothing()
     {
         Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] request = Request(s, TransmitOf(1));
@@ -173,7 +173,7 @@ public sealed class NtsResponderSessionTests : IDisposable
     }
 
     [Fact]
-    public void CookieKeyRotationAllocatesNothing()
+    public void CookieKeyRotation_AllocatesNothing()
     {
         Assert.True(Aead.IsHardwareAccelerated, "The zero-allocation guarantee is for the AES hardware path.");
         Session s = NewSession(AeadAlgorithm.AesSivCmac256);

@@ -82,7 +82,7 @@ public sealed class NtsResponderTests : IDisposable
     [InlineData(AeadAlgorithm.AesSivCmac384, 2)]
     [InlineData(AeadAlgorithm.AesSivCmac512, 1)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv, 3)]
-    public void AuthenticatedReplyCarriesOneCookiePerCookieAndPlaceholder(AeadAlgorithm algorithm, int placeholders)
+    public void AuthenticatedReply_CarriesOneCookiePerCookieAndPlaceholder(AeadAlgorithm algorithm, int placeholders)
     {
         using Session s = NewSession(algorithm);
         byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
@@ -108,7 +108,7 @@ public sealed class NtsResponderTests : IDisposable
     [Theory]
     [InlineData(AeadAlgorithm.AesSivCmac256)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv)]
-    public void ClientVerificationRejectsHostileRepliesWithoutThrowing(AeadAlgorithm algorithm)
+    public void ClientVerification_RejectsHostileRepliesWithoutThrowing(AeadAlgorithm algorithm)
     {
         using Session s = NewSession(algorithm);
         byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
@@ -144,7 +144,7 @@ public sealed class NtsResponderTests : IDisposable
     }
 
     [Fact]
-    public void ReplyIsNeverLongerThanTheRequest()
+    public void Reply_IsNeverLongerThanTheRequest()
     {
         using Session s = NewSession(AeadAlgorithm.Aes128GcmSiv);
         byte[] uid = new byte[32];
@@ -159,7 +159,7 @@ public sealed class NtsResponderTests : IDisposable
     }
 
     [Fact]
-    public void PlainResponderIgnoresNtsFields()
+    public void PlainResponder_IgnoresNtsFields()
     {
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] request = BuildRequest(s, IssueCookie(s), 1, new byte[32], NtpTimestamp.FromParts(1, 2));
@@ -170,7 +170,7 @@ public sealed class NtsResponderTests : IDisposable
     }
 
     [Fact]
-    public void PlainRequestToNtsResponderGetsPlainReply()
+    public void PlainRequestToNtsResponder_GetsPlainReply()
     {
         byte[] request = new byte[48];
         request[0] = NtpHeader.FirstByte(LeapIndicator.NoWarning, 4, NtpMode.Client);
@@ -178,7 +178,7 @@ public sealed class NtsResponderTests : IDisposable
     }
 
     [Fact]
-    public void UndecryptableCookiesGetAnNtsNak()
+    public void UndecryptableCookies_GetAnNtsNak()
     {
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
@@ -206,7 +206,7 @@ public sealed class NtsResponderTests : IDisposable
     }
 
     [Fact]
-    public void CookieThatOpensWithFailingAuthenticatorGetsAnNtsNak()
+    public void CookieThatOpensWithFailingAuthenticator_GetsAnNtsNak()
     {
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
@@ -267,7 +267,7 @@ public sealed class NtsResponderTests : IDisposable
     }
 
     [Fact]
-    public void MalformedNtsRequestsAreDropped()
+    public void MalformedNtsRequests_AreDropped()
     {
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] cookie = CookieField(IssueCookie(s));
@@ -302,7 +302,7 @@ public sealed class NtsResponderTests : IDisposable
     }
 
     [Fact]
-    public void CookieKeysRotateWithoutFailingAPollingClient()
+    public void CookieKeys_RotateWithoutFailingAPollingClient()
     {
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] uid = new byte[32];
@@ -322,7 +322,7 @@ public sealed class NtsResponderTests : IDisposable
     }
 
     [Fact]
-    public void StaleCookiesAreAcceptedForStaleEpochsThenNaked()
+    public void StaleCookies_AreAcceptedForStaleEpochsThenNaked()
     {
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] old = IssueCookie(s);
@@ -334,7 +334,7 @@ public sealed class NtsResponderTests : IDisposable
     }
 
     [Fact]
-    public void PerPacketPathAllocatesNothing()
+    public void PerPacketPath_AllocatesNothing()
     {
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] request = BuildRequest(s, IssueCookie(s), 1, new byte[32], NtpTimestamp.FromParts(5, 5));

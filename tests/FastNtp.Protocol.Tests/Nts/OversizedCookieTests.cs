@@ -19,7 +19,7 @@ public class OversizedCookieTests
     }
 
     [Fact]
-    public void AnNtsKeResponseWithAnOversizedCookieIsMalformed()
+    public void NtsKeResponseWithAnOversizedCookie_IsMalformed()
     {
         Assert.Equal(NtsKeResponseError.None, NtsKeResponse.Parse(KeResponse(NtsCookieCodec.MaxCookieLength), [15]).Error);
         Assert.Equal(NtsKeResponseError.Malformed, NtsKeResponse.Parse(KeResponse(NtsCookieCodec.MaxCookieLength + 1), [15]).Error);
@@ -30,7 +30,7 @@ public class OversizedCookieTests
     [InlineData(AeadAlgorithm.AesSivCmac256, 168, 7)]
     [InlineData(AeadAlgorithm.AesSivCmac256, NtsCookieCodec.MaxCookieLength, 6)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv, NtsCookieCodec.MaxCookieLength, 6)]
-    public void PlaceholdersAreLimitedSoTheRequestFitsItsBuffer(AeadAlgorithm algorithm, int cookieLength, int expected)
+    public void Placeholders_AreLimitedSoTheRequestFitsItsBuffer(AeadAlgorithm algorithm, int cookieLength, int expected)
     {
         using var c2s = Aead.Create(algorithm, new byte[Aead.KeyLength(algorithm)]);
         byte[] cookie = new byte[cookieLength];

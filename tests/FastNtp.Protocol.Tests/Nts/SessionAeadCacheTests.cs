@@ -37,7 +37,7 @@ public sealed class SessionAeadCacheTests
     }
 
     [Fact]
-    public void HandsOutObjectsKeyedWithThePairAndReusesThemForTheSamePair()
+    public void Cache_HandsOutObjectsKeyedWithThePairAndReusesThemForTheSamePair()
     {
         var rng = new Random(1);
         using var cache = new SessionAeadCache(Entries);
@@ -60,7 +60,7 @@ public sealed class SessionAeadCacheTests
 
     [Theory]
     [MemberData(nameof(EveryAlgorithm))]
-    public void APairThatDiffersInAnyOctetIsAMiss(AeadAlgorithm algorithm)
+    public void PairThatDiffersInAnyOctet_IsAMiss(AeadAlgorithm algorithm)
     {
         var rng = new Random(2);
         using var cache = new SessionAeadCache(Entries);
@@ -80,7 +80,7 @@ public sealed class SessionAeadCacheTests
     }
 
     [Fact]
-    public void AFullSetEvictsItsLeastRecentlyUsedPair()
+    public void FullSet_EvictsItsLeastRecentlyUsedPair()
     {
         var rng = new Random(3);
         using var cache = new SessionAeadCache(Entries);
@@ -116,7 +116,7 @@ public sealed class SessionAeadCacheTests
     }
 
     [Fact]
-    public void MissesAllocateNothingOnceAnAlgorithmsPoolExists()
+    public void Misses_AllocateNothingOnceAnAlgorithmsPoolExists()
     {
         Assert.True(Aead.IsHardwareAccelerated, "The zero-allocation guarantee is for the AES hardware path.");
         var rng = new Random(4);
@@ -141,7 +141,7 @@ public sealed class SessionAeadCacheTests
     }
 
     [Fact]
-    public void WrongKeyLengthsAndSizesAreRejected()
+    public void WrongKeyLengthsAndSizes_AreRejected()
     {
         using var cache = new SessionAeadCache(Entries);
         Assert.Throws<ArgumentException>(() => cache.Get(AeadAlgorithm.AesSivCmac256, new byte[32], new byte[16], out _, out _));
@@ -152,7 +152,7 @@ public sealed class SessionAeadCacheTests
     }
 
     [Fact]
-    public void DisposeDisposesEveryKeyObject()
+    public void Dispose_DisposesEveryKeyObject()
     {
         var cache = new SessionAeadCache(Entries);
         cache.Get(AeadAlgorithm.AesSivCmac256, new byte[32], Enumerable.Repeat((byte)1, 32).ToArray(), out Aead c2sAead, out Aead s2cAead);

@@ -16,7 +16,7 @@ public class AccessListTests
         list.IsAllowed(ClientAddress.FromIPAddress(IPAddress.Parse(address)));
 
     [Fact]
-    public void No_lists_allow_everyone()
+    public void NoLists_AllowEveryone()
     {
         AccessList list = Create([], []);
         Assert.True(list.IsEmpty);
@@ -33,7 +33,7 @@ public class AccessListTests
     [InlineData("11.0.0.1", true)]
     [InlineData("::ffff:10.1.9.9", true)]
     [InlineData("::ffff:10.2.0.1", false)]
-    public void The_longest_ipv4_prefix_wins(string client, bool allowed)
+    public void LongestIpv4Prefix_Wins(string client, bool allowed)
     {
         AccessList list = Create(["0.0.0.0/0", "10.1.0.0/16"], ["10.0.0.0/8", "10.1.2.3/32"]);
         Assert.False(list.IsEmpty);
@@ -46,14 +46,14 @@ public class AccessListTests
     [InlineData("2001:db8:1:2::dead", false)]
     [InlineData("2001:db8:2::1", true)]
     [InlineData("2001:db9::1", true)]
-    public void The_longest_ipv6_prefix_wins(string client, bool allowed)
+    public void LongestIpv6Prefix_Wins(string client, bool allowed)
     {
         AccessList list = Create(["::/0", "2001:db8:1:2::/64"], ["2001:db8:1::/48", "2001:db8:1:2::dead/128"]);
         Assert.Equal(allowed, Allowed(list, client));
     }
 
     [Fact]
-    public void A_non_empty_allow_list_denies_everything_it_does_not_name()
+    public void NonEmptyAllowList_DeniesEverythingItDoesNotName()
     {
         AccessList list = Create(["192.0.2.0/24", "2001:db8::/32"], []);
         Assert.True(Allowed(list, "192.0.2.77"));
@@ -63,7 +63,7 @@ public class AccessListTests
     }
 
     [Fact]
-    public void Slash_zero_covers_its_family_only()
+    public void SlashZero_CoversItsFamilyOnly()
     {
         AccessList list = Create([], ["0.0.0.0/0"]);
         Assert.False(Allowed(list, "192.0.2.1"));
@@ -81,7 +81,7 @@ public class AccessListTests
     }
 
     [Fact]
-    public void Host_entries_without_a_length_are_slash_32_and_slash_128()
+    public void HostEntriesWithoutALength_AreSlash32AndSlash128()
     {
         AccessList list = Create([], ["192.0.2.1", "2001:db8::1"]);
         Assert.False(Allowed(list, "192.0.2.1"));
@@ -91,7 +91,7 @@ public class AccessListTests
     }
 
     [Fact]
-    public void An_ipv4_mapped_prefix_is_an_ipv4_prefix()
+    public void Ipv4MappedPrefix_IsAnIpv4Prefix()
     {
         AccessList list = Create([], ["::ffff:10.0.0.0/104"]);
         Assert.False(Allowed(list, "10.9.9.9"));
@@ -100,7 +100,7 @@ public class AccessListTests
     }
 
     [Fact]
-    public void Overlapping_prefixes_nest_four_deep()
+    public void OverlappingPrefixes_NestFourDeep()
     {
         AccessList list = Create(["10.0.0.0/8", "10.1.1.0/24"], ["10.1.0.0/16", "10.1.1.128/25"]);
         Assert.True(Allowed(list, "10.2.0.1"));
@@ -111,7 +111,7 @@ public class AccessListTests
     }
 
     [Fact]
-    public void Many_prefixes_are_found_by_binary_search_in_every_group()
+    public void ManyPrefixes_AreFoundByBinarySearchInEveryGroup()
     {
         var deny = new List<string>();
         for (int i = 0; i < 256; i++) deny.Add($"10.{i}.0.0/16");
@@ -127,7 +127,7 @@ public class AccessListTests
     }
 
     [Fact]
-    public void Duplicates_in_one_list_are_harmless()
+    public void DuplicatesInOneList_AreHarmless()
     {
         AccessList list = Create([], ["10.0.0.0/8", "10.0.0.0/8", " 10.0.0.0/8 "]);
         Assert.False(Allowed(list, "10.0.0.1"));
@@ -145,7 +145,7 @@ public class AccessListTests
     [InlineData("2001:db8::/129", "from 0 to 128 for IPv6")]
     [InlineData("10.0.0.1/8", "host bits set; the network is 10.0.0.0/8")]
     [InlineData("2001:db8::1/32", "host bits set; the network is 2001:db8::/32")]
-    public void Bad_entries_are_reported_with_the_option_and_index(string entry, string message)
+    public void BadEntries_AreReportedWithTheOptionAndIndex(string entry, string message)
     {
         Assert.False(AccessList.TryCreate(["192.0.2.0/24"], ["10.0.0.0/8", entry], out _, out IReadOnlyList<string> errors));
         string error = Assert.Single(errors);
@@ -154,7 +154,7 @@ public class AccessListTests
     }
 
     [Fact]
-    public void Every_bad_entry_is_reported_at_once_and_a_prefix_cannot_be_both_allowed_and_denied()
+    public void EveryBadEntry_IsReportedAtOnceAndAPrefixCannotBeBothAllowedAndDenied()
     {
         Assert.False(AccessList.TryCreate(["x", "10.0.0.0/8"], ["y", "10.0.0.0/8"], out _, out IReadOnlyList<string> errors));
         Assert.Equal(3, errors.Count);

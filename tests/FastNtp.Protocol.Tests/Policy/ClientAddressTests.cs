@@ -12,7 +12,7 @@ public class ClientAddressTests
     [InlineData("2001:db8::1")]
     [InlineData("::")]
     [InlineData("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")]
-    public void Addresses_round_trip(string text)
+    public void Addresses_RoundTrip(string text)
     {
         var address = IPAddress.Parse(text);
         Assert.Equal(address, ClientAddress.FromIPAddress(address).ToIPAddress());
@@ -20,7 +20,7 @@ public class ClientAddressTests
     }
 
     [Fact]
-    public void Ipv4_and_its_mapped_form_are_one_address()
+    public void Ipv4AndItsMappedForm_AreOneAddress()
     {
         Assert.True(ClientAddress.TryCreate([192, 0, 2, 1], out ClientAddress v4));
         Assert.True(ClientAddress.TryCreate(IPAddress.Parse("::ffff:192.0.2.1").GetAddressBytes(), out ClientAddress mapped));
@@ -37,7 +37,7 @@ public class ClientAddressTests
     [InlineData(5)]
     [InlineData(15)]
     [InlineData(17)]
-    public void Other_lengths_are_refused(int length)
+    public void OtherLengths_AreRefused(int length)
     {
         Assert.False(ClientAddress.TryCreate(new byte[length], out ClientAddress address));
         Assert.Equal(default, address);
@@ -54,7 +54,7 @@ public class ClientAddressTests
     [InlineData("2001:db8:1:2:3:4:5:6", 127, "2001:db8:1:2:3:4:5:6")]
     [InlineData("2001:db8:1:2:3:4:5:7", 127, "2001:db8:1:2:3:4:5:6")]
     [InlineData("2001:db8:1:2:3:4:5:7", 128, "2001:db8:1:2:3:4:5:7")]
-    public void Masking_keeps_the_leading_bits(string address, int length, string expected) =>
+    public void Masking_KeepsTheLeadingBits(string address, int length, string expected) =>
         Assert.Equal(
             ClientAddress.FromIPAddress(IPAddress.Parse(expected)),
             ClientAddress.FromIPAddress(IPAddress.Parse(address)).Mask(length));

@@ -41,7 +41,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void With_nothing_configured_every_request_is_allowed_and_nothing_is_tracked()
+    public void NothingConfigured_AllowsEveryRequestAndTracksNothing()
     {
         ClientPolicy policy = Policy(new ClientPolicyOptions());
         Assert.Null(policy.Table);
@@ -49,7 +49,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void Within_the_burst_requests_are_allowed_then_limited()
+    public void Requests_AreAllowedWithinTheBurstThenLimited()
     {
         ClientPolicy policy = Policy(Limited(kodShare: 0));
         List<PolicyDecision> decisions = Decide(policy, Client, nts: false, 10);
@@ -64,7 +64,7 @@ public class ClientPolicyTests
     [InlineData(0.5, 500)]
     [InlineData(1.0, 1000)]
     [InlineData(0.000001, 1)]
-    public void Exactly_the_kod_share_of_requests_over_the_limit_get_a_rate_kiss(double share, int kisses)
+    public void RequestsOverTheLimit_GetARateKissInExactlyTheKodShare(double share, int kisses)
     {
         ClientPolicy policy = Policy(Limited(kodShare: share));
         Decide(policy, Client, nts: false, 4);
@@ -76,7 +76,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void Kisses_are_spread_evenly()
+    public void Kisses_AreSpreadEvenly()
     {
         ClientPolicy policy = Policy(Limited(kodShare: 0.25));
         Decide(policy, Client, nts: false, 4);
@@ -86,7 +86,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void Nts_requests_over_the_limit_are_dropped_never_kissed()
+    public void NtsRequestsOverTheLimit_AreDroppedNeverKissed()
     {
         ClientPolicy policy = Policy(Limited(kodShare: 1.0));
         List<PolicyDecision> decisions = Decide(policy, Client, nts: true, 50);
@@ -95,7 +95,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void Nts_and_plain_requests_from_one_client_share_its_bucket()
+    public void NtsAndPlainRequestsFromOneClient_ShareItsBucket()
     {
         ClientPolicy policy = Policy(Limited(kodShare: 1.0));
         Decide(policy, Client, nts: true, 4);
@@ -104,7 +104,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void A_limited_client_recovers_after_an_interval()
+    public void LimitedClient_RecoversAfterAnInterval()
     {
         ClientPolicy policy = Policy(Limited());
         Decide(policy, Client, nts: false, 20);
@@ -117,7 +117,7 @@ public class ClientPolicyTests
     [InlineData(DenyAction.Kod, false, PolicyDecision.DeniedKiss)]
     [InlineData(DenyAction.Drop, true, PolicyDecision.DeniedDrop)]
     [InlineData(DenyAction.Kod, true, PolicyDecision.DeniedDrop)]
-    public void A_denied_client_is_dropped_or_kissed_per_the_deny_action(DenyAction action, bool nts, PolicyDecision expected)
+    public void DeniedClient_IsDroppedOrKissedPerTheDenyAction(DenyAction action, bool nts, PolicyDecision expected)
     {
         ClientPolicy policy = Policy(new ClientPolicyOptions { DenyAction = action }, Access([], ["198.51.100.0/24"]));
         Assert.Equal(expected, policy.Decide(Client, nts, Start));
@@ -127,7 +127,7 @@ public class ClientPolicyTests
     [Theory]
     [InlineData(DenyAction.Drop, PolicyDecision.NtsRequiredDrop)]
     [InlineData(DenyAction.Kod, PolicyDecision.NtsRequiredKiss)]
-    public void With_nts_required_plain_requests_are_refused_and_nts_requests_pass(DenyAction action, PolicyDecision expected)
+    public void NtsRequired_RefusesPlainRequestsAndPassesNtsRequests(DenyAction action, PolicyDecision expected)
     {
         ClientPolicy policy = Policy(new ClientPolicyOptions { RequireNts = true, DenyAction = action });
         Assert.Equal(expected, policy.Decide(Client, nts: false, Start));
@@ -135,7 +135,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void The_access_list_is_checked_before_the_nts_requirement()
+    public void AccessList_IsCheckedBeforeTheNtsRequirement()
     {
         ClientPolicy policy = Policy(new ClientPolicyOptions { RequireNts = true }, Access([], ["198.51.100.7"]));
         Assert.Equal(PolicyDecision.DeniedDrop, policy.Decide(Client, nts: false, Start));
@@ -143,7 +143,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void Deny_kisses_are_rate_limited_so_a_forged_flood_is_not_reflected()
+    public void DenyKisses_AreRateLimitedSoAForgedFloodIsNotReflected()
     {
         ClientPolicy policy = Policy(Limited() with { DenyAction = DenyAction.Kod }, Access([], ["198.51.100.0/24"]));
         List<PolicyDecision> decisions = Decide(policy, Client, nts: false, 100);
@@ -152,7 +152,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void The_client_log_counts_kisses_and_drops()
+    public void ClientLog_CountsKissesAndDrops()
     {
         ClientPolicy policy = Policy(Limited(kodShare: 0.5));
         Decide(policy, Client, nts: false, 14);
@@ -162,7 +162,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void Decisions_map_onto_counters_and_kiss_codes()
+    public void Decisions_MapOntoCountersAndKissCodes()
     {
         Assert.Equal(PolicyCounter.RateLimitedKiss, PolicyDecision.RateLimitedKiss.Counter());
         Assert.Equal(PolicyCounter.RateLimitedDrop, PolicyDecision.RateLimitedDrop.Counter());
@@ -177,7 +177,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void The_policy_writes_the_kiss_its_decision_calls_for()
+    public void Policy_WritesTheKissItsDecisionCallsFor()
     {
         ClientPolicy policy = Policy(Limited(kodShare: 1.0) with { Interval = TimeSpan.FromSeconds(10) });
         Assert.Equal(4, policy.KissPoll);
@@ -199,11 +199,11 @@ public class ClientPolicyTests
     [InlineData(3, 2)]
     [InlineData(64, 6)]
     [InlineData(86_400, 17)]
-    public void The_kiss_poll_is_the_interval_rounded_up_to_a_power_of_two(int seconds, sbyte poll) =>
+    public void KissPoll_IsTheIntervalRoundedUpToAPowerOfTwo(int seconds, sbyte poll) =>
         Assert.Equal(poll, Policy(new ClientPolicyOptions { Interval = TimeSpan.FromSeconds(seconds) }).KissPoll);
 
     [Fact]
-    public void Bad_options_are_reported_by_name_and_refused()
+    public void BadOptions_AreReportedByNameAndRefused()
     {
         var options = new ClientPolicyOptions
         {
@@ -223,7 +223,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void Deciding_allocates_nothing()
+    public void Deciding_AllocatesNothing()
     {
         ClientPolicy policy = Policy(Limited() with { DenyAction = DenyAction.Kod, Entries = 64 }, Access(["0.0.0.0/0", "2001:db8::/32"], ["10.0.0.0/8"]));
         byte[] request = new byte[48];
@@ -268,7 +268,7 @@ public class ClientPolicyTests
          select (address, nts, now)).ArrayOf();
 
     [Fact]
-    public void Property_decisions_never_throw_and_the_table_never_grows()
+    public void Decisions_NeverThrowAndTheTableNeverGrows()
     {
         AccessList access = Access(["0.0.0.0/1", "2000::/3"], ["10.0.0.0/8", "2001:db8::/32"]);
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), Prop.ForAll(Arb.From(Requests), requests =>
@@ -293,7 +293,7 @@ public class ClientPolicyTests
     }
 
     [Fact]
-    public void Property_an_allowed_client_never_gets_more_than_burst_plus_elapsed_intervals()
+    public void AllowedClient_NeverGetsMoreThanBurstPlusElapsedIntervals()
     {
         Gen<long[]> gaps = Gen.Choose(0, 3_000).Select(ms => ms * 1_000_000L).ArrayOf();
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(500), Prop.ForAll(Arb.From(gaps), steps =>

@@ -37,14 +37,14 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void A_new_client_gets_a_full_burst_at_once_and_nothing_more()
+    public void NewClient_GetsAFullBurstAtOnceAndNothingMore()
     {
         ClientTable table = Table();
         Assert.Equal(Burst, Passed(table, Alice, Start, 10));
     }
 
     [Fact]
-    public void Clients_have_separate_buckets()
+    public void Clients_HaveSeparateBuckets()
     {
         ClientTable table = Table();
         Assert.Equal(Burst, Passed(table, Alice, Start, 10));
@@ -52,7 +52,7 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void One_token_comes_back_per_interval()
+    public void Tokens_ComeBackOnePerInterval()
     {
         ClientTable table = Table();
         Passed(table, Alice, Start, Burst);
@@ -63,7 +63,7 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void The_bucket_refills_to_the_burst_and_no_further()
+    public void Bucket_RefillsToTheBurstAndNoFurther()
     {
         ClientTable table = Table();
         Passed(table, Alice, Start, Burst);
@@ -71,14 +71,14 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void A_client_polling_at_exactly_the_interval_is_never_limited()
+    public void ClientPollingAtExactlyTheInterval_IsNeverLimited()
     {
         ClientTable table = Table(burst: 1);
         for (int i = 0; i < 1_000; i++) Assert.True(Take(table, Alice, Start + i * Interval));
     }
 
     [Fact]
-    public void A_flooder_gets_its_burst_and_then_one_request_per_interval()
+    public void Flooder_GetsItsBurstAndThenOneRequestPerInterval()
     {
         ClientTable table = Table();
         int passed = 0;
@@ -96,7 +96,7 @@ public class ClientTableTests
     [Theory]
     [InlineData(4)]
     [InlineData(8)]
-    public void An_iburst_start_passes_under_the_default_burst(int requests)
+    public void IburstStart_PassesUnderTheDefaultBurst(int requests)
     {
         // chrony and ntpd send their first 4 to 8 requests about 2 s apart; the default allows 16 back to back.
         var defaults = new ClientPolicyOptions();
@@ -105,7 +105,7 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void Time_going_backwards_counts_as_no_time_passing()
+    public void TimeGoingBackwards_CountsAsNoTimePassing()
     {
         ClientTable table = Table();
         Assert.Equal(Burst, Passed(table, Alice, Start, Burst));
@@ -117,7 +117,7 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void Huge_gaps_and_extreme_times_refill_without_overflow()
+    public void HugeGapsAndExtremeTimes_RefillWithoutOverflow()
     {
         ClientTable table = Table(burst: ClientPolicyOptions.MaxBurst);
         Assert.Equal(ClientPolicyOptions.MaxBurst, Passed(table, Alice, long.MinValue + 1, 2_000));
@@ -132,7 +132,7 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void Ipv6_clients_in_one_prefix_share_a_bucket()
+    public void Ipv6ClientsInOnePrefix_ShareABucket()
     {
         ClientTable table = Table();
         Assert.Equal(2, Passed(table, Address("2001:db8:1:2::1"), Start, 2));
@@ -141,7 +141,7 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void The_ipv6_prefix_length_is_configurable()
+    public void Ipv6PrefixLength_IsConfigurable()
     {
         ClientTable table = Table(ipv6Prefix: 48);
         Assert.Equal(2, Passed(table, Address("2001:db8:1:2::1"), Start, 2));
@@ -151,7 +151,7 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void Ipv4_clients_are_never_grouped_and_mapped_addresses_are_ipv4()
+    public void Ipv4Clients_AreNeverGroupedAndMappedAddressesAreIpv4()
     {
         ClientTable table = Table(ipv6Prefix: 1);
         Assert.Equal(Burst, Passed(table, Address("192.0.2.1"), Start, 10));
@@ -160,7 +160,7 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void A_full_set_evicts_the_client_seen_longest_ago()
+    public void FullSet_EvictsTheClientSeenLongestAgo()
     {
         // One set: eight entries.
         ClientTable table = Table(entries: ClientTable.Ways);
@@ -179,7 +179,7 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void A_table_under_a_flood_of_new_clients_keeps_its_size_and_evicts()
+    public void TableUnderAFloodOfNewClients_KeepsItsSizeAndEvicts()
     {
         ClientTable table = Table(entries: 100);
         Assert.Equal(104, table.Capacity);
@@ -191,7 +191,7 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void Neighbouring_addresses_spread_over_the_sets()
+    public void NeighbouringAddresses_SpreadOverTheSets()
     {
         // Half full with consecutive IPv4 addresses, then with consecutive IPv6 /64s: a hash that clustered them
         // would evict long before the table is full. An ideal hash evicts about 270 here (8-way sets of Poisson(4) load).
@@ -204,7 +204,7 @@ public class ClientTableTests
     }
 
     [Fact]
-    public void The_client_log_lists_the_busiest_clients_first_with_their_counters()
+    public void ClientLog_ListsTheBusiestClientsFirstWithTheirCounters()
     {
         ClientTable table = Table(entries: 1024);
         for (uint client = 1; client <= 100; client++)
@@ -232,7 +232,7 @@ public class ClientTableTests
     }
 
     [Fact]
-    public async Task The_client_log_can_be_read_while_the_worker_writes()
+    public async Task ClientLog_CanBeReadWhileTheWorkerWrites()
     {
         ClientTable table = Table(entries: 256);
         using var stop = new CancellationTokenSource();

@@ -25,7 +25,7 @@ public class KissOfDeathTests
     [Theory]
     [InlineData("RATE")]
     [InlineData("DENY")]
-    public void A_kiss_has_stratum_0_the_code_as_reference_id_and_the_origin_echoed(string code)
+    public void Kiss_HasStratum0TheCodeAsReferenceIdAndTheOriginEchoed(string code)
     {
         byte[] response = new byte[1024];
         response.AsSpan().Fill(0x55);
@@ -52,7 +52,7 @@ public class KissOfDeathTests
     }
 
     [Fact]
-    public void The_first_byte_is_leap_3_the_request_version_and_mode_4()
+    public void FirstByte_IsLeap3TheRequestVersionAndMode4()
     {
         byte[] response = new byte[NtpHeader.Length];
         KissOfDeath.Write(Request(version: 3), ReferenceId.Rate, 0, response);
@@ -64,7 +64,7 @@ public class KissOfDeathTests
     [InlineData(6, 3, 6)]
     [InlineData(2, 3, 3)]
     [InlineData(-6, 0, 0)]
-    public void The_poll_is_the_larger_of_the_request_poll_and_the_minimum(sbyte requestPoll, sbyte minimum, sbyte expected)
+    public void Poll_IsTheLargerOfTheRequestPollAndTheMinimum(sbyte requestPoll, sbyte minimum, sbyte expected)
     {
         byte[] response = new byte[NtpHeader.Length];
         KissOfDeath.Write(Request(poll: requestPoll), ReferenceId.Rate, minimum, response);
@@ -75,7 +75,7 @@ public class KissOfDeathTests
     [InlineData(48)]
     [InlineData(68)]
     [InlineData(1024)]
-    public void A_kiss_is_never_longer_than_the_request(int requestLength)
+    public void Kiss_IsNeverLongerThanTheRequest(int requestLength)
     {
         byte[] response = new byte[2048];
         int length = KissOfDeath.Write(Request(length: requestLength), ReferenceId.Deny, 0, response);
@@ -87,7 +87,7 @@ public class KissOfDeathTests
     [InlineData(47, 48)]
     [InlineData(48, 47)]
     [InlineData(48, 0)]
-    public void Too_short_a_request_or_buffer_writes_nothing(int requestLength, int responseLength)
+    public void TooShortARequestOrBuffer_WritesNothing(int requestLength, int responseLength)
     {
         byte[] response = new byte[responseLength];
         Assert.Equal(0, KissOfDeath.Write(new byte[requestLength], ReferenceId.Rate, 0, response));

@@ -67,7 +67,7 @@ public class ResponderPropertyTests
     }
 
     [Fact]
-    public void NeverThrowsAndNeverAnswersWithMoreThanItReceived()
+    public void Responder_NeverThrowsAndNeverAnswersWithMoreThanItReceived()
     {
         var responder = new Responder();
         byte[] response = new byte[2048];
@@ -84,7 +84,7 @@ public class ResponderPropertyTests
     }
 
     [Fact]
-    public void DecidesExactlyAsTheRulesSay()
+    public void Responder_DecidesExactlyAsTheRulesSay()
     {
         var responder = new Responder();
         byte[] response = new byte[2048];
@@ -102,7 +102,7 @@ public class ResponderPropertyTests
     }
 
     [Fact]
-    public void EveryAnswerIsAWellFormedReplyToItsRequest()
+    public void EveryAnswer_IsAWellFormedReplyToItsRequest()
     {
         var responder = new Responder();
         byte[] response = new byte[2048];
@@ -126,7 +126,7 @@ public class ResponderPropertyTests
     }
 
     [Fact]
-    public void CodecAndFieldWalkNeverThrowOnAnyPacket()
+    public void CodecAndFieldWalk_NeverThrowOnAnyPacket()
     {
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(Cases), Prop.ForAll(Arb.From(PacketGenerators.Packet), packet =>
         {

@@ -308,7 +308,7 @@ public class ResponderTests
     }
 
     [Fact]
-    public void ReplyWritesOnlyTheHeader()
+    public void Reply_WritesOnlyTheHeader()
     {
         (ResponderResult result, byte[] response, _) = Handle(WithTail(Request(), Field(0x2005, 60)));
 

@@ -10,7 +10,7 @@ public class ClockFilterTests
     private static NtpTimestamp At(double seconds) => T0 + NtpDuration.FromSeconds(seconds);
 
     [Fact]
-    public void TheLowestDelaySampleIsTheEstimate()
+    public void LowestDelaySample_IsTheEstimate()
     {
         var f = new ClockFilter();
         Assert.True(f.Add(0.010, 0.050, 0.001, At(0), 1e-6));
@@ -26,7 +26,7 @@ public class ClockFilterTests
     }
 
     [Fact]
-    public void ANewerSampleWithLessDelayReplacesTheEstimate()
+    public void NewerSampleWithLessDelay_ReplacesTheEstimate()
     {
         var f = new ClockFilter();
         f.Add(0.010, 0.050, 0.001, At(0), 1e-6);
@@ -35,7 +35,7 @@ public class ClockFilterTests
     }
 
     [Fact]
-    public void DispersionWeighsStagesByHalvesAndAgesAtPhi()
+    public void Dispersion_WeighsStagesByHalvesAndAgesAtPhi()
     {
         var f = new ClockFilter();
         f.Add(0, 0.010, 0.001, At(0), 1e-6);
@@ -46,7 +46,7 @@ public class ClockFilterTests
     }
 
     [Fact]
-    public void EightStagesShiftOut()
+    public void EightStages_ShiftOut()
     {
         var f = new ClockFilter();
         f.Add(0.5, 0.001, 0.001, At(0), 1e-6);
@@ -57,7 +57,7 @@ public class ClockFilterTests
     }
 
     [Fact]
-    public void AWindowLimitsTheEstimateToRecentStages()
+    public void Window_LimitsTheEstimateToRecentStages()
     {
         var f = new ClockFilter(window: 2);
         f.Add(0.001, 0.005, 0.001, At(0), 1e-6);
@@ -68,7 +68,7 @@ public class ClockFilterTests
     }
 
     [Fact]
-    public void ShiftMovesStoredOffsets()
+    public void Shift_MovesStoredOffsets()
     {
         var f = new ClockFilter();
         f.Add(0.004, 0.010, 0.001, At(0), 1e-6);
@@ -79,7 +79,7 @@ public class ClockFilterTests
     }
 
     [Fact]
-    public void JitterNeverFallsBelowPrecision()
+    public void Jitter_NeverFallsBelowPrecision()
     {
         var f = new ClockFilter();
         f.Add(0.001, 0.010, 0.001, At(0), 1e-5);

@@ -20,7 +20,7 @@ public class SimulationTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void FalsetickerIsNeverSelectedAndOffsetSettlesWithinOneMillisecond(int seed)
+    public void Falseticker_IsNeverSelectedAndOffsetSettlesWithinOneMillisecond(int seed)
     {
         // Observe-only: the local clock sits 4 ms behind true time and wanders slowly.
         Simulation sim = ThreeGoodOneFalseticker(seed, new SyncProcessSettings(), initialPhase: -0.004, driftPpm: 0.02);
@@ -54,7 +54,7 @@ public class SimulationTests
     }
 
     [Fact]
-    public void LosingAllSourcesDecaysToUnsynchronized()
+    public void LosingAllSources_DecaysToUnsynchronized()
     {
         Simulation sim = ThreeGoodOneFalseticker(7, new SyncProcessSettings(), initialPhase: 0.001, driftPpm: 0);
         sim.RunUntil(3600);
@@ -78,7 +78,7 @@ public class SimulationTests
     }
 
     [Fact]
-    public void LosingAllSourcesFallsBackToTheLocalStratumWhenConfigured()
+    public void LosingAllSources_FallsBackToTheLocalStratumWhenConfigured()
     {
         Simulation sim = ThreeGoodOneFalseticker(8, new SyncProcessSettings { LocalStratum = 10 }, initialPhase: 0, driftPpm: 0);
         Assert.Equal(10, sim.Process.Snapshot.Stratum);
@@ -94,7 +94,7 @@ public class SimulationTests
     [InlineData(11, 0.02)]
     [InlineData(12, -0.05)]
     [InlineData(13, 0.6)]
-    public void KernelControlHoldsA50PpmClockWithinOneMillisecond(int seed, double initialPhase)
+    public void KernelControl_HoldsA50PpmClockWithinOneMillisecond(int seed, double initialPhase)
     {
         var settings = new SyncProcessSettings { Control = ClockControl.Kernel };
         Simulation sim = ThreeGoodOneFalseticker(seed, settings, initialPhase, driftPpm: 50);
@@ -111,7 +111,7 @@ public class SimulationTests
     }
 
     [Fact]
-    public void KernelControlRefusesAnOffsetBeyondThePanicThreshold()
+    public void KernelControl_RefusesAnOffsetBeyondThePanicThreshold()
     {
         var settings = new SyncProcessSettings { Control = ClockControl.Kernel, PanicThreshold = 100 };
         Simulation sim = ThreeGoodOneFalseticker(21, settings, initialPhase: -500, driftPpm: 0);
@@ -123,7 +123,7 @@ public class SimulationTests
     }
 
     [Fact]
-    public void ObserveOnlyIsUnsynchronizedWhileTheOffsetExceedsTheMaximum()
+    public void ObserveOnly_IsUnsynchronizedWhileTheOffsetExceedsTheMaximum()
     {
         Simulation sim = ThreeGoodOneFalseticker(31, new SyncProcessSettings { MaxOffset = 0.010 }, initialPhase: -0.050, driftPpm: 0);
         sim.RunUntil(3600, () => Assert.False(sim.Process.Snapshot.IsSynchronized));

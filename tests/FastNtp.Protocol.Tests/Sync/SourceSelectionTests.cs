@@ -9,7 +9,7 @@ public class SourceSelectionTests
         LeapIndicator leap = LeapIndicator.NoWarning) => new(id, offset, distance, jitter, stratum, leap);
 
     [Fact]
-    public void AFalsetickerOutsideTheMajorityIntersectionIsRejected()
+    public void FalsetickerOutsideTheMajorityIntersection_IsRejected()
     {
         SelectionResult r = SourceSelection.Select(
             [C(0, 0.001, 0.010), C(1, -0.002, 0.015), C(2, 0.0005, 0.012), C(3, 1.0, 0.010)], minSources: 2);
@@ -21,7 +21,7 @@ public class SourceSelectionTests
     }
 
     [Fact]
-    public void TwoSourcesThatDisagreeHaveNoMajority()
+    public void TwoSourcesThatDisagree_HaveNoMajority()
     {
         SelectionResult r = SourceSelection.Select([C(0, 0.0, 0.010), C(1, 0.5, 0.010)], minSources: 1);
         Assert.Equal(SelectionStatus.NoMajority, r.Status);
@@ -30,14 +30,14 @@ public class SourceSelectionTests
     }
 
     [Fact]
-    public void ThreeSourcesWithNoTwoAgreeingHaveNoMajority()
+    public void ThreeSourcesWithNoTwoAgreeing_HaveNoMajority()
     {
         SelectionResult r = SourceSelection.Select([C(0, 0.0, 0.010), C(1, 0.5, 0.010), C(2, -0.5, 0.010)], minSources: 1);
         Assert.Equal(SelectionStatus.NoMajority, r.Status);
     }
 
     [Fact]
-    public void TooFewTruechimersForTheMinimumIsUnsynchronized()
+    public void TooFewTruechimersForTheMinimum_IsUnsynchronized()
     {
         SelectionResult r = SourceSelection.Select([C(0, 0.0, 0.010), C(1, 0.001, 0.010)], minSources: 3);
         Assert.Equal(SelectionStatus.TooFewSources, r.Status);
@@ -46,7 +46,7 @@ public class SourceSelectionTests
     }
 
     [Fact]
-    public void ASingleSourceSelectsItselfWithAMinimumOfOne()
+    public void SingleSource_SelectsItselfWithAMinimumOfOne()
     {
         SelectionResult r = SourceSelection.Select([C(7, 0.003, 0.020)], minSources: 1);
         Assert.True(r.IsSynchronized);
@@ -55,11 +55,11 @@ public class SourceSelectionTests
     }
 
     [Fact]
-    public void NoCandidatesIsUnsynchronized() =>
+    public void NoCandidates_IsUnsynchronized() =>
         Assert.Equal(SelectionStatus.NoCandidates, SourceSelection.Select([], 1).Status);
 
     [Fact]
-    public void CombiningWeighsByInverseRootDistance()
+    public void Combining_WeighsByInverseRootDistance()
     {
         SelectionResult r = SourceSelection.Select([C(0, 0.000, 0.010), C(1, 0.003, 0.030)], minSources: 1);
         // weights 100 and 33.3: (0 × 100 + 0.003 × 33.3) / 133.3
@@ -68,7 +68,7 @@ public class SourceSelectionTests
     }
 
     [Fact]
-    public void LowerStratumWinsSystemPeerAndThePreviousPeerIsKept()
+    public void LowerStratum_WinsSystemPeerAndThePreviousPeerIsKept()
     {
         SelectionCandidate[] set = [C(0, 0.0, 0.010, stratum: 2), C(1, 0.0005, 0.020, stratum: 1), C(2, 0.0002, 0.015, stratum: 2)];
         Assert.Equal(1, SourceSelection.Select(set, 1).SystemPeerId);
@@ -76,7 +76,7 @@ public class SourceSelectionTests
     }
 
     [Fact]
-    public void ClusteringPrunesTheOutlierWhileMoreThanThreeRemain()
+    public void Clustering_PrunesTheOutlierWhileMoreThanThreeRemain()
     {
         // Five truechimers (wide intervals all overlap); one sits well away from the tight four.
         SelectionResult r = SourceSelection.Select(
@@ -88,7 +88,7 @@ public class SourceSelectionTests
     }
 
     [Fact]
-    public void LeapFollowsTheMajorityOfSurvivors()
+    public void Leap_FollowsTheMajorityOfSurvivors()
     {
         SelectionResult insert = SourceSelection.Select(
             [C(0, 0, 0.01, leap: LeapIndicator.InsertSecond), C(1, 0, 0.01, leap: LeapIndicator.InsertSecond), C(2, 0, 0.01)], 2);
@@ -99,7 +99,7 @@ public class SourceSelectionTests
     }
 
     [Fact]
-    public void TheIntersectionNeverPicksAMinorityWhateverTheOffsets()
+    public void Intersection_NeverPicksAMinorityWhateverTheOffsets()
     {
         var rng = new Random(5);
         for (int round = 0; round < 500; round++)

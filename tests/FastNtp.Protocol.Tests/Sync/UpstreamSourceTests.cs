@@ -34,7 +34,7 @@ public class UpstreamSourceTests
     private static int Send(UpstreamSource s, double at, NtpTimestamp transmit) => s.WriteRequest(At(at), transmit, new byte[48]);
 
     [Fact]
-    public void TheRequestCarriesTheRandomTransmitTimestampAndMode3()
+    public void Request_CarriesTheRandomTransmitTimestampAndMode3()
     {
         var s = new UpstreamSource(6, 10);
         byte[] buffer = new byte[48];
@@ -47,7 +47,7 @@ public class UpstreamSourceTests
     }
 
     [Fact]
-    public void AnAnswerFillsReachAndTheFilter()
+    public void Answer_FillsReachAndTheFilter()
     {
         var s = new UpstreamSource(6, 10);
         Send(s, 0, Random1);
@@ -63,7 +63,7 @@ public class UpstreamSourceTests
     }
 
     [Fact]
-    public void HostileRepliesAreIgnoredAndTheRequestStaysOutstanding()
+    public void HostileReplies_AreIgnoredAndTheRequestStaysOutstanding()
     {
         var s = new UpstreamSource(6, 10);
         Send(s, 0, Random1);
@@ -83,7 +83,7 @@ public class UpstreamSourceTests
     [InlineData("leap-alarm")]
     [InlineData("stratum-16")]
     [InlineData("unknown-kiss")]
-    public void AnswersWithoutUsableTimeAreNotSamples(string kind)
+    public void AnswersWithoutUsableTime_AreNotSamples(string kind)
     {
         var s = new UpstreamSource(6, 10);
         Send(s, 0, Random1);
@@ -102,7 +102,7 @@ public class UpstreamSourceTests
     }
 
     [Fact]
-    public void RandomBytesNeverThrow()
+    public void RandomBytes_NeverThrow()
     {
         var rng = new Random(9);
         var s = new UpstreamSource(6, 10);
@@ -118,7 +118,7 @@ public class UpstreamSourceTests
     }
 
     [Fact]
-    public void BurstsAtStartThenPollsAtMinpoll()
+    public void Polling_BurstsAtStartThenPollsAtMinpoll()
     {
         var s = new UpstreamSource(6, 10);
         Assert.True(s.IsDue(At(0)));
@@ -141,7 +141,7 @@ public class UpstreamSourceTests
     }
 
     [Fact]
-    public void UnansweredPollsBackOffAndEmptyTheReachRegister()
+    public void UnansweredPolls_BackOffAndEmptyTheReachRegister()
     {
         var s = new UpstreamSource(4, 8, burst: false);
         Send(s, 0, Random1);
@@ -162,7 +162,7 @@ public class UpstreamSourceTests
     }
 
     [Fact]
-    public void KissRateSlowsPolling()
+    public void KissRate_SlowsPolling()
     {
         var s = new UpstreamSource(6, 10);
         Send(s, 0, Random1);
@@ -177,7 +177,7 @@ public class UpstreamSourceTests
     [Theory]
     [InlineData("DENY")]
     [InlineData("RSTR")]
-    public void KissDenyAndRestrictedDropTheSource(string code)
+    public void KissDenyAndRestricted_DropTheSource(string code)
     {
         var s = new UpstreamSource(6, 10);
         Send(s, 0, Random1);
@@ -189,7 +189,7 @@ public class UpstreamSourceTests
     }
 
     [Fact]
-    public void AKissWithAForgedOriginIsIgnored()
+    public void KissWithAForgedOrigin_IsIgnored()
     {
         var s = new UpstreamSource(6, 10);
         Send(s, 0, Random1);
@@ -200,7 +200,7 @@ public class UpstreamSourceTests
     }
 
     [Fact]
-    public void NtsNakIsReported()
+    public void NtsNak_IsReported()
     {
         var s = new UpstreamSource(6, 10);
         Send(s, 0, Random1);

@@ -15,7 +15,7 @@ public sealed class ConfigurationLoaderTests
         ConfigurationLoader.Load(null, overrides.Select(o => new KeyValuePair<string, string?>(o.Key, o.Value)), environment ?? NoEnvironment);
 
     [Fact]
-    public void DefaultsNeedNoConfiguration()
+    public void Defaults_NeedNoConfiguration()
     {
         FastNtpSettings settings = Load();
         ServerSettings server = settings.Server;
@@ -34,7 +34,7 @@ public sealed class ConfigurationLoaderTests
     }
 
     [Fact]
-    public void TheShippedExampleConfigurationLoadsAndMatchesTheDefaults()
+    public void ShippedExampleConfiguration_LoadsAndMatchesTheDefaults()
     {
         string example = Path.Combine(AppContext.BaseDirectory, "deploy", "fastntp.json");
         FastNtpSettings fromExample = ConfigurationLoader.Load(example, [], NoEnvironment);
@@ -48,7 +48,7 @@ public sealed class ConfigurationLoaderTests
     }
 
     [Fact]
-    public void ValuesArriveTyped()
+    public void Values_ArriveTyped()
     {
         FastNtpSettings settings = Load(null,
             ("Server:Listen:0", "[::1]:1234"), ("Server:Listen:1", "127.0.0.1"), ("Server:Workers", "3"), ("Server:LocalStratum", "4"),
@@ -72,7 +72,7 @@ public sealed class ConfigurationLoaderTests
     }
 
     [Fact]
-    public void EnvironmentVariablesMapDoubleUnderscoresToSections()
+    public void EnvironmentVariables_MapDoubleUnderscoresToSections()
     {
         var environment = new Dictionary<string, string?>
         {
@@ -88,7 +88,7 @@ public sealed class ConfigurationLoaderTests
     }
 
     [Fact]
-    public void CommandLineOverridesEnvironment()
+    public void CommandLine_OverridesEnvironment()
     {
         var environment = new Dictionary<string, string?> { ["FASTNTP__SERVER__WORKERS"] = "3" };
         Assert.Equal(5, Load(environment, ("Server:Workers", "5")).Server.Workers);
@@ -126,14 +126,14 @@ public sealed class ConfigurationLoaderTests
     [InlineData("Nts:NtpPort", "0", "Nts:NtpPort: 0 is not a port")]
     [InlineData("Metrics:Listen", "127.0.0.1", "--metrics-listen: '127.0.0.1' is not ADDR:PORT")]
     [InlineData("Server:Unknown", "1", "unknown configuration key(s): 'Unknown'")]
-    public void RefusesBadValuesWithALineNamingTheOption(string key, string value, string expected)
+    public void BadValues_AreRefusedWithALineNamingTheOption(string key, string value, string expected)
     {
         ConfigurationException e = Assert.Throws<ConfigurationException>(() => Load(null, (key, value)));
         Assert.Equal(expected, e.Message);
     }
 
     [Fact]
-    public void EveryBadValueIsReportedOnItsOwnLine()
+    public void EveryBadValue_IsReportedOnItsOwnLine()
     {
         ConfigurationException e = Assert.Throws<ConfigurationException>(() => Load(null,
             ("Server:Workers", "2000"), ("Clock:Stratum", "0"), ("Nts:KeListen", "127.0.0.1:4460"), ("Metrics:Listen", "x")));

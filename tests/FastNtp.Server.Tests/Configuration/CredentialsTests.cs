@@ -21,7 +21,7 @@ public sealed class CredentialsTests : IDisposable
     }
 
     [Fact]
-    public void KeyFilesAreReadFromTheCredentialsDirectoryWhereItHoldsThem()
+    public void KeyFiles_AreReadFromTheCredentialsDirectoryWhereItHoldsThem()
     {
         File.WriteAllText(Path.Combine(_credentials, "fleet.key"), "");
         File.WriteAllText(Path.Combine(_credentials, "tls.key"), "");
@@ -35,7 +35,7 @@ public sealed class CredentialsTests : IDisposable
     }
 
     [Fact]
-    public void WithoutACredentialsDirectoryTheConfiguredPathsStay()
+    public void NoCredentialsDirectory_LeavesTheConfiguredPaths()
     {
         NtsSettings nts = Load(null).Nts;
 
@@ -45,7 +45,7 @@ public sealed class CredentialsTests : IDisposable
     }
 
     [Fact]
-    public async Task AServerStartedByTheUnitReadsTheFleetKeyFromItsCredential()
+    public async Task ServerStartedByTheUnit_ReadsTheFleetKeyFromItsCredential()
     {
         // systemd's copy is readable by the service user while the configured file is root's; the copy must win.
         string credential = Path.Combine(_credentials, "fleet.key");

@@ -7,7 +7,7 @@ namespace FastNtp.Server.Tests.Configuration;
 public sealed class DeployConfigurationTests
 {
     [Fact]
-    public void TheKubernetesConfigMapsConfigurationLoads()
+    public void KubernetesConfigMapsConfiguration_Loads()
     {
         string path = Path.Combine(AppContext.BaseDirectory, "deploy", "kubernetes", "fastntp.json");
 

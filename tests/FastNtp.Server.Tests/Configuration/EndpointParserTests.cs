@@ -12,7 +12,7 @@ public sealed class EndpointParserTests
     [InlineData("[::]", "::", 4460)]
     [InlineData("::1", "::1", 4460)]
     [InlineData(" 0.0.0.0:1 ", "0.0.0.0", 1)]
-    public void ParsesAddressEndpoints(string text, string address, int port)
+    public void AddressEndpoints_Parse(string text, string address, int port)
     {
         Assert.True(EndpointParser.TryParseAddress(text, 4460, out IPEndPoint? endpoint));
         Assert.Equal(new IPEndPoint(IPAddress.Parse(address), port), endpoint);
@@ -31,14 +31,14 @@ public sealed class EndpointParserTests
     [InlineData("[::1")]
     [InlineData("[]:123")]
     [InlineData(":123")]
-    public void RejectsMalformedEndpoints(string text) =>
+    public void MalformedEndpoints_AreRejected(string text) =>
         Assert.False(EndpointParser.TryParseAddress(text, 123, out _));
 
     [Theory]
     [InlineData("time.example", "time.example", 123)]
     [InlineData("time.example:4123", "time.example", 4123)]
     [InlineData("[2001:db8::1]:4123", "2001:db8::1", 4123)]
-    public void SplitsHostNames(string text, string host, int port)
+    public void HostNames_AreSplit(string text, string host, int port)
     {
         Assert.True(EndpointParser.TrySplitHostPort(text, 123, out string h, out int p));
         Assert.Equal(host, h);

@@ -20,7 +20,7 @@ public sealed class OptionTableTests
         select key;
 
     [Fact]
-    public void TheTableHasExactlyOneRowPerConfigurationKey()
+    public void Table_HasExactlyOneRowPerConfigurationKey()
     {
         Assert.Equal(
             BindableKeys().OrderBy(k => k.Key, StringComparer.Ordinal),
@@ -28,7 +28,7 @@ public sealed class OptionTableTests
     }
 
     [Fact]
-    public void OptionsAreUniqueAndSpelledLikeOptions()
+    public void Options_AreUniqueAndSpelledLikeOptions()
     {
         string[] options = [.. OptionTable.Rows.Where(r => r.Option is not null).Select(r => r.Option!)];
         Assert.Equal(options.Length, options.Distinct(StringComparer.Ordinal).Count());
@@ -37,7 +37,7 @@ public sealed class OptionTableTests
     }
 
     [Fact]
-    public void EveryRowsEnvironmentVariableReachesAKnownKey()
+    public void EveryRowsEnvironmentVariable_ReachesAKnownKey()
     {
         foreach (OptionRow row in OptionTable.Rows)
         {
@@ -60,10 +60,10 @@ public sealed class OptionTableTests
     [InlineData("Server:Engine", "Server:Engine")]
     [InlineData("Nts:KeyFile", "--nts-key-file")]
     [InlineData("Nowhere:Key", "Nowhere:Key")]
-    public void ErrorLinesNameTheOptionWhereThereIsOne(string key, string label) => Assert.Equal(label, OptionTable.Label(key));
+    public void ErrorLines_NameTheOptionWhereThereIsOne(string key, string label) => Assert.Equal(label, OptionTable.Label(key));
 
     [Fact]
-    public void TheReadmeConfigurationTableIsTheOptionTable()
+    public void ReadmeConfigurationTable_IsTheOptionTable()
     {
         string[] readme = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "README.md"));
         int header = Array.IndexOf(readme, "| option | key | environment variable | meaning |");

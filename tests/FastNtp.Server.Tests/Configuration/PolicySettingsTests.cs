@@ -15,7 +15,7 @@ public sealed class PolicySettingsTests
         Assert.Throws<ConfigurationException>(() => Load(overrides)).Errors;
 
     [Fact]
-    public void DefaultsAreTheDocumentedOnes()
+    public void Defaults_AreTheDocumentedOnes()
     {
         FastNtpSettings settings = Load();
         Assert.Equal(new RateLimitSettings(false, TimeSpan.FromSeconds(2), 16, 0.1, 65_536, 64), settings.RateLimit);
@@ -28,7 +28,7 @@ public sealed class PolicySettingsTests
     }
 
     [Fact]
-    public void ShippedExampleMatchesTheDefaults()
+    public void ShippedExample_MatchesTheDefaults()
     {
         string example = Path.Combine(AppContext.BaseDirectory, "deploy", "fastntp.json");
         FastNtpSettings fromExample = ConfigurationLoader.Load(example, [], NoEnvironment);
@@ -37,7 +37,7 @@ public sealed class PolicySettingsTests
     }
 
     [Fact]
-    public void ValuesArriveTypedFromTheEnvironmentToo()
+    public void Values_ArriveTypedFromTheEnvironmentToo()
     {
         var environment = new Dictionary<string, string?>
         {
@@ -62,7 +62,7 @@ public sealed class PolicySettingsTests
     }
 
     [Fact]
-    public void EveryBadValueIsReportedOnItsOwnLineNamingTheKey()
+    public void EveryBadValue_IsReportedOnItsOwnLineNamingTheKey()
     {
         IReadOnlyList<string> errors = Errors(
             ("RateLimit:Interval", "0"), ("RateLimit:Burst", "0"), ("RateLimit:KodShare", "1.5"), ("RateLimit:Entries", "1"),
@@ -83,14 +83,14 @@ public sealed class PolicySettingsTests
     [Theory]
     [InlineData("NaN")]
     [InlineData("1e300")]
-    public void AnIntervalThatIsNoDurationIsRefused(string interval) =>
+    public void IntervalThatIsNoDuration_IsRefused(string interval) =>
         Assert.StartsWith("RateLimit:Interval:", Assert.Single(Errors(("RateLimit:Interval", interval))), StringComparison.Ordinal);
 
     [Fact]
-    public void RequiringNtsWithoutNtsIsRefused() =>
+    public void RequiringNtsWithoutNts_IsRefused() =>
         Assert.StartsWith("Access:RequireNts:", Assert.Single(Errors(("Access:RequireNts", "true"))), StringComparison.Ordinal);
 
     [Fact]
-    public void RequiringNtsWithAFleetKeyIsAccepted() =>
+    public void RequiringNtsWithAFleetKey_IsAccepted() =>
         Assert.True(Load(("Access:RequireNts", "true"), ("Nts:KeyFile", "/nonexistent/is/checked/at/start")).Access.RequireNts);
 }

@@ -36,7 +36,7 @@ public class BatchWorkerTests
     }
 
     [Fact]
-    public void A_throwing_batch_is_counted_as_a_fault_and_the_worker_keeps_serving()
+    public void ThrowingBatch_IsCountedAsAFaultAndTheWorkerKeepsServing()
     {
         FaultyOnceClock.Reset();
         using var socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
@@ -83,7 +83,7 @@ public class BatchWorkerTests
     }
 
     [Fact]
-    public void Without_kernel_timestamps_the_receive_time_is_read_once_per_batch_and_transmit_is_stamped_last()
+    public void NoKernelTimestamps_ReadsReceiveTimeOncePerBatchAndStampsTransmitLast()
     {
         // A socket without SO_TIMESTAMPNS: the worker must fall back to its clock.
         using var socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);

@@ -17,7 +17,7 @@ public class LinuxBatchEngineTests
     [Theory]
     [InlineData("127.0.0.1:0", AddressFamily.InterNetwork)]
     [InlineData("[::1]:0", AddressFamily.InterNetworkV6)]
-    public void Answers_client_requests_with_valid_replies(string endpoint, AddressFamily family)
+    public void ClientRequests_GetValidReplies(string endpoint, AddressFamily family)
     {
         using LinuxBatchEngine engine = Start(workers: 2, trackAllocations: false, endpoint);
         IPEndPoint server = engine.BoundEndpoints[0];
@@ -35,7 +35,7 @@ public class LinuxBatchEngineTests
     }
 
     [Fact]
-    public void Older_versions_get_their_version_echoed()
+    public void OlderVersions_GetTheirVersionEchoed()
     {
         using LinuxBatchEngine engine = Start(workers: 1, trackAllocations: false, "127.0.0.1:0");
         using UdpClient client = NewClient(AddressFamily.InterNetwork);
@@ -47,7 +47,7 @@ public class LinuxBatchEngineTests
     }
 
     [Fact]
-    public void Serves_several_endpoints_at_once()
+    public void SeveralEndpoints_AreServedAtOnce()
     {
         using LinuxBatchEngine engine = Start(workers: 2, trackAllocations: false, "127.0.0.1:0", "[::1]:0", "127.0.0.2:0");
         Assert.Equal(3, engine.BoundEndpoints.Count);
@@ -65,7 +65,7 @@ public class LinuxBatchEngineTests
     }
 
     [Fact]
-    public void On_a_wildcard_address_replies_leave_from_the_address_each_request_was_sent_to()
+    public void RepliesOnAWildcardAddress_LeaveFromTheAddressEachRequestWasSentTo()
     {
         using LinuxBatchEngine engine = Start(workers: 1, trackAllocations: false, "0.0.0.0:0", "[::]:0");
         using UdpClient client = NewClient(AddressFamily.InterNetwork);
@@ -86,7 +86,7 @@ public class LinuxBatchEngineTests
     }
 
     [Fact]
-    public void Packets_that_deserve_no_answer_are_dropped_and_counted_by_reason()
+    public void PacketsThatDeserveNoAnswer_AreDroppedAndCountedByReason()
     {
         using LinuxBatchEngine engine = Start(workers: 1, trackAllocations: false, "127.0.0.1:0");
         IPEndPoint server = engine.BoundEndpoints[0];
@@ -131,7 +131,7 @@ public class LinuxBatchEngineTests
     }
 
     [Fact]
-    public void Stop_wakes_idle_workers_and_joins_them_promptly()
+    public void Stop_WakesIdleWorkersAndJoinsThemPromptly()
     {
         LinuxBatchEngine engine = Start(workers: 2, trackAllocations: false, "127.0.0.1:0", "[::1]:0");
         var watch = Stopwatch.StartNew();
@@ -146,7 +146,7 @@ public class LinuxBatchEngineTests
     }
 
     [Fact]
-    public void Start_fails_when_a_port_is_taken_and_releases_what_it_opened()
+    public void Start_FailsWhenAPortIsTakenAndReleasesWhatItOpened()
     {
         using var holder = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         var taken = (IPEndPoint)holder.Client.LocalEndPoint!;
@@ -166,7 +166,7 @@ public class LinuxBatchEngineTests
     }
 
     [Fact]
-    public void Pinned_workers_still_answer()
+    public void PinnedWorkers_StillAnswer()
     {
         var settings = new EngineSettings(
             [IPEndPoint.Parse("127.0.0.1:0")], 2, new SnapshotPublisher(Snapshot), () => new Responder(), PinWorkers: true);
@@ -179,7 +179,7 @@ public class LinuxBatchEngineTests
     }
 
     [Fact]
-    public void A_published_snapshot_is_served_from_the_next_batch_on()
+    public void PublishedSnapshot_IsServedFromTheNextBatchOn()
     {
         var publisher = new SnapshotPublisher(Snapshot);
         var settings = new EngineSettings([IPEndPoint.Parse("127.0.0.1:0")], 1, publisher, () => new Responder(), PinWorkers: false);
@@ -199,7 +199,7 @@ public class LinuxBatchEngineTests
     }
 
     [Fact]
-    public void Settings_are_validated()
+    public void Settings_AreValidated()
     {
         var publisher = new SnapshotPublisher(Snapshot);
         Assert.Throws<ArgumentException>(() => new LinuxBatchEngine(

@@ -28,7 +28,7 @@ public class PacketStepTests
         step.Answer(request, new RequestInfo(ReceiveTime, 50_000), Client, 0, Snapshot, reply, ref clock, out _);
 
     [Fact]
-    public void AClientRequestIsAnsweredAndCounted()
+    public void ClientRequest_IsAnsweredAndCounted()
     {
         var counters = new WorkerCounters();
         var step = new PacketStep(new Responder(), null, counters);
@@ -44,7 +44,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void ADatagramLongerThanTheLimitIsAnOversizeDropAndNeverReachesTheResponder()
+    public void DatagramLongerThanTheLimit_IsAnOversizeDropAndNeverReachesTheResponder()
     {
         var counters = new WorkerCounters();
         var step = new PacketStep(new Responder(), null, counters);
@@ -64,7 +64,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void AResponderFaultLosesOnlyThatPacket()
+    public void ResponderFault_LosesOnlyThatPacket()
     {
         var counters = new WorkerCounters();
         var step = new PacketStep(new Responder(), null, counters);
@@ -76,7 +76,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void WhatTheResponderRefusesIsCountedByReason()
+    public void WhatTheResponderRefuses_IsCountedByReason()
     {
         var counters = new WorkerCounters();
         var step = new PacketStep(new Responder(), null, counters);
@@ -86,7 +86,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void TheStepAllocatesNothing()
+    public void Step_AllocatesNothing()
     {
         var step = new PacketStep(new Responder(), null, new WorkerCounters());
         byte[] request = ClientRequest(7);

@@ -23,7 +23,7 @@ public sealed class PortableEngineTests
     [Theory]
     [InlineData("127.0.0.1:0", AddressFamily.InterNetwork)]
     [InlineData("[::1]:0", AddressFamily.InterNetworkV6)]
-    public void AnswersClientRequests(string endpoint, AddressFamily family)
+    public void ClientRequests_AreAnswered(string endpoint, AddressFamily family)
     {
         using PortableEngine engine = Start(endpoint);
         IPEndPoint server = engine.BoundEndpoints[0];
@@ -37,7 +37,7 @@ public sealed class PortableEngineTests
     }
 
     [Fact]
-    public void DropsAndCountsWhatItMustNotAnswer()
+    public void WhatItMustNotAnswer_IsDroppedAndCounted()
     {
         using PortableEngine engine = Start("127.0.0.1:0");
         IPEndPoint server = engine.BoundEndpoints[0];
@@ -68,7 +68,7 @@ public sealed class PortableEngineTests
     }
 
     [Fact]
-    public void ABusyPortFailsStartWithoutLeavingSocketsOpen()
+    public void BusyPort_FailsStartWithoutLeavingSocketsOpen()
     {
         using var holder = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         int port = ((IPEndPoint)holder.Client.LocalEndPoint!).Port;

@@ -6,7 +6,7 @@ namespace FastNtp.Server.Tests.Engine;
 public sealed class WorkerLivenessTests
 {
     [Fact]
-    public void OneWorkerWithoutProgressWithholdsLiveness()
+    public void OneWorkerWithoutProgress_WithholdsLiveness()
     {
         WorkerCounters[] workers = [new(), new()];
         var liveness = new WorkerLiveness(workers);
@@ -26,5 +26,5 @@ public sealed class WorkerLivenessTests
     }
 
     [Fact]
-    public void NoWorkersIsNotAlive() => Assert.False(new WorkerLiveness([]).AllProgressed());
+    public void NoWorkers_IsNotAlive() => Assert.False(new WorkerLiveness([]).AllProgressed());
 }

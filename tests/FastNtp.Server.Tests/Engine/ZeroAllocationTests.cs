@@ -14,7 +14,7 @@ public class ZeroAllocationTests
     private const int Batch = 64;
 
     [Fact]
-    public void A_worker_answers_100000_requests_without_allocating()
+    public void Worker_Answers100000RequestsWithoutAllocating()
     {
         using LinuxBatchEngine engine = Start(workers: 1, trackAllocations: true, "127.0.0.1:0");
         IPEndPoint server = engine.BoundEndpoints[0];

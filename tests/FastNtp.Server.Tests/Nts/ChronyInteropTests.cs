@@ -13,7 +13,7 @@ public sealed class ChronyInteropTests : IDisposable
     public void Dispose() => _pki.Dispose();
 
     [Fact]
-    public async Task ChronyAsNtsClientSynchronizesAgainstFastNtp()
+    public async Task ChronyAsNtsClient_SynchronizesAgainstFastNtp()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         using var nts = new NtsResponder(keys.Store);
@@ -43,7 +43,7 @@ public sealed class ChronyInteropTests : IDisposable
     }
 
     [Fact]
-    public async Task FastNtpQueriesChronyAsNtsServer()
+    public async Task FastNtp_QueriesChronyAsNtsServer()
     {
         int ntpPort = Ports.FreeUdpPort();
         int kePort = Ports.FreeTcpPort();

@@ -20,7 +20,7 @@ public sealed class NtsKeAbuseTests(TestPkiFixture fixture) : IClassFixture<Test
     private readonly TestPki _pki = fixture.Pki;
 
     [Fact]
-    public async Task ALegitimateClientIsServedWhileOneAddressHoldsIdleConnectionsAndAnotherChurns()
+    public async Task LegitimateClient_IsServedWhileOneAddressHoldsIdleConnectionsAndAnotherChurns()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         await using var ke = new NtsKeServer(new NtsKeServerSettings

@@ -30,7 +30,7 @@ public sealed class NtsKeAdmissionTests
         };
 
     [Fact]
-    public void AnAddressHoldsAtMostItsShareOfConnectionsAndGetsThemBackOnClose()
+    public void Address_HoldsAtMostItsShareOfConnectionsAndGetsThemBackOnClose()
     {
         var admission = new NtsKeAdmission(Limits(perAddress: 3, handshakes: 100), new ManualTime());
         for (int i = 0; i < 3; i++) Assert.Equal(NtsKeRefusal.None, admission.TryAdmit(A));
@@ -44,7 +44,7 @@ public sealed class NtsKeAdmissionTests
     }
 
     [Fact]
-    public void HandshakesPerAddressRefillOverTheWindow()
+    public void HandshakesPerAddress_RefillOverTheWindow()
     {
         var time = new ManualTime();
         var admission = new NtsKeAdmission(Limits(perAddress: 100, handshakes: 4, windowSeconds: 60), time);
@@ -71,7 +71,7 @@ public sealed class NtsKeAdmissionTests
     }
 
     [Fact]
-    public void Ipv6ClientsOfOneSlash64ShareTheirLimitsAndIpv4MappedIsIpv4()
+    public void Ipv6ClientsOfOneSlash64_ShareTheirLimitsAndIpv4MappedIsIpv4()
     {
         var admission = new NtsKeAdmission(Limits(perAddress: 2, handshakes: 100), new ManualTime());
         Assert.Equal(NtsKeRefusal.None, admission.TryAdmit(IPAddress.Parse("2001:db8:1:2::1")));
@@ -86,7 +86,7 @@ public sealed class NtsKeAdmissionTests
     }
 
     [Fact]
-    public void TheTableIsBoundedAndForgetsQuietAddresses()
+    public void Table_IsBoundedAndForgetsQuietAddresses()
     {
         var time = new ManualTime();
         // Capacity is max(4 x MaxConnections, 4096) addresses.

@@ -39,7 +39,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task FullNtsExchangeAgainstInProcessServers()
+    public async Task FullNtsExchange_WorksAgainstInProcessServers()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         using var nts = new NtsResponder(keys.Store);
@@ -77,7 +77,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task CookiesFromOneServerWorkOnAnotherWithTheSameKeyFile()
+    public async Task CookiesFromOneServer_WorkOnAnotherWithTheSameKeyFile()
     {
         string file = Path.Combine(_pki.Directory, "fleet-" + Guid.NewGuid().ToString("N") + ".key");
         NtsKeyFile.Generate(file);
@@ -105,7 +105,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public void KeyFileProblemsNameTheOption()
+    public void KeyFileProblems_NameTheOption()
     {
         string file = Path.Combine(_pki.Directory, "bad-" + Guid.NewGuid().ToString("N") + ".key");
         File.WriteAllText(file, "not hex\n");
@@ -161,7 +161,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task HostileRequestsGetRfcErrorsAndCostOneSlot()
+    public async Task HostileRequests_GetRfcErrorsAndCostOneSlot()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { MaxRequestLength = 256 });
@@ -201,7 +201,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task SilentClientsTimeOutAndFreeTheirSlots()
+    public async Task SilentClients_TimeOutAndFreeTheirSlots()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with
@@ -231,7 +231,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task BrokenTlsFromClientsIsCountedAndFreesEverySlot()
+    public async Task BrokenTlsFromClients_IsCountedAndFreesEverySlot()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with
@@ -279,7 +279,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task Tls12ClientsAreRejected()
+    public async Task Tls12Clients_AreRejected()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         await using NtsKeServer ke = await StartServerAsync(keys.Store);
@@ -299,7 +299,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task CertificateIsReloadedWhenItsFilesChange()
+    public async Task Certificate_IsReloadedWhenItsFilesChange()
     {
         using var pki = new TestPki();
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
@@ -328,7 +328,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task TheAdmissionHookRefusesBeforeTheHandshakeAndCountersReachMetrics()
+    public async Task AdmissionHook_RefusesBeforeTheHandshakeAndCountersReachMetrics()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         bool admit = false;
@@ -355,7 +355,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task StoppingDrainsOpenConnectionsPromptly()
+    public async Task Stopping_DrainsOpenConnectionsPromptly()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { Limits = s.Limits with { HandshakeTimeout = TimeSpan.FromMinutes(5) } });

@@ -23,7 +23,7 @@ public sealed class ChronyInteropTests : IDisposable
     private readonly List<ChronydServer> _upstreams = [];
 
     [Fact]
-    public void FollowsThreeChronydUpstreamsAndServesStratumThree()
+    public void Synchronizer_FollowsThreeChronydUpstreamsAndServesStratumThree()
     {
         int[] ports = [Ports.FreeUdpPort(), Ports.FreeUdpPort(), Ports.FreeUdpPort()];
         foreach (int port in ports) StartUpstream(port);
@@ -71,7 +71,7 @@ public sealed class ChronyInteropTests : IDisposable
     }
 
     [Fact]
-    public void FollowsAChronydNtsUpstreamAndKeepsItsCookiesToppedUp()
+    public void Synchronizer_FollowsAChronydNtsUpstreamAndKeepsItsCookiesToppedUp()
     {
         using var pki = new TestPki();
         int ntpPort = Ports.FreeUdpPort(), kePort = Ports.FreeTcpPort();

@@ -13,7 +13,7 @@ public class FollowKernelLoopTests
     private static ServerSnapshot Map(KernelClockState state) => FollowKernelLoop.ToSnapshot(state, 1, Pps, -20, Now);
 
     [Fact]
-    public void ASynchronizedKernelIsAdvertisedWithItsMaximumErrorAsDispersion()
+    public void SynchronizedKernel_IsAdvertisedWithItsMaximumErrorAsDispersion()
     {
         ServerSnapshot s = Map(new KernelClockState(0, 0, 0, 0.004, 0.001, 0, 37));
         Assert.True(s.IsSynchronized);
@@ -29,8 +29,8 @@ public class FollowKernelLoopTests
     [InlineData(0, 0x0040, 0.001)] // STA_UNSYNC
     [InlineData(5, 0, 0.001)] // TIME_ERROR
     [InlineData(0, 0, 16.0)] // maximum error at the kernel's ceiling
-    public void AnUntrustworthyKernelIsAdvertisedUnsynchronized(int state, int status, double maxError) => Assert.Equal(ServerSnapshot.Unsynchronized(-20), Map(new KernelClockState(state, status, 0, maxError, 0, 0, 0)));
+    public void UntrustworthyKernel_IsAdvertisedUnsynchronized(int state, int status, double maxError) => Assert.Equal(ServerSnapshot.Unsynchronized(-20), Map(new KernelClockState(state, status, 0, maxError, 0, 0, 0)));
 
     [Fact]
-    public void ALeapSecondTheKernelWillInsertIsAnnounced() => Assert.Equal(LeapIndicator.InsertSecond, Map(new KernelClockState(1, 0x0010, 0, 0.001, 0, 0, 37)).Leap);
+    public void LeapSecondTheKernelWillInsert_IsAnnounced() => Assert.Equal(LeapIndicator.InsertSecond, Map(new KernelClockState(1, 0x0010, 0, 0.001, 0, 0, 37)).Leap);
 }

@@ -13,7 +13,7 @@ public class KernelActuatorTests
     private static readonly KernelClockState Kernel = new(0, 0x0040, 12.5, 16, 16, 0, 0);
 
     [Fact]
-    public void TheProbeWritesBackTheKernelsOwnFrequency()
+    public void Probe_WritesBackTheKernelsOwnFrequency()
     {
         var kernel = new FakeKernelClock { State = Kernel };
         var actuator = new KernelActuator(kernel, 1000, NullLogger.Instance);
@@ -22,7 +22,7 @@ public class KernelActuatorTests
     }
 
     [Fact]
-    public void WithoutThePrivilegeTheProbeStopsStartUpNamingTheOption()
+    public void ProbeWithoutThePrivilege_StopsStartUpNamingTheOption()
     {
         var kernel = new FakeKernelClock { State = Kernel, Refuse = true };
         var actuator = new KernelActuator(kernel, 1000, NullLogger.Instance);
@@ -31,7 +31,7 @@ public class KernelActuatorTests
     }
 
     [Fact]
-    public void StepAndFrequencyReachTheKernelAndPanicAndNoneDoNot()
+    public void StepAndFrequency_ReachTheKernelAndPanicAndNoneDoNot()
     {
         var kernel = new FakeKernelClock { State = Kernel };
         var actuator = new KernelActuator(kernel, 1000, NullLogger.Instance);
@@ -45,7 +45,7 @@ public class KernelActuatorTests
     }
 
     [Fact]
-    public void AFailedCallAfterStartUpIsSurvived()
+    public void FailedCallAfterStartUp_IsSurvived()
     {
         var kernel = new FakeKernelClock { State = Kernel, Refuse = true };
         var actuator = new KernelActuator(kernel, 1000, NullLogger.Instance);
@@ -56,7 +56,7 @@ public class KernelActuatorTests
     }
 
     [Fact]
-    public void TheStatusCarriesHalfTheRootDelayPlusTheDispersionAsMaximumError()
+    public void Status_CarriesHalfTheRootDelayPlusTheDispersionAsMaximumError()
     {
         var kernel = new FakeKernelClock { State = Kernel };
         var actuator = new KernelActuator(kernel, 1000, NullLogger.Instance);

@@ -30,7 +30,7 @@ public class SynchronizerTests
     private static bool WaitFor(Func<bool> condition, double seconds) => Poll.Until(condition, TimeSpan.FromSeconds(seconds));
 
     [Fact]
-    public void SynchronizesToALoopbackUpstreamAndAdvertisesItsAddress()
+    public void Synchronizer_SynchronizesToALoopbackUpstreamAndAdvertisesItsAddress()
     {
         using var upstream = new FakeNtpServer(r => [Encode(GoodReply(r))]);
         (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port]);
@@ -54,7 +54,7 @@ public class SynchronizerTests
     }
 
     [Fact]
-    public void HostileRepliesAreIgnoredAndTheGenuineOneStillCounts()
+    public void HostileReplies_AreIgnoredAndTheGenuineOneStillCounts()
     {
         using var upstream = new FakeNtpServer(r =>
         [
@@ -77,7 +77,7 @@ public class SynchronizerTests
     [InlineData("unknown-kiss")]
     [InlineData("leap-alarm")]
     [InlineData("stratum-16")]
-    public void AnUpstreamWithNoUsableTimeNeverSynchronizes(string kind)
+    public void UpstreamWithNoUsableTime_NeverSynchronizes(string kind)
     {
         using var upstream = new FakeNtpServer(r => [Encode(kind switch
         {
@@ -98,7 +98,7 @@ public class SynchronizerTests
     }
 
     [Fact]
-    public void DenyKissDropsTheSource()
+    public void DenyKiss_DropsTheSource()
     {
         using var upstream = new FakeNtpServer(r => [Encode(GoodReply(r) with { Stratum = 0, ReferenceId = ReferenceId.Deny })]);
         (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port]);
@@ -114,7 +114,7 @@ public class SynchronizerTests
     }
 
     [Fact]
-    public void LosingTheUpstreamFallsBackToTheLocalStratum()
+    public void LosingTheUpstream_FallsBackToTheLocalStratum()
     {
         using var upstream = new FakeNtpServer(r => [Encode(GoodReply(r))]);
         (Synchronizer sync, SnapshotPublisher publisher) = Start([upstream.Port], localStratum: 9);
@@ -133,7 +133,7 @@ public class SynchronizerTests
     [InlineData("192.0.2.1:10123", "192.0.2.1", 10123, false)]
     [InlineData("[2001:db8::1]:124", "2001:db8::1", 124, false)]
     [InlineData("[2001:db8::1],nts", "2001:db8::1", 4460, true)]
-    public void UpstreamSpecsParse(string text, string host, int port, bool nts)
+    public void UpstreamSpecs_Parse(string text, string host, int port, bool nts)
     {
         Assert.True(UpstreamSpec.TryParse(text, out UpstreamSpec? spec));
         Assert.Equal(new UpstreamSpec(host, port, nts), spec);
@@ -146,7 +146,7 @@ public class SynchronizerTests
     [InlineData("host:0")]
     [InlineData("host:70000")]
     [InlineData("[2001:db8::1")]
-    public void BadUpstreamSpecsAreRefused(string text)
+    public void BadUpstreamSpecs_AreRefused(string text)
     {
         Assert.False(UpstreamSpec.TryParse(text, out _));
         ConfigurationException e = Assert.Throws<ConfigurationException>(() => TestSettings.Load(("Sync:Upstream:0", text)));
@@ -154,7 +154,7 @@ public class SynchronizerTests
     }
 
     [Fact]
-    public void FollowKernelMirrorsTheKernelState()
+    public void FollowKernel_MirrorsTheKernelState()
     {
         var kernel = new FakeKernelClock { State = new Interop.Clock.KernelClockState(0, 0, 1.5, 0.002, 0.0001, 0, 37) };
         var publisher = new SnapshotPublisher(ServerSnapshot.Unsynchronized(Precision));
@@ -176,7 +176,7 @@ public class SynchronizerTests
     }
 
     [Fact]
-    public void KernelControlDrivesOnlyTheInjectedKernelClock()
+    public void KernelControl_DrivesOnlyTheInjectedKernelClock()
     {
         // The upstream runs 0.5 s ahead, beyond the step threshold: one start-up step, then frequency updates.
         using var upstream = new FakeNtpServer(r =>

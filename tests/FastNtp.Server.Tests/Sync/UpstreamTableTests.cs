@@ -10,7 +10,7 @@ public class UpstreamTableTests
     private static SyncProcess NewProcess() => new(new SyncProcessSettings());
 
     [Fact]
-    public void AddressLiteralsBecomeSourcesWithTheirOwnConnectedSocketsInIdOrder()
+    public void AddressLiterals_BecomeSourcesWithTheirOwnConnectedSocketsInIdOrder()
     {
         // Connecting a UDP socket sends nothing; these ports need no listener.
         UpstreamSpec[] upstreams = [new("127.0.0.1", 10123, false), new("::1", 10124, false)];
@@ -34,7 +34,7 @@ public class UpstreamTableTests
     }
 
     [Fact]
-    public void AnNtsSourceWaitsForItsKeyExchangeBeforeItBecomesASource()
+    public void NtsSource_WaitsForItsKeyExchangeBeforeItBecomesASource()
     {
         // Port 1 on loopback refuses the NTS-KE connection at once; the source stays out of the process.
         using var table = new UpstreamTable([new UpstreamSpec("127.0.0.1", 1, true)], -2, 3, null, NullLogger.Instance);

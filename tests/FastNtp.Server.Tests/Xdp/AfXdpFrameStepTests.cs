@@ -71,7 +71,7 @@ public sealed class AfXdpFrameStepTests : IDisposable
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void NtsRequestFrame_BecomesTheReplyFrame_InPlace_FromTheAddressItCameTo(bool ipv6)
+    public void NtsRequestFrame_BecomesTheReplyFrameInPlaceFromTheAddressItCameTo(bool ipv6)
     {
         byte[] request = Frame(ipv6, NtsPayload());
         byte[] frame = (byte[])request.Clone();
@@ -90,7 +90,7 @@ public sealed class AfXdpFrameStepTests : IDisposable
     }
 
     [Fact]
-    public void HostileFrames_AreCountedByReason_AndNeverAnswered()
+    public void HostileFrames_AreCountedByReasonAndNeverAnswered()
     {
         byte[] good = Frame(false, NtsPayload());
         byte[] badChecksum = (byte[])good.Clone();
@@ -114,7 +114,7 @@ public sealed class AfXdpFrameStepTests : IDisposable
     }
 
     [Fact]
-    public void Answers_100000_NtsRequestFrames_WithoutAllocating()
+    public void Step_Answers100000NtsRequestFramesWithoutAllocating()
     {
         byte[] request = Frame(false, NtsPayload());
         byte[] frame = GC.AllocateArray<byte>(request.Length, pinned: true);
