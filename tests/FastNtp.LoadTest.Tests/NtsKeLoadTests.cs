@@ -24,6 +24,8 @@ public sealed class NtsKeLoadTests : IClassFixture<TestPkiFixture>
             CertificatePath = _pki.ServerCert,
             PrivateKeyPath = _pki.ServerKey,
             NtpPort = 123,
+            // Every load client connects from 127.0.0.1; the per-address limits are not what this test measures.
+            Limits = FastNtp.Server.Configuration.NtsKeSettings.Default with { HandshakesPerAddress = 1_000_000, MaxConnectionsPerAddress = 1024 },
         };
         await using var ke = new NtsKeServer(keSettings, keys.Store);
         await ke.StartAsync();
