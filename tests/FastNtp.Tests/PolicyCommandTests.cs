@@ -51,7 +51,7 @@ public sealed class PolicyCommandTests
     }
 
     [Fact]
-    public void ChronydWithIburstGetsThroughTheDefaultLimits()
+    public void ChronydWithIburst_GetsThroughTheDefaultLimits()
     {
         Chronyd.RequireInstalled();
         int port = Ports.FreeUdpPort();
@@ -67,7 +67,7 @@ public sealed class PolicyCommandTests
     }
 
     [Fact]
-    public void AClientPollingFasterThanTheLimitGetsRateAndQueryExits4AndTheClientLogShowsIt()
+    public void ClientPollingFasterThanTheLimit_GetsRateQueryExits4AndTheClientLogShowsIt()
     {
         int port = Ports.FreeUdpPort();
         int metricsPort = Ports.FreeTcpPort();
@@ -105,7 +105,7 @@ public sealed class PolicyCommandTests
     [Theory]
     [InlineData("drop")]
     [InlineData("kod")]
-    public void ADeniedAddressGetsNothingOrDenyWhileOthersAreAnswered(string action)
+    public void DeniedAddress_GetsNothingOrDenyWhileOthersAreAnswered(string action)
     {
         int port = Ports.FreeUdpPort();
         using ExternalProcess server = StartServer(port, new()
@@ -136,7 +136,7 @@ public sealed class PolicyCommandTests
     }
 
     [Fact]
-    public void ASecondServerOnTheSameAddressIsRefusedWithOneLine()
+    public void SecondServerOnTheSameAddress_IsRefusedWithOneLine()
     {
         int port = Ports.FreeUdpPort();
         using ExternalProcess first = StartServer(port, []);
@@ -152,7 +152,7 @@ public sealed class PolicyCommandTests
     }
 
     [Fact]
-    public async Task TheRefusalCountersStartAtZeroInMetrics()
+    public async Task RefusalCounters_StartAtZeroInMetrics()
     {
         int port = Ports.FreeUdpPort();
         int metricsPort = Ports.FreeTcpPort();

@@ -117,7 +117,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void ADeniedClientGetsADenyKissCountedAsDeniedAndNotAsAnswered()
+    public void DeniedClient_GetsADenyKissCountedAsDeniedNotAnswered()
     {
         var counters = new WorkerCounters();
         var step = new PacketStep(new Responder(), Policy(new ClientPolicyOptions { DenyAction = DenyAction.Kod }, ["192.0.2.0/24"]), counters);
@@ -136,7 +136,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void WithDropADeniedClientGetsNothing()
+    public void DeniedClientWithDrop_GetsNothing()
     {
         var counters = new WorkerCounters();
         var step = new PacketStep(new Responder(), Policy(new ClientPolicyOptions(), ["192.0.2.1"]), counters);
@@ -147,7 +147,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void TrafficThatIsNoClientRequestNeverReachesThePolicy()
+    public void TrafficThatIsNoClientRequest_NeverReachesThePolicy()
     {
         var counters = new WorkerCounters();
         ClientPolicy policy = Policy(
@@ -164,7 +164,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void OverTheRateLimitAPlainClientGetsRateKissesAndDrops()
+    public void PlainClientOverTheRateLimit_GetsRateKissesAndDrops()
     {
         var counters = new WorkerCounters();
         var options = new ClientPolicyOptions { RateLimitEnabled = true, Burst = 4, Interval = TimeSpan.FromHours(1), KodShare = 0.5, Entries = 64 };
@@ -195,7 +195,7 @@ public class PacketStepTests
     }
 
     [Fact]
-    public void TheStepWithRateLimitAndAccessListAllocatesNothing()
+    public void StepWithRateLimitAndAccessList_AllocatesNothing()
     {
         var options = new ClientPolicyOptions { RateLimitEnabled = true, Burst = 8, Interval = TimeSpan.FromSeconds(1), DenyAction = DenyAction.Kod, Entries = 64 };
         var step = new PacketStep(new Responder(), Policy(options, ["10.0.0.0/8", "2001:db8::/32"]), new WorkerCounters());

@@ -45,7 +45,7 @@ public class PolicyEngineTests
     }
 
     [Fact]
-    public void Steered_workers_keep_one_exact_limit_per_client_address_whatever_its_source_ports()
+    public void SteeredWorkers_KeepOneExactLimitPerClientAddressWhateverItsSourcePorts()
     {
         // Without steering the kernel hashes the four-tuple: 40 source ports would spread over the four
         // workers, each with its own bucket, and the client would get up to four bursts.
@@ -75,7 +75,7 @@ public class PolicyEngineTests
     }
 
     [Fact]
-    public void A_second_server_on_the_same_address_is_refused_while_one_servers_workers_share_it()
+    public void SecondServerOnTheSameAddress_IsRefusedWhileOneServersWorkersShareIt()
     {
         using LinuxBatchEngine first = Start(workers: 2, trackAllocations: false, "127.0.0.1:0");
         IPEndPoint bound = first.BoundEndpoints[0];
@@ -91,7 +91,7 @@ public class PolicyEngineTests
     }
 
     [Fact]
-    public void A_worker_with_rate_limit_and_access_list_answers_and_kisses_without_allocating()
+    public void WorkerWithRateLimitAndAccessList_AnswersAndKissesWithoutAllocating()
     {
         Assert.True(AccessList.TryCreate([], ["10.0.0.0/8", "2001:db8::/32", "127.0.0.9"], out AccessList access, out _));
         var policy = new PolicySettings(

@@ -117,7 +117,7 @@ public sealed class XdpPolicyTests
     }
 
     [Fact]
-    public void RateLimit_KissCycleAndSharedIpv6Prefix_AsClientPolicy()
+    public void RateLimit_CyclesKissesAndSharesIpv6PrefixesAsClientPolicyDoes()
     {
         var options = new ClientPolicyOptions
         {
@@ -141,7 +141,7 @@ public sealed class XdpPolicyTests
     }
 
     [Fact]
-    public void RateLimit_BucketRefillsWithTime_AsClientPolicy()
+    public void RateLimit_RefillsTheBucketWithTimeAsClientPolicyDoes()
     {
         var options = new ClientPolicyOptions { RateLimitEnabled = true, Interval = TimeSpan.FromMilliseconds(100), Burst = 2, KodShare = 1 };
         using XdpProgram program = Load(options, [], []);
@@ -161,7 +161,7 @@ public sealed class XdpPolicyTests
     }
 
     [Fact]
-    public void Kisses_AskForThePollOfTheInterval_AndNeverLessThanTheClients()
+    public void Kisses_AskForThePollOfTheIntervalAndNeverLessThanTheClients()
     {
         var options = new ClientPolicyOptions { Interval = TimeSpan.FromSeconds(5), DenyAction = DenyAction.Kod };
         using XdpProgram program = Load(options, [], ["192.0.2.0/24"]);
