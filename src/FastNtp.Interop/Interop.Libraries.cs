@@ -1,6 +1,6 @@
 namespace FastNtp.Interop;
 
-/// <summary>Native bindings in dotnet/runtime's shape: a nested class per library, one file per call.</summary>
+/// <summary>Native bindings in dotnet/runtime's shape: a nested class per library, its calls in one file per library or per concern.</summary>
 internal static partial class Interop
 {
     /// <summary>The shared objects the bindings load.</summary>

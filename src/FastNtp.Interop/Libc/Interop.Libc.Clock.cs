@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using FastNtp.Interop.Clock;
 using FastNtp.Interop.Sockets;
 
 namespace FastNtp.Interop;
@@ -11,5 +12,9 @@ internal static partial class Interop
         [LibraryImport(Interop.Libraries.Libc, EntryPoint = "clock_gettime")]
         [SuppressGCTransition]
         internal static unsafe partial int ClockGetTime(int clockId, TimeSpec* time);
+
+        /// <summary>Reads (modes 0) or adjusts a clock; returns the clock state (TIME_OK ... TIME_ERROR) or -1.</summary>
+        [LibraryImport(Interop.Libraries.Libc, EntryPoint = "clock_adjtime", SetLastError = true)]
+        internal static partial int ClockAdjtime(int clockId, ref Timex buffer);
     }
 }
