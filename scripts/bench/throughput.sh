@@ -49,37 +49,19 @@ QUIET_WAITED=0
 CHRONYD=${CHRONYD:-/usr/sbin/chronyd}
 PORT_BASE=${PORT_BASE:-12400}
 
-case "$PRIO" in
-  nice) PRIO_CMD=(nice -n -20) ;;          # CFS weight far above anything else running on the machine
-  rt) PRIO_CMD=(chrt -f 50) ;;             # SCHED_FIFO; the kernel's RT throttling still leaves 5% to others
-  none) PRIO_CMD=() ;;
-  *) echo "PRIO must be nice, rt or none" >&2; exit 2 ;;
-esac
-
-want() { [[ " $ONLY " == *" $1 "* ]]; }
+# shellcheck source=scripts/bench/lib.sh
+. "$ROOT/scripts/bench/lib.sh"
 
 mkdir -p "$OUT"
 : >"$OUT/loadavg.txt"
 WORK=$(mktemp -d /tmp/fastntp-bench.XXXXXX)
-SERVER_PID=""
 cleanup() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; fi
+  stop_server
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-echo "== build (Release) into $ART"
-FASTNTP_OK=1
-if ! dotnet build "$ROOT/src/FastNtp" -c Release --artifacts-path "$ART" -nologo -v q; then
-  echo "!! src/FastNtp did not build: the FastNtp runs are skipped" >&2
-  FASTNTP_OK=0
-fi
-dotnet build "$ROOT/loadtest/FastNtp.LoadTest" -c Release --artifacts-path "$ART" -nologo -v q
-make -s -C "$ROOT/bench/reflector"
-LOAD=("$ART/bin/FastNtp.LoadTest/release/fastntp-load.dll")
-FASTNTP="$ART/bin/FastNtp/release/fastntp.dll"
-
-MACHINE="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) vCPU, $(uname -r)"
+bench_build
 echo "== machine: $MACHINE"
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -89,11 +71,6 @@ start_server() { # name, pin (cpu or ""), command...
   [[ -n "$pin" ]] && cmd=(taskset -c "$pin" "${cmd[@]}")
   "${PRIO_CMD[@]}" "${cmd[@]}" >"$WORK/$name.log" 2>&1 &
   SERVER_PID=$!
-}
-
-stop_server() {
-  if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  SERVER_PID=""
 }
 
 # What the next measure() passes to the generator besides the common options: the staircase, and for NTS
@@ -107,9 +84,8 @@ wait_ready() { # port
   local port=$1
   for _ in $(seq 1 15); do
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then return 1; fi
-    if dotnet "${LOAD[@]}" --target "127.0.0.1:$port" --rate 200 --duration 0.5 --warmup 0 --drain 0.2 --clients 1 \
-        "${LOAD_EXTRA[@]}" --json "$WORK/probe.json" --plain >/dev/null 2>&1 &&
-       python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["steps"][0]; sys.exit(0 if s["sent"]>0 and s["replies"]==s["sent"] and s["invalid"]==0 else 1)' "$WORK/probe.json"; then
+    if dotnet "$LOAD" --target "127.0.0.1:$port" --rate 200 --duration 0.5 --warmup 0 --drain 0.2 --clients 1 \
+        "${LOAD_EXTRA[@]}" --json "$WORK/probe.json" --plain >/dev/null 2>&1 && probe_clean "$WORK/probe.json"; then
       return 0
     fi
     sleep 1
@@ -119,7 +95,7 @@ wait_ready() { # port
 
 run_load() { # name, label, port, pin (cpu or ""), threads
   local name=$1 label=$2 port=$3 pin=$4 threads=$5
-  local cmd=(dotnet "${LOAD[@]}" --target "127.0.0.1:$port" --clients "$CLIENTS" --threads "$threads"
+  local cmd=(dotnet "$LOAD" --target "127.0.0.1:$port" --clients "$CLIENTS" --threads "$threads"
     "${STAIRS[@]}" --duration "$DURATION" --burst "$BURST" --server-pid "$SERVER_PID" "${LOAD_EXTRA[@]}"
     --label "$label" --plain --csv "$OUT/$name.csv" --json "$OUT/$name.json")
   [[ -n "$pin" ]] && cmd=(taskset -c "$pin" "${cmd[@]}")
@@ -151,9 +127,7 @@ measure() { # name, label, port, server pin, generator pin, generator threads, s
   if wait_ready "$port"; then
     run_load "$name" "$label" "$port" "$gpin" "$threads"
   else
-    echo "!! $label did not answer on 127.0.0.1:$port; not measured. Its log:" >&2
-    tail -n 20 "$WORK/$name.log" >&2 || true
-    rm -f "$OUT/$name.csv" "$OUT/$name.json"
+    not_measured "$name" "$label did not answer on 127.0.0.1:$port"
   fi
   stop_server
 }
@@ -254,21 +228,19 @@ if want ntske && ((FASTNTP_OK)); then
     ready=0
     for _ in $(seq 1 15); do
       kill -0 "$SERVER_PID" 2>/dev/null || break
-      if dotnet "${LOAD[@]}" ntske --target 127.0.0.1:$ke_port --ca "$WORK/$kt/ca.pem" --clients 1 --duration 0.3 --json "$WORK/probe-ke.json" >/dev/null 2>&1 &&
+      if dotnet "$LOAD" ntske --target 127.0.0.1:$ke_port --ca "$WORK/$kt/ca.pem" --clients 1 --duration 0.3 --json "$WORK/probe-ke.json" >/dev/null 2>&1 &&
          python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["exchanges"]>0 and r["failures"]==0 else 1)' "$WORK/probe-ke.json"; then
         ready=1; break
       fi
       sleep 1
     done
     if ((ready)); then
-      cmd=(taskset -c "$GEN_CPU" dotnet "${LOAD[@]}" ntske --target 127.0.0.1:$ke_port --ca "$WORK/$kt/ca.pem" --clients "$NTSKE_CLIENTS"
+      cmd=(taskset -c "$GEN_CPU" dotnet "$LOAD" ntske --target 127.0.0.1:$ke_port --ca "$WORK/$kt/ca.pem" --clients "$NTSKE_CLIENTS"
         --duration "$NTSKE_DURATION" --server-pid "$SERVER_PID" --label "$label" --csv "$OUT/$name.csv" --json "$OUT/$name.json")
       echo "== $label: ${cmd[*]}"
       "${PRIO_CMD[@]}" "${cmd[@]}"
     else
-      echo "!! $label did not complete an NTS-KE exchange on 127.0.0.1:$ke_port; not measured. Its log:" >&2
-      tail -n 20 "$WORK/$name.log" >&2 || true
-      rm -f "$OUT/$name.csv" "$OUT/$name.json"
+      not_measured "$name" "$label did not complete an NTS-KE exchange on 127.0.0.1:$ke_port"
     fi
     stop_server
   done
@@ -283,13 +255,13 @@ for n in reflector chrony fastntp-w1-pinned; do [[ -f "$OUT/$n.json" ]] && pinne
 for n in fastntp-w1-pinned fastntp-nts chrony-nts chrony; do [[ -f "$OUT/$n.json" ]] && nts+=("$OUT/$n.json"); done
 for n in fastntp-w1 fastntp-w2 reflector-t1 reflector-t2; do [[ -f "$OUT/$n.json" ]] && curve+=("$OUT/$n.json"); done
 if ((${#pinned[@]})); then
-  dotnet "${LOAD[@]}" chart --out "$OUT/throughput.svg" --title "One server core (taskset -c $SERVER_CPU), generator on CPU $GEN_CPU" "${pinned[@]}"
+  dotnet "$LOAD" chart --out "$OUT/throughput.svg" --title "One server core (taskset -c $SERVER_CPU), generator on CPU $GEN_CPU" "${pinned[@]}"
 fi
 if ((${#nts[@]})); then
-  dotnet "${LOAD[@]}" chart --out "$OUT/nts-throughput.svg" --title "NTS and plain NTP, one server core (taskset -c $SERVER_CPU), generator on CPU $GEN_CPU" "${nts[@]}"
+  dotnet "$LOAD" chart --out "$OUT/nts-throughput.svg" --title "NTS and plain NTP, one server core (taskset -c $SERVER_CPU), generator on CPU $GEN_CPU" "${nts[@]}"
 fi
 if ((${#curve[@]})); then
-  dotnet "${LOAD[@]}" chart --out "$OUT/workers.svg" --title "Workers curve: server and generator unpinned on $(nproc) vCPU" "${curve[@]}"
+  dotnet "$LOAD" chart --out "$OUT/workers.svg" --title "Workers curve: server and generator unpinned on $(nproc) vCPU" "${curve[@]}"
 fi
 
 NOTE="1-minute load average when each run started: $(awk '{printf "%s%s %s%s", sep, $1, $2, ($3 == "provisional" ? " (provisional: machine shared)" : ""); sep = ", "}' "$OUT/loadavg.txt")"

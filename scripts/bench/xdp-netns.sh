@@ -41,49 +41,38 @@ PRIO=${PRIO:-rt}
 ONLY=${ONLY:-ceiling reflector fastntp xdp chrony}
 CHRONYD=${CHRONYD:-/usr/sbin/chronyd}
 
+# shellcheck source=scripts/bench/lib.sh
+. "$ROOT/scripts/bench/lib.sh"
 case "$PRIO" in
-  nice) PRIO_CMD=(nice -n -20); NAPI_PRIO=(renice -n -20 -p) ;;
-  rt) PRIO_CMD=(chrt -f 50); NAPI_PRIO=(chrt -f -p 51) ;;
-  none) PRIO_CMD=(); NAPI_PRIO=() ;;
-  *) echo "PRIO must be nice, rt or none" >&2; exit 2 ;;
+  nice) NAPI_PRIO=(renice -n -20 -p) ;;
+  rt) NAPI_PRIO=(chrt -f -p 51) ;;
+  none) NAPI_PRIO=() ;;
 esac
 case "$FAMILY" in
   4) TARGET_ADDR=10.200.0.2; TARGET=10.200.0.2:123; LISTEN=10.200.0.2:123 ;;
   6) TARGET_ADDR=fd00:200::2; TARGET=[fd00:200::2]:123; LISTEN=[fd00:200::2]:123 ;;
   *) echo "FAMILY must be 4 or 6" >&2; exit 2 ;;
 esac
-want() { [[ " $ONLY " == *" $1 "* ]]; }
 
 # Unique per run (the namespaces, veth devices and NAPI threads carry it), at most 8 characters.
 NAME="xn$(($$ % 1000000))"
 GEN_NS="$NAME-gen"; SRV_NS="$NAME-srv"; GEN_DEV="${NAME}g"; SRV_DEV="${NAME}s"
 WORK=$(mktemp -d /tmp/fastntp-xdp-netns.XXXXXX)
-SERVER_PID=""
 cleanup() {
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; fi
+  stop_server
   "$ROOT/scripts/bench/netns-pair.sh" down "$NAME"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-echo "== build (Release) into $ART"
-FASTNTP_OK=1
-if ! dotnet build "$ROOT/src/FastNtp" -c Release --artifacts-path "$ART" -nologo -v q; then
-  echo "!! src/FastNtp did not build: the FastNtp run is skipped" >&2
-  FASTNTP_OK=0
-fi
-dotnet build "$ROOT/loadtest/FastNtp.LoadTest" -c Release --artifacts-path "$ART" -nologo -v q
-make -s -C "$ROOT/bench/reflector"
+bench_build
 make -s -C "$ROOT/bench/xdp-sink"
-LOAD="$ART/bin/FastNtp.LoadTest/release/fastntp-load.dll"
-FASTNTP="$ART/bin/FastNtp/release/fastntp.dll"
 mkdir -p "$OUT"
 
 GEN_CPU=$GEN_CPU SERVER_CPU=$SERVER_CPU XDP_PASS_OBJ="$ROOT/bench/xdp-sink/xdp_pass.o" "$ROOT/scripts/bench/netns-pair.sh" up "$NAME"
 if ((${#NAPI_PRIO[@]})); then
   for pid in $(pgrep "^napi/$GEN_DEV-") $(pgrep "^napi/$SRV_DEV-"); do "${NAPI_PRIO[@]}" "$pid" >/dev/null; done
 fi
-MACHINE="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) vCPU, $(uname -r)"
 echo "== machine: $MACHINE; namespaces $GEN_NS and $SRV_NS; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$OUT/loadavg.txt"
 
@@ -100,17 +89,11 @@ start_server() { # name, command...
   SERVER_PID=$!
 }
 
-stop_server() {
-  if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  SERVER_PID=""
-}
-
 # Waits (at most ~15 s) until the server answers a short raw probe without loss or invalid replies.
 wait_ready() {
   for _ in $(seq 1 15); do
     kill -0 "$SERVER_PID" 2>/dev/null || return 1
-    if load --rate 1000 --duration 0.5 --warmup 0 --drain 0.2 --clients 16 --json "$WORK/probe.json" --plain >/dev/null 2>&1 &&
-       python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["steps"][0]; sys.exit(0 if s["sent"]>0 and s["replies"]==s["sent"] and s["invalid"]==0 else 1)' "$WORK/probe.json"; then
+    if load --rate 1000 --duration 0.5 --warmup 0 --drain 0.2 --clients 16 --json "$WORK/probe.json" --plain >/dev/null 2>&1 && probe_clean "$WORK/probe.json"; then
       return 0
     fi
     sleep 1
@@ -127,9 +110,7 @@ measure() { # name, label, server command...
     load --clients "$CLIENTS" --step-start "$STEP_START" --step-mult "$STEP_MULT" --step-max "$STEP_MAX" --duration "$DURATION" \
       --server-pid "$SERVER_PID" --server-cpu "$SERVER_CPU" --label "$label" --plain --csv "$OUT/$name.csv" --json "$OUT/$name.json"
   else
-    echo "!! $label did not answer at $TARGET; not measured. Its log:" >&2
-    tail -n 20 "$WORK/$name.log" >&2 || true
-    rm -f "$OUT/$name.csv" "$OUT/$name.json"
+    not_measured "$name" "$label did not answer at $TARGET"
   fi
   stop_server
 }
