@@ -28,9 +28,21 @@ public sealed partial class XdpEndToEndTests : IClassFixture<XdpEndToEndTests.Ne
         public void Dispose() => Pair.Dispose();
     }
 
-    private ExternalProcess StartServer(params string[] more) => _net.StartServer(
-        ["--listen", $"{_net.ServerV4}:123", "--listen", $"[{_net.ServerV6}]:123", "--local-stratum", "2",
-         "--xdp", VethNamespacePair.ServerInterface, "--metrics-listen", MetricsListen, .. more]);
+    /// <summary>`fastntp serve --xdp` in the server namespace, started and serving.</summary>
+    private ExternalProcess StartServer(params string[] more)
+    {
+        ExternalProcess server = _net.StartInServer("dotnet",
+            [TestEnvironment.FastNtpDll, "serve", "--listen", $"{_net.ServerV4}:123", "--listen", $"[{_net.ServerV6}]:123", "--local-stratum", "2",
+             "--xdp", VethNamespacePair.ServerInterface, "--metrics-listen", MetricsListen, .. more]);
+        if (!server.WaitForLine(l => l.Contains("Serving NTP", StringComparison.Ordinal), TestEnvironment.StartTimeout))
+        {
+            string output = server.Output;
+            server.Dispose();
+            Assert.Fail($"fastntp serve did not start: {output}");
+        }
+
+        return server;
+    }
 
     private (int ExitCode, string Output) Query(string address, params string[] more) =>
         _net.RunInClient("dotnet", [TestEnvironment.FastNtpDll, "query", address, "--timeout", "1", .. more], TimeSpan.FromSeconds(60));

@@ -1,7 +1,5 @@
 using System.Globalization;
-using FastNtp.Tests.Shared;
-
-namespace FastNtp.Tests.Support;
+namespace FastNtp.Tests.Shared;
 
 /// <summary>
 /// Two network namespaces this test run creates, a server and a client, joined by a veth pair with IPv4 and IPv6
@@ -78,19 +76,9 @@ public sealed class VethNamespacePair : IDisposable
     public (int ExitCode, string Output) RunInServer(string program, IEnumerable<string> arguments, TimeSpan timeout) =>
         ExternalProcess.Run(_ip, ["netns", "exec", ServerNamespace, program, .. arguments], timeout);
 
-    /// <summary>`fastntp serve` in the server namespace, started and serving.</summary>
-    public ExternalProcess StartServer(params string[] arguments)
-    {
-        var server = ExternalProcess.Start(_ip, ["netns", "exec", ServerNamespace, "dotnet", TestEnvironment.FastNtpDll, "serve", .. arguments]);
-        if (!server.WaitForLine(l => l.Contains("Serving NTP", StringComparison.Ordinal), TestEnvironment.StartTimeout))
-        {
-            string output = server.Output;
-            server.Dispose();
-            Assert.Fail($"fastntp serve did not start: {output}");
-        }
-
-        return server;
-    }
+    /// <summary>Starts a program inside the server namespace.</summary>
+    public ExternalProcess StartInServer(string program, IEnumerable<string> arguments) =>
+        ExternalProcess.Start(_ip, ["netns", "exec", ServerNamespace, program, .. arguments]);
 
     /// <summary>What `ip link show` says about the server's veth (an attached program shows as prog/xdp).</summary>
     public string ServerLink() => RunInServer("ip", ["link", "show", "dev", ServerInterface], TimeSpan.FromSeconds(10)).Output;
