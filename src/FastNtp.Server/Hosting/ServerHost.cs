@@ -47,8 +47,10 @@ public sealed partial class ServerHost : IAsyncDisposable
 
     public IPacketEngine Engine => _engine ?? throw new InvalidOperationException("The server has not started.");
 
-    /// <summary>The socket engine's and the AF_XDP workers' responder counts together.</summary>
-    public CounterTotals Totals => CounterTotals.Sum([.. _engine?.Counters ?? [], .. _xdp?.AfXdp?.Counters ?? []]);
+    /// <summary>Every worker's counters: the socket engine's and the AF_XDP workers'.</summary>
+    public IReadOnlyList<WorkerCounters> Workers => [.. _engine?.Counters ?? [], .. _xdp?.AfXdp?.Counters ?? []];
+
+    public CounterTotals Totals => CounterTotals.Sum(Workers);
 
     /// <summary>Binds and starts everything; a failure here (a port in use, say) stops start-up with its reason.</summary>
     public async Task StartAsync()

@@ -31,7 +31,7 @@ public sealed partial class SystemdService : IAsyncDisposable
         _notifier = notifier;
         _totals = () => host.Totals;
         _snapshot = () => host.Snapshots.Current;
-        _liveness = new WorkerLiveness(host.Engine.Counters);
+        _liveness = new WorkerLiveness(host.Workers);
         _logger = logger;
         _lastReceived = _totals().Received;
         _lastTicks = Environment.TickCount64;

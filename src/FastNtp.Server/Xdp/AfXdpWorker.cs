@@ -62,6 +62,7 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
     {
         while (!_stopping)
         {
+            Counters.Loops++;
             Reclaim();
             uint received = _socket.Rx.Peek(BatchSize, out uint first);
             if (received == 0)
