@@ -11,34 +11,15 @@ public class HostileFrameTests
 {
     private const int Ip = EthernetHeader.Length;
 
-    [Fact]
-    public void EveryTruncationOfTheIpv4Capture_HasItsReason()
+    [Theory]
+    [InlineData(false, UdpFrame.Ipv4HeadersLength - UdpHeader.Length, FrameError.TruncatedIpv4, FrameError.BadIpv4TotalLength)]
+    [InlineData(true, UdpFrame.Ipv6HeadersLength - UdpHeader.Length, FrameError.TruncatedIpv6, FrameError.BadIpv6PayloadLength)]
+    public void EveryTruncationOfACapture_HasItsReason(bool ipv6, int ipHeaderEnd, FrameError inIpHeader, FrameError afterIt)
     {
-        byte[] frame = RequestV4;
+        byte[] frame = Capture(ipv6);
         for (int length = 0; length < frame.Length; length++)
         {
-            FrameError expected = length switch
-            {
-                < 14 => FrameError.TruncatedEthernet,
-                < 34 => FrameError.TruncatedIpv4,
-                _ => FrameError.BadIpv4TotalLength,
-            };
-            Assert.Equal(expected, UdpFrame.TryParse(frame.AsSpan(0, length), out _));
-        }
-    }
-
-    [Fact]
-    public void EveryTruncationOfTheIpv6Capture_HasItsReason()
-    {
-        byte[] frame = RequestV6;
-        for (int length = 0; length < frame.Length; length++)
-        {
-            FrameError expected = length switch
-            {
-                < 14 => FrameError.TruncatedEthernet,
-                < 54 => FrameError.TruncatedIpv6,
-                _ => FrameError.BadIpv6PayloadLength,
-            };
+            FrameError expected = length < Ip ? FrameError.TruncatedEthernet : length < ipHeaderEnd ? inIpHeader : afterIt;
             Assert.Equal(expected, UdpFrame.TryParse(frame.AsSpan(0, length), out _));
         }
     }
@@ -56,29 +37,19 @@ public class HostileFrameTests
         Assert.Equal(expected, UdpFrame.TryParse(frame, out _));
     }
 
-    [Fact]
-    public void IpVersionThatContradictsTheEtherType_IsRefused()
-    {
-        byte[] v4 = RequestV4;
-        v4[Ip] = 0x65;
-        Assert.Equal(FrameError.BadIpVersion, UdpFrame.TryParse(v4, out _));
-        byte[] v6 = RequestV6;
-        v6[Ip] = 0x45;
-        Assert.Equal(FrameError.BadIpVersion, UdpFrame.TryParse(v6, out _));
-    }
+    [Theory]
+    [InlineData(false, 0x65)]
+    [InlineData(true, 0x45)]
+    public void IpVersionThatContradictsTheEtherType_IsRefused(bool ipv6, byte versionByte) =>
+        Assert.Equal(FrameError.BadIpVersion, ParseWithIpByte(ipv6, 0, versionByte));
 
     [Theory]
     [InlineData(0x40, FrameError.BadIpv4HeaderLength)]
     [InlineData(0x44, FrameError.BadIpv4HeaderLength)]
     [InlineData(0x46, FrameError.Ipv4Options)]
     [InlineData(0x4F, FrameError.Ipv4Options)]
-    public void Ipv4HeaderLengthsOtherThanFive_AreRefused(byte versionAndIhl, FrameError expected)
-    {
-        byte[] frame = RequestV4;
-        frame[Ip] = versionAndIhl;
-        FixIpv4Checksum(frame);
-        Assert.Equal(expected, UdpFrame.TryParse(frame, out _));
-    }
+    public void Ipv4HeaderLengthsOtherThanFive_AreRefused(byte versionAndIhl, FrameError expected) =>
+        Assert.Equal(expected, ParseWithIpByte(ipv6: false, 0, versionAndIhl));
 
     [Fact]
     public void Ipv4OptionsInARealisticFrame_AreRefused()
@@ -97,35 +68,20 @@ public class HostileFrameTests
     [InlineData(19)]
     [InlineData(77)]
     [InlineData(0xFFFF)]
-    public void Ipv4TotalLengthsBelowTheHeaderOrBeyondTheFrame_AreRefused(int totalLength)
-    {
-        byte[] frame = RequestV4;
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(Ip + 2), (ushort)totalLength);
-        FixIpv4Checksum(frame);
-        Assert.Equal(FrameError.BadIpv4TotalLength, UdpFrame.TryParse(frame, out _));
-    }
+    public void Ipv4TotalLengthsBelowTheHeaderOrBeyondTheFrame_AreRefused(int totalLength) =>
+        Assert.Equal(FrameError.BadIpv4TotalLength, ParseWithIpField(ipv6: false, 2, totalLength));
 
     [Fact]
-    public void ShorterIpv4TotalLength_LeavesTheUdpLengthWrong()
-    {
-        byte[] frame = RequestV4;
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(Ip + 2), 75);
-        FixIpv4Checksum(frame);
-        Assert.Equal(FrameError.BadUdpLength, UdpFrame.TryParse(frame, out _));
-    }
+    public void ShorterIpv4TotalLength_LeavesTheUdpLengthWrong() =>
+        Assert.Equal(FrameError.BadUdpLength, ParseWithIpField(ipv6: false, 2, 75));
 
     [Theory]
     [InlineData(0x2000)]
     [InlineData(0x0001)]
     [InlineData(0x1FFF)]
     [InlineData(0x6000)]
-    public void Ipv4Fragments_AreRefused(int flagsAndOffset)
-    {
-        byte[] frame = RequestV4;
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(Ip + 6), (ushort)flagsAndOffset);
-        FixIpv4Checksum(frame);
-        Assert.Equal(FrameError.Ipv4Fragment, UdpFrame.TryParse(frame, out _));
-    }
+    public void Ipv4Fragments_AreRefused(int flagsAndOffset) =>
+        Assert.Equal(FrameError.Ipv4Fragment, ParseWithIpField(ipv6: false, 6, flagsAndOffset));
 
     [Fact]
     public void AnyFlippedBitInTheIpv4Header_BreaksItsChecksum()
@@ -142,36 +98,22 @@ public class HostileFrameTests
         }
     }
 
-    [Fact]
-    public void OtherIpProtocols_AreNotUdp()
-    {
-        byte[] v4 = RequestV4;
-        v4[Ip + 9] = 6;
-        FixIpv4Checksum(v4);
-        Assert.Equal(FrameError.NotUdp, UdpFrame.TryParse(v4, out _));
-        byte[] v6 = RequestV6;
-        v6[Ip + 6] = 58;
-        Assert.Equal(FrameError.NotUdp, UdpFrame.TryParse(v6, out _));
-    }
+    [Theory]
+    [InlineData(false, 9, 6)]
+    [InlineData(true, 6, 58)]
+    public void OtherIpProtocols_AreNotUdp(bool ipv6, int protocolOffset, byte protocol) =>
+        Assert.Equal(FrameError.NotUdp, ParseWithIpByte(ipv6, protocolOffset, protocol));
+
+    /// <summary>
+    /// Every IPv6 extension header in IANA's list: hop-by-hop, routing, fragment, ESP, AH, destination options,
+    /// mobility, HIP, shim6 and the two experimental values.
+    /// </summary>
+    public static TheoryData<byte> ExtensionHeaders => [0, 43, 44, 50, 51, 60, 135, 139, 140, 253, 254];
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(43)]
-    [InlineData(44)]
-    [InlineData(50)]
-    [InlineData(51)]
-    [InlineData(60)]
-    [InlineData(135)]
-    [InlineData(139)]
-    [InlineData(140)]
-    [InlineData(253)]
-    [InlineData(254)]
-    public void Ipv6ExtensionHeaders_AreRefused(byte nextHeader)
-    {
-        byte[] frame = RequestV6;
-        frame[Ip + 6] = nextHeader;
-        Assert.Equal(FrameError.Ipv6ExtensionHeader, UdpFrame.TryParse(frame, out _));
-    }
+    [MemberData(nameof(ExtensionHeaders))]
+    public void Ipv6ExtensionHeaders_AreRefused(byte nextHeader) =>
+        Assert.Equal(FrameError.Ipv6ExtensionHeader, ParseWithIpByte(ipv6: true, 6, nextHeader));
 
     [Fact]
     public void RealHopByHopHeaderBeforeUdp_IsRefused()
@@ -188,12 +130,8 @@ public class HostileFrameTests
     [InlineData(0)]
     [InlineData(57)]
     [InlineData(0xFFFF)]
-    public void Ipv6PayloadLengthsBeyondTheFrameOrZero_AreRefused(int payloadLength)
-    {
-        byte[] frame = RequestV6;
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(Ip + 4), (ushort)payloadLength);
-        Assert.Equal(FrameError.BadIpv6PayloadLength, UdpFrame.TryParse(frame, out _));
-    }
+    public void Ipv6PayloadLengthsBeyondTheFrameOrZero_AreRefused(int payloadLength) =>
+        Assert.Equal(FrameError.BadIpv6PayloadLength, ParseWithIpField(ipv6: true, 4, payloadLength));
 
     [Theory]
     [InlineData(false, 0)]
@@ -204,7 +142,7 @@ public class HostileFrameTests
     [InlineData(true, 0xFFFF)]
     public void UdpLengthsOtherThanTheIpPayload_AreRefused(bool ipv6, int udpLength)
     {
-        byte[] frame = ipv6 ? RequestV6 : RequestV4;
+        byte[] frame = Capture(ipv6);
         BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(UdpFrame.HeadersLength(ipv6) - 4), (ushort)udpLength);
         Assert.Equal(FrameError.BadUdpLength, UdpFrame.TryParse(frame, out _));
     }
@@ -225,11 +163,11 @@ public class HostileFrameTests
     public void AnyFlippedBitInTheDatagram_BreaksTheUdpChecksum(bool ipv6)
     {
         int udp = UdpFrame.HeadersLength(ipv6) - UdpHeader.Length;
-        int length = (ipv6 ? RequestV6 : RequestV4).Length;
+        int length = Capture(ipv6).Length;
         for (int bit = 0; bit < (length - udp) * 8; bit++)
         {
             if (bit / 8 is 4 or 5) continue; // the length field, refused earlier as BadUdpLength
-            byte[] frame = ipv6 ? RequestV6 : RequestV4;
+            byte[] frame = Capture(ipv6);
             frame[udp + bit / 8] ^= (byte)(1 << (bit % 8));
             Assert.Equal(FrameError.BadUdpChecksum, UdpFrame.TryParse(frame, out _));
             Assert.Equal(FrameError.None, UdpFrame.TryParse(frame, out _, UdpChecksumPolicy.Skip));
@@ -286,7 +224,7 @@ public class HostileFrameTests
         from ipv6 in Gen.Elements(false, true)
         from edits in Gen.ListOf(Gen.Zip(Gen.Choose(0, 109), Gen.Choose(0, 255)))
         from cut in Gen.Choose(0, 130)
-        select Mutate(ipv6 ? RequestV6 : RequestV4, edits, cut);
+        select Mutate(Capture(ipv6), edits, cut);
 
     private static byte[] Mutate(byte[] frame, IEnumerable<(int At, int Value)> edits, int length)
     {
@@ -295,6 +233,30 @@ public class HostileFrameTests
         byte[] result = new byte[length];
         frame.AsSpan(0, Math.Min(length, frame.Length)).CopyTo(result);
         return result;
+    }
+
+    private static byte[] Capture(bool ipv6) => ipv6 ? RequestV6 : RequestV4;
+
+    /// <summary>Parses a capture with one octet of its IP header replaced (an IPv4 header's checksum made right again).</summary>
+    private static FrameError ParseWithIpByte(bool ipv6, int offset, byte value)
+    {
+        byte[] frame = Capture(ipv6);
+        frame[Ip + offset] = value;
+        return ParseWithFixedChecksum(frame, ipv6);
+    }
+
+    /// <summary>Parses a capture with one 16-bit field of its IP header replaced (an IPv4 header's checksum made right again).</summary>
+    private static FrameError ParseWithIpField(bool ipv6, int offset, int value)
+    {
+        byte[] frame = Capture(ipv6);
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(Ip + offset), (ushort)value);
+        return ParseWithFixedChecksum(frame, ipv6);
+    }
+
+    private static FrameError ParseWithFixedChecksum(byte[] frame, bool ipv6)
+    {
+        if (!ipv6) FixIpv4Checksum(frame);
+        return UdpFrame.TryParse(frame, out _);
     }
 
     private static void FixIpv4Checksum(byte[] frame) => InternetChecksumFix(frame.AsSpan(Ip, Ipv4Header.Length));

@@ -3,39 +3,26 @@ using FastNtp.Crypto;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Server;
+using FastNtp.Tests.Shared;
 
 namespace FastNtp.Protocol.Tests.Nts;
 
 /// <summary>The NTS client session against the in-process responder: cookie limits, NAKs, hostile replies.</summary>
 public sealed class NtsClientSessionTests : IDisposable
 {
-    private struct FixedClock(NtpTimestamp now) : IClock
-    {
-        public readonly NtpTimestamp Now() => now;
-    }
-
-    private static readonly byte[] Secret = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
     private static readonly NtpTimestamp T1 = NtpTimestamp.FromParts(3_900_000_000, 0x1234_5678);
     private static readonly ServerSnapshot Snapshot = ServerSnapshot.LocalClock(1, -20, T1);
 
-    private readonly CookieKeyStore _store = new(CookieKeySet.Derive(Secret, 1000, 7));
-    private readonly NtsResponder _nts;
-    private readonly Responder _responder;
+    private readonly InProcessNtsServer _server = new();
 
-    public NtsClientSessionTests()
-    {
-        _nts = new NtsResponder(_store);
-        _responder = new Responder(_nts);
-    }
-
-    public void Dispose() => _nts.Dispose();
+    public void Dispose() => _server.Dispose();
 
     private NtsKeAgreement Agreement(AeadAlgorithm algorithm, int cookies, CookieKeyStore? store = null)
     {
         int n = Aead.KeyLength(algorithm);
         byte[] c2s = System.Security.Cryptography.RandomNumberGenerator.GetBytes(n);
         byte[] s2c = System.Security.Cryptography.RandomNumberGenerator.GetBytes(n);
-        using var codec = new NtsCookieCodec(store ?? _store, new RandomPool());
+        using var codec = new NtsCookieCodec(store ?? _server.Store, new RandomPool());
         var list = new List<byte[]>();
         for (int i = 0; i < cookies; i++)
         {
@@ -50,7 +37,7 @@ public sealed class NtsClientSessionTests : IDisposable
     {
         byte[] response = new byte[2048];
         var clock = new FixedClock(T1);
-        ResponderResult result = _responder.Handle(request, new RequestInfo(T1, 40000), Snapshot, response, ref clock);
+        ResponderResult result = _server.Responder.Handle(request, new RequestInfo(T1, 40000), Snapshot, response, ref clock);
         return response[..result.Length];
     }
 

@@ -4,42 +4,34 @@ using FastNtp.Crypto;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Server;
+using FastNtp.Tests.Shared;
 
 namespace FastNtp.Protocol.Tests.Nts;
 
 /// <summary>Many client sessions through one worker's responder: more sessions than its AEAD cache holds.</summary>
 public sealed class NtsResponderSessionTests : IDisposable
 {
-    private struct FixedClock(NtpTimestamp now) : IClock
-    {
-        public readonly NtpTimestamp Now() => now;
-    }
-
     private static readonly AeadAlgorithm[] Algorithms =
         [AeadAlgorithm.AesSivCmac256, AeadAlgorithm.Aes128GcmSiv, AeadAlgorithm.AesSivCmac384, AeadAlgorithm.AesSivCmac512];
 
     private static readonly NtpTimestamp ReceiveTime = NtpTimestamp.FromParts(3_900_000_000, 0x8000_0000);
     private static readonly ServerSnapshot Snapshot = ServerSnapshot.LocalClock(1, -20, ReceiveTime);
 
-    private readonly CookieKeyStore _store = new(CookieKeySet.Derive(Enumerable.Range(7, 32).Select(i => (byte)i).ToArray(), 500, 2));
-    private readonly NtsResponder _nts;
-    private readonly Responder _responder;
+    private readonly InProcessNtsServer _server = new(CookieKeySet.Derive(Enumerable.Range(7, 32).Select(i => (byte)i).ToArray(), 500, 2));
     private readonly NtsTally _tally = new();
     private readonly NtsCookieCodec _issuer;
     private readonly List<Session> _sessions = [];
 
     public NtsResponderSessionTests()
     {
-        _nts = new NtsResponder(_store);
-        _responder = new Responder(_nts);
-        _issuer = new NtsCookieCodec(_store, new RandomPool());
+        _issuer = new NtsCookieCodec(_server.Store, new RandomPool());
     }
 
     public void Dispose()
     {
         foreach (Session s in _sessions) s.Dispose();
         _issuer.Dispose();
-        _nts.Dispose();
+        _server.Dispose();
     }
 
     /// <summary>One client: its keys (as the client holds them), unique identifier and current cookie.</summary>
@@ -88,7 +80,7 @@ public sealed class NtsResponderSessionTests : IDisposable
     private ResponderResult Handle(byte[] request, byte[] response)
     {
         var clock = new FixedClock(ReceiveTime + NtpDuration.FromMilliseconds(1));
-        return _tally.Count(_responder.Handle(request, new RequestInfo(ReceiveTime, 40000), Snapshot, response, ref clock));
+        return _tally.Count(_server.Responder.Handle(request, new RequestInfo(ReceiveTime, 40000), Snapshot, response, ref clock));
     }
 
     [Fact]
@@ -184,7 +176,7 @@ public sealed class NtsResponderSessionTests : IDisposable
         byte[] response = new byte[1024];
         for (int i = 0; i < sets.Length; i++)
         {
-            _store.Publish(sets[i]);
+            _server.Store.Publish(sets[i]);
             Assert.True(Handle(request, response).ShouldRespond);
         }
 
@@ -192,7 +184,7 @@ public sealed class NtsResponderSessionTests : IDisposable
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 100; i++)
         {
-            _store.Publish(sets[i % sets.Length]);
+            _server.Store.Publish(sets[i % sets.Length]);
             Assert.True(Handle(request, response).ShouldRespond);
         }
 

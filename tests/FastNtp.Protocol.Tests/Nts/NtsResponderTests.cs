@@ -3,33 +3,20 @@ using FastNtp.Crypto;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Server;
+using FastNtp.Tests.Shared;
 
 namespace FastNtp.Protocol.Tests.Nts;
 
 public sealed class NtsResponderTests : IDisposable
 {
-    private struct FixedClock(NtpTimestamp now) : IClock
-    {
-        public readonly NtpTimestamp Now() => now;
-    }
-
-    private static readonly byte[] Secret = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
     private static readonly NtpTimestamp ReceiveTime = NtpTimestamp.FromParts(3_900_000_000, 0x8000_0000);
     private static readonly ServerSnapshot Snapshot = ServerSnapshot.LocalClock(1, -20, ReceiveTime);
 
-    private readonly CookieKeyStore _store = new(CookieKeySet.Derive(Secret, 1000, 7));
-    private readonly NtsResponder _nts;
-    private readonly Responder _responder;
+    private readonly InProcessNtsServer _server = new();
     private readonly NtsTally _tally = new();
     private readonly RandomPool _random = new();
 
-    public NtsResponderTests()
-    {
-        _nts = new NtsResponder(_store);
-        _responder = new Responder(_nts);
-    }
-
-    public void Dispose() => _nts.Dispose();
+    public void Dispose() => _server.Dispose();
 
     private sealed class Session : IDisposable
     {
@@ -56,7 +43,7 @@ public sealed class NtsResponderTests : IDisposable
 
     private byte[] IssueCookie(Session s, CookieKeyStore? store = null)
     {
-        using var codec = new NtsCookieCodec(store ?? _store, _random);
+        using var codec = new NtsCookieCodec(store ?? _server.Store, _random);
         byte[] cookie = new byte[NtsCookieCodec.MaxCookieLength];
         int length = codec.Seal(s.Algorithm, s.C2S, s.S2C, cookie);
         return cookie[..length];
@@ -73,7 +60,7 @@ public sealed class NtsResponderTests : IDisposable
     private ResponderResult Handle(byte[] request, byte[] response)
     {
         var clock = new FixedClock(ReceiveTime + NtpDuration.FromMilliseconds(1));
-        return _tally.Count(_responder.Handle(request, new RequestInfo(ReceiveTime, 40000), Snapshot, response, ref clock));
+        return _tally.Count(_server.Responder.Handle(request, new RequestInfo(ReceiveTime, 40000), Snapshot, response, ref clock));
     }
 
     [Theory]
@@ -311,7 +298,7 @@ public sealed class NtsResponderTests : IDisposable
         // Poll once per epoch for 20 epochs, always using the newest cookie: no request may fail.
         for (long epoch = 1000; epoch < 1020; epoch++)
         {
-            _store.Publish(CookieKeySet.Derive(Secret, epoch, 7));
+            _server.Store.Publish(CookieKeySet.Derive(InProcessNtsServer.Secret, epoch, 7));
             var t = NtpTimestamp.FromParts((uint)epoch, 1);
             ResponderResult result = Handle(BuildRequest(s, cookie, 0, uid, t), response);
             var fresh = new List<byte[]>();
@@ -327,9 +314,9 @@ public sealed class NtsResponderTests : IDisposable
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] old = IssueCookie(s);
         byte[] response = new byte[1024];
-        _store.Publish(CookieKeySet.Derive(Secret, 1007, 7));
+        _server.Store.Publish(CookieKeySet.Derive(InProcessNtsServer.Secret, 1007, 7));
         Assert.Equal(NtpHeader.Length + 36 + 4 + 4 + 16 + 16 + 4 + old.Length, Handle(BuildRequest(s, old, 0, new byte[32], default), response).Length);
-        _store.Publish(CookieKeySet.Derive(Secret, 1008, 7));
+        _server.Store.Publish(CookieKeySet.Derive(InProcessNtsServer.Secret, 1008, 7));
         Assert.Equal(NtpHeader.Length + 36, Handle(BuildRequest(s, old, 0, new byte[32], default), response).Length);
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Server;
+using static FastNtp.Tests.Shared.TestPackets;
 
 namespace FastNtp.Protocol.Tests.Server;
 
@@ -8,43 +9,9 @@ public class ResponderTests
 {
     private const ushort ClientPort = 50_123;
 
-    private static readonly NtpTimestamp ClientTransmit = NtpTimestamp.FromParts(0xEA04_E2FF, 0x1234_5678);
     private static readonly NtpTimestamp ReceiveTime = NtpTimestamp.FromParts(0xEA04_E300, 0x8000_0000);
     private static readonly NtpTimestamp ReferenceTime = NtpTimestamp.FromParts(0xEA04_E300 - 1000, 0);
-
-    private static readonly ServerSnapshot Snapshot = new()
-    {
-        Leap = LeapIndicator.InsertSecond,
-        Stratum = 2,
-        Precision = -21,
-        RootDelay = NtpDuration.FromSeconds(0.0625),
-        RootDispersion = NtpDuration.FromSeconds(0.5),
-        ReferenceId = ReferenceId.FromAddress(System.Net.IPAddress.Parse("192.0.2.7")),
-        ReferenceTime = ReferenceTime,
-    };
-
-    private static byte[] Request(byte version = 4, NtpMode mode = NtpMode.Client, int extra = 0)
-    {
-        byte[] request = new byte[NtpHeader.Length + extra];
-        new NtpHeader
-        {
-            Leap = LeapIndicator.Unsynchronized,
-            Version = version,
-            Mode = mode,
-            // Client-supplied values the reply must not echo.
-            Stratum = 9,
-            Poll = 6,
-            Precision = -6,
-            RootDelay = 0xDEAD_BEEF,
-            RootDispersion = 0xFEED_FACE,
-            ReferenceId = ReferenceId.FromAscii("XXXX"),
-            ReferenceTime = NtpTimestamp.FromParts(1, 1),
-            OriginTime = NtpTimestamp.FromParts(2, 2),
-            ReceiveTime = NtpTimestamp.FromParts(3, 3),
-            TransmitTime = ClientTransmit,
-        }.Write(request);
-        return request;
-    }
+    private static readonly ServerSnapshot Snapshot = Synchronized(LeapIndicator.InsertSecond, ReferenceTime);
 
     private static byte[] WithTail(byte[] header, params byte[][] tail)
     {
@@ -102,7 +69,7 @@ public class ResponderTests
     [InlineData(4)]
     public void ClientRequest_GetsAServerReplyOfTheSameVersion(byte version)
     {
-        NtpHeader reply = Answered(Request(version));
+        NtpHeader reply = Answered(ClientRequest(version));
 
         Assert.Equal(NtpMode.Server, reply.Mode);
         Assert.Equal(version, reply.Version);
@@ -111,7 +78,7 @@ public class ResponderTests
     [Fact]
     public void Ntpv1ModeZeroFromAnEphemeralPort_IsAnsweredAsAClient()
     {
-        NtpHeader reply = Answered(Request(1, NtpMode.Reserved), sourcePort: 1024);
+        NtpHeader reply = Answered(ClientRequest(1, NtpMode.Reserved), sourcePort: 1024);
 
         Assert.Equal(NtpMode.Server, reply.Mode);
         Assert.Equal(1, reply.Version);
@@ -119,38 +86,38 @@ public class ResponderTests
     }
 
     [Fact]
-    public void Ntpv1ModeZeroFromPort123_IsDropped() => AssertDropped(Request(1, NtpMode.Reserved), DropReason.ReservedMode, sourcePort: ProtocolConstants.NtpPort);
+    public void Ntpv1ModeZeroFromPort123_IsDropped() => AssertDropped(ClientRequest(1, NtpMode.Reserved), DropReason.ReservedMode, sourcePort: ProtocolConstants.NtpPort);
 
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
-    public void ModeZeroAboveVersion1_IsDropped(byte version) => AssertDropped(Request(version, NtpMode.Reserved), DropReason.ReservedMode);
+    public void ModeZeroAboveVersion1_IsDropped(byte version) => AssertDropped(ClientRequest(version, NtpMode.Reserved), DropReason.ReservedMode);
 
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
-    public void SymmetricActive_IsDropped(byte version) => AssertDropped(Request(version, NtpMode.SymmetricActive), DropReason.SymmetricMode);
+    public void SymmetricActive_IsDropped(byte version) => AssertDropped(ClientRequest(version, NtpMode.SymmetricActive), DropReason.SymmetricMode);
 
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
-    public void SymmetricPassive_IsDropped(byte version) => AssertDropped(Request(version, NtpMode.SymmetricPassive), DropReason.SymmetricMode);
+    public void SymmetricPassive_IsDropped(byte version) => AssertDropped(ClientRequest(version, NtpMode.SymmetricPassive), DropReason.SymmetricMode);
 
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
-    public void ServerReply_IsDropped(byte version) => AssertDropped(Request(version, NtpMode.Server), DropReason.ServerMode);
+    public void ServerReply_IsDropped(byte version) => AssertDropped(ClientRequest(version, NtpMode.Server), DropReason.ServerMode);
 
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
-    public void Broadcast_IsDropped(byte version) => AssertDropped(Request(version, NtpMode.Broadcast), DropReason.ServerMode);
+    public void Broadcast_IsDropped(byte version) => AssertDropped(ClientRequest(version, NtpMode.Broadcast), DropReason.ServerMode);
 
     [Theory]
     [InlineData(2)]
     [InlineData(4)]
-    public void ControlQuery_IsDropped(byte version) => AssertDropped(Request(version, NtpMode.Control), DropReason.ControlMode);
+    public void ControlQuery_IsDropped(byte version) => AssertDropped(ClientRequest(version, NtpMode.Control), DropReason.ControlMode);
 
     [Theory]
     [InlineData(2)]
@@ -172,29 +139,29 @@ public class ResponderTests
     [InlineData(5)]
     [InlineData(6)]
     [InlineData(7)]
-    public void UnsupportedVersion_IsDropped(byte version) => AssertDropped(Request(version), DropReason.UnsupportedVersion);
+    public void UnsupportedVersion_IsDropped(byte version) => AssertDropped(ClientRequest(version), DropReason.UnsupportedVersion);
 
     [Fact]
-    public void VersionZeroModeZero_IsAnUnsupportedVersionNotAnNtpv1Request() => AssertDropped(Request(0, NtpMode.Reserved), DropReason.UnsupportedVersion);
+    public void VersionZeroModeZero_IsAnUnsupportedVersionNotAnNtpv1Request() => AssertDropped(ClientRequest(0, NtpMode.Reserved), DropReason.UnsupportedVersion);
 
     [Fact]
     public void EveryLengthUnder48_IsDropped()
     {
-        byte[] full = Request();
+        byte[] full = ClientRequest();
         for (int length = 0; length < NtpHeader.Length; length++)
             AssertDropped(full[..length], DropReason.TooShort);
     }
 
     [Fact]
-    public void OriginTime_IsTheClientsTransmitTime() => Assert.Equal(ClientTransmit, Answered(Request()).OriginTime);
+    public void OriginTime_IsTheClientsTransmitTime() => Assert.Equal(ClientTransmit, Answered(ClientRequest()).OriginTime);
 
     [Fact]
-    public void ReceiveTime_IsTheCallersReceiveTime() => Assert.Equal(ReceiveTime, Answered(Request()).ReceiveTime);
+    public void ReceiveTime_IsTheCallersReceiveTime() => Assert.Equal(ReceiveTime, Answered(ClientRequest()).ReceiveTime);
 
     [Fact]
     public void TransmitTime_IsOneClockReadTakenAfterEverythingElseWasWritten()
     {
-        (ResponderResult result, byte[] response, FakeClock clock) = Handle(Request());
+        (ResponderResult result, byte[] response, FakeClock clock) = Handle(ClientRequest());
 
         Assert.True(result.ShouldRespond);
         Assert.Equal(1, clock.Calls);
@@ -209,7 +176,7 @@ public class ResponderTests
     [Fact]
     public void HeaderFields_ComeFromTheSnapshot()
     {
-        NtpHeader reply = Answered(Request());
+        NtpHeader reply = Answered(ClientRequest());
 
         Assert.Equal(LeapIndicator.InsertSecond, reply.Leap);
         Assert.Equal(2, reply.Stratum);
@@ -226,7 +193,7 @@ public class ResponderTests
         var clock = new FakeClock(ReceiveTime);
 
         ResponderResult result = new Responder().Handle(
-            Request(), new RequestInfo(ReceiveTime, ClientPort), ServerSnapshot.Unsynchronized(-20), response, ref clock);
+            ClientRequest(), new RequestInfo(ReceiveTime, ClientPort), ServerSnapshot.Unsynchronized(-20), response, ref clock);
 
         Assert.True(result.ShouldRespond);
         Assert.True(NtpHeader.TryRead(response, out NtpHeader reply));
@@ -239,19 +206,19 @@ public class ResponderTests
     public void RootDispersion_IsGrownBy15PpmSinceTheReferenceTime()
     {
         // Received 1000.5 s after the reference time: 0.5 s + 15.0075 ms = 0.5150075 s = 33751.53 units of 2^-16 s.
-        Assert.Equal(33_751u, Answered(Request()).RootDispersion);
-        Assert.Equal(Snapshot.RootDispersionAt(ReceiveTime), Answered(Request()).RootDispersion);
+        Assert.Equal(33_751u, Answered(ClientRequest()).RootDispersion);
+        Assert.Equal(Snapshot.RootDispersionAt(ReceiveTime), Answered(ClientRequest()).RootDispersion);
     }
 
     [Fact]
     public void Poll_IsTheClientsPoll() =>
         // As chrony and ntpd do: the reply carries the poll interval the client asked with.
-        Assert.Equal(6, Answered(Request()).Poll);
+        Assert.Equal(6, Answered(ClientRequest()).Poll);
 
     [Fact]
     public void Ntpv4WithExtensionFields_IsAnsweredWithAPlainHeader()
     {
-        byte[] request = WithTail(Request(), Field(0x2005, 28), Field(0x7777, 12));
+        byte[] request = WithTail(ClientRequest(), Field(0x2005, 28), Field(0x7777, 12));
 
         (ResponderResult result, _, _) = Handle(request);
 
@@ -269,7 +236,7 @@ public class ResponderTests
         BinaryPrimitives.WriteUInt16BigEndian(field, 0x2005);
         BinaryPrimitives.WriteUInt16BigEndian(field.AsSpan(2), (ushort)declaredLength);
 
-        AssertDropped(WithTail(Request(), field), DropReason.MalformedExtensionFields);
+        AssertDropped(WithTail(ClientRequest(), field), DropReason.MalformedExtensionFields);
     }
 
     [Theory]
@@ -277,7 +244,7 @@ public class ResponderTests
     [InlineData(7)]
     [InlineData(15)]
     [InlineData(19)]
-    public void TrailingOctetsTooShortForAField_AreMalformed(int trailing) => AssertDropped(WithTail(Request(), new byte[trailing]), DropReason.MalformedExtensionFields);
+    public void TrailingOctetsTooShortForAField_AreMalformed(int trailing) => AssertDropped(WithTail(ClientRequest(), new byte[trailing]), DropReason.MalformedExtensionFields);
 
     [Theory]
     [InlineData(1, 20)]
@@ -285,21 +252,21 @@ public class ResponderTests
     [InlineData(3, 24)]
     [InlineData(4, 20)]
     [InlineData(4, 24)]
-    public void LegacyMac_IsDropped(byte version, int macLength) => AssertDropped(WithTail(Request(version), new byte[macLength]), DropReason.SymmetricKeyMac);
+    public void LegacyMac_IsDropped(byte version, int macLength) => AssertDropped(WithTail(ClientRequest(version), new byte[macLength]), DropReason.SymmetricKeyMac);
 
     [Fact]
-    public void Ntpv4ExtensionFieldsFollowedByAMac_AreDropped() => AssertDropped(WithTail(Request(), Field(0x2005, 28), new byte[24]), DropReason.SymmetricKeyMac);
+    public void Ntpv4ExtensionFieldsFollowedByAMac_AreDropped() => AssertDropped(WithTail(ClientRequest(), Field(0x2005, 28), new byte[24]), DropReason.SymmetricKeyMac);
 
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void ExtensionFieldsBeforeVersion4_AreMalformed(byte version) => AssertDropped(WithTail(Request(version), Field(0x2005, 28)), DropReason.MalformedExtensionFields);
+    public void ExtensionFieldsBeforeVersion4_AreMalformed(byte version) => AssertDropped(WithTail(ClientRequest(version), Field(0x2005, 28)), DropReason.MalformedExtensionFields);
 
     [Fact]
     public void ResponseBufferUnder48_IsDroppedWithoutReadingTheClock()
     {
-        (ResponderResult result, byte[] response, FakeClock clock) = Handle(Request(), responseLength: NtpHeader.Length - 1);
+        (ResponderResult result, byte[] response, FakeClock clock) = Handle(ClientRequest(), responseLength: NtpHeader.Length - 1);
 
         Assert.False(result.ShouldRespond);
         Assert.Equal(DropReason.ResponseBufferTooSmall, result.Reason);
@@ -310,7 +277,7 @@ public class ResponderTests
     [Fact]
     public void Reply_WritesOnlyTheHeader()
     {
-        (ResponderResult result, byte[] response, _) = Handle(WithTail(Request(), Field(0x2005, 60)));
+        (ResponderResult result, byte[] response, _) = Handle(WithTail(ClientRequest(), Field(0x2005, 60)));
 
         Assert.Equal(NtpHeader.Length, result.Length);
         Assert.All(response[NtpHeader.Length..], b => Assert.Equal(0xCC, b));
@@ -319,7 +286,7 @@ public class ResponderTests
     [Fact]
     public void Reply_IsNoLongerThanItsRequest()
     {
-        byte[] request = Request();
+        byte[] request = ClientRequest();
 
         (ResponderResult result, _, _) = Handle(request);
 
@@ -331,7 +298,7 @@ public class ResponderTests
     public void InPlaceReply_MatchesASeparateBuffer()
     {
         // An engine may answer in the receive buffer; every request field must be read before it is overwritten.
-        byte[] request = WithTail(Request(), Field(0x2005, 28));
+        byte[] request = WithTail(ClientRequest(), Field(0x2005, 28));
         (ResponderResult separate, byte[] expected, _) = Handle(request);
         var clock = new FakeClock(ReceiveTime);
         byte[] buffer = (byte[])request.Clone();
@@ -346,8 +313,8 @@ public class ResponderTests
     public void Handle_AllocatesNothing()
     {
         var responder = new Responder();
-        byte[] request = WithTail(Request(), Field(0x2005, 28));
-        byte[] malformed = WithTail(Request(), new byte[7]);
+        byte[] request = WithTail(ClientRequest(), Field(0x2005, 28));
+        byte[] malformed = WithTail(ClientRequest(), new byte[7]);
         byte[] response = new byte[request.Length];
         var clock = new FakeClock(ReceiveTime);
         var info = new RequestInfo(ReceiveTime, ClientPort);
@@ -370,7 +337,7 @@ public class ResponderTests
     [Fact]
     public void LeapBitsOfTheRequest_DoNotMatter()
     {
-        byte[] request = Request();
+        byte[] request = ClientRequest();
         for (int leap = 0; leap < 4; leap++)
         {
             request[0] = NtpHeader.FirstByte((LeapIndicator)leap, 4, NtpMode.Client);

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using FastNtp.Crypto;
-using FastNtp.Protocol;
 using FastNtp.Protocol.Frames;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Nts;
@@ -8,17 +7,13 @@ using FastNtp.Protocol.Server;
 using FastNtp.Server.Engine;
 using FastNtp.Server.Metrics;
 using FastNtp.Server.Xdp;
+using FastNtp.Tests.Shared;
 
 namespace FastNtp.Server.Tests.Xdp;
 
 /// <summary>The AF_XDP worker's per-frame step without a kernel: NTS request frames in, reply frames out, hostile frames counted.</summary>
 public sealed class AfXdpFrameStepTests : IDisposable
 {
-    private readonly struct FixedClock(NtpTimestamp now) : IClock
-    {
-        public NtpTimestamp Now() => now;
-    }
-
     private static readonly NtpTimestamp ReceiveTime = NtpTimestamp.FromParts(3_900_000_000, 0x8000_0000);
     private static readonly ServerSnapshot Snapshot = ServerSnapshot.LocalClock(2, -20, ReceiveTime);
     private static readonly MacAddress ClientMac = new(0x02_00_00_00_00_02);

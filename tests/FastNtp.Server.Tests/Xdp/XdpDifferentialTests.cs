@@ -8,6 +8,9 @@ using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Hosting;
 using FastNtp.Server.Xdp;
+using FastNtp.Tests.Shared;
+using static FastNtp.Server.Tests.Xdp.XdpFixture;
+using static FastNtp.Tests.Shared.TestPackets;
 
 namespace FastNtp.Server.Tests.Xdp;
 
@@ -22,28 +25,14 @@ namespace FastNtp.Server.Tests.Xdp;
 [Collection(XdpCollection.Name)]
 public sealed class XdpDifferentialTests(XdpFixture fixture)
 {
-    private const uint XdpDrop = 1;
-    private const uint XdpPass = 2;
-    private const uint XdpTx = 3;
-    private const ushort ClientPort = 40_123;
     private const int RandomPackets = 100_000;
 
     private static readonly byte[] ClientV4 = [198, 51, 100, 7];
     private static readonly byte[] ClientV6 = IPAddress.Parse("2001:db8::77").GetAddressBytes();
-    private static readonly MacAddress ClientMac = new(0x02_00_00_00_00_01);
-    private static readonly MacAddress ServerMac = new(0x02_00_00_00_00_02);
 
-    private static readonly ServerSnapshot Synchronized = new()
-    {
-        Leap = LeapIndicator.InsertSecond,
-        Stratum = 2,
-        Precision = -21,
-        RootDelay = NtpDuration.FromSeconds(0.0625),
-        RootDispersion = NtpDuration.FromSeconds(0.5),
-        ReferenceId = ReferenceId.FromAddress(IPAddress.Parse("192.0.2.7")),
-        // An hour ago, so dispersion growth shows in the reply.
-        ReferenceTime = new RealtimeClock().Now() - NtpDuration.FromSeconds(3600),
-    };
+    // Synchronized an hour ago, so dispersion growth shows in the reply.
+    private static readonly ServerSnapshot Synchronized =
+        TestPackets.Synchronized(LeapIndicator.InsertSecond, new RealtimeClock().Now() - NtpDuration.FromSeconds(3600));
 
     private readonly Responder _responder = new();
     private readonly byte[] _frame = new byte[2048];
@@ -276,34 +265,6 @@ public sealed class XdpDifferentialTests(XdpFixture fixture)
         return field;
     }
 
-    private static byte[] ClientRequest(byte version, NtpMode mode = NtpMode.Client)
-    {
-        byte[] request = new byte[NtpHeader.Length];
-        new NtpHeader
-        {
-            Leap = LeapIndicator.Unsynchronized,
-            Version = version,
-            Mode = mode,
-            Stratum = 9,
-            Poll = 6,
-            Precision = -6,
-            RootDelay = 0xDEAD_BEEF,
-            RootDispersion = 0xFEED_FACE,
-            ReferenceId = ReferenceId.FromAscii("XXXX"),
-            ReferenceTime = NtpTimestamp.FromParts(1, 1),
-            OriginTime = NtpTimestamp.FromParts(2, 2),
-            ReceiveTime = NtpTimestamp.FromParts(3, 3),
-            TransmitTime = NtpTimestamp.FromParts(0xEA04_E2FF, 0x1234_5678),
-        }.Write(request);
-        return request;
-    }
-
-    private struct FixedClock(NtpTimestamp time) : IClock
-    {
-        public readonly NtpTimestamp Time => time;
-
-        public readonly NtpTimestamp Now() => time;
-    }
 }
 
 [CollectionDefinition(Name)]

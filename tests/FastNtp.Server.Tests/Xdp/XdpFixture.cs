@@ -1,5 +1,6 @@
 using System.Net;
 using FastNtp.Interop.Bpf;
+using FastNtp.Protocol.Frames;
 using FastNtp.Protocol.Policy;
 using FastNtp.Server.Xdp;
 
@@ -14,6 +15,14 @@ public sealed class XdpFixture : IDisposable
     public static readonly IPAddress ServerV4 = IPAddress.Parse("192.0.2.1");
     public static readonly IPAddress ServerV6 = IPAddress.Parse("2001:db8::1");
     public const int ServerPort = 123;
+    public const ushort ClientPort = 40_123;
+    public static readonly MacAddress ClientMac = new(0x02_00_00_00_00_01);
+    public static readonly MacAddress ServerMac = new(0x02_00_00_00_00_02);
+
+    /// <summary>The program's verdicts (enum xdp_action).</summary>
+    public const uint XdpDrop = 1;
+    public const uint XdpPass = 2;
+    public const uint XdpTx = 3;
 
     public XdpFixture()
     {

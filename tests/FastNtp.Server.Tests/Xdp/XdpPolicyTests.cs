@@ -2,13 +2,14 @@ using System.Diagnostics;
 using System.Net;
 using FastNtp.Interop.Clock;
 using FastNtp.Interop.Time;
-using FastNtp.Protocol;
 using FastNtp.Protocol.Frames;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Hosting;
 using FastNtp.Server.Xdp;
+using FastNtp.Tests.Shared;
+using static FastNtp.Server.Tests.Xdp.XdpFixture;
 
 namespace FastNtp.Server.Tests.Xdp;
 
@@ -23,15 +24,7 @@ namespace FastNtp.Server.Tests.Xdp;
 [Collection(XdpCollection.Name)]
 public sealed class XdpPolicyTests
 {
-    private const uint XdpDrop = 1;
-    private const uint XdpTx = 3;
-    private const ushort ClientPort = 40_123;
     private const int RandomRequests = 4000;
-
-    private static readonly IPAddress ServerV4 = XdpFixture.ServerV4;
-    private static readonly IPAddress ServerV6 = XdpFixture.ServerV6;
-    private static readonly MacAddress ClientMac = new(0x02_00_00_00_00_01);
-    private static readonly MacAddress ServerMac = new(0x02_00_00_00_00_02);
 
     private static readonly string[] Allow = ["198.51.100.128/25", "2001:db8:bad:1::/64", "::ffff:203.0.113.0/120"];
     private static readonly string[] Deny = ["198.51.100.0/24", "2001:db8:bad::/48", "10.0.0.0/8"];
@@ -52,16 +45,8 @@ public sealed class XdpPolicyTests
         IPAddress.Parse("::ffff:198.51.100.200"),
     ];
 
-    private static readonly ServerSnapshot Synchronized = new()
-    {
-        Leap = LeapIndicator.NoWarning,
-        Stratum = 2,
-        Precision = -21,
-        RootDelay = NtpDuration.FromSeconds(0.0625),
-        RootDispersion = NtpDuration.FromSeconds(0.5),
-        ReferenceId = ReferenceId.FromAddress(IPAddress.Parse("192.0.2.7")),
-        ReferenceTime = new RealtimeClock().Now() - NtpDuration.FromSeconds(60),
-    };
+    private static readonly ServerSnapshot Synchronized =
+        TestPackets.Synchronized(LeapIndicator.NoWarning, new RealtimeClock().Now() - NtpDuration.FromSeconds(60));
 
     private readonly Responder _responder = new();
     private readonly byte[] _frame = new byte[2048];
@@ -289,12 +274,5 @@ public sealed class XdpPolicyTests
         }
 
         public void Reset() => Answered = Dropped = RateKiss = RateDrop = DenyKiss = DenyDrop = NtsKiss = NtsDrop = 0;
-    }
-
-    private struct FixedClock(NtpTimestamp time) : IClock
-    {
-        public readonly NtpTimestamp Time => time;
-
-        public readonly NtpTimestamp Now() => time;
     }
 }
