@@ -8,6 +8,17 @@ namespace FastNtp.Protocol.Tests.Ntp;
 public class ExtensionFieldTests
 {
     /// <summary>A raw field header with any length, so invalid lengths can be written too.</summary>
+    /// <summary>The reader refuses the first field (offset 0, layout malformed), and Classify agrees.</summary>
+    private static void AssertRefusedAtTheFirstField(byte[] tail)
+    {
+        var reader = new ExtensionFieldReader(tail);
+
+        Assert.False(reader.MoveNext());
+        Assert.Equal(0, reader.Offset);
+        Assert.Equal(ExtensionFieldLayout.Malformed, reader.Layout);
+        Assert.Equal(ExtensionFieldLayout.Malformed, ExtensionFieldReader.Classify(tail));
+    }
+
     private static byte[] RawField(ushort type, int declaredLength, int actualLength, byte fill = 0xA5)
     {
         byte[] field = new byte[actualLength];
@@ -76,49 +87,22 @@ public class ExtensionFieldTests
     [InlineData(4)]
     [InlineData(8)]
     [InlineData(12)]
-    public void LengthUnder16_IsMalformed(int declared)
-    {
-        byte[] tail = RawField(0x1234, declared, 32);
+    public void LengthUnder16_IsMalformed(int declared) => AssertRefusedAtTheFirstField(RawField(0x1234, declared, 32));
 
-        var reader = new ExtensionFieldReader(tail);
-
-        Assert.False(reader.MoveNext());
-        Assert.Equal(0, reader.Offset);
-        Assert.Equal(ExtensionFieldLayout.Malformed, reader.Layout);
-        Assert.Equal(ExtensionFieldLayout.Malformed, ExtensionFieldReader.Classify(tail));
-    }
-
+    // The declared length followed by a good field, so only the alignment rule can reject it.
     [Theory]
     [InlineData(17)]
     [InlineData(18)]
     [InlineData(19)]
     [InlineData(30)]
-    public void LengthNotAMultipleOfFour_IsMalformed(int declared)
-    {
-        // The declared length followed by a good field, so only the alignment rule can reject it.
-        byte[] tail = [.. RawField(0x1234, declared, declared), .. Written(0x0001, new byte[28])];
-
-        var reader = new ExtensionFieldReader(tail);
-
-        Assert.False(reader.MoveNext());
-        Assert.Equal(0, reader.Offset);
-        Assert.Equal(ExtensionFieldLayout.Malformed, reader.Layout);
-        Assert.Equal(ExtensionFieldLayout.Malformed, ExtensionFieldReader.Classify(tail));
-    }
+    public void LengthNotAMultipleOfFour_IsMalformed(int declared) =>
+        AssertRefusedAtTheFirstField([.. RawField(0x1234, declared, declared), .. Written(0x0001, new byte[28])]);
 
     [Theory]
     [InlineData(32, 28)]
     [InlineData(65532, 40)]
     [InlineData(32, 31)]
-    public void LengthOverrunningThePacket_IsMalformed(int declared, int actual)
-    {
-        byte[] tail = RawField(0x1234, declared, actual);
-
-        var reader = new ExtensionFieldReader(tail);
-
-        Assert.False(reader.MoveNext());
-        Assert.Equal(ExtensionFieldLayout.Malformed, reader.Layout);
-    }
+    public void LengthOverrunningThePacket_IsMalformed(int declared, int actual) => AssertRefusedAtTheFirstField(RawField(0x1234, declared, actual));
 
     [Theory]
     [InlineData(1)]
@@ -179,27 +163,15 @@ public class ExtensionFieldTests
         Assert.Equal(ExtensionFieldLayout.FieldsThenMac, layout);
     }
 
+    // RFC 7822 section 7.5: 20 or 24 remaining octets are a MAC, whatever they look like.
     [Theory]
-    [InlineData(20)]
-    [InlineData(24)]
-    public void WellFormedFieldOfMacLength_IsStillReadAsAMac(int length)
-    {
-        // RFC 7822 section 7.5: 20 or 24 remaining octets are a MAC, whatever they look like.
-        byte[] tail = RawField(0x0001, length, length);
-
-        Assert.Equal(ExtensionFieldLayout.FieldsThenMac, ExtensionFieldReader.Classify(tail));
-    }
-
-    [Theory]
-    [InlineData(16)]
-    [InlineData(28)]
-    [InlineData(44)]
-    public void FieldOfOtherLengthAlone_IsAField(int length)
-    {
-        byte[] tail = RawField(0x0001, length, length);
-
-        Assert.Equal(ExtensionFieldLayout.Fields, ExtensionFieldReader.Classify(tail));
-    }
+    [InlineData(20, ExtensionFieldLayout.FieldsThenMac)]
+    [InlineData(24, ExtensionFieldLayout.FieldsThenMac)]
+    [InlineData(16, ExtensionFieldLayout.Fields)]
+    [InlineData(28, ExtensionFieldLayout.Fields)]
+    [InlineData(44, ExtensionFieldLayout.Fields)]
+    public void WellFormedFieldAlone_IsAMacExactlyAtMacLengths(int length, ExtensionFieldLayout expected) =>
+        Assert.Equal(expected, ExtensionFieldReader.Classify(RawField(0x0001, length, length)));
 
     [Theory]
     [InlineData(0, 16)]

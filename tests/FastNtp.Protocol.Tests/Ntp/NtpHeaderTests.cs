@@ -52,6 +52,22 @@ public class NtpHeaderTests
         return header;
     }
 
+    /// <summary>Writes a header with one field set: the field's octets are <paramref name="wire"/> at <paramref name="offset"/>, and it reads back whole.</summary>
+    private static void AssertFieldRoundTrips(NtpHeader header, int offset, byte[] wire)
+    {
+        byte[] bytes = Encode(header);
+
+        Assert.Equal(wire, bytes[offset..(offset + wire.Length)]);
+        Assert.Equal(header, Decode(bytes));
+    }
+
+    private static byte[] BigEndian(uint value)
+    {
+        byte[] bytes = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes, value);
+        return bytes;
+    }
+
     [Fact]
     public void TryRead_DecodesEveryFieldAtItsOffset()
     {
@@ -147,13 +163,7 @@ public class NtpHeaderTests
     [InlineData(15)]
     [InlineData(16)]
     [InlineData(255)]
-    public void Stratum_RoundTrips(byte stratum)
-    {
-        byte[] bytes = Encode(new NtpHeader { Stratum = stratum });
-
-        Assert.Equal(stratum, bytes[1]);
-        Assert.Equal(stratum, Decode(bytes).Stratum);
-    }
+    public void Stratum_RoundTrips(byte stratum) => AssertFieldRoundTrips(new NtpHeader { Stratum = stratum }, 1, [stratum]);
 
     [Theory]
     [InlineData(-128, 0x80)]
@@ -161,59 +171,32 @@ public class NtpHeaderTests
     [InlineData(0, 0x00)]
     [InlineData(17, 0x11)]
     [InlineData(127, 0x7F)]
-    public void Poll_RoundTripsAsSignedByte(sbyte poll, byte wire)
-    {
-        byte[] bytes = Encode(new NtpHeader { Poll = poll });
-
-        Assert.Equal(wire, bytes[2]);
-        Assert.Equal(poll, Decode(bytes).Poll);
-    }
+    public void Poll_RoundTripsAsSignedByte(sbyte poll, byte wire) => AssertFieldRoundTrips(new NtpHeader { Poll = poll }, 2, [wire]);
 
     [Theory]
     [InlineData(-128, 0x80)]
     [InlineData(-20, 0xEC)]
     [InlineData(0, 0x00)]
     [InlineData(127, 0x7F)]
-    public void Precision_RoundTripsAsSignedByte(sbyte precision, byte wire)
-    {
-        byte[] bytes = Encode(new NtpHeader { Precision = precision });
-
-        Assert.Equal(wire, bytes[3]);
-        Assert.Equal(precision, Decode(bytes).Precision);
-    }
+    public void Precision_RoundTripsAsSignedByte(sbyte precision, byte wire) =>
+        AssertFieldRoundTrips(new NtpHeader { Precision = precision }, 3, [wire]);
 
     [Theory]
     [InlineData(0u)]
     [InlineData(0x0001_8000u)]
     [InlineData(0xFFFF_FFFFu)]
-    public void RootDelay_RoundTripsAsShortFormatAtOffset4(uint value)
-    {
-        byte[] bytes = Encode(new NtpHeader { RootDelay = value });
-
-        Assert.Equal(value, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(4)));
-        Assert.Equal(value, Decode(bytes).RootDelay);
-    }
+    public void RootDelay_RoundTripsAsShortFormatAtOffset4(uint value) =>
+        AssertFieldRoundTrips(new NtpHeader { RootDelay = value }, 4, BigEndian(value));
 
     [Theory]
     [InlineData(0u)]
     [InlineData(0x0000_4000u)]
     [InlineData(0xFFFF_FFFFu)]
-    public void RootDispersion_RoundTripsAsShortFormatAtOffset8(uint value)
-    {
-        byte[] bytes = Encode(new NtpHeader { RootDispersion = value });
-
-        Assert.Equal(value, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(8)));
-        Assert.Equal(value, Decode(bytes).RootDispersion);
-    }
+    public void RootDispersion_RoundTripsAsShortFormatAtOffset8(uint value) =>
+        AssertFieldRoundTrips(new NtpHeader { RootDispersion = value }, 8, BigEndian(value));
 
     [Fact]
-    public void ReferenceId_RoundTripsAtOffset12()
-    {
-        byte[] bytes = Encode(new NtpHeader { ReferenceId = ReferenceId.Rate });
-
-        Assert.Equal("RATE"u8.ToArray(), bytes[12..16]);
-        Assert.Equal(ReferenceId.Rate, Decode(bytes).ReferenceId);
-    }
+    public void ReferenceId_RoundTripsAtOffset12() => AssertFieldRoundTrips(new NtpHeader { ReferenceId = ReferenceId.Rate }, 12, "RATE"u8.ToArray());
 
     [Theory]
     [InlineData(16)]

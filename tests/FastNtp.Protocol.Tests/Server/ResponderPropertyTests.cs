@@ -26,6 +26,17 @@ public class ResponderPropertyTests
 
     private static Gen<(byte[] Packet, ushort Port)> Requests => Gen.Zip(PacketGenerators.Packet, PacketGenerators.SourcePort);
 
+    private readonly Responder _responder = new();
+    private readonly byte[] _response = new byte[2048];
+
+    /// <summary>One request through the responder, with a fresh clock the property can inspect.</summary>
+    private (ResponderResult Result, FakeClock Clock) Handle((byte[] Packet, ushort Port) request)
+    {
+        var clock = new FakeClock(ReceiveTime);
+        ResponderResult result = _responder.Handle(request.Packet, new RequestInfo(ReceiveTime, request.Port), Snapshot, _response, ref clock);
+        return (result, clock);
+    }
+
     /// <summary>
     /// The rules of the issue, restated independently of Responder.Validate: what a request deserves.
     /// </summary>
@@ -69,13 +80,9 @@ public class ResponderPropertyTests
     [Fact]
     public void Responder_NeverThrowsAndNeverAnswersWithMoreThanItReceived()
     {
-        var responder = new Responder();
-        byte[] response = new byte[2048];
-
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(Cases), Prop.ForAll(Arb.From(Requests), c =>
         {
-            var clock = new FakeClock(ReceiveTime);
-            ResponderResult result = responder.Handle(c.Packet, new RequestInfo(ReceiveTime, c.Port), Snapshot, response, ref clock);
+            (ResponderResult result, FakeClock clock) = Handle(c);
             return result.Length <= c.Packet.Length &&
                    result.Length >= 0 &&
                    result.ShouldRespond == (result.Reason == DropReason.None) &&
@@ -86,13 +93,9 @@ public class ResponderPropertyTests
     [Fact]
     public void Responder_DecidesExactlyAsTheRulesSay()
     {
-        var responder = new Responder();
-        byte[] response = new byte[2048];
-
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(Cases), Prop.ForAll(Arb.From(Requests), c =>
         {
-            var clock = new FakeClock(ReceiveTime);
-            ResponderResult result = responder.Handle(c.Packet, new RequestInfo(ReceiveTime, c.Port), Snapshot, response, ref clock);
+            (ResponderResult result, FakeClock clock) = Handle(c);
             DropReason expected = Expected(c.Packet, c.Port);
             return Prop.Label(result.Reason == expected, $"expected {expected}, got {result.Reason}")
                 .Classify(expected == DropReason.None, "answered")
@@ -104,16 +107,12 @@ public class ResponderPropertyTests
     [Fact]
     public void EveryAnswer_IsAWellFormedReplyToItsRequest()
     {
-        var responder = new Responder();
-        byte[] response = new byte[2048];
-
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(Cases), Prop.ForAll(Arb.From(Requests), c =>
         {
-            var clock = new FakeClock(ReceiveTime);
-            ResponderResult result = responder.Handle(c.Packet, new RequestInfo(ReceiveTime, c.Port), Snapshot, response, ref clock);
+            (ResponderResult result, FakeClock clock) = Handle(c);
             if (!result.ShouldRespond) return true;
 
-            return NtpHeader.TryRead(response.AsSpan(0, result.Length), out NtpHeader reply) &&
+            return NtpHeader.TryRead(_response.AsSpan(0, result.Length), out NtpHeader reply) &&
                    result.Length == NtpHeader.Length &&
                    reply.Mode == NtpMode.Server &&
                    reply.Version == ((c.Packet[0] >> 3) & 7) &&
