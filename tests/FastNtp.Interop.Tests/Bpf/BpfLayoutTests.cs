@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 using FastNtp.Interop.Bpf;
-using FastNtp.Tests.Shared;
 using static FastNtp.Interop.Interop.Bpf;
 
 namespace FastNtp.Interop.Tests.Bpf;
@@ -59,7 +57,6 @@ public class BpfLayoutTests
 
     private static Dictionary<string, long> Probe()
     {
-        string gcc = ExternalProcess.RequireProgram("gcc", "gcc");
         string[] facts =
         [
             "sizeof(struct bpf_test_run_opts)", "offsetof(struct bpf_test_run_opts, data_in)", "offsetof(struct bpf_test_run_opts, data_out)",
@@ -72,22 +69,6 @@ public class BpfLayoutTests
             "offsetof(struct bpf_link_create_opts, flags)", "BPF_XDP", "XDP_FLAGS_SKB_MODE", "XDP_FLAGS_DRV_MODE",
             "PROT_READ", "PROT_WRITE", "MAP_SHARED",
         ];
-        string dir = Directory.CreateTempSubdirectory("fastntp-bpf-abi-").FullName;
-        try
-        {
-            string source = Path.Combine(dir, "probe.c");
-            string binary = Path.Combine(dir, "probe");
-            File.WriteAllText(source,
-                "#include <stdio.h>\n#include <stddef.h>\n#include <sys/mman.h>\n#include <linux/if_link.h>\n#include <bpf/bpf.h>\nint main(void) {\n" +
-                string.Concat(facts.Select(f => $"  printf(\"%s=%lld\\n\", \"{f}\", (long long)({f}));\n")) + "  return 0;\n}\n");
-            ExternalProcess.RunChecked(gcc, ["-O0", "-o", binary, source], TimeSpan.FromSeconds(60));
-            return ExternalProcess.RunChecked(binary, [], TimeSpan.FromSeconds(60))
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .ToDictionary(l => l[..l.LastIndexOf('=')], l => long.Parse(l[(l.LastIndexOf('=') + 1)..], CultureInfo.InvariantCulture));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        return CProbe.Run("#include <sys/mman.h>\n#include <linux/if_link.h>\n#include <bpf/bpf.h>\n", facts);
     }
 }

@@ -3,14 +3,9 @@ using FastNtp.Tests.Shared;
 
 namespace FastNtp.Interop.Tests.OpenSsl;
 
-public sealed class TlsConnectionTests : IClassFixture<TestPkiFixture>
+public sealed class TlsConnectionTests(TestPkiFixture fixture) : IClassFixture<TestPkiFixture>
 {
-    private readonly TestPki _pki;
-
-    public TlsConnectionTests(TestPkiFixture fixture)
-    {
-        _pki = fixture.Pki;
-    }
+    private readonly TestPki _pki = fixture.Pki;
 
     /// <summary>Moves bytes between two memory-BIO connections until both handshakes settle (bounded).</summary>
     private static (TlsStatus Client, TlsStatus Server) Pump(TlsConnection client, TlsConnection server)

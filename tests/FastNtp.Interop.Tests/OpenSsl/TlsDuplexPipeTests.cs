@@ -5,14 +5,9 @@ using FastNtp.Tests.Shared;
 namespace FastNtp.Interop.Tests.OpenSsl;
 
 /// <summary>Two TLS pipes joined by in-memory pipes: handshake, plaintext both ways, close_notify, the same exporter output.</summary>
-public sealed class TlsDuplexPipeTests : IClassFixture<TestPkiFixture>
+public sealed class TlsDuplexPipeTests(TestPkiFixture fixture) : IClassFixture<TestPkiFixture>
 {
-    private readonly TestPki _pki;
-
-    public TlsDuplexPipeTests(TestPkiFixture fixture)
-    {
-        _pki = fixture.Pki;
-    }
+    private readonly TestPki _pki = fixture.Pki;
 
     private sealed record Transport(PipeReader Input, PipeWriter Output) : IDuplexPipe;
 

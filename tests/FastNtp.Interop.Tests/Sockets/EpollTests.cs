@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -163,52 +161,7 @@ public class EpollTests
         return socket;
     }
 
-    private static Dictionary<string, long> RunProbe()
-    {
-        string gcc = Environment.GetEnvironmentVariable("PATH")!.Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, "gcc")).FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("gcc is required to check the epoll_event layout and was not found on PATH.");
-        string dir = Path.Combine(Path.GetTempPath(), "fastntp-epoll-abi-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        try
-        {
-            string[] facts = ["sizeof(struct epoll_event)", "offsetof(struct epoll_event, data)", "EPOLL_CLOEXEC", "EPOLL_CTL_ADD", "EPOLL_CTL_DEL", "EPOLLIN", "EPOLLERR"];
-            var program = new System.Text.StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include <sys/epoll.h>\nint main(void) {\n");
-            foreach (string f in facts) program.Append(CultureInfo.InvariantCulture, $"  printf(\"%s=%ld\\n\", \"{f}\", (long)({f}));\n");
-            program.Append("  return 0;\n}\n");
-            string source = Path.Combine(dir, "probe.c"), binary = Path.Combine(dir, "probe");
-            File.WriteAllText(source, program.ToString());
-            Exec(gcc, ["-O0", "-o", binary, source]);
-            var result = new Dictionary<string, long>();
-            foreach (string line in Exec(binary, []).Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                int eq = line.LastIndexOf('=');
-                result[line[..eq]] = long.Parse(line[(eq + 1)..], CultureInfo.InvariantCulture);
-            }
-
-            Assert.Equal(facts.Length, result.Count);
-            return result;
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private static string Exec(string file, string[] arguments)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in arguments) info.ArgumentList.Add(a);
-        using Process process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {file}.");
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill();
-            throw new TimeoutException($"{file} did not finish within 60 s.");
-        }
-
-        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} failed with exit code {process.ExitCode}: {stderr.Result}");
-        return output;
-    }
+    private static Dictionary<string, long> RunProbe() => CProbe.Run(
+        "#include <sys/epoll.h>\n",
+        ["sizeof(struct epoll_event)", "offsetof(struct epoll_event, data)", "EPOLL_CLOEXEC", "EPOLL_CTL_ADD", "EPOLL_CTL_DEL", "EPOLLIN", "EPOLLERR"]);
 }

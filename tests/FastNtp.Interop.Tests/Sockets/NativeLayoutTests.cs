@@ -118,7 +118,7 @@ public class NativeLayoutTests
             ["CMSG_SPACE(sizeof(struct timespec))"] = LinuxConstants.CmsgSpace(16),
             ["CMSG_SPACE(sizeof(struct in6_pktinfo))"] = LinuxConstants.CmsgSpace(20),
             ["CMSG_LEN(sizeof(struct in_pktinfo))"] = LinuxConstants.CmsgLength(12),
-            ["CMSG_DATA offset"] = LinuxConstants.CmsgHeaderSize,
+            [NativeProbe.CmsgDataOffset] = LinuxConstants.CmsgHeaderSize,
             ["AF_INET"] = LinuxConstants.AF_INET,
             ["AF_INET6"] = LinuxConstants.AF_INET6,
             ["SOCK_DGRAM"] = LinuxConstants.SOCK_DGRAM,

@@ -1,6 +1,3 @@
-using System.Globalization;
-using FastNtp.Tests.Shared;
-
 namespace FastNtp.Interop.Tests.Sockets;
 
 /// <summary>Builds and runs a small C program that prints the kernel ABI facts the interop layer relies on.</summary>
@@ -29,49 +26,12 @@ internal static class NativeProbe
         "EHOSTUNREACH", "ENETUNREACH", "EADDRINUSE", "EPERM",
     ];
 
-    public static Dictionary<string, long> Run()
-    {
-        // gcc checks the struct layouts against this machine's kernel headers; without it the test fails, naming the package.
-        string gcc = ExternalProcess.RequireProgram("gcc", "gcc");
-        string dir = Directory.CreateTempSubdirectory("fastntp-abi-").FullName;
-        try
-        {
-            string source = Path.Combine(dir, "probe.c");
-            string binary = Path.Combine(dir, "probe");
-            File.WriteAllText(source, Program());
-            ExternalProcess.RunChecked(gcc, ["-O0", "-o", binary, source], TimeSpan.FromSeconds(60));
-            string output = ExternalProcess.RunChecked(binary, [], TimeSpan.FromSeconds(60));
+    /// <summary>Where CMSG_DATA puts a control message's data: the aligned header's size.</summary>
+    public const string CmsgDataOffset = "(unsigned char*)CMSG_DATA(&probe_cmsg) - (unsigned char*)&probe_cmsg";
 
-            var facts = new Dictionary<string, long>();
-            foreach (string line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                int eq = line.LastIndexOf('=');
-                facts[line[..eq]] = long.Parse(line[(eq + 1)..], CultureInfo.InvariantCulture);
-            }
+    public static Dictionary<string, long> Run() => CProbe.Run(
+        "#define _GNU_SOURCE\n#include <errno.h>\n#include <time.h>\n#include <sched.h>\n#include <sys/time.h>\n#include <sys/socket.h>\n" +
+        "#include <netinet/in.h>\nstatic struct cmsghdr probe_cmsg;\n",
+        [.. Facts, CmsgDataOffset]);
 
-            return facts;
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private static string Program()
-    {
-        var body = new System.Text.StringBuilder();
-        body.AppendLine("#define _GNU_SOURCE");
-        body.AppendLine("#include <stdio.h>\n#include <stddef.h>\n#include <errno.h>\n#include <time.h>\n#include <sched.h>");
-        body.AppendLine("#include <sys/time.h>\n#include <sys/socket.h>\n#include <netinet/in.h>");
-        body.AppendLine("static struct cmsghdr probe_cmsg;");
-        body.AppendLine("int main(void) {");
-        foreach (string fact in Facts)
-        {
-            body.AppendLine(CultureInfo.InvariantCulture, $"  printf(\"%s=%ld\\n\", \"{fact}\", (long)({fact}));");
-        }
-
-        body.AppendLine("  printf(\"%s=%ld\\n\", \"CMSG_DATA offset\", (long)((unsigned char*)CMSG_DATA(&probe_cmsg) - (unsigned char*)&probe_cmsg));");
-        body.AppendLine("  return 0;\n}");
-        return body.ToString();
-    }
 }

@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
 using FastNtp.Interop.Xsk;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Interop.Tests.Xsk;
 
@@ -72,7 +70,6 @@ public class XskLayoutTests
 
     private static Dictionary<string, long> Probe()
     {
-        string gcc = ExternalProcess.RequireProgram("gcc", "gcc");
         string[] facts =
         [
             "sizeof(struct sockaddr_xdp)", "offsetof(struct sockaddr_xdp, sxdp_flags)", "offsetof(struct sockaddr_xdp, sxdp_ifindex)",
@@ -88,23 +85,8 @@ public class XskLayoutTests
             "XDP_RING_NEED_WAKEUP", "XDP_OPTIONS_ZEROCOPY", "XDP_PGOFF_RX_RING", "XDP_PGOFF_TX_RING", "XDP_UMEM_PGOFF_FILL_RING",
             "XDP_UMEM_PGOFF_COMPLETION_RING", "MAP_PRIVATE", "MAP_ANONYMOUS", "MAP_POPULATE", "POLLIN", "sizeof(struct pollfd)",
         ];
-        string dir = Directory.CreateTempSubdirectory("fastntp-xsk-abi-").FullName;
-        try
-        {
-            string source = Path.Combine(dir, "probe.c");
-            string binary = Path.Combine(dir, "probe");
-            File.WriteAllText(source,
-                "#include <stdio.h>\n#include <stddef.h>\n#include <poll.h>\n#include <sys/mman.h>\n#include <sys/socket.h>\n#include <linux/if_xdp.h>\n" +
-                "#ifndef SOL_XDP\n#define SOL_XDP 283\n#endif\nint main(void) {\n" +
-                string.Concat(facts.Select(f => $"  printf(\"%s=%lld\\n\", \"{f}\", (long long)({f}));\n")) + "  return 0;\n}\n");
-            ExternalProcess.RunChecked(gcc, ["-O0", "-o", binary, source], TimeSpan.FromSeconds(60));
-            return ExternalProcess.RunChecked(binary, [], TimeSpan.FromSeconds(60))
-                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .ToDictionary(l => l[..l.LastIndexOf('=')], l => long.Parse(l[(l.LastIndexOf('=') + 1)..], CultureInfo.InvariantCulture));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        return CProbe.Run(
+            "#include <poll.h>\n#include <sys/mman.h>\n#include <sys/socket.h>\n#include <linux/if_xdp.h>\n#ifndef SOL_XDP\n#define SOL_XDP 283\n#endif\n",
+            facts);
     }
 }
