@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Interop.Tests;
 

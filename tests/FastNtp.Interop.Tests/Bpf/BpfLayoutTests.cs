@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using FastNtp.Interop.Bpf;
 using static FastNtp.Interop.Interop.Bpf;
 

@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using FastNtp.Interop.Clock;
 
 namespace FastNtp.Interop.Tests.Clock;

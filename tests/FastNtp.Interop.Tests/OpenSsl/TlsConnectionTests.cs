@@ -1,5 +1,4 @@
 using FastNtp.Interop.OpenSsl;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Interop.Tests.OpenSsl;
 

@@ -1,6 +1,5 @@
 using System.IO.Pipelines;
 using FastNtp.Interop.OpenSsl;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Interop.Tests.OpenSsl;
 

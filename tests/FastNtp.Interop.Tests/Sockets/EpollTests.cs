@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using FastNtp.Interop.Sockets;
-
 namespace FastNtp.Interop.Tests.Sockets;
 
 /// <summary>epoll and connect bindings: layouts pinned to the kernel ABI, and behaviour on loopback.</summary>

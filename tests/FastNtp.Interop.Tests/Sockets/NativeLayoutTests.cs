@@ -1,7 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using FastNtp.Interop.Sockets;
-
 namespace FastNtp.Interop.Tests.Sockets;
 
 /// <summary>Pins the managed mirrors of kernel structs to the Linux LP64 (x86-64, arm64) ABI.</summary>

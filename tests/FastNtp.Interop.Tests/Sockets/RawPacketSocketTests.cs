@@ -1,9 +1,5 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using FastNtp.Interop.Sockets;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Interop.Tests.Sockets;
 

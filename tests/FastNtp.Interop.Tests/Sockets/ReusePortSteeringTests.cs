@@ -1,9 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.Sockets;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using FastNtp.Interop.Sockets;
 using static FastNtp.Interop.Interop.Libc;
 
 namespace FastNtp.Interop.Tests.Sockets;

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using FastNtp.Interop.Sockets;
 using FastNtp.Interop.Time;
 
 namespace FastNtp.Interop.Tests.Sockets;

@@ -1,4 +1,3 @@
-using FastNtp.Interop.Sockets;
 using FastNtp.Interop.Threading;
 
 namespace FastNtp.Interop.Tests.Threading;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using FastNtp.Interop.Xsk;
 
 namespace FastNtp.Interop.Tests.Xsk;

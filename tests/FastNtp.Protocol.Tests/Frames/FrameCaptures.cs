@@ -1,5 +1,4 @@
 using System.Net;
-using FastNtp.Protocol.Frames;
 
 namespace FastNtp.Protocol.Tests.Frames;
 

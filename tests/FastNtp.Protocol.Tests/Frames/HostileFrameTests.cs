@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using FastNtp.Protocol.Frames;
 using FsCheck;
 using FsCheck.Fluent;
 using static FastNtp.Protocol.Tests.Frames.FrameCaptures;

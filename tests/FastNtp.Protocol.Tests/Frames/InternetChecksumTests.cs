@@ -1,4 +1,3 @@
-using FastNtp.Protocol.Frames;
 using FsCheck;
 using FsCheck.Fluent;
 

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using FastNtp.Protocol.Frames;
 using static FastNtp.Protocol.Tests.Frames.FrameCaptures;
 
 namespace FastNtp.Protocol.Tests.Frames;

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using FastNtp.Protocol.Ntp;
 using FsCheck;
 using FsCheck.Fluent;
 

@@ -1,4 +1,3 @@
-using FastNtp.Protocol.Ntp;
 using FsCheck;
 using FsCheck.Fluent;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using FastNtp.Protocol.Ntp;
 using FsCheck;
 using FsCheck.Fluent;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using FastNtp.Protocol.Ntp;
 
 namespace FastNtp.Protocol.Tests.Ntp;
 

@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using FastNtp.Crypto;
-using FastNtp.Protocol.Nts;
 using FsCheck;
 using FsCheck.Fluent;
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using FastNtp.Protocol.Nts;
 
 namespace FastNtp.Protocol.Tests.Nts;
 

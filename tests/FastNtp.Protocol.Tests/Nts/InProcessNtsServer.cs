@@ -1,6 +1,3 @@
-using FastNtp.Protocol.Nts;
-using FastNtp.Protocol.Server;
-
 namespace FastNtp.Protocol.Tests.Nts;
 
 /// <summary>One worker's NTS server side in process: cookie keys, the NTS responder over them, the responder using it.</summary>

@@ -1,8 +1,4 @@
-using System.Buffers.Binary;
 using FastNtp.Crypto;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Nts;
-using FastNtp.Protocol.Server;
 using FastNtp.Tests.Shared;
 
 namespace FastNtp.Protocol.Tests.Nts;

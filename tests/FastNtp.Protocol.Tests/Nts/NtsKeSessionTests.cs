@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using FastNtp.Crypto;
-using FastNtp.Protocol.Nts;
 
 namespace FastNtp.Protocol.Tests.Nts;
 

@@ -1,9 +1,5 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
 using FastNtp.Crypto;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Nts;
-using FastNtp.Protocol.Server;
 using FastNtp.Tests.Shared;
 
 namespace FastNtp.Protocol.Tests.Nts;

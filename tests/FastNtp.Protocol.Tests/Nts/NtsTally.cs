@@ -1,5 +1,3 @@
-using FastNtp.Protocol.Server;
-
 namespace FastNtp.Protocol.Tests.Nts;
 
 /// <summary>Counts the NTS outcomes a responder reports in its results, as a worker's counters do.</summary>

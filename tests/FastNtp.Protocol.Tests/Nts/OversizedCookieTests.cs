@@ -1,6 +1,4 @@
 using FastNtp.Crypto;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Nts;
 
 namespace FastNtp.Protocol.Tests.Nts;
 

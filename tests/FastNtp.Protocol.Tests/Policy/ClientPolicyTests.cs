@@ -1,6 +1,4 @@
 using System.Net;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Policy;
 using FsCheck;
 using FsCheck.Fluent;
 

@@ -1,5 +1,4 @@
 using System.Net;
-using FastNtp.Protocol.Policy;
 
 namespace FastNtp.Protocol.Tests.Policy;
 

@@ -1,6 +1,3 @@
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Policy;
-
 namespace FastNtp.Protocol.Tests.Policy;
 
 public class KissOfDeathTests

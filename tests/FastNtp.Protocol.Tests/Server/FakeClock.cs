@@ -1,5 +1,3 @@
-using FastNtp.Protocol.Ntp;
-
 namespace FastNtp.Protocol.Tests.Server;
 
 /// <summary>

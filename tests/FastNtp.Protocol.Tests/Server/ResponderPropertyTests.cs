@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Server;
 using FastNtp.Protocol.Tests.Ntp;
 using FsCheck;
 using FsCheck.Fluent;

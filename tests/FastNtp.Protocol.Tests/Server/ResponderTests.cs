@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Server;
 using static FastNtp.Tests.Shared.TestPackets;
 
 namespace FastNtp.Protocol.Tests.Server;

@@ -1,6 +1,3 @@
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Server;
-
 namespace FastNtp.Protocol.Tests.Server;
 
 public class ServerSnapshotTests

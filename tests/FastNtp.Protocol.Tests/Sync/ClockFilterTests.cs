@@ -1,6 +1,3 @@
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Sync;
-
 namespace FastNtp.Protocol.Tests.Sync;
 
 public class ClockFilterTests

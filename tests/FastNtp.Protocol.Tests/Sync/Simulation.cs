@@ -1,6 +1,3 @@
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Sync;
-
 namespace FastNtp.Protocol.Tests.Sync;
 
 /// <summary>A local clock with drift and phase noise, in simulated true time (seconds since the start).</summary>

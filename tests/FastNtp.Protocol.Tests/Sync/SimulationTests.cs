@@ -1,7 +1,3 @@
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Server;
-using FastNtp.Protocol.Sync;
-
 namespace FastNtp.Protocol.Tests.Sync;
 
 public class SimulationTests

@@ -1,6 +1,4 @@
 using FastNtp.Protocol.Client;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Sync;
 
 namespace FastNtp.Protocol.Tests.Sync;
 

@@ -1,8 +1,5 @@
-using System.Net;
 using FastNtp.Interop.Bpf;
-using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Sync;
-using FastNtp.Server.Configuration;
 using FastNtp.Server.Sync;
 
 namespace FastNtp.Server.Tests.Configuration;

@@ -1,4 +1,3 @@
-using FastNtp.Server.Configuration;
 using FastNtp.Server.Nts;
 
 namespace FastNtp.Server.Tests.Configuration;

@@ -1,6 +1,4 @@
-using System.Net;
 using FastNtp.Protocol.Sync;
-using FastNtp.Server.Configuration;
 
 namespace FastNtp.Server.Tests.Configuration;
 

@@ -1,6 +1,3 @@
-using System.Net;
-using FastNtp.Server.Configuration;
-
 namespace FastNtp.Server.Tests.Configuration;
 
 public sealed class EndpointParserTests

@@ -1,5 +1,4 @@
 using System.Reflection;
-using FastNtp.Server.Configuration;
 
 namespace FastNtp.Server.Tests.Configuration;
 

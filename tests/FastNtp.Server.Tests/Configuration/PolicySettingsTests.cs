@@ -1,7 +1,3 @@
-using System.Net;
-using FastNtp.Protocol.Policy;
-using FastNtp.Server.Configuration;
-
 namespace FastNtp.Server.Tests.Configuration;
 
 public sealed class PolicySettingsTests

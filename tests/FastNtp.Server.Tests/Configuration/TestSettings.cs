@@ -1,5 +1,3 @@
-using FastNtp.Server.Configuration;
-
 namespace FastNtp.Server.Tests.Configuration;
 
 /// <summary>Settings for tests, made the way `fastntp serve` makes them: keys through the loader and its validation.</summary>

@@ -1,10 +1,4 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.Sockets;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Server;
-using FastNtp.Server.Engine;
-using FastNtp.Server.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FastNtp.Server.Tests.Engine;

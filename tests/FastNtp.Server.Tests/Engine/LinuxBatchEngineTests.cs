@@ -1,12 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using FastNtp.Interop.Sockets;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Server;
-using FastNtp.Server.Engine;
-using FastNtp.Server.Hosting;
-using FastNtp.Server.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using static FastNtp.Server.Tests.Engine.EngineHarness;
 

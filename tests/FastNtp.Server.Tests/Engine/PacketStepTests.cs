@@ -1,9 +1,4 @@
 using FastNtp.Protocol;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Policy;
-using FastNtp.Protocol.Server;
-using FastNtp.Server.Engine;
-using FastNtp.Server.Metrics;
 using static FastNtp.Server.Tests.Engine.EngineHarness;
 
 namespace FastNtp.Server.Tests.Engine;

@@ -1,11 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
 using FastNtp.Interop.Sockets;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Policy;
-using FastNtp.Server.Engine;
-using FastNtp.Server.Hosting;
-using FastNtp.Server.Metrics;
 using static FastNtp.Server.Tests.Engine.EngineHarness;
 
 namespace FastNtp.Server.Tests.Engine;

@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using FastNtp.Protocol.Server;
-using FastNtp.Server.Engine;
-using FastNtp.Server.Hosting;
-using FastNtp.Server.Metrics;
 using static FastNtp.Server.Tests.Engine.EngineHarness;
 
 namespace FastNtp.Server.Tests.Engine;

@@ -1,6 +1,3 @@
-using FastNtp.Server.Hosting;
-using FastNtp.Server.Metrics;
-
 namespace FastNtp.Server.Tests.Engine;
 
 public sealed class WorkerLivenessTests

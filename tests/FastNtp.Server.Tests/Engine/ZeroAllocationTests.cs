@@ -1,10 +1,5 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.Sockets;
 using FastNtp.Interop.Sockets;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Server.Engine;
-using FastNtp.Server.Hosting;
 using static FastNtp.Server.Tests.Engine.EngineHarness;
 
 namespace FastNtp.Server.Tests.Engine;

@@ -1,7 +1,5 @@
-using System.Net;
 using FastNtp.Protocol.Nts;
 using FastNtp.Server.Nts;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Server.Tests.Nts;
 

@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
-using FastNtp.Server.Configuration;
 using FastNtp.Server.Nts;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Server.Tests.Nts;
 

@@ -1,5 +1,3 @@
-using System.Net;
-using FastNtp.Server.Configuration;
 using FastNtp.Server.Nts;
 
 namespace FastNtp.Server.Tests.Nts;

@@ -1,14 +1,9 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using FastNtp.Crypto;
 using FastNtp.Interop.OpenSsl;
 using FastNtp.Protocol.Nts;
-using FastNtp.Server.Configuration;
-using FastNtp.Server.Metrics;
 using FastNtp.Server.Nts;
 using FastNtp.Server.Tests.Configuration;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Server.Tests.Nts;
 

@@ -1,15 +1,7 @@
-using System.Net;
-using System.Net.Sockets;
 using FastNtp.Protocol.Client;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Server;
 using FastNtp.Protocol.Sync;
-using FastNtp.Server.Configuration;
-using FastNtp.Server.Engine;
-using FastNtp.Server.Hosting;
 using FastNtp.Server.Sync;
 using FastNtp.Server.Tests.Configuration;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Server.Tests.Sync;
 

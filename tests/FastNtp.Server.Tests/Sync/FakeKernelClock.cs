@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using FastNtp.Interop.Clock;
-using FastNtp.Protocol.Ntp;
 using FastNtp.Server.Sync;
 
 namespace FastNtp.Server.Tests.Sync;

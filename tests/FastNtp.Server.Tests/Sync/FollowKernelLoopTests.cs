@@ -1,6 +1,4 @@
 using FastNtp.Interop.Clock;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Server;
 using FastNtp.Server.Sync;
 
 namespace FastNtp.Server.Tests.Sync;

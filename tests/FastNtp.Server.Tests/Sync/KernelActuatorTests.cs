@@ -1,8 +1,5 @@
 using FastNtp.Interop.Clock;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Server;
 using FastNtp.Protocol.Sync;
-using FastNtp.Server.Configuration;
 using FastNtp.Server.Sync;
 using Microsoft.Extensions.Logging.Abstractions;
 

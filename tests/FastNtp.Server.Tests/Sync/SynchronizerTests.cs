@@ -1,12 +1,7 @@
 using System.Text.Json;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Server;
 using FastNtp.Protocol.Sync;
-using FastNtp.Server.Configuration;
-using FastNtp.Server.Hosting;
 using FastNtp.Server.Sync;
 using FastNtp.Server.Tests.Configuration;
-using FastNtp.Tests.Shared;
 using static FastNtp.Tests.Shared.FakeNtpServer;
 
 namespace FastNtp.Server.Tests.Sync;

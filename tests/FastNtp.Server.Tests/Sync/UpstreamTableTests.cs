@@ -1,4 +1,3 @@
-using System.Net;
 using FastNtp.Protocol.Sync;
 using FastNtp.Server.Sync;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,13 +1,8 @@
 using System.Buffers.Binary;
 using FastNtp.Crypto;
 using FastNtp.Protocol.Frames;
-using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Nts;
-using FastNtp.Protocol.Server;
-using FastNtp.Server.Engine;
-using FastNtp.Server.Metrics;
 using FastNtp.Server.Xdp;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Server.Tests.Xdp;
 

@@ -1,18 +1,10 @@
-using System.Net;
-using System.Net.Sockets;
 using FastNtp.Crypto;
 using FastNtp.Interop.Bpf;
 using FastNtp.Interop.Threading;
 using FastNtp.Interop.Xsk;
 using FastNtp.Protocol;
-using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Nts;
-using FastNtp.Protocol.Policy;
-using FastNtp.Protocol.Server;
-using FastNtp.Server.Hosting;
-using FastNtp.Server.Metrics;
 using FastNtp.Server.Xdp;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Server.Tests.Xdp;
 

@@ -1,14 +1,9 @@
 using System.Buffers.Binary;
-using System.Net;
 using FastNtp.Interop.Clock;
 using FastNtp.Interop.Time;
 using FastNtp.Protocol;
 using FastNtp.Protocol.Frames;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Server;
-using FastNtp.Server.Hosting;
 using FastNtp.Server.Xdp;
-using FastNtp.Tests.Shared;
 using static FastNtp.Server.Tests.Xdp.XdpFixture;
 using static FastNtp.Tests.Shared.TestPackets;
 

@@ -1,7 +1,5 @@
-using System.Net;
 using FastNtp.Interop.Bpf;
 using FastNtp.Protocol.Frames;
-using FastNtp.Protocol.Policy;
 using FastNtp.Server.Xdp;
 
 namespace FastNtp.Server.Tests.Xdp;

@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
-using FastNtp.Protocol.Policy;
-using FastNtp.Protocol.Server;
 using FastNtp.Server.Xdp;
 
 namespace FastNtp.Server.Tests.Xdp;

@@ -1,14 +1,8 @@
 using System.Diagnostics;
-using System.Net;
 using FastNtp.Interop.Clock;
 using FastNtp.Interop.Time;
 using FastNtp.Protocol.Frames;
-using FastNtp.Protocol.Ntp;
-using FastNtp.Protocol.Policy;
-using FastNtp.Protocol.Server;
-using FastNtp.Server.Hosting;
 using FastNtp.Server.Xdp;
-using FastNtp.Tests.Shared;
 using static FastNtp.Server.Tests.Xdp.XdpFixture;
 
 namespace FastNtp.Server.Tests.Xdp;
