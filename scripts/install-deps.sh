@@ -3,12 +3,12 @@
 # OpenSSL's command line for throwaway test certificates, Debian's python3-cryptography as the independent
 # AES-SIV implementation, iproute2 for network namespaces, gcc for the C reflector baseline; clang (BPF
 # target), ethtool and xdp-tools for the raw-frame benchmark through a veth pair; bpftool for the XDP tests;
-# afl++ drives the coverage-guided fuzzers (scripts/fuzz.sh).
+# afl++ drives the coverage-guided fuzzers (scripts/fuzz.sh); tzdata for its leap-seconds.list.
 set -euo pipefail
 
 packages=(chrony ntpsec-ntpdig openssl python3 python3-cryptography iproute2 gcc)
 packages+=(clang llvm libbpf-dev ethtool xdp-tools bpftool)
-packages+=(afl++)
+packages+=(afl++ tzdata)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,6 +2,7 @@ using FastNtp.Crypto;
 using FastNtp.Protocol;
 using FastNtp.Protocol.Client;
 using FastNtp.Protocol.Frames;
+using FastNtp.Protocol.Leap;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Policy;
@@ -40,6 +41,7 @@ internal static class FuzzTargets
         ["frame"] = Frame,
         ["access-list"] = AccessListEntries,
         ["config"] = ConfigFile,
+        ["leap-file"] = LeapFile,
     };
 
     /// <summary>The header reader and the extension-field walk after it.</summary>
@@ -166,6 +168,19 @@ internal static class FuzzTargets
         }
         catch (ConfigurationException)
         {
+        }
+    }
+
+    /// <summary>The leap-seconds.list reader: a file it accepts is ordered and steps by one second.</summary>
+    private static void LeapFile(byte[] input)
+    {
+        LeapFileResult result = LeapSecondList.TryParse(System.Text.Encoding.UTF8.GetString(input), out LeapSecondList? list);
+        if (result.IsValid != list is not null) throw new InvariantException($"{result} with list {list is not null}");
+        if (list is null) return;
+        for (int i = 1; i < list.Entries.Count; i++)
+        {
+            if (list.Entries[i].NtpSeconds <= list.Entries[i - 1].NtpSeconds) throw new InvariantException("entries out of order accepted");
+            if (Math.Abs(list.Entries[i].TaiOffset - list.Entries[i - 1].TaiOffset) != 1) throw new InvariantException("an offset step accepted");
         }
     }
 }

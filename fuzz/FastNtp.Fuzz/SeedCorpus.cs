@@ -60,6 +60,9 @@ internal static class SeedCorpus
               "Access": { "Allow": [ "127.0.0.0/8" ], "Deny": [ "10.0.0.0/8" ] }
             }
             """), Encoding.UTF8.GetBytes("{}")]);
+        // Debian tzdata's file as shipped (a real hash and expiry) and its last lines alone.
+        byte[] leapFile = File.ReadAllBytes("/usr/share/zoneinfo/leap-seconds.list");
+        Save(root, "leap-file", [leapFile, leapFile[^400..]]);
     }
 
     private static byte[] ClientRequest(byte version, NtpMode mode)
