@@ -22,9 +22,9 @@ public sealed class SystemdNotifyTests
                 ["serve", "--listen", $"127.0.0.1:{port}", "--local-stratum", "2", "--workers", "2"],
                 new Dictionary<string, string> { ["NOTIFY_SOCKET"] = path, ["WATCHDOG_USEC"] = "1000000" });
 
-            string ready = Receive(listener);
-            Assert.Contains("READY=1", ready, StringComparison.Ordinal);
-            Assert.Contains("STATUS=synchronized, stratum 2, 0 requests/s", ready, StringComparison.Ordinal);
+            // The first status line, then the host's READY=1 once every hosted service has started.
+            Assert.Equal("STATUS=synchronized, stratum 2, 0 requests/s", Receive(listener));
+            Assert.Equal("READY=1", Receive(listener));
             // Ready means bound: a query answers at once.
             Assert.Equal(0, TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{port}"]).ExitCode);
 
@@ -45,6 +45,9 @@ public sealed class SystemdNotifyTests
             Assert.True(stopping, server.Output);
             Assert.True(server.WaitForExit(TimeSpan.FromSeconds(15)), server.Output);
             Assert.Equal(0, server.ExitCode);
+            // Logs in journald's form: a syslog priority prefix, no timestamp of our own (<6> is informational).
+            Assert.Contains("<6>FastNtp.Server", server.Output, StringComparison.Ordinal);
+            Assert.Single(server.Output.Split('\n'), l => l.StartsWith("fastntp: stopped;", StringComparison.Ordinal));
         }
         finally
         {
@@ -63,10 +66,8 @@ public sealed class SystemdNotifyTests
         using ExternalProcess server = TestEnvironment.StartFastNtp(
             ["serve", "--listen", $"127.0.0.1:{port}"], new Dictionary<string, string> { ["NOTIFY_SOCKET"] = "@" + name });
 
-        string ready = Receive(listener);
-        Assert.Contains("READY=1", ready, StringComparison.Ordinal);
-        Assert.DoesNotContain("WATCHDOG=1", ready, StringComparison.Ordinal);
-        Assert.Contains("STATUS=unsynchronized, stratum 16", ready, StringComparison.Ordinal);
+        Assert.Equal("STATUS=unsynchronized, stratum 16, 0 requests/s", Receive(listener));
+        Assert.Equal("READY=1", Receive(listener));
         server.Signal("TERM");
         string message = Receive(listener);
         if (message.StartsWith("STATUS=", StringComparison.Ordinal)) message = Receive(listener); // a status refresh may come first

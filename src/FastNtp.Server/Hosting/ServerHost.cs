@@ -8,12 +8,16 @@ using FastNtp.Server.Metrics;
 using FastNtp.Server.Nts;
 using FastNtp.Server.Sync;
 using FastNtp.Server.Xdp;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace FastNtp.Server.Hosting;
 
-/// <summary>Builds the running server from settings: the snapshot source, the packet engine, and their lifetimes.</summary>
-public sealed partial class ServerHost : IAsyncDisposable
+/// <summary>
+/// Builds the running server from settings: the snapshot source, the packet engine, and their lifetimes. It is
+/// the Generic Host's first hosted service (<see cref="ServerApplication"/>): the host is ready once it has started.
+/// </summary>
+public sealed partial class ServerHost : IHostedService
 {
     private readonly FastNtpSettings _settings;
     private readonly ILogger _logger;
@@ -53,7 +57,7 @@ public sealed partial class ServerHost : IAsyncDisposable
     public CounterTotals Totals => CounterTotals.Sum(Workers);
 
     /// <summary>Binds and starts everything; a failure here (a port in use, say) stops start-up with its reason.</summary>
-    public async Task StartAsync()
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         ServerSettings server = _settings.Server;
         StartSnapshotSource();
@@ -164,7 +168,7 @@ public sealed partial class ServerHost : IAsyncDisposable
         }
     }
 
-    public async Task StopAsync()
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_metrics is not null) await _metrics.DisposeAsync().ConfigureAwait(false);
         _metrics = null;
@@ -176,8 +180,6 @@ public sealed partial class ServerHost : IAsyncDisposable
         _sync = null;
         _xdp = null;
     }
-
-    public ValueTask DisposeAsync() => new(StopAsync());
 
     private void StartSnapshotSource()
     {

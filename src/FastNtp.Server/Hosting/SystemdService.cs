@@ -1,51 +1,59 @@
 using System.Globalization;
 using FastNtp.Protocol.Server;
-using FastNtp.Server.Metrics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 
 namespace FastNtp.Server.Hosting;
 
 /// <summary>
-/// What a <c>Type=notify</c> unit hears from the running server: <c>READY=1</c> once everything is bound and
-/// started, a <c>STATUS=</c> line (synchronized?, stratum, requests/s) and, while every worker makes progress,
-/// <c>WATCHDOG=1</c> at half the watchdog interval; <c>STOPPING=1</c> when the stop begins.
+/// What a <c>Type=notify</c> unit hears from the running server besides the host's own <c>READY=1</c> (once every
+/// hosted service has started, so every socket is bound) and <c>STOPPING=1</c>: a <c>STATUS=</c> line
+/// (synchronized?, stratum, requests/s) and, while every worker makes progress, <c>WATCHDOG=1</c> at half the
+/// watchdog interval.
 /// </summary>
-public sealed partial class SystemdService : IAsyncDisposable
+public sealed partial class SystemdService(ISystemdNotifier notifier, ServerHost host, ILogger<SystemdService> logger) : IHostedService, IDisposable
 {
     /// <summary>How often the status line is refreshed when systemd runs no watchdog.</summary>
     private static readonly TimeSpan StatusInterval = TimeSpan.FromSeconds(10);
 
-    private readonly SystemdNotifier _notifier;
-    private readonly Func<CounterTotals> _totals;
-    private readonly Func<ServerSnapshot> _snapshot;
-    private readonly WorkerLiveness _liveness;
-    private readonly ILogger _logger;
+    private readonly TimeSpan? _watchdog = WatchdogFromEnvironment();
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private WorkerLiveness? _liveness;
+    private Task _loop = Task.CompletedTask;
     private long _lastReceived;
     private long _lastTicks;
     private bool _withheld;
 
-    private SystemdService(SystemdNotifier notifier, ServerHost host, ILogger logger)
+    /// <summary>Runs after <see cref="ServerHost"/> has started (hosted services start in order).</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        _notifier = notifier;
-        _totals = () => host.Totals;
-        _snapshot = () => host.Snapshots.Current;
         _liveness = new WorkerLiveness(host.Workers);
-        _logger = logger;
-        _lastReceived = _totals().Received;
+        _lastReceived = host.Totals.Received;
         _lastTicks = Environment.TickCount64;
-        _notifier.Send($"READY=1\nSTATUS={Status(0)}");
-        TimeSpan period = notifier.WatchdogInterval is { } watchdog ? watchdog / 2 : StatusInterval;
-        _loop = RunAsync(period);
+        Send($"STATUS={Status(0)}");
+        _loop = RunAsync(_watchdog is { } watchdog ? watchdog / 2 : StatusInterval);
+        return Task.CompletedTask;
     }
 
-    /// <summary>Tells systemd the server is ready, when systemd asked to be told; null otherwise.</summary>
-    public static SystemdService? Start(ServerHost host, ILogger logger)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(host);
-        var notifier = SystemdNotifier.FromEnvironment();
-        return notifier is null ? null : new SystemdService(notifier, host, logger);
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+    }
+
+    public void Dispose() => _stop.Dispose();
+
+    /// <summary>
+    /// <c>$WATCHDOG_USEC</c> when it is meant for this process: systemd sets <c>$WATCHDOG_PID</c> so that a child
+    /// inheriting the environment does not take the watchdog for its own.
+    /// </summary>
+    private static TimeSpan? WatchdogFromEnvironment()
+    {
+        if (!long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), out long microseconds) || microseconds <= 0) return null;
+        string? pid = Environment.GetEnvironmentVariable("WATCHDOG_PID");
+        if (pid is not null && (!int.TryParse(pid, out int owner) || owner != Environment.ProcessId)) return null;
+        return TimeSpan.FromMicroseconds(microseconds);
     }
 
     private async Task RunAsync(TimeSpan period)
@@ -63,35 +71,28 @@ public sealed partial class SystemdService : IAsyncDisposable
     private void Tick()
     {
         long now = Environment.TickCount64;
-        long received = _totals().Received;
+        long received = host.Totals.Received;
         double perSecond = (received - _lastReceived) * 1000.0 / Math.Max(1, now - _lastTicks);
         (_lastReceived, _lastTicks) = (received, now);
 
-        bool alive = _liveness.AllProgressed();
+        bool alive = _liveness!.AllProgressed();
         string message = $"STATUS={Status(perSecond)}";
-        if (alive && _notifier.WatchdogInterval is not null) message += "\nWATCHDOG=1";
-        _notifier.Send(message);
+        if (alive && _watchdog is not null) message += "\nWATCHDOG=1";
+        Send(message);
 
         // Log the change, not every tick: a stuck worker is news once, and so is its recovery.
-        if (!alive && !_withheld) LogWorkerStuck(_logger);
-        else if (alive && _withheld) LogWorkersRecovered(_logger);
+        if (!alive && !_withheld) LogWorkerStuck(logger);
+        else if (alive && _withheld) LogWorkersRecovered(logger);
         _withheld = !alive;
     }
 
+    private void Send(string message) => notifier.Notify(new ServiceState(message));
+
     private string Status(double requestsPerSecond)
     {
-        ServerSnapshot snapshot = _snapshot();
+        ServerSnapshot snapshot = host.Snapshots.Current;
         string state = snapshot.IsSynchronized ? "synchronized" : "unsynchronized";
         return string.Create(CultureInfo.InvariantCulture, $"{state}, stratum {snapshot.Stratum}, {requestsPerSecond:0} requests/s");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _notifier.Send("STOPPING=1");
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
-        _stop.Dispose();
-        _notifier.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A worker made no progress in the last watchdog period: systemd's watchdog heartbeat is withheld")]

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using FastNtp.Server.Configuration;
 using FastNtp.Server.Hosting;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace FastNtp.Commands;
 
@@ -52,60 +52,35 @@ public static class ServeCommand
     private static async Task<int> RunAsync(
         string? configFile, List<KeyValuePair<string, string?>> overrides, CancellationToken cancellation)
     {
-        using ILoggerFactory loggers = LoggerFactory.Create(b =>
-        {
-            // Under systemd the journal stamps each line itself and reads the <N> syslog priority prefix.
-            if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is not null)
-            {
-                b.AddSystemdConsole();
-            }
-            else
-            {
-                b.AddSimpleConsole(o =>
-                {
-                    o.SingleLine = true;
-                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                    o.UseUtcTimestamp = true;
-                });
-            }
-
-            b.SetMinimumLevel(LogLevel.Information);
-        });
-
-        ServerHost host;
+        FastNtpSettings settings;
         try
         {
-            FastNtpSettings settings = ConfigurationLoader.Load(configFile, overrides);
-            host = new ServerHost(settings, loggers);
-            await host.StartAsync().ConfigureAwait(false);
+            settings = ConfigurationLoader.Load(configFile, overrides);
         }
         catch (ConfigurationException e)
         {
-            foreach (string error in e.Errors) await Console.Error.WriteLineAsync($"fastntp: {error}").ConfigureAwait(false);
-            return ExitCodes.ConfigurationError;
+            return await RefuseAsync(e).ConfigureAwait(false);
         }
 
-        await using (host)
+        using IHost host = ServerApplication.Build(settings);
+        try
         {
-            var stopRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            void OnSignal(PosixSignalContext context)
-            {
-                context.Cancel = true; // the stop below is the clean exit
-                stopRequested.TrySetResult();
-            }
-
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-            using CancellationTokenRegistration cancelled = cancellation.Register(() => stopRequested.TrySetResult());
-            // Ready only once a stop signal would be handled: systemd may send one as soon as it hears READY.
-            var systemd = SystemdService.Start(host, loggers.CreateLogger("FastNtp.Systemd"));
-            await stopRequested.Task.ConfigureAwait(false);
-
-            if (systemd is not null) await systemd.DisposeAsync().ConfigureAwait(false);
-            await host.StopAsync().ConfigureAwait(false);
-            Console.WriteLine($"fastntp: stopped; {host.Totals}");
+            await host.StartAsync(cancellation).ConfigureAwait(false);
+        }
+        catch (ConfigurationException e)
+        {
+            return await RefuseAsync(e).ConfigureAwait(false);
         }
 
+        // The host's lifetime ends this on SIGINT or SIGTERM, having stopped every hosted service.
+        await host.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
+        Console.WriteLine($"fastntp: stopped; {host.Services.GetRequiredService<ServerHost>().Totals}");
         return ExitCodes.Ok;
+    }
+
+    private static async Task<int> RefuseAsync(ConfigurationException e)
+    {
+        foreach (string error in e.Errors) await Console.Error.WriteLineAsync($"fastntp: {error}").ConfigureAwait(false);
+        return ExitCodes.ConfigurationError;
     }
 }
