@@ -21,4 +21,15 @@ internal interface ILoadTransport : IDisposable
 
     /// <summary>Waits up to <paramref name="timeoutNanoseconds"/> for replies, then verifies every waiting reply and hands it to <paramref name="sink"/>.</summary>
     void Receive(long timeoutNanoseconds, IReplySink sink);
+
+    /// <summary>
+    /// True when replies are counted outside the thread (the raw-frame reply sink, in the driver) and
+    /// <see cref="Receive"/> hands over only a sample of the valid ones, for full verification and latency.
+    /// </summary>
+    bool SamplesReplies => false;
+
+    /// <summary>Called once the thread is past timeline entry <paramref name="entry"/> and its drain: adds what was counted outside the thread to <paramref name="stats"/>.</summary>
+    void CompleteEntry(int entry, StepStats stats)
+    {
+    }
 }

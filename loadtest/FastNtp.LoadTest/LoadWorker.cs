@@ -142,6 +142,7 @@ internal sealed class LoadWorker : IReplySink, IDisposable
                 return;
             }
 
+            _transport.CompleteEntry(k, stats);
             _completedSteps = k + 1;
             stepStart = drainEnd;
         }
@@ -150,37 +151,41 @@ internal sealed class LoadWorker : IReplySink, IDisposable
     public void Account(ReplyVerdict verdict, ulong origin, long nowTicks)
     {
         StepStats current = _current;
+        // With a reply sink this is a sample the sink already counted as a valid reply of this step: only its latency
+        // is recorded here, and anything full verification says against it is counted and taken off the sink's figure.
+        bool sampled = _transport.SamplesReplies;
         if (verdict is not (ReplyVerdict.Valid or ReplyVerdict.KissOfDeath))
         {
             current.Invalid++;
             current.InvalidByVerdict[(int)verdict]++;
+            if (sampled) current.SampleRejected++;
             return;
         }
 
         switch (_tracker.Match(origin, out long sendTicks, out int step))
         {
-            case MatchResult.Matched when step == _currentStep:
-                if (verdict == ReplyVerdict.KissOfDeath)
-                {
-                    current.KissOfDeath++;
-                    return;
-                }
-
-                current.Replies++;
+            case MatchResult.Matched when step == _currentStep && verdict == ReplyVerdict.Valid:
+                if (sampled) current.Verified++;
+                else current.Replies++;
                 current.Latency.Record(Clocks.TicksToNanoseconds(nowTicks - sendTicks));
                 return;
+            case MatchResult.Matched when step == _currentStep:
+                current.KissOfDeath++;
+                break;
             case MatchResult.Matched:
             case MatchResult.Late:
                 current.Late++;
-                return;
+                break;
             case MatchResult.Duplicate:
                 current.Duplicates++;
-                return;
+                break;
             default:
                 current.Invalid++;
                 current.InvalidByVerdict[StepStats.UnknownOriginIndex]++;
-                return;
+                break;
         }
+
+        if (sampled) current.SampleRejected++;
     }
 
     public void Dispose() => _transport.Dispose();

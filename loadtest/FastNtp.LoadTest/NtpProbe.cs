@@ -33,6 +33,10 @@ internal enum ReplyVerdict : byte
     BadUdpChecksum,
     /// <summary>Raw-frame mode: the reply is not addressed to the client (address and port) that sent the request its origin names.</summary>
     WrongClient,
+    /// <summary>Reply sink: IPv4 options or fragment, a bad IPv4 header checksum, lengths that disagree, a truncated frame.</summary>
+    MalformedFrame,
+    /// <summary>Reply sink: a plain reply not exactly 48 octets, or an NTS reply too short for its fields or longer than the request.</summary>
+    BadLength,
 }
 
 /// <summary>Client requests as the generator sends them, and the header checks every reply must pass.</summary>
@@ -126,17 +130,30 @@ internal sealed class RequestTracker
 
     public int Capacity => _slots.Length;
 
-    /// <summary>Allocates the next sequence number and returns the transmit timestamp that carries it.</summary>
-    public ulong Next(uint ntpSeconds, long sendTicks, int step)
+    /// <summary>
+    /// Allocates the next sequence number and returns the transmit timestamp that carries it, <paramref name="high"/>
+    /// (the send second, or the raw-frame run's tag and step) in its upper half.
+    /// </summary>
+    public ulong Next(uint high, long sendTicks, int step)
     {
-        uint sequence = _next++;
-        ulong transmit = ((ulong)ntpSeconds << 32) | sequence;
+        ulong transmit = ((ulong)high << 32) | _next;
+        Register(transmit, sendTicks, step);
+        return transmit;
+    }
+
+    /// <summary>
+    /// Tracks a request whose transmit timestamp was made in advance (raw NTS mode's pre-built requests), its sequence
+    /// number in the low 32 bits; the next <see cref="Next"/> follows it.
+    /// </summary>
+    public void Register(ulong transmit, long sendTicks, int step)
+    {
+        uint sequence = (uint)transmit;
+        _next = sequence + 1;
         ref Slot slot = ref _slots[sequence & _mask];
         slot.Transmit = transmit;
         slot.SendTicks = sendTicks;
         slot.Step = step;
         slot.Answered = false;
-        return transmit;
     }
 
     public MatchResult Match(ulong origin, out long sendTicks, out int step)

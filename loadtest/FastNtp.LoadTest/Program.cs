@@ -36,15 +36,17 @@ var ntskePort = new Option<int>("--ntske-port") { Description = "NTS-KE port of 
 var caFile = new Option<FileInfo?>("--ca") { Description = "CA certificates (PEM) to verify the NTS-KE server with; default: the system store." };
 var ntsAlgorithm = new Option<int>("--nts-algorithm") { Description = "AEAD to ask for in NTS-KE: 15 (AES-SIV-CMAC-256) or 30 (AES-128-GCM-SIV).", DefaultValueFactory = _ => 15 };
 var ntsPlaceholders = new Option<int>("--nts-placeholders") { Description = "Cookie placeholders per NTS request (0-7); the server answers each with one more cookie.", DefaultValueFactory = _ => 0 };
-var raw = new Option<string?>("--raw") { Description = "Raw-frame mode: send Ethernet frames on this interface (the generator's end of a veth pair into a network namespace you created) with an AF_PACKET socket, and read replies from it. Needs --raw-dst-mac, --allow-non-loopback, one thread and CAP_NET_RAW." };
+var raw = new Option<string?>("--raw") { Description = "Raw-frame mode: send Ethernet frames on this interface (the generator's end of a veth pair into a network namespace you created) with an AF_PACKET socket, and count replies on it (see --raw-sample). Plain NTP, or NTS with --nts (requests built before the run). Needs --raw-dst-mac, --allow-non-loopback, one thread, CAP_NET_RAW, and CAP_BPF and CAP_NET_ADMIN for the reply sink." };
 var rawDstMac = new Option<string?>("--raw-dst-mac") { Description = "Raw-frame mode: the server's MAC address (the next hop toward --target), e.g. 02:00:00:00:00:02." };
 var rawClient = new Option<string?>("--raw-client") { Description = "Raw-frame mode: the first client source address (default 10.201.0.1, or fd00:201::1 for an IPv6 target); the server must route replies to these addresses back through the interface." };
+var rawSample = new Option<int>("--raw-sample") { Description = "Raw-frame mode: count every reply in the generator's driver with the reply sink (an XDP program on --raw's interface that checks and drops them) and verify 1 in N fully in user space (a power of two); 0 verifies every reply in user space, without the sink (about 250,000 replies/s at most).", DefaultValueFactory = _ => 64 };
+var ntsSessions = new Option<int?>("--nts-sessions") { Description = "Raw-frame mode with --nts: NTS-KE exchanges, one per simulated client by default; client c uses exchange c mod N." };
 var rawAddresses = new Option<int>("--raw-addresses") { Description = "Raw-frame mode: consecutive client source addresses from --raw-client; clients beyond that share addresses with other source ports.", DefaultValueFactory = _ => 256 };
 var sourceAddresses = new Option<int>("--source-addresses") { Description = "IPv4 loopback targets: spread the clients over this many source addresses from 127.1.0.1 (client i on address i mod N), so the server sees that many distinct clients; 0 (default) sends from 127.0.0.1." };
 var allowNonLoopback = new Option<bool>("--allow-non-loopback") { Description = "Allow a target outside 127.0.0.0/8 and ::1 (only for a server in a network namespace you created)." };
 
 var root = new RootCommand("Drives an NTP server with many simulated clients at fixed or stepped rates and reports, per step, requests, replies, loss, invalid replies and latency percentiles.");
-foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, serverCpu, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, raw, rawDstMac, rawClient, rawAddresses, sourceAddresses, allowNonLoopback })
+foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, serverCpu, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, raw, rawDstMac, rawClient, rawAddresses, rawSample, ntsSessions, sourceAddresses, allowNonLoopback })
     root.Options.Add(o);
 
 root.SetAction(parse =>
@@ -91,10 +93,10 @@ root.SetAction(parse =>
     IReadOnlyList<NtsKeResult>? sessions = null;
     int placeholders = parse.GetValue(ntsPlaceholders);
     string mode = "ntp";
+    string? rawMode = null;
     RawFrameOptions? rawOptions = null;
     if (parse.GetValue(raw) is { } rawInterface)
     {
-        if (parse.GetValue(nts)) return Fail("--raw sends plain NTP; it does not combine with --nts.");
         if (!MacAddress.TryParse(parse.GetValue(rawDstMac), out MacAddress destinationMac))
             return Fail("--raw-dst-mac: expected the server's MAC address, e.g. 02:00:00:00:00:02.");
         string macFile = Path.Combine("/sys/class/net", rawInterface, "address");
@@ -102,11 +104,17 @@ root.SetAction(parse =>
         if (!MacAddress.TryParse(File.ReadAllText(macFile).Trim(), out MacAddress sourceMac)) return Fail($"--raw {rawInterface}: not an Ethernet interface.");
         string firstClientText = parse.GetValue(rawClient) ?? (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "fd00:201::1" : "10.201.0.1");
         if (!IPAddress.TryParse(firstClientText, out IPAddress? firstClient)) return Fail($"--raw-client {firstClientText}: expected an IP address.");
-        rawOptions = new RawFrameOptions(rawInterface, sourceMac, destinationMac, firstClient, parse.GetValue(rawAddresses));
-        if (RawFrameOptions.Validate(rawOptions, endpoint, parse.GetValue(clients), parse.GetValue(threads)) is { } rawError) return Fail(rawError);
-        mode = $"ntp, raw frames on {rawInterface}";
+        rawOptions = new RawFrameOptions(rawInterface, sourceMac, destinationMac, firstClient, parse.GetValue(rawAddresses), parse.GetValue(rawSample));
+        int entries = steps.Count + (warmupTime > TimeSpan.Zero ? 1 : 0);
+        if (RawFrameOptions.Validate(rawOptions, endpoint, parse.GetValue(clients), parse.GetValue(threads), entries) is { } rawError) return Fail(rawError);
+        if (rawOptions.Sample > 0 && ReplySink.CompiledObject() is null)
+            return Fail("--raw-sample: this build has no reply sink (clang and libbpf-dev were missing when it was built); use --raw-sample 0.");
+        rawMode = rawOptions.Sample > 0 ? $"raw frames on {rawInterface}, reply sink verifying 1 in {rawOptions.Sample} fully" : $"raw frames on {rawInterface}";
+        mode = "ntp, " + rawMode;
     }
 
+    if (parse.GetValue(ntsSessions) is not null && (rawOptions is null || !parse.GetValue(nts)))
+        return Fail("--nts-sessions is for --raw with --nts (UDP mode runs one NTS-KE exchange per thread).");
     if (parse.GetValue(nts))
     {
         int algorithmId = parse.GetValue(ntsAlgorithm);
@@ -114,9 +122,11 @@ root.SetAction(parse =>
         if (placeholders is < 0 or > NtsLoadSession.MaxPlaceholders) return Fail($"--nts-placeholders must be between 0 and {NtsLoadSession.MaxPlaceholders}.");
         int kePort = parse.GetValue(ntskePort);
         if (kePort is < 1 or > 65535) return Fail("--ntske-port must be between 1 and 65535.");
+        int exchanges = rawOptions is null ? parse.GetValue(threads) : parse.GetValue(ntsSessions) ?? parse.GetValue(clients);
+        if (exchanges < 1) return Fail("--nts-sessions must be at least 1.");
         try
         {
-            sessions = KeyExchanges(endpoint, kePort, parse.GetValue(caFile)?.FullName, (AeadAlgorithm)algorithmId, parse.GetValue(threads));
+            sessions = KeyExchanges(endpoint, kePort, parse.GetValue(caFile)?.FullName, (AeadAlgorithm)algorithmId, exchanges);
         }
         catch (NtsKeException e)
         {
@@ -124,7 +134,7 @@ root.SetAction(parse =>
             return 1;
         }
 
-        mode = $"nts {sessions[0].Algorithm}, {placeholders} placeholders";
+        mode = $"nts {sessions[0].Algorithm}, {placeholders} placeholders" + (rawMode is null ? "" : $", {sessions.Count} NTS-KE sessions, {rawMode}");
     }
 
     var settings = new LoadSettings(endpoint, parse.GetValue(clients), parse.GetValue(threads), steps, drainTime, parse.GetValue(batch),
@@ -276,7 +286,7 @@ static IReadOnlyList<StepResult> RunPlain(LoadSettings settings, CancellationTok
     return runner.Run(
         _ => { },
         s => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"step {s.Index + 1}/{settings.Steps.Count} offered {s.OfferedRate,10:0} sent {s.Sent,9} replies {s.Replies,9} loss {s.LossPercent,7:0.000}% invalid {s.Invalid} p50 {s.P50Nanoseconds / 1000.0:0.0}us p99 {s.P99Nanoseconds / 1000.0:0.0}us p99.9 {s.P999Nanoseconds / 1000.0:0.0}us") + CpuText(s)),
+            $"step {s.Index + 1}/{settings.Steps.Count} offered {s.OfferedRate,10:0} sent {s.Sent,9} replies {s.Replies,9} loss {s.LossPercent,7:0.000}% invalid {s.Invalid} p50 {s.P50Nanoseconds / 1000.0:0.0}us p99 {s.P99Nanoseconds / 1000.0:0.0}us p99.9 {s.P999Nanoseconds / 1000.0:0.0}us") + SinkText(s) + CpuText(s)),
         cancel);
 }
 
@@ -336,6 +346,10 @@ static string[] StepCells(StepResult s, int count) =>
 
 static string Format(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
 
+static string SinkText(StepResult s) =>
+    s.Sampled == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" late {s.Late} sink-sampled {s.Sampled} verified {s.Verified}") +
+        (s.InvalidReasons.Length > 0 ? $" ({s.InvalidReasons})" : "");
+
 static string CpuText(StepResult s) =>
     (s.SendErrors > 0 ? string.Create(CultureInfo.InvariantCulture, $" send errors {s.SendErrors}") : "") +
     (s.ServerCoreBusySeconds is null ? "" : string.Create(CultureInfo.InvariantCulture, $" server core busy {s.ServerCoreBusyPercent:0.0}% {Format(s.RequestsPerServerCoreSecond, "0")} req/busy core-s")) +
@@ -343,11 +357,12 @@ static string CpuText(StepResult s) =>
         ? ""
         : string.Create(CultureInfo.InvariantCulture, $" server CPU {s.ServerCpuPercent:0.0}% {Format(s.RequestsPerServerCpuSecond, "0")} req/CPU-s user {Format(s.ServerUserNanosecondsPerRequest, "0")} ns/req kernel {Format(s.ServerKernelNanosecondsPerRequest, "0")} ns/req generator CPU {Format(s.GeneratorCpuPercent, "0.0")}%"));
 
-// NTS-KE once per load thread: each thread gets its own keys and cookies, as separate clients would.
-static IReadOnlyList<NtsKeResult> KeyExchanges(IPEndPoint target, int port, string? ca, AeadAlgorithm algorithm, int threads)
+// NTS-KE once per load thread (raw-frame mode: per simulated client, or --nts-sessions): each gets its own keys and
+// cookies, as separate clients would.
+static IReadOnlyList<NtsKeResult> KeyExchanges(IPEndPoint target, int port, string? ca, AeadAlgorithm algorithm, int count)
 {
-    var sessions = new List<NtsKeResult>(threads);
-    for (int t = 0; t < threads; t++)
+    var sessions = new List<NtsKeResult>(count);
+    for (int t = 0; t < count; t++)
     {
         NtsKeResult session = NtsKeClient.ExchangeAsync(target.Address.ToString(), port, ca, TimeSpan.FromSeconds(10), [algorithm], target.Port)
             .GetAwaiter().GetResult();

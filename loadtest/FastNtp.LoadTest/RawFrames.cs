@@ -12,17 +12,28 @@ namespace FastNtp.LoadTest;
 /// <param name="DestinationMac">The server's MAC address (the next hop toward the target).</param>
 /// <param name="FirstClient">The first simulated client address; clients take <paramref name="Addresses"/> consecutive addresses.</param>
 /// <param name="Addresses">How many source addresses the clients spread over; clients beyond that share an address with different ports.</param>
-internal sealed record RawFrameOptions(string Interface, MacAddress SourceMac, MacAddress DestinationMac, IPAddress FirstClient, int Addresses)
+/// <param name="Sample">
+/// With the reply sink: 1 valid reply in this many (a power of two) goes up to the packet socket for full verification,
+/// the rest are counted in the driver; 0: no sink, every reply is verified through the packet socket.
+/// </param>
+internal sealed record RawFrameOptions(string Interface, MacAddress SourceMac, MacAddress DestinationMac, IPAddress FirstClient, int Addresses, int Sample = 0)
 {
     /// <summary>Source ports of simulated clients start here (clear of the well-known range).</summary>
     public const int FirstPort = 1024;
 
+    /// <summary>The largest --raw-sample: even then a step of a second or more verifies some replies fully.</summary>
+    public const int MaxSample = 1 << 20;
+
     /// <summary>One line naming what is wrong, or null.</summary>
-    public static string? Validate(RawFrameOptions raw, IPEndPoint target, int clients, int threads)
+    public static string? Validate(RawFrameOptions raw, IPEndPoint target, int clients, int threads, int timelineEntries)
     {
         if (threads != 1) return "--raw uses one load thread (one packet socket sees every reply on the interface): --threads must be 1.";
         if (raw.FirstClient.AddressFamily != target.AddressFamily) return "--raw-client must be of the same address family as --target.";
         if (raw.Addresses < 1) return "--raw-addresses must be at least 1.";
+        if (raw.Sample is < 0 or > MaxSample || (raw.Sample & (raw.Sample - 1)) != 0)
+            return $"--raw-sample must be 0 (no reply sink) or a power of two up to {MaxSample}.";
+        if (timelineEntries > ReplySink.MaxEntries)
+            return $"--raw runs at most {ReplySink.MaxEntries} steps (warm-up included): the step travels in 8 bits of each request.";
         if (clients > (long)raw.Addresses * (ushort.MaxValue + 1 - FirstPort))
             return "--clients: more clients than --raw-addresses times the available source ports.";
         uint low = LowWord(raw.FirstClient);
@@ -46,6 +57,8 @@ internal sealed record RawFrameOptions(string Interface, MacAddress SourceMac, M
 /// and the transmit timestamp, its checksums updated incrementally (RFC 1624) rather than recomputed. Client
 /// <c>c</c> has address FirstClient + (c mod Addresses) and port 1024 + c / Addresses; request number
 /// <c>s</c> of the thread goes out from client <c>s mod clients</c>, so a reply's origin names the client it must go to.
+/// In NTS mode client <c>c</c> holds the keys and cookies of NTS-KE session <c>c mod sessions</c>, and its requests
+/// are written whole (<see cref="WriteNts"/>): the authenticator covers the transmit timestamp.
 /// </summary>
 internal sealed class RawRequestFrames
 {
@@ -60,10 +73,17 @@ internal sealed class RawRequestFrames
     private readonly int _udpOffset;
     private readonly ushort _templateIpChecksum;
     private readonly ushort _templateUdpChecksum;
+    private readonly MacAddress _sourceMac;
+    private readonly MacAddress _destinationMac;
+    private readonly NtsLoadSession[]? _sessions;
+    private readonly byte[] _clientAddress;
 
-    public RawRequestFrames(RawFrameOptions options, IPEndPoint target, int clients)
+    public RawRequestFrames(RawFrameOptions options, IPEndPoint target, int clients, IReadOnlyList<NtsLoadSession>? sessions = null)
     {
         _clients = clients;
+        _sourceMac = options.SourceMac;
+        _destinationMac = options.DestinationMac;
+        _sessions = sessions is null ? null : [.. sessions];
         _addresses = Math.Min(options.Addresses, clients);
         _isIPv6 = target.AddressFamily == AddressFamily.InterNetworkV6;
         _firstLow = RawFrameOptions.LowWord(options.FirstClient);
@@ -81,9 +101,33 @@ internal sealed class RawRequestFrames
         UdpFrameWriter.WriteHeaders(_template, options.SourceMac, options.DestinationMac, source, _targetAddress, 0, _targetPort, NtpProbe.RequestLength);
         _templateIpChecksum = _isIPv6 ? (ushort)0 : BinaryPrimitives.ReadUInt16BigEndian(_template.AsSpan(EthernetHeader.Length + 10));
         _templateUdpChecksum = BinaryPrimitives.ReadUInt16BigEndian(_template.AsSpan(_udpOffset + 6));
+        _clientAddress = source;
+        int longest = NtpProbe.RequestLength;
+        if (_sessions is not null)
+            foreach (NtsLoadSession session in _sessions) longest = Math.Max(longest, session.MaxRequestLength);
+        MaxFrameLength = UdpFrame.HeadersLength(_isIPv6) + longest;
     }
 
+    /// <summary>The length of every plain request frame.</summary>
     public int FrameLength { get; }
+
+    /// <summary>The longest frame <see cref="Write"/> or <see cref="WriteNts"/> writes.</summary>
+    public int MaxFrameLength { get; }
+
+    public bool IsNts => _sessions is not null;
+
+    /// <summary>The client prefix (IPv6: its first 96 bits) with the low 32 bits zero.</summary>
+    public ReadOnlySpan<byte> ClientAddressTemplate => _clientAddress;
+
+    public int Clients => _clients;
+
+    public int Addresses => _addresses;
+
+    public uint FirstClientLow => _firstLow;
+
+    public ushort TargetPort => _targetPort;
+
+    public ReadOnlySpan<byte> TargetAddress => _targetAddress;
 
     public bool IsIPv6 => _isIPv6;
 
@@ -114,6 +158,25 @@ internal sealed class RawRequestFrames
         return FrameLength;
     }
 
+    /// <summary>The NTS session (keys, cookies) of <paramref name="client"/>.</summary>
+    public NtsLoadSession SessionOf(int client) => _sessions![client % _sessions.Length];
+
+    /// <summary>
+    /// Writes the NTS request frame carrying <paramref name="transmit"/> from the client it names, with that client's
+    /// session (unique identifier, cookie, placeholders, authenticator); returns its length.
+    /// </summary>
+    public int WriteNts(Span<byte> frame, ulong transmit)
+    {
+        int client = ClientOf((uint)transmit);
+        int headers = UdpFrame.HeadersLength(_isIPv6);
+        int payload = SessionOf(client).WriteRequest(frame[headers..], transmit);
+        Span<byte> source = stackalloc byte[_clientAddress.Length];
+        _clientAddress.CopyTo(source);
+        BinaryPrimitives.WriteUInt32BigEndian(source[^4..], ClientAddressLow(client));
+        UdpFrameWriter.WriteHeaders(frame, _sourceMac, _destinationMac, source, _targetAddress, ClientPort(client), _targetPort, payload);
+        return headers + payload;
+    }
+
     /// <summary>RFC 1624 equation 3 with every old word zero (~0 = 0xFFFF adds nothing in ones' complement); zero is sent as 0xFFFF.</summary>
     private static ushort UdpChecksumAfterAdding(ushort checksum, ulong addedWords)
     {
@@ -124,7 +187,8 @@ internal sealed class RawRequestFrames
     /// <summary>
     /// Judges one received frame. False when it is none of the run's business: not a UDP datagram from the target's
     /// address and port (ARP, neighbour discovery, anything else on the interface). Otherwise the verdict is the NTP
-    /// reply checks of <see cref="NtpProbe.Verify"/>, then <see cref="ReplyVerdict.BadUdpChecksum"/> when the UDP
+    /// reply checks of <see cref="NtpProbe.Verify"/> (in NTS mode <see cref="NtsLoadSession.Verify"/> with the session
+    /// of the client the origin names), then <see cref="ReplyVerdict.BadUdpChecksum"/> when the UDP
     /// checksum is wrong (unless <paramref name="checksumPending"/>: the kernel left it to offload) and
     /// <see cref="ReplyVerdict.WrongClient"/> when the reply is not addressed to the client that sent the request its origin names.
     /// </summary>
@@ -134,7 +198,11 @@ internal sealed class RawRequestFrames
         verdict = default;
         origin = 0;
         if (UdpFrame.TryParse(frame, out UdpFrame reply, UdpChecksumPolicy.Skip) != FrameError.None || !IsFromTarget(reply)) return false;
-        verdict = NtpProbe.Verify(reply.Payload, nowUnixNanoseconds, maxSkewNanoseconds, out origin);
+        verdict = _sessions is null
+            ? NtpProbe.Verify(reply.Payload, nowUnixNanoseconds, maxSkewNanoseconds, out origin)
+            : NtpHeader.TryRead(reply.Payload, out NtpHeader header)
+                ? SessionOf(ClientOf((uint)header.OriginTime.Value)).Verify(reply.Payload, nowUnixNanoseconds, maxSkewNanoseconds, out origin)
+                : ReplyVerdict.TooShort;
         if (!checksumPending && UdpFrame.TryParse(frame, out _) != FrameError.None)
             verdict = ReplyVerdict.BadUdpChecksum;
         else if (verdict is ReplyVerdict.Valid or ReplyVerdict.KissOfDeath && !IsForClientOf(reply, origin))

@@ -17,7 +17,7 @@ internal sealed record RunResult(RunInfo Info, IReadOnlyList<StepResult> Steps);
 internal static class ResultWriters
 {
     public const string CsvHeader =
-        "label,step,offered_rate,duration_s,sent,sent_rate,replies,answered_rate,loss_pct,invalid,kod,duplicates,late,skipped,p50_us,p99_us,p999_us,max_us,cpu_window_s,server_cpu_s,server_cpu_pct,requests_per_server_cpu_s,generator_cpu_pct,server_user_cpu_s,server_system_cpu_s,server_user_ns_per_request,server_kernel_ns_per_request,send_errors,server_core_busy_pct,requests_per_server_core_s";
+        "label,step,offered_rate,duration_s,sent,sent_rate,replies,answered_rate,loss_pct,invalid,kod,duplicates,late,skipped,p50_us,p99_us,p999_us,max_us,cpu_window_s,server_cpu_s,server_cpu_pct,requests_per_server_cpu_s,generator_cpu_pct,server_user_cpu_s,server_system_cpu_s,server_user_ns_per_request,server_kernel_ns_per_request,send_errors,server_core_busy_pct,requests_per_server_core_s,sampled,verified";
 
     public static string ToCsv(RunResult run)
     {
@@ -26,7 +26,7 @@ internal static class ResultWriters
         foreach (StepResult s in run.Steps)
         {
             sb.Append(CultureInfo.InvariantCulture,
-                $"{CsvField(run.Info.Label)},{s.Index},{s.OfferedRate:0.###},{s.DurationSeconds:0.###},{s.Sent},{s.SentRate:0.#},{s.Replies},{s.AnsweredRate:0.#},{s.LossPercent:0.####},{s.Invalid},{s.KissOfDeath},{s.Duplicates},{s.Late},{s.Skipped},{Micro(s.P50Nanoseconds)},{Micro(s.P99Nanoseconds)},{Micro(s.P999Nanoseconds)},{Micro(s.MaxNanoseconds)},{s.CpuWindowSeconds:0.###},{Optional(s.ServerCpuSeconds, "0.##")},{Optional(s.ServerCpuPercent, "0.#")},{Optional(s.RequestsPerServerCpuSecond, "0")},{Optional(s.GeneratorCpuPercent, "0.#")},{Optional(s.ServerUserCpuSeconds, "0.##")},{Optional(s.ServerSystemCpuSeconds, "0.##")},{Optional(s.ServerUserNanosecondsPerRequest, "0")},{Optional(s.ServerKernelNanosecondsPerRequest, "0")},{s.SendErrors},{Optional(s.ServerCoreBusyPercent, "0.#")},{Optional(s.RequestsPerServerCoreSecond, "0")}");
+                $"{CsvField(run.Info.Label)},{s.Index},{s.OfferedRate:0.###},{s.DurationSeconds:0.###},{s.Sent},{s.SentRate:0.#},{s.Replies},{s.AnsweredRate:0.#},{s.LossPercent:0.####},{s.Invalid},{s.KissOfDeath},{s.Duplicates},{s.Late},{s.Skipped},{Micro(s.P50Nanoseconds)},{Micro(s.P99Nanoseconds)},{Micro(s.P999Nanoseconds)},{Micro(s.MaxNanoseconds)},{s.CpuWindowSeconds:0.###},{Optional(s.ServerCpuSeconds, "0.##")},{Optional(s.ServerCpuPercent, "0.#")},{Optional(s.RequestsPerServerCpuSecond, "0")},{Optional(s.GeneratorCpuPercent, "0.#")},{Optional(s.ServerUserCpuSeconds, "0.##")},{Optional(s.ServerSystemCpuSeconds, "0.##")},{Optional(s.ServerUserNanosecondsPerRequest, "0")},{Optional(s.ServerKernelNanosecondsPerRequest, "0")},{s.SendErrors},{Optional(s.ServerCoreBusyPercent, "0.#")},{Optional(s.RequestsPerServerCoreSecond, "0")},{s.Sampled},{s.Verified}");
             sb.Append('\n');
         }
 
@@ -101,6 +101,8 @@ internal static class ResultWriters
                 WriteOptional(w, "server_core_busy_s", s.ServerCoreBusySeconds, 2);
                 WriteOptional(w, "server_core_busy_pct", s.ServerCoreBusyPercent, 1);
                 WriteOptional(w, "requests_per_server_core_s", s.RequestsPerServerCoreSecond, 0);
+                w.WriteNumber("sampled", s.Sampled);
+                w.WriteNumber("verified", s.Verified);
                 w.WriteEndObject();
             }
 
@@ -165,7 +167,10 @@ internal static class ResultWriters
                     ReadOptional(s, "server_system_cpu_s"),
                     // Files from before raw-frame mode have neither.
                     s.TryGetProperty("send_errors", out JsonElement sendErrors) ? sendErrors.GetInt64() : 0,
-                    ReadOptional(s, "server_core_busy_s")));
+                    ReadOptional(s, "server_core_busy_s"),
+                    // Files from before the reply sink have neither.
+                    s.TryGetProperty("sampled", out JsonElement sampled) ? sampled.GetInt64() : 0,
+                    s.TryGetProperty("verified", out JsonElement verified) ? verified.GetInt64() : 0));
             }
 
             return new RunResult(info, steps);

@@ -17,6 +17,12 @@ internal sealed class StepStats
     public long Duplicates;
     /// <summary>Replies to requests of an earlier step or to requests whose slot was reused.</summary>
     public long Late;
+    /// <summary>Reply sink: valid replies it passed up for full verification.</summary>
+    public long Sampled;
+    /// <summary>Reply sink: sampled replies that passed full verification and matched a request of this step (the latency sample).</summary>
+    public long Verified;
+    /// <summary>Reply sink: sampled replies the sink counted valid that full verification did not (counted again by reason).</summary>
+    public long SampleRejected;
     public readonly long[] InvalidByVerdict = new long[Enum.GetValues<ReplyVerdict>().Length + 1];
     public readonly LatencyHistogram Latency = new();
 
@@ -33,6 +39,40 @@ internal sealed class StepStats
         return string.Join(", ", parts);
     }
 
+    /// <summary>
+    /// Adds the reply sink's counts of this step: its valid replies less the sampled ones full verification rejected,
+    /// its kiss-o'-death, late and invalid replies (by reason).
+    /// </summary>
+    public void AddSinkCounts(in ReplySinkCounts counts)
+    {
+        Replies += Math.Max(0, (long)counts.Valid - SampleRejected);
+        Sampled += (long)counts.Sampled;
+        KissOfDeath += (long)counts.KissOfDeath;
+        Late += (long)counts.Late;
+        for (int r = 0; r < ReplySinkCounts.ReasonCount; r++)
+        {
+            long n = (long)counts.InvalidOf((ReplySinkReason)r);
+            Invalid += n;
+            InvalidByVerdict[VerdictIndex((ReplySinkReason)r)] += n;
+        }
+    }
+
+    private static int VerdictIndex(ReplySinkReason reason) => reason switch
+    {
+        ReplySinkReason.Malformed => (int)ReplyVerdict.MalformedFrame,
+        ReplySinkReason.WrongClient => (int)ReplyVerdict.WrongClient,
+        ReplySinkReason.BadLength => (int)ReplyVerdict.BadLength,
+        ReplySinkReason.BadMode => (int)ReplyVerdict.BadMode,
+        ReplySinkReason.BadVersion => (int)ReplyVerdict.BadVersion,
+        ReplySinkReason.BadStratum => (int)ReplyVerdict.BadStratum,
+        ReplySinkReason.ZeroTimestamp => (int)ReplyVerdict.ZeroTimestamp,
+        ReplySinkReason.ReceiveAfterTransmit => (int)ReplyVerdict.ReceiveAfterTransmit,
+        ReplySinkReason.UnknownOrigin => UnknownOriginIndex,
+        ReplySinkReason.NtsUniqueId => (int)ReplyVerdict.NtsWrongUniqueId,
+        ReplySinkReason.NtsNak => (int)ReplyVerdict.NtsNak,
+        _ => throw new ArgumentOutOfRangeException(nameof(reason)),
+    };
+
     public void Add(StepStats other)
     {
         Sent += other.Sent;
@@ -43,6 +83,9 @@ internal sealed class StepStats
         Invalid += other.Invalid;
         Duplicates += other.Duplicates;
         Late += other.Late;
+        Sampled += other.Sampled;
+        Verified += other.Verified;
+        SampleRejected += other.SampleRejected;
         for (int i = 0; i < InvalidByVerdict.Length; i++) InvalidByVerdict[i] += other.InvalidByVerdict[i];
         Latency.Add(other.Latency);
     }
@@ -71,7 +114,9 @@ internal sealed record StepResult(
     double? ServerUserCpuSeconds = null,
     double? ServerSystemCpuSeconds = null,
     long SendErrors = 0,
-    double? ServerCoreBusySeconds = null)
+    double? ServerCoreBusySeconds = null,
+    long Sampled = 0,
+    long Verified = 0)
 {
     /// <summary>How busy the server's CPU (<c>--server-cpu</c>) was over the window, whatever ran there; null without it.</summary>
     public double? ServerCoreBusyPercent => CpuWindowSeconds > 0 ? 100 * ServerCoreBusySeconds / CpuWindowSeconds : null;
@@ -138,7 +183,9 @@ internal sealed record StepResult(
         cpu?.Server?.UserSeconds,
         cpu?.Server?.SystemSeconds,
         total.SendErrors,
-        cpu?.ServerCoreSeconds);
+        cpu?.ServerCoreSeconds,
+        total.Sampled,
+        total.Verified);
 
     /// <summary>The step with the highest answered rate under <paramref name="maxLossPercent"/> loss (the first on a tie); null if none.</summary>
     public static StepResult? BestStep(IEnumerable<StepResult> steps, double maxLossPercent)
