@@ -11,8 +11,8 @@
 # that CPU, so the server's receive work (or its XDP program) runs on the server's core and not on the sender's.
 # TSO is off on both: a veth hands a UDP skb from a TSO-capable sender to the peer's NAPI only if the peer forwards
 # UDP GRO, and otherwise to netif_rx on the *sending* CPU, which would put each side's receive work on the other's core.
-# With XDP_PASS_OBJ set, that object's "xdp" program is attached to NAMEg in native mode: a veth passes frames
-# bounced with XDP_TX only to a peer that runs XDP itself.
+# A veth passes frames bounced with XDP_TX only to a peer that runs XDP itself: fastntp-load --raw attaches its reply
+# sink to NAMEg for that.
 #
 #   netns-pair.sh up NAME      create (fails if NAME-gen or NAME-srv exists)
 #   netns-pair.sh down NAME    delete both namespaces (and with them the veth pair); never fails
@@ -61,9 +61,6 @@ case "$cmd" in
         for pid in $(pgrep "^napi/$dev-"); do taskset -pc "$cpu" "$pid" >/dev/null; done
       fi
     done
-    if [[ -n "${XDP_PASS_OBJ:-}" ]]; then
-      ip -n "$gen" link set dev "$gdev" xdpdrv obj "$XDP_PASS_OBJ" sec xdp
-    fi
     ;;
   *)
     echo "usage: $0 up|down NAME" >&2; exit 2 ;;

@@ -154,7 +154,7 @@ public class RequestTrackerTests
     public void Reply_MatchesItsRequestOnce()
     {
         var t = new RequestTracker(16);
-        ulong tx = t.Next(ntpSeconds: 0xEC000000, sendTicks: 1234, step: 3);
+        ulong tx = t.Next(high: 0xEC000000, sendTicks: 1234, step: 3);
         Assert.Equal(0xEC000000UL, tx >> 32);
         Assert.Equal(MatchResult.Matched, t.Match(tx, out long sendTicks, out int step));
         Assert.Equal(1234, sendTicks);

@@ -158,6 +158,6 @@ public class CoreCpuTests
             new RunInfo("x", "10.200.0.2:123", 1, 1, "m", DateTimeOffset.UnixEpoch, "c"), [s])));
         Assert.Equal(7, run.Steps[0].SendErrors);
         Assert.Equal(0.5, run.Steps[0].ServerCoreBusySeconds!.Value, 9);
-        Assert.EndsWith(",7,50,2000", ResultWriters.ToCsv(run).Split('\n')[1], StringComparison.Ordinal);
+        Assert.EndsWith(",7,50,2000,0,0", ResultWriters.ToCsv(run).Split('\n')[1], StringComparison.Ordinal);
     }
 }

@@ -173,8 +173,19 @@ public class RawFramesTests
     public void OptionsThatCannotWork_AreRefused(string firstClient, string target, int clients, int threads, int addresses, string expected)
     {
         var options = new RawFrameOptions("gen0", GeneratorMac, ServerMac, IPAddress.Parse(firstClient), addresses);
-        Assert.Contains(expected, RawFrameOptions.Validate(options, IPEndPoint.Parse(target), clients, threads), StringComparison.Ordinal);
-        Assert.Null(RawFrameOptions.Validate(options with { FirstClient = IPAddress.Parse("10.201.0.1"), Addresses = 256 }, IPEndPoint.Parse("10.200.0.2:123"), 1000, 1));
+        Assert.Contains(expected, RawFrameOptions.Validate(options, IPEndPoint.Parse(target), clients, threads, 2), StringComparison.Ordinal);
+        Assert.Null(RawFrameOptions.Validate(options with { FirstClient = IPAddress.Parse("10.201.0.1"), Addresses = 256 }, IPEndPoint.Parse("10.200.0.2:123"), 1000, 1, 2));
+    }
+
+    [Theory]
+    [InlineData(48, 2, "--raw-sample")]
+    [InlineData(-1, 2, "--raw-sample")]
+    [InlineData(64, ReplySink.MaxEntries + 1, "steps")]
+    public void SampleOrStepsTheSinkCannotCount_AreRefused(int sample, int entries, string expected)
+    {
+        var options = new RawFrameOptions("gen0", GeneratorMac, ServerMac, IPAddress.Parse("10.201.0.1"), 256, sample);
+        Assert.Contains(expected, RawFrameOptions.Validate(options, IPEndPoint.Parse("10.200.0.2:123"), 1000, 1, entries), StringComparison.Ordinal);
+        Assert.Null(RawFrameOptions.Validate(options with { Sample = 64 }, IPEndPoint.Parse("10.200.0.2:123"), 1000, 1, ReplySink.MaxEntries));
     }
 
     [Fact]

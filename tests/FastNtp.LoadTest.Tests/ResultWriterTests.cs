@@ -102,10 +102,10 @@ public class ResultWriterTests
         string[] lines = ResultWriters.ToCsv(WithCpu()).TrimEnd('\n').Split('\n');
         // Without a user/kernel split (files of an older generator) those four columns stay empty, and without
         // --server-cpu the core columns after the send errors.
-        Assert.EndsWith(",3.3,0.75,22.7,40000,45.5,,,,,0,,", lines[1], StringComparison.Ordinal);
-        Assert.EndsWith(",3.3,,,,60.6,,,,,0,,", lines[2], StringComparison.Ordinal);
+        Assert.EndsWith(",3.3,0.75,22.7,40000,45.5,,,,,0,,,0,0", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith(",3.3,,,,60.6,,,,,0,,,0,0", lines[2], StringComparison.Ordinal);
         Assert.Equal(lines[0].Split(',').Length, lines[1].Split(',').Length);
-        Assert.EndsWith(",0,,,,,,,,,0,,", ResultWriters.ToCsv(Sample()).Split('\n')[1], StringComparison.Ordinal);
+        Assert.EndsWith(",0,,,,,,,,,0,,,0,0", ResultWriters.ToCsv(Sample()).Split('\n')[1], StringComparison.Ordinal);
     }
 
     private static RunResult WithUserKernelSplit() => new(
@@ -124,8 +124,8 @@ public class ResultWriterTests
         Assert.Equal(3750.0, s.ServerKernelNanosecondsPerRequest!.Value, 6);
 
         string[] lines = ResultWriters.ToCsv(run).TrimEnd('\n').Split('\n');
-        Assert.EndsWith(",server_user_cpu_s,server_system_cpu_s,server_user_ns_per_request,server_kernel_ns_per_request,send_errors,server_core_busy_pct,requests_per_server_core_s", lines[0], StringComparison.Ordinal);
-        Assert.EndsWith(",0.25,0.75,1250,3750,0,,", lines[1], StringComparison.Ordinal);
+        Assert.EndsWith(",server_user_cpu_s,server_system_cpu_s,server_user_ns_per_request,server_kernel_ns_per_request,send_errors,server_core_busy_pct,requests_per_server_core_s,sampled,verified", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",0.25,0.75,1250,3750,0,,,0,0", lines[1], StringComparison.Ordinal);
 
         string json = ResultWriters.ToJson(run);
         using var doc = System.Text.Json.JsonDocument.Parse(json);
@@ -133,6 +133,16 @@ public class ResultWriterTests
         Assert.Equal(3750, doc.RootElement.GetProperty("best_step_server_kernel_ns_per_request").GetDouble());
         Assert.Equal(1250, doc.RootElement.GetProperty("steps")[0].GetProperty("server_user_ns_per_request").GetDouble());
         Assert.Equal(run.Steps, ResultWriters.FromJson(json).Steps);
+    }
+
+    [Fact]
+    public void SinkSampleCounts_ReachCsvAndJsonAndReadBack()
+    {
+        RunResult run = WithUserKernelSplit();
+        run = run with { Steps = [run.Steps[0] with { Sampled = 3_125, Verified = 3_124 }] };
+
+        Assert.EndsWith(",3125,3124", ResultWriters.ToCsv(run).TrimEnd('\n').Split('\n')[1], StringComparison.Ordinal);
+        Assert.Equal(run.Steps, ResultWriters.FromJson(ResultWriters.ToJson(run)).Steps);
     }
 
     [Fact]
