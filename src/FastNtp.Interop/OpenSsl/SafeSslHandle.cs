@@ -1,18 +1,7 @@
-using Microsoft.Win32.SafeHandles;
-
 namespace FastNtp.Interop.OpenSsl;
 
 /// <summary>An SSL connection object; freeing it also drops its references to the BIOs.</summary>
-internal sealed class SafeSslHandle : SafeHandleZeroOrMinusOneIsInvalid
+internal sealed class SafeSslHandle : SafeOpenSslHandle
 {
-    public SafeSslHandle()
-        : base(ownsHandle: true)
-    {
-    }
-
-    protected override bool ReleaseHandle()
-    {
-        Interop.Ssl.SSL_free(handle);
-        return true;
-    }
+    protected override void Free(nint handle) => Interop.Ssl.SSL_free(handle);
 }
