@@ -1,5 +1,4 @@
 using FastNtp.Crypto;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Protocol.Tests.Nts;
 
@@ -7,7 +6,6 @@ namespace FastNtp.Protocol.Tests.Nts;
 public sealed class NtsClientSessionTests : IDisposable
 {
     private static readonly NtpTimestamp T1 = NtpTimestamp.FromParts(3_900_000_000, 0x1234_5678);
-    private static readonly ServerSnapshot Snapshot = ServerSnapshot.LocalClock(1, -20, T1);
 
     private readonly InProcessNtsServer _server = new();
 
@@ -32,9 +30,7 @@ public sealed class NtsClientSessionTests : IDisposable
     private byte[] Serve(ReadOnlySpan<byte> request)
     {
         byte[] response = new byte[2048];
-        var clock = new FixedClock(T1);
-        ResponderResult result = _server.Responder.Handle(request, new RequestInfo(T1, 40000), Snapshot, response, ref clock);
-        return response[..result.Length];
+        return response[.._server.Handle(request, response).Length];
     }
 
     [Theory]

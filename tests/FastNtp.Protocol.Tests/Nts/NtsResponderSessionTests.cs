@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using FastNtp.Crypto;
-using FastNtp.Tests.Shared;
 
 namespace FastNtp.Protocol.Tests.Nts;
 
@@ -10,11 +9,7 @@ public sealed class NtsResponderSessionTests : IDisposable
     private static readonly AeadAlgorithm[] Algorithms =
         [AeadAlgorithm.AesSivCmac256, AeadAlgorithm.Aes128GcmSiv, AeadAlgorithm.AesSivCmac384, AeadAlgorithm.AesSivCmac512];
 
-    private static readonly NtpTimestamp ReceiveTime = NtpTimestamp.FromParts(3_900_000_000, 0x8000_0000);
-    private static readonly ServerSnapshot Snapshot = ServerSnapshot.LocalClock(1, -20, ReceiveTime);
-
     private readonly InProcessNtsServer _server = new(CookieKeySet.Derive(Enumerable.Range(7, 32).Select(i => (byte)i).ToArray(), 500, 2));
-    private readonly NtsTally _tally = new();
     private readonly NtsCookieCodec _issuer;
     private readonly List<Session> _sessions = [];
 
@@ -73,12 +68,6 @@ public sealed class NtsResponderSessionTests : IDisposable
         return packet[..length];
     }
 
-    private ResponderResult Handle(byte[] request, byte[] response)
-    {
-        var clock = new FixedClock(ReceiveTime + NtpDuration.FromMilliseconds(1));
-        return _tally.Count(_server.Responder.Handle(request, new RequestInfo(ReceiveTime, 40000), Snapshot, response, ref clock));
-    }
-
     [Fact]
     public void AThousandSessions_EachGetAuthenticReplies()
     {
@@ -95,7 +84,7 @@ public sealed class NtsResponderSessionTests : IDisposable
             {
                 Session s = sessions[i];
                 NtpTimestamp transmit = TransmitOf(i);
-                ResponderResult result = Handle(Request(s, transmit), response);
+                ResponderResult result = _server.Handle(Request(s, transmit), response);
                 Assert.True(result.ShouldRespond, $"round {round}, session {i}");
                 cookies.Clear();
                 Assert.Equal(NtsReplyStatus.Ok, NtsClientPacket.Verify(response.AsSpan(0, result.Length), transmit, s.Uid, s.S2CAead, cookies));
@@ -104,10 +93,10 @@ public sealed class NtsResponderSessionTests : IDisposable
             }
         }
 
-        Assert.Equal(2L * count, _tally.Authenticated);
-        Assert.Equal(0L, _tally.Rejected);
+        Assert.Equal(2L * count, _server.Tally.Authenticated);
+        Assert.Equal(0L, _server.Tally.Rejected);
         // 250 sessions per algorithm, 15 or 16 per four-way set, polled round-robin: LRU has evicted each before it returns.
-        Assert.Equal(2L * count, _tally.SessionKeyLoads);
+        Assert.Equal(2L * count, _server.Tally.SessionKeyLoads);
     }
 
     [Fact]
@@ -127,15 +116,15 @@ public sealed class NtsResponderSessionTests : IDisposable
         }
 
         // Warm-up: builds each algorithm's pool and takes every path once.
-        for (int i = 0; i < count; i++) Assert.True(Handle(requests[i], responses[i]).ShouldRespond);
+        for (int i = 0; i < count; i++) Assert.True(_server.Handle(requests[i], responses[i]).ShouldRespond);
 
-        long misses = _tally.SessionKeyLoads;
+        long misses = _server.Tally.SessionKeyLoads;
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < count; i++) lengths[i] = Handle(requests[i], responses[i]).Length;
+        for (int i = 0; i < count; i++) lengths[i] = _server.Handle(requests[i], responses[i]).Length;
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
         Assert.Equal(0, allocated);
-        Assert.Equal(misses + count, _tally.SessionKeyLoads);
+        Assert.Equal(misses + count, _server.Tally.SessionKeyLoads);
         var cookies = new List<byte[]>();
         for (int i = 0; i < count; i++)
         {
@@ -151,13 +140,13 @@ public sealed class NtsResponderSessionTests : IDisposable
         Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] request = Request(s, TransmitOf(1));
         byte[] response = new byte[1024];
-        for (int i = 0; i < 10; i++) Handle(request, response);
+        for (int i = 0; i < 10; i++) _server.Handle(request, response);
 
-        long misses = _tally.SessionKeyLoads;
+        long misses = _server.Tally.SessionKeyLoads;
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 500; i++) Assert.True(Handle(request, response).ShouldRespond);
+        for (int i = 0; i < 500; i++) Assert.True(_server.Handle(request, response).ShouldRespond);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(misses, _tally.SessionKeyLoads);
+        Assert.Equal(misses, _server.Tally.SessionKeyLoads);
     }
 
     [Fact]
@@ -173,7 +162,7 @@ public sealed class NtsResponderSessionTests : IDisposable
         for (int i = 0; i < sets.Length; i++)
         {
             _server.Store.Publish(sets[i]);
-            Assert.True(Handle(request, response).ShouldRespond);
+            Assert.True(_server.Handle(request, response).ShouldRespond);
         }
 
         // Every request sees a newly published set (alternating epochs 500 and 501), which re-keys the cookie AEADs.
@@ -181,7 +170,7 @@ public sealed class NtsResponderSessionTests : IDisposable
         for (int i = 0; i < 100; i++)
         {
             _server.Store.Publish(sets[i % sets.Length]);
-            Assert.True(Handle(request, response).ShouldRespond);
+            Assert.True(_server.Handle(request, response).ShouldRespond);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);

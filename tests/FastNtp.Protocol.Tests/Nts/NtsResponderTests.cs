@@ -5,11 +5,8 @@ namespace FastNtp.Protocol.Tests.Nts;
 
 public sealed class NtsResponderTests : IDisposable
 {
-    private static readonly NtpTimestamp ReceiveTime = NtpTimestamp.FromParts(3_900_000_000, 0x8000_0000);
-    private static readonly ServerSnapshot Snapshot = ServerSnapshot.LocalClock(1, -20, ReceiveTime);
 
     private readonly InProcessNtsServer _server = new();
-    private readonly NtsTally _tally = new();
     private readonly RandomPool _random = new();
 
     public void Dispose() => _server.Dispose();
@@ -53,12 +50,6 @@ public sealed class NtsResponderTests : IDisposable
         return packet[..length];
     }
 
-    private ResponderResult Handle(byte[] request, byte[] response)
-    {
-        var clock = new FixedClock(ReceiveTime + NtpDuration.FromMilliseconds(1));
-        return _tally.Count(_server.Responder.Handle(request, new RequestInfo(ReceiveTime, 40000), Snapshot, response, ref clock));
-    }
-
     [Theory]
     [InlineData(AeadAlgorithm.AesSivCmac256, 0)]
     [InlineData(AeadAlgorithm.AesSivCmac256, 7)]
@@ -73,7 +64,7 @@ public sealed class NtsResponderTests : IDisposable
         byte[] request = BuildRequest(s, IssueCookie(s), placeholders, uid, transmit);
         byte[] response = new byte[1024];
 
-        ResponderResult result = Handle(request, response);
+        ResponderResult result = _server.Handle(request, response);
 
         Assert.True(result.ShouldRespond);
         Assert.True(result.Length <= request.Length);
@@ -81,11 +72,11 @@ public sealed class NtsResponderTests : IDisposable
         Assert.Equal(NtsReplyStatus.Ok, NtsClientPacket.Verify(response.AsSpan(0, result.Length), transmit, uid, s.S2CAead, cookies));
         Assert.Equal(1 + placeholders, cookies.Count);
         Assert.All(cookies, c => Assert.Equal(NtsCookieCodec.CookieLength(algorithm), c.Length));
-        Assert.Equal(1L, _tally.Authenticated);
+        Assert.Equal(1L, _server.Tally.Authenticated);
 
         // Every fresh cookie is itself usable for the next request.
         byte[] next = BuildRequest(s, cookies[^1], 0, uid, transmit);
-        Assert.True(Handle(next, response).ShouldRespond);
+        Assert.True(_server.Handle(next, response).ShouldRespond);
     }
 
     [Theory]
@@ -97,7 +88,7 @@ public sealed class NtsResponderTests : IDisposable
         byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         var transmit = NtpTimestamp.FromParts(3_900_000_000, 777);
         byte[] response = new byte[1024];
-        int length = Handle(BuildRequest(s, IssueCookie(s), 1, uid, transmit), response).Length;
+        int length = _server.Handle(BuildRequest(s, IssueCookie(s), 1, uid, transmit), response).Length;
         byte[] reply = response[..length];
         var cookies = new List<byte[]>();
         Assert.Equal(NtsReplyStatus.Ok, NtsClientPacket.Verify(reply, transmit, uid, s.S2CAead, cookies));
@@ -135,7 +126,7 @@ public sealed class NtsResponderTests : IDisposable
         {
             byte[] request = BuildRequest(s, IssueCookie(s), placeholders, uid, NtpTimestamp.FromParts(1, 2));
             byte[] response = new byte[2048];
-            ResponderResult result = Handle(request, response);
+            ResponderResult result = _server.Handle(request, response);
             Assert.True(result.ShouldRespond);
             Assert.InRange(result.Length, NtpHeader.Length, request.Length);
         }
@@ -147,8 +138,8 @@ public sealed class NtsResponderTests : IDisposable
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] request = BuildRequest(s, IssueCookie(s), 1, new byte[32], NtpTimestamp.FromParts(1, 2));
         var plain = new Responder();
-        var clock = new FixedClock(ReceiveTime);
-        ResponderResult result = plain.Handle(request, new RequestInfo(ReceiveTime, 40000), Snapshot, new byte[1024], ref clock);
+        var clock = new FixedClock(InProcessNtsServer.ReceiveTime);
+        ResponderResult result = plain.Handle(request, new RequestInfo(InProcessNtsServer.ReceiveTime, 40000), InProcessNtsServer.Snapshot, new byte[1024], ref clock);
         Assert.Equal(ResponderResult.Respond(NtpHeader.Length), result);
     }
 
@@ -157,7 +148,7 @@ public sealed class NtsResponderTests : IDisposable
     {
         byte[] request = new byte[48];
         request[0] = NtpHeader.FirstByte(LeapIndicator.NoWarning, 4, NtpMode.Client);
-        Assert.Equal(ResponderResult.Respond(NtpHeader.Length), Handle(request, new byte[1024]));
+        Assert.Equal(ResponderResult.Respond(NtpHeader.Length), _server.Handle(request, new byte[1024]));
     }
 
     [Fact]
@@ -177,7 +168,7 @@ public sealed class NtsResponderTests : IDisposable
         {
             byte[] request = BuildRequest(s, cookie, 2, uid, transmit);
             byte[] response = new byte[1024];
-            ResponderResult result = Handle(request, response);
+            ResponderResult result = _server.Handle(request, response);
             Assert.Equal(NtpHeader.Length + 4 + uid.Length, result.Length);
             Assert.Equal(NtsReplyStatus.Nak, NtsClientPacket.Verify(response.AsSpan(0, result.Length), transmit, uid, s.S2CAead, []));
             Assert.True(NtpHeader.TryRead(response, out NtpHeader header));
@@ -185,7 +176,7 @@ public sealed class NtsResponderTests : IDisposable
             Assert.Equal(ReferenceId.NtsNak, header.ReferenceId);
         }
 
-        Assert.Equal(3L, _tally.Naks);
+        Assert.Equal(3L, _server.Tally.Naks);
     }
 
     [Fact]
@@ -200,16 +191,16 @@ public sealed class NtsResponderTests : IDisposable
         transmit = NtpHeader.ReadTransmitTime(request);
         byte[] response = new byte[1024];
         // The session's keys were loaded before authentication failed: the counters see both.
-        Assert.Equal(ResponderResult.Respond(NtpHeader.Length + 4 + uid.Length, NtsOutcome.Nak | NtsOutcome.SessionKeysLoaded), Handle(request, response));
+        Assert.Equal(ResponderResult.Respond(NtpHeader.Length + 4 + uid.Length, NtsOutcome.Nak | NtsOutcome.SessionKeysLoaded), _server.Handle(request, response));
         Assert.Equal(NtsReplyStatus.Nak, NtsClientPacket.Verify(response.AsSpan(0, NtpHeader.Length + 4 + uid.Length), transmit, uid, s.S2CAead, []));
 
         // A request sealed with the wrong key fails too; the cookie's keys are cached by now.
         using Session other = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] wrongKey = BuildRequest(other, IssueCookie(s), 0, uid, transmit);
-        Assert.Equal(ResponderResult.Respond(NtpHeader.Length + 4 + uid.Length, NtsOutcome.Nak), Handle(wrongKey, response));
-        Assert.Equal(2L, _tally.Naks);
-        Assert.Equal(0L, _tally.Rejected);
-        Assert.Equal(0L, _tally.Authenticated);
+        Assert.Equal(ResponderResult.Respond(NtpHeader.Length + 4 + uid.Length, NtsOutcome.Nak), _server.Handle(wrongKey, response));
+        Assert.Equal(2L, _server.Tally.Naks);
+        Assert.Equal(0L, _server.Tally.Rejected);
+        Assert.Equal(0L, _server.Tally.Authenticated);
     }
 
     private static byte[] Field(ushort type, int valueLength, byte fill = 0)
@@ -258,7 +249,7 @@ public sealed class NtsResponderTests : IDisposable
         byte[] response = new byte[2048];
 
         // The well-formed version of the hand-built request is accepted, so each failure below is the one change.
-        Assert.True(Handle(Assemble(s, uid, cookie), response).ShouldRespond);
+        Assert.True(_server.Handle(Assemble(s, uid, cookie), response).ShouldRespond);
 
         var cases = new Dictionary<string, byte[]>
         {
@@ -279,7 +270,7 @@ public sealed class NtsResponderTests : IDisposable
 
         foreach ((string why, byte[] request) in cases)
         {
-            ResponderResult result = Handle(request, response);
+            ResponderResult result = _server.Handle(request, response);
             Assert.True(result == ResponderResult.Drop(DropReason.NtsInvalid), why);
         }
     }
@@ -296,7 +287,7 @@ public sealed class NtsResponderTests : IDisposable
         {
             _server.Store.Publish(CookieKeySet.Derive(InProcessNtsServer.Secret, epoch, 7));
             var t = NtpTimestamp.FromParts((uint)epoch, 1);
-            ResponderResult result = Handle(BuildRequest(s, cookie, 0, uid, t), response);
+            ResponderResult result = _server.Handle(BuildRequest(s, cookie, 0, uid, t), response);
             var fresh = new List<byte[]>();
             Assert.Equal(NtsReplyStatus.Ok, NtsClientPacket.Verify(response.AsSpan(0, result.Length), t, uid, s.S2CAead, fresh));
             cookie = Assert.Single(fresh);
@@ -311,9 +302,9 @@ public sealed class NtsResponderTests : IDisposable
         byte[] old = IssueCookie(s);
         byte[] response = new byte[1024];
         _server.Store.Publish(CookieKeySet.Derive(InProcessNtsServer.Secret, 1007, 7));
-        Assert.Equal(NtpHeader.Length + 36 + 4 + 4 + 16 + 16 + 4 + old.Length, Handle(BuildRequest(s, old, 0, new byte[32], default), response).Length);
+        Assert.Equal(NtpHeader.Length + 36 + 4 + 4 + 16 + 16 + 4 + old.Length, _server.Handle(BuildRequest(s, old, 0, new byte[32], default), response).Length);
         _server.Store.Publish(CookieKeySet.Derive(InProcessNtsServer.Secret, 1008, 7));
-        Assert.Equal(NtpHeader.Length + 36, Handle(BuildRequest(s, old, 0, new byte[32], default), response).Length);
+        Assert.Equal(NtpHeader.Length + 36, _server.Handle(BuildRequest(s, old, 0, new byte[32], default), response).Length);
     }
 
     [Fact]
@@ -322,9 +313,9 @@ public sealed class NtsResponderTests : IDisposable
         using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
         byte[] request = BuildRequest(s, IssueCookie(s), 1, new byte[32], NtpTimestamp.FromParts(5, 5));
         byte[] response = new byte[1024];
-        for (int i = 0; i < 100; i++) Handle(request, response);
+        for (int i = 0; i < 100; i++) _server.Handle(request, response);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++) Assert.True(Handle(request, response).ShouldRespond);
+        for (int i = 0; i < 1000; i++) Assert.True(_server.Handle(request, response).ShouldRespond);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }
