@@ -28,16 +28,26 @@ public class BatchWorkerTests
                 : NtpTimestamp.FromParts(0xEC00_0000, 0);
     }
 
+    /// <summary>A socket on 127.0.0.1 whose receive times out every 200 ms, so a worker on it sees a stop soon.</summary>
+    private static UdpBatchSocket LoopbackSocket()
+    {
+        var socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
+        socket.SetReceiveTimeout(TimeSpan.FromMilliseconds(200));
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return socket;
+    }
+
+    private static BatchWorker<TClock> NewWorker<TClock>(UdpBatchSocket socket, WorkerCounters counters)
+        where TClock : struct, IClock =>
+        new(socket, 8, new Responder(), null, new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
+
     [Fact]
     public void ThrowingBatch_IsCountedAsAFaultAndTheWorkerKeepsServing()
     {
         FaultyOnceClock.Reset();
-        using var socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
-        socket.SetReceiveTimeout(TimeSpan.FromMilliseconds(200));
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using UdpBatchSocket socket = LoopbackSocket();
         var counters = new WorkerCounters();
-        var worker = new BatchWorker<FaultyOnceClock>(
-            socket, 8, new Responder(), null, new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
+        BatchWorker<FaultyOnceClock> worker = NewWorker<FaultyOnceClock>(socket, counters);
         Exception? escaped = null;
         var thread = new Thread(() =>
         {
@@ -79,12 +89,9 @@ public class BatchWorkerTests
     public void NoKernelTimestamps_ReadsReceiveTimeOncePerBatchAndStampsTransmitLast()
     {
         // A socket without SO_TIMESTAMPNS: the worker must fall back to its clock.
-        using var socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
-        socket.SetReceiveTimeout(TimeSpan.FromMilliseconds(200));
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using UdpBatchSocket socket = LoopbackSocket();
         var counters = new WorkerCounters();
-        var worker = new BatchWorker<SteppingClock>(
-            socket, 8, new Responder(), null, new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
+        BatchWorker<SteppingClock> worker = NewWorker<SteppingClock>(socket, counters);
         var thread = new Thread(worker.Run);
         thread.Start();
         try

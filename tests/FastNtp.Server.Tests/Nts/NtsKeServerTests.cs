@@ -114,6 +114,12 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         Assert.Contains("chmod 600", warning, StringComparison.Ordinal);
     }
 
+    /// <summary>A server with few connection slots and short handshake and request timeouts, to watch slots fill and free.</summary>
+    private static NtsKeServerSettings WithSlots(NtsKeServerSettings settings, int maxConnections, TimeSpan timeout) => settings with
+    {
+        Limits = settings.Limits with { MaxConnections = maxConnections, HandshakeTimeout = timeout, RequestTimeout = timeout },
+    };
+
     /// <summary>Runs a raw TLS 1.3 client that sends <paramref name="request"/> and returns everything the server answers.</summary>
     private async Task<byte[]> RawExchangeAsync(int port, byte[] request, string alpn = "ntske/1")
     {
@@ -199,15 +205,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     public async Task SilentClients_TimeOutAndFreeTheirSlots()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with
-        {
-            Limits = s.Limits with
-            {
-                MaxConnections = 2,
-                HandshakeTimeout = TimeSpan.FromMilliseconds(300),
-                RequestTimeout = TimeSpan.FromMilliseconds(300),
-            },
-        });
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => WithSlots(s, 2, TimeSpan.FromMilliseconds(300)));
         var silent = new List<Socket>();
         for (int i = 0; i < 3; i++)
         {
@@ -229,15 +227,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     public async Task BrokenTlsFromClients_IsCountedAndFreesEverySlot()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with
-        {
-            Limits = s.Limits with
-            {
-                MaxConnections = 4,
-                HandshakeTimeout = TimeSpan.FromSeconds(1),
-                RequestTimeout = TimeSpan.FromSeconds(1),
-            },
-        });
+        await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => WithSlots(s, 4, TimeSpan.FromSeconds(1)));
         int port = ke.LocalEndPoint.Port;
         byte[] notTls = "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray();
         // A handshake record header that promises far more than TLS allows (2^14 + 2048).
