@@ -11,7 +11,7 @@ public sealed class BadInputTests
     [MemberData(nameof(Every))]
     public void SealedDataShorterThanATag_IsRejected(AeadAlgorithm algorithm, Backend backend)
     {
-        using Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
+        using Aead aead = ZeroKey(algorithm, backend);
         byte[] nonce = new byte[aead.NonceLength];
         byte[] destination = new byte[32];
         for (int length = 0; length < Aead.TagLength; length++)
@@ -61,10 +61,9 @@ public sealed class BadInputTests
     [MemberData(nameof(Every))]
     public void LongerDestination_HasOnlyItsPlaintextPartTouched(AeadAlgorithm algorithm, Backend backend)
     {
-        using Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
+        using Aead aead = ZeroKey(algorithm, backend);
         byte[] nonce = new byte[aead.NonceLength];
-        byte[] sealedData = new byte[Aead.SealedLength(10)];
-        aead.Seal(nonce, [], new byte[10], sealedData);
+        byte[] sealedData = SealZeros(aead, 10);
         sealedData[0] ^= 1;
         byte[] destination = Enumerable.Repeat((byte)0xEE, 40).ToArray();
 
@@ -128,10 +127,9 @@ public sealed class BadInputTests
     [MemberData(nameof(Every))]
     public void ShortDestinations_AreCallerBugs(AeadAlgorithm algorithm, Backend backend)
     {
-        using Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
+        using Aead aead = ZeroKey(algorithm, backend);
         byte[] nonce = new byte[aead.NonceLength];
-        byte[] sealedData = new byte[Aead.SealedLength(20)];
-        aead.Seal(nonce, [], new byte[20], sealedData);
+        byte[] sealedData = SealZeros(aead, 20);
 
         Assert.Throws<ArgumentException>(() => aead.Seal(nonce, [], new byte[20], new byte[35]));
         Assert.Throws<ArgumentException>(() => aead.Open(nonce, [], sealedData, new byte[19]));
@@ -141,7 +139,7 @@ public sealed class BadInputTests
     [MemberData(nameof(Every))]
     public void OverlappingBuffers_AreCallerBugsButAdjacentSlicesAreFine(AeadAlgorithm algorithm, Backend backend)
     {
-        using Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
+        using Aead aead = ZeroKey(algorithm, backend);
         byte[] nonce = new byte[aead.NonceLength];
         byte[] buffer = new byte[200];
 
@@ -182,7 +180,7 @@ public sealed class BadInputTests
     [MemberData(nameof(Every))]
     public void DisposedKeys_Throw(AeadAlgorithm algorithm, Backend backend)
     {
-        Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
+        Aead aead = ZeroKey(algorithm, backend);
         byte[] nonce = new byte[aead.NonceLength];
         aead.Dispose();
         aead.Dispose();

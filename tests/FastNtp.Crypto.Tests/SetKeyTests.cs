@@ -113,7 +113,7 @@ public sealed class SetKeyTests
     [MemberData(nameof(Every))]
     public void SetKeyAfterDispose_Throws(AeadAlgorithm algorithm, Backend backend)
     {
-        Aead aead = Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
+        Aead aead = ZeroKey(algorithm, backend);
         aead.Dispose();
         Assert.Throws<ObjectDisposedException>(() => aead.SetKey(new byte[Aead.KeyLength(algorithm)]));
     }

@@ -33,6 +33,17 @@ internal static class TestSupport
     public static Aead Create(AeadAlgorithm algorithm, ReadOnlySpan<byte> key, Backend backend) =>
         Aead.Create(algorithm, key, backend.ToImplementation());
 
+    /// <summary>An AEAD of <paramref name="algorithm"/> under the all-zero key.</summary>
+    public static Aead ZeroKey(AeadAlgorithm algorithm, Backend backend) => Create(algorithm, new byte[Aead.KeyLength(algorithm)], backend);
+
+    /// <summary>Seals <paramref name="plaintextLength"/> zero octets, with no associated data, under the all-zero nonce.</summary>
+    public static byte[] SealZeros(Aead aead, int plaintextLength)
+    {
+        byte[] sealedData = new byte[Aead.SealedLength(plaintextLength)];
+        aead.Seal(new byte[aead.NonceLength], [], new byte[plaintextLength], sealedData);
+        return sealedData;
+    }
+
     public static AesSiv Siv(string keyHex, Backend backend)
     {
         byte[] key = Hex(keyHex);
