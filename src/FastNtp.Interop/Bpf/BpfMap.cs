@@ -19,7 +19,7 @@ public sealed class BpfMap
     public BpfMapping MapShared(int length)
     {
         _owner.ThrowIfDisposed();
-        nint address = Interop.Libc.Mmap(0, (nuint)length, Interop.Libc.ProtRead | Interop.Libc.ProtWrite, Interop.Libc.MapShared, _fd, 0);
+        nint address = Interop.Libc.Mmap(0, (nuint)length, Interop.Libc.Protection.Read | Interop.Libc.Protection.Write, Interop.Libc.MapMode.Shared, _fd, 0);
         if (address == -1) throw BpfException.FromLastError("mmap");
         return new BpfMapping(new SafeMappedMemoryHandle(address, (nuint)length), length);
     }

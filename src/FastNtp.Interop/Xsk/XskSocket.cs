@@ -53,8 +53,8 @@ public sealed unsafe class XskSocket : IDisposable
         try
         {
             nuint umemLength = (nuint)frameCount * FrameSize;
-            nint umem = Interop.Libc.Mmap(0, umemLength, Interop.Libc.ProtRead | Interop.Libc.ProtWrite,
-                Interop.Libc.MapPrivate | Interop.Libc.MapAnonymous | Interop.Libc.MapPopulate, -1, 0);
+            nint umem = Interop.Libc.Mmap(0, umemLength, Interop.Libc.Protection.Read | Interop.Libc.Protection.Write,
+                Interop.Libc.MapMode.Private | Interop.Libc.MapMode.Anonymous | Interop.Libc.MapMode.Populate, -1, 0);
             if (umem == -1) throw NativeSocketException.FromLastError("mmap(UMEM)");
             socket = new XskSocket(handle, new SafeMappedMemoryHandle(umem, umemLength), frameCount);
 
@@ -160,8 +160,8 @@ public sealed unsafe class XskSocket : IDisposable
     private uint* MapRing(in XdpRingOffset offset, uint entries, int entrySize, long pageOffset, out uint* consumer, out uint* flags, out byte* descriptors)
     {
         nuint length = (nuint)(offset.Descriptors + entries * (ulong)entrySize);
-        nint address = Interop.Libc.Mmap(0, length, Interop.Libc.ProtRead | Interop.Libc.ProtWrite,
-            Interop.Libc.MapShared | Interop.Libc.MapPopulate, Descriptor, (nint)pageOffset);
+        nint address = Interop.Libc.Mmap(0, length, Interop.Libc.Protection.Read | Interop.Libc.Protection.Write,
+            Interop.Libc.MapMode.Shared | Interop.Libc.MapMode.Populate, Descriptor, (nint)pageOffset);
         if (address == -1) throw NativeSocketException.FromLastError("mmap(AF_XDP ring)");
         _rings.Add(new SafeMappedMemoryHandle(address, length));
         byte* start = (byte*)address;

@@ -37,9 +37,9 @@ public class BpfLayoutTests
         Assert.Equal((long)BpfAttachType.Xdp, Facts.Value["BPF_XDP"]);
         Assert.Equal((long)XdpAttachMode.Generic, Facts.Value["XDP_FLAGS_SKB_MODE"]);
         Assert.Equal((long)XdpAttachMode.Native, Facts.Value["XDP_FLAGS_DRV_MODE"]);
-        Assert.Equal(Interop.Libc.ProtRead, Facts.Value["PROT_READ"]);
-        Assert.Equal(Interop.Libc.ProtWrite, Facts.Value["PROT_WRITE"]);
-        Assert.Equal(Interop.Libc.MapShared, Facts.Value["MAP_SHARED"]);
+        Assert.Equal((long)Interop.Libc.Protection.Read, Facts.Value["PROT_READ"]);
+        Assert.Equal((long)Interop.Libc.Protection.Write, Facts.Value["PROT_WRITE"]);
+        Assert.Equal((long)Interop.Libc.MapMode.Shared, Facts.Value["MAP_SHARED"]);
     }
 
     /// <summary>The link options are read only up to their size, which must reach past the flags.</summary>

@@ -60,9 +60,9 @@ public class XskLayoutTests
         Assert.Equal(XdpConstants.XDP_PGOFF_TX_RING, Facts.Value["XDP_PGOFF_TX_RING"]);
         Assert.Equal(XdpConstants.XDP_UMEM_PGOFF_FILL_RING, Facts.Value["XDP_UMEM_PGOFF_FILL_RING"]);
         Assert.Equal(XdpConstants.XDP_UMEM_PGOFF_COMPLETION_RING, Facts.Value["XDP_UMEM_PGOFF_COMPLETION_RING"]);
-        Assert.Equal(Interop.Libc.MapPrivate, Facts.Value["MAP_PRIVATE"]);
-        Assert.Equal(Interop.Libc.MapAnonymous, Facts.Value["MAP_ANONYMOUS"]);
-        Assert.Equal(Interop.Libc.MapPopulate, Facts.Value["MAP_POPULATE"]);
+        Assert.Equal((long)Interop.Libc.MapMode.Private, Facts.Value["MAP_PRIVATE"]);
+        Assert.Equal((long)Interop.Libc.MapMode.Anonymous, Facts.Value["MAP_ANONYMOUS"]);
+        Assert.Equal((long)Interop.Libc.MapMode.Populate, Facts.Value["MAP_POPULATE"]);
         Assert.Equal(Interop.Libc.PollIn, Facts.Value["POLLIN"]);
         Assert.Equal(Marshal.SizeOf<Interop.Libc.PollFd>(), Facts.Value["sizeof(struct pollfd)"]);
     }
