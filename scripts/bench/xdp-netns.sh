@@ -258,10 +258,10 @@ def ceiling(name, what):
               f"server core busy {s.get('server_core_busy_pct') or 0:.0f}% (load average {loads.get(name, '?')})\n")
 
 def table(names):
-    print("| run | best answered/s at <1% loss | at offered/s (sent/s) | next step: offered → answered/s, loss | server core busy % there "
+    print("| run | best answered/s at <1% loss | at offered/s (sent/s) | next step: offered → answered/s, loss | limited by | server core busy % there "
           "| answered per busy server core-second | server core ns per answer | server process CPU % there | server process ns per answer "
           "| replies verified fully there | load average |")
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for name in names:
         run = load(name)
         if not run:
@@ -274,7 +274,9 @@ def table(names):
         core = get("requests_per_server_core_s")
         proc = get("requests_per_server_cpu_s")
         sent = f" ({b['sent'] / b['duration_s']:,.0f})" if b else ""
-        print(f"| {run['label']} | {fmt(b['answered_rate'] if b else 0)} | {fmt(get('offered_rate'))}{sent} | {nxt_text} | "
+        # The server is the limit where a higher step lost 1 % or more; otherwise it answered all the generator could send.
+        limit = "-" if b is None else ("server" if any(s["offered_rate"] > b["offered_rate"] and s["loss_pct"] >= 1.0 for s in steps) else "generator")
+        print(f"| {run['label']} | {fmt(b['answered_rate'] if b else 0)} | {fmt(get('offered_rate'))}{sent} | {nxt_text} | {limit} | "
               f"{fmt(get('server_core_busy_pct'), '{:.1f}')} | {fmt(core)} | {fmt(1e9 / core if core else None)} | "
               f"{fmt(get('server_cpu_pct'), '{:.1f}')} | {fmt(1e9 / proc if proc else None)} | {fmt(get('verified'))} | {loads.get(name, '?')} |")
     print()
