@@ -14,12 +14,9 @@ trap cleanup EXIT
 dpkg -i "$deb" >/dev/null
 getent passwd fastntp >/dev/null || { echo "deploy: the package made no fastntp user" >&2; exit 1; }
 echo "deploy: installed fastntp $(/usr/bin/fastntp --version)"
-if grep -q "^  check-config" <<<"$(/usr/bin/fastntp --help)"; then
-  /usr/bin/fastntp check-config /etc/fastntp/fastntp.json
-  echo "deploy: the packaged /etc/fastntp/fastntp.json passes check-config"
-else
-  echo "deploy: fastntp has no check-config command yet; only --version was run"
-fi
+/usr/bin/fastntp check-config /etc/fastntp/fastntp.json
+/usr/bin/fastntp check-config deploy/kubernetes/fastntp.json
+echo "deploy: the packaged /etc/fastntp/fastntp.json and the Kubernetes ConfigMap's configuration pass check-config"
 
 # The unit as packaged, then with each drop-in the docs describe.
 exposure() { systemd-analyze security --offline=true "$1" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'; }

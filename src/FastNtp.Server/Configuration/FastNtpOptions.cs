@@ -5,7 +5,7 @@ namespace FastNtp.Server.Configuration;
 /// <summary>
 /// The configuration as the binder fills it, strings and all, before validation. Each property is reachable as
 /// a JSON key ("Server": { "Workers": 2 }) and an environment variable (FASTNTP__SERVER__WORKERS=2); the
-/// defaults live here. <see cref="FastNtpSettings.From"/> turns it into the typed settings everything else uses.
+/// defaults live here. <see cref="FastNtpSettings.From(FastNtpOptions)"/> turns it into the typed settings everything else uses.
 /// </summary>
 /// <remarks>
 /// A section is one file, <c>Configuration/NameSection.cs</c>: the <c>NameOptions</c> class the binder fills, the
@@ -22,12 +22,13 @@ public sealed class FastNtpOptions
     public RateLimitOptions RateLimit { get; set; } = new();
     public AccessOptions Access { get; set; } = new();
     public NtsKeOptions NtsKe { get; set; } = new();
+    public LoggingOptions Logging { get; set; } = new();
 }
 
 /// <summary>Validated settings, immutable: endpoints parsed, names turned into enums, defaults applied.</summary>
 public sealed record FastNtpSettings(
     ServerSettings Server, SyncSettings Sync, ClockSettings Clock, NtsSettings Nts, MetricsSettings Metrics,
-    RateLimitSettings RateLimit, AccessSettings Access, NtsKeSettings NtsKe)
+    RateLimitSettings RateLimit, AccessSettings Access, NtsKeSettings NtsKe, LoggingSettings Logging)
 {
     /// <summary>The rate limit and access settings as the per-worker client policy takes them.</summary>
     public ClientPolicyOptions ClientPolicy => new()
@@ -45,8 +46,16 @@ public sealed record FastNtpSettings(
     /// <summary>Validates every section; throws one <see cref="ConfigurationException"/> listing every problem.</summary>
     public static FastNtpSettings From(FastNtpOptions options)
     {
-        ArgumentNullException.ThrowIfNull(options);
         var errors = new SettingsErrors();
+        FastNtpSettings settings = From(options, errors);
+        errors.ThrowIfAny();
+        return settings;
+    }
+
+    /// <summary>Validates every section, adding each problem to <paramref name="errors"/>; the result is usable only when there are none.</summary>
+    internal static FastNtpSettings From(FastNtpOptions options, SettingsErrors errors)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         var settings = new FastNtpSettings(
             ServerSettings.From(options.Server, errors),
             SyncSettings.From(options.Sync, errors),
@@ -55,11 +64,11 @@ public sealed record FastNtpSettings(
             MetricsSettings.From(options.Metrics, errors),
             RateLimitSettings.From(options.RateLimit, errors),
             AccessSettings.From(options.Access, errors),
-            NtsKeSettings.From(options.NtsKe, errors));
+            NtsKeSettings.From(options.NtsKe, errors),
+            LoggingSettings.From(options.Logging, errors));
         errors.AddLines(settings.ClientPolicy.Validate());
         if (settings.Access.RequireNts && !settings.Nts.Enabled)
             errors.Add("Access:RequireNts", "NTS is off (no Nts:KeListen and no Nts:KeyFile), so every request would be refused");
-        errors.ThrowIfAny();
         return settings;
     }
 }

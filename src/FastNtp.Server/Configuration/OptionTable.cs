@@ -5,7 +5,8 @@ namespace FastNtp.Server.Configuration;
 /// <param name="Option">The `fastntp serve` option, or null for keys set only by file or environment.</param>
 /// <param name="Description">One line for `--help` and the README's table.</param>
 /// <param name="IsList">A repeatable option; its keys are Section:Key:0, Section:Key:1 ...</param>
-public sealed record OptionRow(string Key, string? Option, string Description, bool IsList = false)
+/// <param name="Value">What `--help` shows for the option's value, such as ADDR:PORT.</param>
+public sealed record OptionRow(string Key, string? Option, string Description, bool IsList = false, string? Value = null)
 {
     /// <summary>The environment variable for the key (for a list, its first item).</summary>
     public string EnvironmentVariable =>
@@ -21,18 +22,20 @@ public static class OptionTable
 {
     public static IReadOnlyList<OptionRow> Rows { get; } =
     [
-        new("Server:Listen", "--listen", "ADDR:PORT to answer on, repeatable ([ADDR]:PORT for IPv6); default 0.0.0.0:123 and [::]:123", IsList: true),
-        new("Server:Workers", "--workers", "worker threads per address; 0 (default) means one per core"),
-        new("Server:LocalStratum", "--local-stratum", "serve the local clock at this stratum (1-15) while no upstream is selected"),
+        new("Server:Listen", "--listen", "ADDR:PORT to answer on, repeatable ([ADDR]:PORT for IPv6); default 0.0.0.0:123 and [::]:123", IsList: true, Value: "ADDR:PORT"),
+        new("Server:Workers", "--workers", "worker threads per address; 0 (default) means one per core", Value: "N"),
+        new("Server:LocalStratum", "--local-stratum", "serve the local clock at this stratum (1-15) while no upstream is selected", Value: "N"),
         new("Server:PinWorkers", null, "pin each worker thread to its own core (Linux engine); default false"),
         new("Server:Engine", null, "packet engine: auto (default; linux where supported), linux or portable"),
-        new("Server:Xdp:Interfaces", "--xdp", "network interface on which plain NTP is answered in the driver (XDP), repeatable", IsList: true),
+        new("Server:User", "--user", "started as root: become this user once every socket is bound and every key read (keeping only CAP_SYS_TIME for Clock:Control kernel)", Value: "NAME"),
+        new("Server:AllowRoot", null, "started as root without Server:User: keep serving as root instead of refusing to start; default false"),
+        new("Server:Xdp:Interfaces", "--xdp", "network interface on which plain NTP is answered in the driver (XDP), repeatable", IsList: true, Value: "IFACE"),
         new("Server:Xdp:Mode", null, "XDP attach mode: auto (default; native where the driver supports it), native or generic"),
         new("Server:Xdp:AfXdp", null, "with --xdp: NTS and other extension-field requests reach the responder through AF_XDP sockets; default true"),
         new("Server:Xdp:Queues", null, "with AF_XDP: receive queues 0 to N-1 of each interface get a socket and a worker thread; default 1"),
         new("Server:Xdp:FrameCount", null, "with AF_XDP: frames (4 KiB each) in each socket's UMEM, a power of two; default 4096"),
         new("Server:Xdp:Copy", null, "with AF_XDP: auto (default; zero-copy where the driver offers it), copy or zero-copy"),
-        new("Sync:Upstream", "--upstream", "HOST[:PORT][,nts] upstream source, repeatable", IsList: true),
+        new("Sync:Upstream", "--upstream", "HOST[:PORT][,nts] upstream source, repeatable", IsList: true, Value: "HOST[:PORT][,nts]"),
         new("Sync:MinPoll", null, "shortest upstream poll interval, log2 seconds; default 6"),
         new("Sync:MaxPoll", null, "longest upstream poll interval, log2 seconds; default 10"),
         new("Sync:MinSources", null, "agreeing sources required to be synchronized; default 1 with one source, else 2"),
@@ -43,15 +46,15 @@ public static class OptionTable
         new("Clock:PanicThreshold", null, "with control kernel: an offset above this many seconds is never corrected; default 1000"),
         new("Clock:Stratum", null, "with control follow-kernel: the stratum to advertise; default 1"),
         new("Clock:ReferenceId", null, "with control follow-kernel: the reference id to advertise (1-4 ASCII characters); default GPS"),
-        new("Nts:KeListen", "--nts-ke-listen", "ADDR:PORT for NTS-KE (TLS 1.3), usually port 4460; unset: no NTS-KE"),
-        new("Nts:Cert", "--cert", "NTS-KE certificate chain (PEM)"),
-        new("Nts:Key", "--key", "NTS-KE private key (PEM)"),
-        new("Nts:KeyFile", "--nts-key-file", "fleet root secret for NTS cookies (fastntp keygen); unset: a random in-memory secret"),
+        new("Nts:KeListen", "--nts-ke-listen", "ADDR:PORT for NTS-KE (TLS 1.3), usually port 4460; unset: no NTS-KE", Value: "ADDR:PORT"),
+        new("Nts:Cert", "--cert", "NTS-KE certificate chain (PEM); refused outside its validity window", Value: "PEM"),
+        new("Nts:Key", "--key", "NTS-KE private key (PEM); refused when group or others may read it", Value: "PEM"),
+        new("Nts:KeyFile", "--nts-key-file", "fleet root secret for NTS cookies (fastntp keygen; refused when group or others may read it); unset: a random in-memory secret", Value: "FILE"),
         new("Nts:Rotation", null, "cookie key lifetime; default 1.00:00:00 (one day)"),
         new("Nts:StaleEpochs", null, "previous cookie key epochs still accepted; default 7"),
         new("Nts:NtpServer", null, "NTP server name NTS-KE hands out when NTP is served elsewhere"),
         new("Nts:NtpPort", null, "NTP port NTS-KE hands out; default the first --listen port when not 123"),
-        new("Metrics:Listen", "--metrics-listen", "ADDR:PORT for the HTTP /metrics, /status and /clients endpoint; unset: off"),
+        new("Metrics:Listen", "--metrics-listen", "ADDR:PORT for the HTTP /metrics, /status and /clients endpoint; unset: off", Value: "ADDR:PORT"),
         new("RateLimit:Enabled", null, "per-client rate limiting (token bucket per address or IPv6 prefix); default false"),
         new("RateLimit:Interval", null, "seconds between requests a client may keep up on average; default 2"),
         new("RateLimit:Burst", null, "requests a quiet client may send back to back (iburst sends 4-8); default 16"),
@@ -68,9 +71,42 @@ public static class OptionTable
         new("NtsKe:HandshakeWindow", null, "seconds over which NtsKe:HandshakesPerAddress refill; default 60"),
         new("NtsKe:HandshakeTimeout", null, "seconds from accept until the TLS handshake is done; default 3"),
         new("NtsKe:RequestTimeout", null, "seconds from the handshake until the whole request has arrived; default 2"),
+        new("Logging:LogLevel:Default", "--log-level", "least level logged: Trace, Debug, Information (default), Warning, Error, Critical or None; Logging:LogLevel:CATEGORY sets one logger category (FastNtp.Sync)", Value: "LEVEL"),
     ];
 
+    private const string LogLevelSection = "Logging:LogLevel";
+
     private static readonly Dictionary<string, OptionRow> ByKey = Rows.ToDictionary(r => r.Key, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether the configuration reads <paramref name="key"/>: a row's key, an item of a list row, a logging
+    /// category's level (Logging:LogLevel:CATEGORY), or a section (written empty).
+    /// </summary>
+    public static bool IsKnown(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (ByKey.TryGetValue(ListKey(key), out OptionRow? row)) return row.IsList || ListKey(key) == key;
+        if (key.StartsWith(LogLevelSection + ":", StringComparison.OrdinalIgnoreCase)) return key.IndexOf(':', LogLevelSection.Length + 1) < 0;
+        return KeysOf(key).Count > 0;
+    }
+
+    /// <summary>The keys and subsections directly under <paramref name="section"/> ("" for the top-level sections), in table order.</summary>
+    public static IReadOnlyList<string> KeysOf(string section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var names = new List<string>();
+        string prefix = section.Length == 0 ? "" : section + ":";
+        foreach (OptionRow row in Rows)
+        {
+            if (!row.Key.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)) continue;
+            string rest = row.Key[prefix.Length..];
+            int colon = rest.IndexOf(':');
+            string name = colon < 0 ? rest : rest[..colon];
+            if (!names.Contains(name)) names.Add(name);
+        }
+
+        return names;
+    }
 
     /// <summary>What an error line starts with: the option an operator would have typed, else the key.</summary>
     public static string Label(string key) =>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using FastNtp.Interop.Bpf;
 using FastNtp.Interop.Xsk;
 using FastNtp.Protocol;
@@ -13,6 +14,8 @@ public sealed class ServerOptions
     public bool PinWorkers { get; set; }
     public string Engine { get; set; } = "auto";
     public XdpOptions Xdp { get; set; } = new();
+    public string? User { get; set; }
+    public bool AllowRoot { get; set; }
 }
 
 public sealed class XdpOptions
@@ -39,8 +42,11 @@ public enum EngineKind
 /// <param name="Workers">Worker threads per endpoint; one per core when configured as 0.</param>
 /// <param name="LocalStratum">Serve the local clock at this stratum while no upstream is selected.</param>
 /// <param name="Xdp">The XDP driver path in front of the engine; no interfaces leaves it off.</param>
-public sealed record ServerSettings(
-    IReadOnlyList<IPEndPoint> Listen, int Workers, byte? LocalStratum, bool PinWorkers, EngineKind Engine, XdpSettings Xdp)
+/// <param name="User">The user a server started as root becomes once everything is bound; null stays who it is.</param>
+/// <param name="AllowRoot">A server started as root with no <paramref name="User"/> keeps serving as root instead of refusing to start.</param>
+public sealed partial record ServerSettings(
+    IReadOnlyList<IPEndPoint> Listen, int Workers, byte? LocalStratum, bool PinWorkers, EngineKind Engine, XdpSettings Xdp,
+    string? User, bool AllowRoot)
 {
     internal static ServerSettings From(ServerOptions o, SettingsErrors errors)
     {
@@ -62,10 +68,17 @@ public sealed record ServerSettings(
         EngineKind engine = errors.OneOf("Server:Engine", o.Engine,
             ("auto", EngineKind.Auto), ("linux", EngineKind.Linux), ("portable", EngineKind.Portable));
 
+        string? user = string.IsNullOrEmpty(o.User) ? null : o.User;
+        if (user is not null && !UserName().IsMatch(user)) errors.Add("Server:User", $"'{user}' is not a user name");
+
         return new ServerSettings(
             listen, o.Workers > 0 ? o.Workers : Environment.ProcessorCount, (byte?)o.LocalStratum, o.PinWorkers, engine,
-            XdpSettings.From(o.Xdp, errors));
+            XdpSettings.From(o.Xdp, errors), user, o.AllowRoot);
     }
+
+    /// <summary>The names useradd accepts (at most 32 characters, no leading digit or dash).</summary>
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.-]{0,30}\$?$")]
+    private static partial Regex UserName();
 }
 
 /// <param name="Interfaces">Network interfaces on which plain NTP is answered in the driver.</param>

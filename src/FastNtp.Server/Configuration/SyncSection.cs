@@ -32,7 +32,7 @@ public sealed record SyncSettings(IReadOnlyList<UpstreamSpec> Upstream, int MinP
 
         if (o.MinPoll is < MinimumPoll or > MaximumPoll) errors.Add("Sync:MinPoll", $"{o.MinPoll} is not {MinimumPoll} to {MaximumPoll}");
         if (o.MaxPoll is < MinimumPoll or > MaximumPoll) errors.Add("Sync:MaxPoll", $"{o.MaxPoll} is not {MinimumPoll} to {MaximumPoll}");
-        else if (o.MaxPoll < o.MinPoll) errors.Add("Sync:MaxPoll", $"{o.MaxPoll} is below Sync:MinPoll {o.MinPoll}");
+        else if (o.MaxPoll < o.MinPoll && o.MinPoll is >= MinimumPoll and <= MaximumPoll) errors.Add("Sync:MaxPoll", $"{o.MaxPoll} is below Sync:MinPoll {o.MinPoll}");
         if (o.MinSources < 1) errors.Add("Sync:MinSources", $"{o.MinSources} is not at least 1");
         if (!string.IsNullOrEmpty(o.NtsCa) && !File.Exists(o.NtsCa)) errors.Add("Sync:NtsCa", $"file not found: {o.NtsCa}");
 

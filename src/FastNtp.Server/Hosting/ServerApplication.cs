@@ -24,11 +24,12 @@ public static class ServerApplication
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             o.UseUtcTimestamp = true;
         });
-        builder.Logging.SetMinimumLevel(LogLevel.Information);
         // A failed start is a ConfigurationException that `serve` prints as one line; the host would add its stack trace.
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         // The server logs what it serves once started; the lifetimes' "Application started" lines add nothing.
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // Logging:LogLevel and --log-level; registered last, so an operator's entry for a category wins over the two above.
+        settings.Logging.ApplyTo(builder.Logging);
 
         builder.Services.AddSystemd();
         bool notify = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"));

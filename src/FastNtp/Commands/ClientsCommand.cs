@@ -14,14 +14,25 @@ public static class ClientsCommand
 {
     public static Command Create()
     {
-        var server = new Argument<string>("metrics")
+        var server = new Argument<string?>("metrics")
         {
-            Description = "ADDR:PORT of the server's --metrics-listen endpoint",
-            DefaultValueFactory = _ => "127.0.0.1:9123",
+            HelpName = "ADDR:PORT",
+            Description = "the server's --metrics-listen endpoint; default its configuration's Metrics:Listen, else 127.0.0.1:9123",
+            Arity = ArgumentArity.ZeroOrOne,
         };
         var json = new Option<bool>("--json") { Description = "print the raw JSON document" };
-        var command = new Command("clients", "Show a running server's top clients by requests (needs RateLimit:Enabled).") { server, json };
-        command.SetAction((parse, cancellation) => RunAsync(parse.GetValue(server)!, parse.GetValue(json), cancellation));
+        Option<string> config = MetricsTarget.ConfigOption();
+        var command = new Command("clients", "Show a running server's top clients by requests (needs RateLimit:Enabled).") { server, json, config };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            if (MetricsTarget.Resolve(parse.GetValue(server), parse.GetValue(config), out string? error) is not { } target)
+            {
+                await Console.Error.WriteLineAsync($"fastntp: {error}").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+
+            return await RunAsync(target, parse.GetValue(json), cancellation).ConfigureAwait(false);
+        });
         return command;
     }
 

@@ -8,7 +8,7 @@ public static class KeygenCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "file to create (mode 0600); an existing file is never overwritten", Required = true };
+        var output = new Option<string>("--out") { HelpName = "FILE", Description = "file to create (mode 0600); an existing file is never overwritten", Required = true };
         var command = new Command("keygen", "Create a fleet root secret for NTS cookies; copy it to every server of the fleet.") { output };
         command.SetAction(parse =>
         {

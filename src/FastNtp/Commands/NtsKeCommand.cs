@@ -14,8 +14,8 @@ public static class NtsKeCommand
 {
     public static Command Create()
     {
-        var server = new Argument<string>("server") { Description = "HOST[:PORT] of the NTS-KE server; port 4460 by default" };
-        var ca = new Option<string>("--ca") { Description = "CA certificate (PEM) to verify the server against instead of the system store" };
+        var server = new Argument<string>("server") { HelpName = "HOST[:PORT]", Description = "HOST[:PORT] of the NTS-KE server; port 4460 by default" };
+        var ca = new Option<string>("--ca") { HelpName = "PEM", Description = "CA certificate (PEM) to verify the server against instead of the system store" };
         var json = new Option<bool>("--json") { Description = "print JSON" };
         var command = new Command("nts-ke", "Run NTS key establishment and print the algorithm, NTP server, keys and cookies.") { server, ca, json };
         command.SetAction(async (parse, cancellation) =>

@@ -16,13 +16,13 @@ public static class QueryCommand
 {
     public static Command Create()
     {
-        var server = new Argument<string>("server") { Description = "HOST[:PORT] ([ADDR]:PORT for IPv6); port 123 by default" };
-        var count = new Option<int>("--count") { Description = "number of queries, one second apart", DefaultValueFactory = _ => 1 };
-        var timeout = new Option<double>("--timeout") { Description = "seconds to wait for each reply", DefaultValueFactory = _ => 2.0 };
+        var server = new Argument<string>("server") { HelpName = "HOST[:PORT]", Description = "HOST[:PORT] ([ADDR]:PORT for IPv6); port 123 by default" };
+        var count = new Option<int>("--count") { HelpName = "N", Description = "number of queries, one second apart", DefaultValueFactory = _ => 1 };
+        var timeout = new Option<double>("--timeout") { HelpName = "SECONDS", Description = "seconds to wait for each reply", DefaultValueFactory = _ => 2.0 };
         var json = new Option<bool>("--json") { Description = "print JSON instead of text" };
         var nts = new Option<bool>("--nts") { Description = "authenticate with NTS (RFC 8915): NTS-KE on HOST, then NTS-protected NTP" };
-        var ntsKePort = new Option<int>("--ntske-port") { Description = "NTS-KE port", DefaultValueFactory = _ => ProtocolConstants.NtsKePort };
-        var ca = new Option<string>("--ca") { Description = "with --nts: CA certificate (PEM) instead of the system store" };
+        var ntsKePort = new Option<int>("--ntske-port") { HelpName = "PORT", Description = "NTS-KE port", DefaultValueFactory = _ => ProtocolConstants.NtsKePort };
+        var ca = new Option<string>("--ca") { HelpName = "PEM", Description = "with --nts: CA certificate (PEM) instead of the system store" };
 
         var command = new Command("query", "Query an NTP server (SNTP, or NTS with --nts) and print offset, delay and the server's state.")
         {

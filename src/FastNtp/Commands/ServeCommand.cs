@@ -11,7 +11,7 @@ public static class ServeCommand
 {
     public static Command Create()
     {
-        var config = new Option<string>("--config") { Description = "JSON configuration file (keys as in deploy/fastntp.json)" };
+        var config = new Option<string>("--config") { HelpName = "FILE", Description = $"JSON configuration file (keys as in deploy/fastntp.json); default {ConfigurationLoader.DefaultFile} when it exists" };
         var command = new Command("serve", "Run the NTP server.") { config };
 
         // Values stay text here: the configuration layer parses and checks them, so a bad value reads the same
@@ -21,8 +21,8 @@ public static class ServeCommand
         {
             if (row.Option is null) continue;
             Option option = row.IsList
-                ? new Option<string[]>(row.Option) { Description = row.Description }
-                : new Option<string>(row.Option) { Description = row.Description };
+                ? new Option<string[]>(row.Option) { Description = row.Description, HelpName = row.Value }
+                : new Option<string>(row.Option) { Description = row.Description, HelpName = row.Value };
             command.Options.Add(option);
             settable.Add((option, row));
         }
@@ -44,7 +44,7 @@ public static class ServeCommand
                 }
             }
 
-            return await RunAsync(parse.GetValue(config), overrides, cancellation).ConfigureAwait(false);
+            return await RunAsync(ConfigurationLoader.ChooseFile(parse.GetValue(config)), overrides, cancellation).ConfigureAwait(false);
         });
         return command;
     }

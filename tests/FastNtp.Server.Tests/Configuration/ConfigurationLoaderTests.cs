@@ -122,7 +122,10 @@ public sealed class ConfigurationLoaderTests
     [InlineData("Nts:StaleEpochs", "-1", "Nts:StaleEpochs: -1 is not 0 to 1000")]
     [InlineData("Nts:NtpPort", "0", "Nts:NtpPort: 0 is not a port")]
     [InlineData("Metrics:Listen", "127.0.0.1", "--metrics-listen: '127.0.0.1' is not ADDR:PORT")]
-    [InlineData("Server:Unknown", "1", "unknown configuration key(s): 'Unknown'")]
+    [InlineData("Server:Unknown", "1", "Server:Unknown: unknown key in section Server (its keys: Listen, Workers, LocalStratum, PinWorkers, Engine, User, AllowRoot, Xdp)")]
+    [InlineData("Server:User", "0day user", "--user: '0day user' is not a user name")]
+    [InlineData("Logging:LogLevel:Default", "Chatty", "--log-level: 'Chatty' is not Trace, Debug, Information, Warning, Error, Critical or None")]
+    [InlineData("Logging:Console:FormatterName", "json", "Logging:Console:FormatterName: unknown section Logging:Console")]
     public void BadValues_AreRefusedWithALineNamingTheOption(string key, string value, string expected)
     {
         ConfigurationException e = Assert.Throws<ConfigurationException>(() => Load(null, (key, value)));

@@ -10,12 +10,17 @@ public sealed class OptionTableTests
         from key in KeysOf(section.PropertyType, section.Name)
         select key;
 
-    /// <summary>A property whose type is another options class is a subsection, not a key.</summary>
+    /// <summary>
+    /// A property whose type is another options class is a subsection, not a key; a dictionary (Logging:LogLevel) is
+    /// a section of free names whose row is its Default.
+    /// </summary>
     private static IEnumerable<(string Key, bool IsList)> KeysOf(Type options, string prefix) =>
         from property in options.GetProperties(BindingFlags.Public | BindingFlags.Instance)
         from key in property.PropertyType.Name.EndsWith("Options", StringComparison.Ordinal)
             ? KeysOf(property.PropertyType, $"{prefix}:{property.Name}")
-            : [($"{prefix}:{property.Name}", property.PropertyType == typeof(List<string>))]
+            : property.PropertyType == typeof(Dictionary<string, string>)
+                ? [($"{prefix}:{property.Name}:{LoggingSettings.DefaultCategory}", false)]
+                : [($"{prefix}:{property.Name}", property.PropertyType == typeof(List<string>))]
         select key;
 
     [Fact]
