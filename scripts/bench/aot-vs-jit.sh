@@ -6,6 +6,8 @@
 # JIT_DLL: `dotnet build src/FastNtp -c Release` gives artifacts/bin/FastNtp/release/fastntp.dll.
 # LOAD_DLL: `dotnet build loadtest/FastNtp.LoadTest -c Release` gives .../fastntp-load.dll.
 set -euo pipefail
+# The servers measured here run as root on loopback or in this script's namespaces; `serve` refuses that unless told.
+export FASTNTP__SERVER__ALLOWROOT=true
 native=$1 jit=$2 load=$3 rate=${4:-100000}
 port=12391
 out=$(mktemp -d)

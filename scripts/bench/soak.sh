@@ -9,6 +9,8 @@
 # records GC counts and pause time into DIR/counters.csv. DIR/soak.svg charts all of it, DIR/summary.txt sums it.
 # Loopback only; every loop is bounded by the given minutes.
 set -euo pipefail
+# The servers measured here run as root on loopback or in this script's namespaces; `serve` refuses that unless told.
+export FASTNTP__SERVER__ALLOWROOT=true
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 minutes=10 share=0.8 plain_capacity=200000 nts_capacity=60000 ntske_clients=1 out=$ROOT/loadtest/out/soak

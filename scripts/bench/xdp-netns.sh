@@ -31,6 +31,8 @@
 # nts-socket nts-afxdp chrony-nts; default all).
 # Needs root (network namespaces, CAP_NET_RAW, CAP_BPF, chrt), clang, ethtool, iproute2, gcc, chrony, openssl.
 set -euo pipefail
+# The servers measured here run as root on loopback or in this script's namespaces; `serve` refuses that unless told.
+export FASTNTP__SERVER__ALLOWROOT=true
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 ART=${ARTIFACTS:-/tmp/art-bench}

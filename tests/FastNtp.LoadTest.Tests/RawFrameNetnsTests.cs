@@ -26,7 +26,7 @@ public class RawFrameNetnsTests
             Assert.True(up == 0, "netns-pair.sh up (needs root): " + upOutput);
             using var server = ExternalProcess.Start(ip,
                 ["netns", "exec", $"{name}-srv", "dotnet", Path.Combine(AppContext.BaseDirectory, "fastntp.dll"), "serve",
-                 "--listen", "10.200.0.2:123", "--listen", "[fd00:200::2]:123", "--workers", "1", "--local-stratum", "1"]);
+                 "--listen", "10.200.0.2:123", "--listen", "[fd00:200::2]:123", "--workers", "1", "--local-stratum", "1", "--user", "nobody"]);
             Assert.True(server.WaitForLine(l => l.Contains("Serving NTP", StringComparison.Ordinal), StartTimeout), server.Output);
 
             foreach (string target in new[] { "10.200.0.2:123", "[fd00:200::2]:123" })

@@ -48,6 +48,19 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public void ServeWithLogLevelWarning_LogsWarningsButNoInformation()
+    {
+        int port = Ports.FreeUdpPort();
+        using ExternalProcess server = TestEnvironment.StartFastNtp(["serve", "--listen", $"127.0.0.1:{port}", "--log-level", "warning"]);
+        Assert.True(server.WaitForLine(l => l.Contains("No upstream source and no --local-stratum", StringComparison.Ordinal), TestEnvironment.StartTimeout), server.Output);
+
+        // It serves (unsynchronized, so query says exit 5), and said nothing at level Information.
+        Assert.Equal(5, TestEnvironment.RunFastNtp(["query", $"127.0.0.1:{port}"]).ExitCode);
+        Assert.DoesNotContain("Serving NTP", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("info:", server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Serve_StopsCleanlyOnSigint()
     {
         int port = Ports.FreeUdpPort();
@@ -158,9 +171,9 @@ public sealed class ServeCommandTests
     }
 
     [Theory]
-    [InlineData("""{ "Server": { "Listen": [ "127.0.0.1:1" ], "Wrokers": 2 } }""", "unknown configuration key(s): 'Wrokers'")]
+    [InlineData("""{ "Server": { "Listen": [ "127.0.0.1:1" ], "Wrokers": 2 } }""", "Server:Wrokers: unknown key in section Server")]
     [InlineData("""{ "Server": { "Workers": "two" } }""", "--workers (Server:Workers): invalid value 'two'")]
-    [InlineData("""{ "Server": { "Workers": 2 """, "is not valid JSON")]
+    [InlineData("""{ "Server": { "Workers": 2 """, ":1:28: not valid JSON: ")]
     [InlineData("""{ "Clock": { "Control": "gps" } }""", "Clock:Control: 'gps' is not none, kernel or follow-kernel")]
     public void Serve_RefusesABadConfigFileWithOneLine(string json, string expected)
     {

@@ -60,7 +60,8 @@ public sealed partial class ServerHost : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         ServerSettings server = _settings.Server;
-        StartSnapshotSource();
+        bool disciplinesClock = _settings.Clock.Control == ClockControl.Kernel && _settings.Sync.Upstream.Count > 0;
+        var drop = PrivilegeDrop.Plan(server, disciplinesClock, _logger);
 
         await StartNtsAsync().ConfigureAwait(false);
 
@@ -93,6 +94,11 @@ public sealed partial class ServerHost : IHostedService
                 throw new ConfigurationException($"--metrics-listen: cannot bind {metricsEndpoint}: {e.Message}");
             }
         }
+
+        // Everything is bound and every key read: a server started as root becomes its user here, before the
+        // snapshot source starts its threads (the synchronizer's must inherit CAP_SYS_TIME when it disciplines).
+        if (drop is null) StartSnapshotSource();
+        else drop.Apply(StartSnapshotSource);
 
         LogStarted(_logger, _engine.Name, string.Join(", ", server.Listen), server.Workers, Precision);
     }

@@ -7,6 +7,18 @@ public static class TestEnvironment
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Set for every process the tests start (they inherit it, through `ip netns exec` too).</summary>
+    public const string AllowRootVariable = "FASTNTP__SERVER__ALLOWROOT";
+
+    /// <summary>
+    /// The suite runs as root (network namespaces, XDP) and its servers listen on loopback or inside its own
+    /// namespaces, so they may serve as root; `serve` refuses to unless told. The privilege-drop tests say otherwise.
+    /// </summary>
+    static TestEnvironment()
+    {
+        Environment.SetEnvironmentVariable(AllowRootVariable, "true");
+    }
+
     /// <summary>The fastntp assembly the test project builds beside itself.</summary>
     public static string FastNtpDll => Path.Combine(AppContext.BaseDirectory, "fastntp.dll");
 
