@@ -123,7 +123,7 @@ public static partial class ConfigurationLoader
         foreach ((string name, string? value) in environment)
         {
             if (!name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase)) continue;
-            string key = name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal);
+            string key = OptionTable.Spelling(name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal));
             values.Add(new(key, value));
             variables[key] = name;
         }

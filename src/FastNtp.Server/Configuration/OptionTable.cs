@@ -90,6 +90,26 @@ public static class OptionTable
         return KeysOf(key).Count > 0;
     }
 
+    /// <summary>
+    /// <paramref name="key"/> spelt as the table spells it, segment by segment where a segment is known
+    /// (FASTNTP__SERVER__WORKERS arrives as SERVER:WORKERS and reads Server:Workers); other segments stay as given.
+    /// </summary>
+    public static string Spelling(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        string[] segments = key.Split(':');
+        string section = "";
+        for (int i = 0; i < segments.Length; i++)
+        {
+            string? known = KeysOf(section).FirstOrDefault(k => string.Equals(k, segments[i], StringComparison.OrdinalIgnoreCase));
+            if (known is null) break;
+            segments[i] = known;
+            section = section.Length == 0 ? known : $"{section}:{known}";
+        }
+
+        return string.Join(':', segments);
+    }
+
     /// <summary>The keys and subsections directly under <paramref name="section"/> ("" for the top-level sections), in table order.</summary>
     public static IReadOnlyList<string> KeysOf(string section)
     {

@@ -32,7 +32,7 @@ public sealed class ProcessIdentityTests
     }
 
     [Fact]
-    public void Ids_AndCapabilities_AreTheProcStatusOnes()
+    public void IdsAndCapabilities_AreTheProcStatusOnes()
     {
         string[] status = File.ReadAllLines("/proc/thread-self/status");
         string Field(string name) => status.Single(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..].Trim();

@@ -64,8 +64,19 @@ public sealed class ConfigurationCheckTests : IDisposable
         ConfigurationCheck check = ConfigurationLoader.Check(path, [], environment);
 
         Assert.Contains("Sync:MinPoll: 99 is not -4 to 17 (from the environment: FASTNTP__SYNC__MINPOLL)", check.Errors);
-        Assert.Contains(check.Errors, e => e.StartsWith("NTS:KEYFLIE: unknown key in section NTS", StringComparison.Ordinal) &&
+        Assert.Contains(check.Errors, e => e.StartsWith("Nts:KEYFLIE: unknown key in section Nts", StringComparison.Ordinal) &&
             e.EndsWith("(from the environment: FASTNTP__NTS__KEYFLIE)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EnvironmentVariables_DoNotChangeHowTheFilesKeysAreNamed()
+    {
+        string path = Write("""{ "Server": { "Wrokers": 2 } }""");
+        var environment = new Dictionary<string, string?> { ["FASTNTP__SERVER__ALLOWROOT"] = "true" };
+
+        ConfigurationCheck check = ConfigurationLoader.Check(path, [], environment);
+
+        Assert.StartsWith($"{path}:1:15: Server:Wrokers: unknown key in section Server ", Assert.Single(check.Errors), StringComparison.Ordinal);
     }
 
     [Fact]
