@@ -12,29 +12,8 @@ namespace FastNtp.Commands;
 /// <summary>`fastntp clients`: the top clients from a running server's rate-limit tables (its /clients endpoint).</summary>
 public static class ClientsCommand
 {
-    public static Command Create()
-    {
-        var server = new Argument<string?>("metrics")
-        {
-            HelpName = "ADDR:PORT",
-            Description = "the server's --metrics-listen endpoint; default its configuration's Metrics:Listen, else 127.0.0.1:9123",
-            Arity = ArgumentArity.ZeroOrOne,
-        };
-        var json = new Option<bool>("--json") { Description = "print the raw JSON document" };
-        Option<string> config = MetricsTarget.ConfigOption();
-        var command = new Command("clients", "Show a running server's top clients by requests (needs RateLimit:Enabled).") { server, json, config };
-        command.SetAction(async (parse, cancellation) =>
-        {
-            if (MetricsTarget.Resolve(parse.GetValue(server), parse.GetValue(config), out string? error) is not { } target)
-            {
-                await Console.Error.WriteLineAsync($"fastntp: {error}").ConfigureAwait(false);
-                return ExitCodes.ConfigurationError;
-            }
-
-            return await RunAsync(target, parse.GetValue(json), cancellation).ConfigureAwait(false);
-        });
-        return command;
-    }
+    public static Command Create() => MetricsTarget.Command(
+        "clients", "Show a running server's top clients by requests (needs RateLimit:Enabled).", "ADDR:PORT", RunAsync);
 
     private static async Task<int> RunAsync(string target, bool json, CancellationToken cancellation)
     {

@@ -12,11 +12,34 @@ public static class MetricsTarget
 {
     public const string Fallback = "127.0.0.1:9123";
 
-    public static Option<string> ConfigOption() => new("--config")
+    /// <summary>A command that asks a metrics listener: [ADDR:PORT] [--json] [--config FILE], then <paramref name="run"/>(target, json).</summary>
+    public static Command Command(string name, string description, string helpName, Func<string, bool, CancellationToken, Task<int>> run)
     {
-        HelpName = "FILE",
-        Description = $"the server's configuration, for its Metrics:Listen; default {ConfigurationLoader.DefaultFile} when it exists",
-    };
+        var server = new Argument<string?>("metrics")
+        {
+            HelpName = helpName,
+            Description = $"the server's --metrics-listen endpoint; default its configuration's Metrics:Listen, else {Fallback}",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var json = new Option<bool>("--json") { Description = "print the raw JSON document" };
+        var config = new Option<string>("--config")
+        {
+            HelpName = "FILE",
+            Description = $"the server's configuration, for its Metrics:Listen; default {ConfigurationLoader.DefaultFile} when it exists",
+        };
+        var command = new Command(name, description) { server, json, config };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            if (Resolve(parse.GetValue(server), parse.GetValue(config), out string? error) is not { } target)
+            {
+                await Console.Error.WriteLineAsync($"fastntp: {error}").ConfigureAwait(false);
+                return ExitCodes.ConfigurationError;
+            }
+
+            return await run(target, parse.GetValue(json), cancellation).ConfigureAwait(false);
+        });
+        return command;
+    }
 
     /// <summary>The endpoint to ask; null with <paramref name="error"/> set when the configuration cannot be read.</summary>
     public static string? Resolve(string? named, string? configFile, out string? error)

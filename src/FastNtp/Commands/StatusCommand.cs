@@ -12,29 +12,8 @@ namespace FastNtp.Commands;
 /// <summary>`fastntp status`: reads a running server's /status endpoint (enabled by --metrics-listen).</summary>
 public static class StatusCommand
 {
-    public static Command Create()
-    {
-        var server = new Argument<string?>("metrics")
-        {
-            HelpName = "HOST:PORT",
-            Description = "the server's --metrics-listen endpoint; default its configuration's Metrics:Listen, else 127.0.0.1:9123",
-            Arity = ArgumentArity.ZeroOrOne,
-        };
-        var json = new Option<bool>("--json") { Description = "print the raw JSON document" };
-        Option<string> config = MetricsTarget.ConfigOption();
-        var command = new Command("status", "Show a running server's advertised state, counters and sources.") { server, json, config };
-        command.SetAction(async (parse, cancellation) =>
-        {
-            if (MetricsTarget.Resolve(parse.GetValue(server), parse.GetValue(config), out string? error) is not { } target)
-            {
-                await Console.Error.WriteLineAsync($"fastntp: {error}").ConfigureAwait(false);
-                return ExitCodes.ConfigurationError;
-            }
-
-            return await RunAsync(target, parse.GetValue(json), cancellation).ConfigureAwait(false);
-        });
-        return command;
-    }
+    public static Command Create() => MetricsTarget.Command(
+        "status", "Show a running server's advertised state, counters and sources.", "HOST:PORT", RunAsync);
 
     private static async Task<int> RunAsync(string target, bool json, CancellationToken cancellation)
     {
