@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using FastNtp.Interop.Security;
 
 namespace FastNtp.Interop.Tests.Security;

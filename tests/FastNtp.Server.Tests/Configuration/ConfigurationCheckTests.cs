@@ -1,5 +1,4 @@
 using FastNtp.Protocol.Sync;
-using FastNtp.Server.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace FastNtp.Server.Tests.Configuration;
@@ -100,7 +99,7 @@ public sealed class ConfigurationCheckTests : IDisposable
 
         Assert.Equal(ClockControl.Kernel, settings.Clock.Control);
         Assert.Equal(EngineKind.Portable, settings.Server.Engine);
-        Assert.Equal(FastNtp.Protocol.Policy.DenyAction.Kod, settings.Access.DenyAction);
+        Assert.Equal(DenyAction.Kod, settings.Access.DenyAction);
     }
 
     [Fact]
