@@ -119,6 +119,33 @@ public sealed partial class XdpEndToEndTests : IClassFixture<XdpEndToEndTests.Ne
     }
 
     [Fact]
+    public void RefusedNtsClients_AreDroppedInTheDriverBeforeAfXdp()
+    {
+        using var pki = new TestPki("ec", _net.ServerV4, _net.ServerV6);
+        string config = Path.Combine(_directory, "policy.json");
+        File.WriteAllText(config, $$"""
+            { "Access": { "Deny": [ "{{_net.ClientV6}}/128" ], "DenyAction": "kod" }, "RateLimit": { "Enabled": true, "Interval": 60, "Burst": 2 } }
+            """);
+        using ExternalProcess server = StartServer("--config", config, "--nts-ke-listen", "[::]:4460", "--cert", pki.ServerCert, "--key", pki.ServerKey);
+        Assert.Contains("AF_XDP: NTS and extension-field requests on fntp-srv", server.Output, StringComparison.Ordinal);
+
+        // The burst of two answered through AF_XDP, the third over the limit dropped: an NTS client is never kissed.
+        (int exit, string output) = Query($"{_net.ServerV4}:123", "--nts", "--ntske-port", "4460", "--ca", pki.CaCert, "--count", "3");
+        Assert.True(exit == 3, output + "\n" + server.Output);
+        Assert.Equal(2, Regex.Count(output, "nts AesSivCmac256"));
+
+        // A denied address still gets its cookies over TCP (NTS-KE), but its NTS request gets nothing, not even a DENY.
+        (exit, output) = Query($"[{_net.ServerV6}]:123", "--nts", "--ntske-port", "4460", "--ca", pki.CaCert);
+        Assert.True(exit == 3, output + "\n" + server.Output);
+
+        string status = Status();
+        Assert.Contains("xdp policy: denied=1 nts-required=0 rate-limited-kiss=0 rate-limited-drop=1 kod-sent=0", status, StringComparison.Ordinal);
+        // Only the two allowed requests reached the AF_XDP worker.
+        Assert.Matches(@"af_xdp: sockets=1 \S+ frames=2 sent=2 ", status);
+        Assert.Contains("counters: received=2 answered=2", status, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NtsWithAfXdpOff_GoesThroughTheSocketEngineBesideXdp()
     {
         using var pki = new TestPki("ec", _net.ServerV4);

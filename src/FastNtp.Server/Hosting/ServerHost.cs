@@ -137,7 +137,7 @@ public sealed partial class ServerHost : IHostedService
     {
         XdpSettings xdp = _settings.Server.Xdp;
         if (xdp.Interfaces.Count == 0) return;
-        _xdp = XdpService.TryStart(xdp, _settings.Server.Listen, new XdpPolicy(_settings.ClientPolicy, _settings.Access.Allow, _settings.Access.Deny),
+        _xdp = XdpService.TryStart(xdp, _settings.Server.Listen, new XdpPolicy(_settings.ClientPolicy, _settings.Access.Allow, _settings.Access.Deny, Nts: _nts is not null),
             Snapshots, createResponder, _loggerFactory.CreateLogger<XdpService>());
         if (_xdp is not null) _owned.Add(_xdp);
     }

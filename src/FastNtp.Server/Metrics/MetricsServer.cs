@@ -117,7 +117,7 @@ public sealed class MetricsServer(IPEndPoint endpoint, Func<StatusReport> report
             text.Append("# HELP fastntp_xdp_dropped_total Requests the XDP program dropped, by reason.\n# TYPE fastntp_xdp_dropped_total counter\n");
             foreach ((Protocol.Server.DropReason reason, long count) in xdp.Dropped)
                 text.Append(CultureInfo.InvariantCulture, $"fastntp_xdp_dropped_total{{reason=\"{reason}\"}} {count}\n");
-            text.Append("# HELP fastntp_xdp_refused_total Plain requests the XDP program refused under the client policy, by outcome.\n# TYPE fastntp_xdp_refused_total counter\n");
+            text.Append("# HELP fastntp_xdp_refused_total Requests the XDP program refused under the client policy, by outcome.\n# TYPE fastntp_xdp_refused_total counter\n");
             text.Append(CultureInfo.InvariantCulture, $"fastntp_xdp_refused_total{{outcome=\"denied\"}} {xdp.Denied}\n");
             text.Append(CultureInfo.InvariantCulture, $"fastntp_xdp_refused_total{{outcome=\"nts_required\"}} {xdp.NtsRequired}\n");
             text.Append(CultureInfo.InvariantCulture, $"fastntp_xdp_refused_total{{outcome=\"rate_limited_kiss\"}} {xdp.RateLimitedKiss}\n");

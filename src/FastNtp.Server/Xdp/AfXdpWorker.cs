@@ -38,7 +38,8 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
     public AfXdpWorker(XskSocket socket, Responder responder, SnapshotPublisher snapshots, WorkerCounters counters, TClock clock, bool trackAllocations)
     {
         _socket = socket;
-        // No client policy on this path yet: NIC queues hash the four-tuple, so a per-queue table would not be exact.
+        // No client policy here: the XDP program applies it before the redirect, from one table for every queue
+        // (NIC queues hash the four-tuple, so per-queue tables would not be exact).
         _step = new AfXdpFrameStep<TClock>(new PacketStep(responder, null, counters), clock);
         _snapshots = snapshots;
         _clock = clock;

@@ -59,9 +59,10 @@ internal struct XdpPolicyConfig
     public byte RequireNts;
     public sbyte KissPoll;
     public byte Ipv6Prefix;
-    private readonly byte _reserved0, _reserved1, _reserved2, _reserved3, _reserved4;
+    public byte Nts;
+    private readonly byte _reserved0, _reserved1, _reserved2, _reserved3;
 
-    public static XdpPolicyConfig From(ClientPolicyOptions options, bool checkAccess, bool allowUnmatched)
+    public static XdpPolicyConfig From(ClientPolicyOptions options, bool checkAccess, bool allowUnmatched, bool nts)
     {
         long interval = options.Interval.Ticks * 100;
         return new XdpPolicyConfig
@@ -76,6 +77,7 @@ internal struct XdpPolicyConfig
             RequireNts = options.RequireNts ? (byte)1 : (byte)0,
             KissPoll = ClientPolicy.PollExponent(options.Interval),
             Ipv6Prefix = (byte)options.Ipv6Prefix,
+            Nts = nts ? (byte)1 : (byte)0,
         };
     }
 }

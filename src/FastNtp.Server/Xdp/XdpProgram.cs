@@ -79,7 +79,7 @@ public sealed class XdpProgram : IDisposable
         {
             StaleAfterNanoseconds = (ulong)(staleAfter.Ticks * 100),
             Policy = XdpPolicyConfig.From(
-                options, checkAccess: policy.Allow.Count + policy.Deny.Count > 0, allowUnmatched: policy.Allow.Count == 0),
+                options, checkAccess: policy.Allow.Count + policy.Deny.Count > 0, allowUnmatched: policy.Allow.Count == 0, policy.Nts),
         };
         for (int i = 0; i < endpoints.Count; i++) config.Endpoints[i] = XdpEndpoint.From(endpoints[i]);
 
@@ -209,7 +209,7 @@ public sealed class XdpProgram : IDisposable
 }
 
 /// <summary>What the XDP program did, summed over CPUs.</summary>
-/// <param name="PassedExtensions">Requests with extension fields (NTS among them) handed to the AF_XDP socket of their queue, else to the socket engine.</param>
+/// <param name="PassedExtensions">Requests with extension fields (NTS among them) the client policy let through, handed to the AF_XDP socket of their queue, else to the socket engine.</param>
 /// <param name="PassedStale">Requests left to the socket engine because the state's heartbeat was stale.</param>
 /// <param name="PassedChecksum">Requests with a bad checksum left to the kernel, which discards them.</param>
 public sealed record XdpCounterTotals(
@@ -217,10 +217,10 @@ public sealed record XdpCounterTotals(
 {
     public long TotalDropped => Dropped.Values.Sum();
 
-    /// <summary>Plain requests the access list refused (with a DENY kiss or without an answer).</summary>
+    /// <summary>Requests the access list refused (with a DENY kiss or without an answer), plain or with extension fields.</summary>
     public long Denied { get; init; }
 
-    /// <summary>Plain requests refused because <c>Access:RequireNts</c> is set.</summary>
+    /// <summary>Requests without an NTS cookie refused because <c>Access:RequireNts</c> is set.</summary>
     public long NtsRequired { get; init; }
 
     /// <summary>Requests over the client's rate limit answered with a RATE kiss.</summary>

@@ -37,7 +37,7 @@ public sealed class AfXdpWorkerTests : IDisposable
             InNamespace(_net.ServerNamespace, () =>
             {
                 _program = XdpProgram.Load([new IPEndPoint(IPAddress.Parse(_net.ServerV4), ProtocolConstants.NtpPort)], XdpService.StaleAfter,
-                    new XdpPolicy(new ClientPolicyOptions(), [], []));
+                    new XdpPolicy(new ClientPolicyOptions(), [], [], Nts: true));
                 _link = _program.Attach(VethNamespacePair.ServerInterface, XdpAttachMode.Native);
                 int index = NetworkInterfaces.IndexOf(VethNamespacePair.ServerInterface);
                 _socket = XskSocket.Open(index, 0, FrameCount, XskBindMode.Copy);

@@ -31,7 +31,7 @@ public sealed class XdpFixture : IDisposable
             // One specific IPv4 address and the IPv6 wildcard: both ways of matching a destination get exercised. No
             // client policy: XdpPolicyTests load their own programs with one.
             Program = XdpProgram.Load([new IPEndPoint(ServerV4, ServerPort), new IPEndPoint(IPAddress.IPv6Any, ServerPort)], TimeSpan.FromSeconds(2),
-                new XdpPolicy(new ClientPolicyOptions(), [], []));
+                new XdpPolicy(new ClientPolicyOptions(), [], [], Nts: true));
         }
         catch (BpfException e)
         {

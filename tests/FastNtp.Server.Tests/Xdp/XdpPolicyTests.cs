@@ -1,7 +1,10 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using FastNtp.Interop.Clock;
 using FastNtp.Interop.Time;
+using FastNtp.Protocol;
 using FastNtp.Protocol.Frames;
+using FastNtp.Protocol.Nts;
 using FastNtp.Server.Xdp;
 using static FastNtp.Server.Tests.Xdp.XdpFixture;
 
@@ -12,7 +15,9 @@ namespace FastNtp.Server.Tests.Xdp;
 /// clients, through the XDP program (BPF_PROG_TEST_RUN) and through the C# policy followed by the
 /// <see cref="Responder"/>. Both must reach the same verdict (answer, RATE, DENY, drop) for every request, send
 /// byte-identical kisses and answers, and count the same. A request the responder never answers is dropped for
-/// its own reason before the policy sees it, on both paths. Intervals are long enough that no bucket refills
+/// its own reason before the policy sees it, on both paths. Requests with extension fields (NTS among them), which
+/// the program redirects to FastNtp's AF_XDP sockets, are judged before the redirect exactly as the AF_XDP path's
+/// frame codec, <see cref="Responder.Inspect"/> and <see cref="ClientPolicy"/> would judge them. Intervals are long enough that no bucket refills
 /// during a sequence, except in the test about refilling, whose waits are far from any boundary.
 /// </summary>
 [Collection(XdpCollection.Name)]
@@ -43,6 +48,7 @@ public sealed class XdpPolicyTests
         TestPackets.Synchronized(LeapIndicator.NoWarning, new RealtimeClock().Now() - NtpDuration.FromSeconds(60));
 
     private readonly Responder _responder = new();
+    private readonly CookieKeyStore _store = new(CookieKeySet.Derive(new byte[32], 1000, 7));
     private readonly byte[] _frame = new byte[2048];
     private readonly byte[] _output = new byte[2048];
     private readonly byte[] _expected = new byte[2048];
@@ -151,11 +157,169 @@ public sealed class XdpPolicyTests
         Assert.Equal(7, _tally.DenyKiss);
     }
 
-    private static XdpProgram Load(ClientPolicyOptions options, string[] allow, string[] deny)
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void ExtensionFieldRequests_JudgedBeforeTheRedirectAsTheAfXdpPathWouldJudgeThem(
+        string name, bool allowList, DenyAction denyAction, bool requireNts, double kodShare)
+    {
+        foreach ((bool rateLimit, bool nts) in new[] { (false, true), (true, true), (true, false) })
+        {
+            var options = new ClientPolicyOptions
+            {
+                RateLimitEnabled = rateLimit,
+                Interval = TimeSpan.FromHours(1),
+                Burst = 5,
+                KodShare = kodShare,
+                DenyAction = denyAction,
+                RequireNts = requireNts,
+                Ipv6Prefix = 64,
+            };
+            string[] allow = allowList ? Allow : [];
+            _tally.Reset();
+            using var ntsResponder = new NtsResponder(_store);
+            Responder responder = nts ? new Responder(ntsResponder) : new Responder();
+            using XdpProgram program = Load(options, allow, Deny, nts);
+            ClientPolicy policy = Policy(options, allow, Deny);
+            var random = new Random(name.Length * 17 + (rateLimit ? 1 : 0) + (nts ? 2 : 0));
+            for (int i = 0; i < RandomRequests; i++)
+            {
+                IPAddress client = Clients[random.Next(Clients.Length)];
+                CheckRedirected(program, policy, responder, client, FieldsRequest(random), corrupt: random.Next(20) == 0,
+                    $"{name}, rate limit {rateLimit}, NTS {nts}, request {i}");
+            }
+
+            AssertCounters(program);
+            Assert.Equal(_tally.Redirected, program.ReadCounters().PassedExtensions);
+            Assert.True(_tally.Redirected > 0, "some requests must reach FastNtp");
+        }
+    }
+
+    [Fact]
+    public void RefusedNtsRequests_AreDroppedBeforeTheRedirectAndNeverKissed()
+    {
+        var options = new ClientPolicyOptions { RateLimitEnabled = true, Interval = TimeSpan.FromHours(1), Burst = 2, KodShare = 1, DenyAction = DenyAction.Kod };
+        using XdpProgram program = Load(options, [], ["192.0.2.0/24"], nts: true);
+        using var ntsResponder = new NtsResponder(_store);
+        var responder = new Responder(ntsResponder);
+        ClientPolicy policy = Policy(options, [], ["192.0.2.0/24"]);
+        byte[] request = NtsShapedRequest();
+        for (int i = 0; i < 4; i++)
+        {
+            CheckRedirected(program, policy, responder, IPAddress.Parse("198.51.100.1"), request, corrupt: false, $"allowed client, request {i}");
+            CheckRedirected(program, policy, responder, IPAddress.Parse("192.0.2.1"), request, corrupt: false, $"denied client, request {i}");
+        }
+
+        AssertCounters(program);
+        // Two within the burst, two over it, and every one from the denied client: drops, no kiss for NTS.
+        Assert.Equal(2, _tally.Redirected);
+        Assert.Equal(2, _tally.RateDrop);
+        Assert.Equal(4, _tally.DenyDrop);
+        Assert.Equal(0, program.ReadCounters().KodSent);
+    }
+
+    /// <summary>A request with a unique identifier, a cookie, a placeholder and an authenticator field, unsealed: the policy reads only the layout.</summary>
+    private static byte[] NtsShapedRequest()
+    {
+        byte[] request = new byte[NtpHeader.Length + 36 + 104 + 104 + 36];
+        new NtpHeader { Version = 4, Mode = NtpMode.Client, TransmitTime = new NtpTimestamp(0x0102_0304_0506_0708UL) }.Write(request);
+        int offset = NtpHeader.Length;
+        offset += ExtensionFieldWriter.Write(request.AsSpan(offset), NtsExtensionFieldType.UniqueIdentifier, new byte[32]);
+        offset += ExtensionFieldWriter.Write(request.AsSpan(offset), NtsExtensionFieldType.Cookie, new byte[100]);
+        offset += ExtensionFieldWriter.Write(request.AsSpan(offset), NtsExtensionFieldType.CookiePlaceholder, new byte[100]);
+        ExtensionFieldWriter.Write(request.AsSpan(offset), NtsExtensionFieldType.Authenticator, new byte[32]);
+        return request;
+    }
+
+    /// <summary>
+    /// A random request with extension fields: NTS field types and others, at lengths the reader accepts and
+    /// now and then ones it refuses (under 16, not a multiple of 4, past the end), a legacy MAC or stray octets
+    /// after them, an earlier version, or more than the longest request answered.
+    /// </summary>
+    private static byte[] FieldsRequest(Random random)
+    {
+        ushort[] types = [NtsExtensionFieldType.UniqueIdentifier, NtsExtensionFieldType.Cookie, NtsExtensionFieldType.CookiePlaceholder,
+            NtsExtensionFieldType.Authenticator, 0x0002, 0x2005];
+        var fields = new List<byte>();
+        int count = random.Next(1, 6);
+        for (int i = 0; i < count; i++)
+        {
+            int length = random.Next(10) == 0 ? random.Next(0, 80) : 16 + 4 * random.Next(0, 30);
+            byte[] field = new byte[Math.Max(4, length)];
+            random.NextBytes(field);
+            BinaryPrimitives.WriteUInt16BigEndian(field, types[random.Next(types.Length)]);
+            BinaryPrimitives.WriteUInt16BigEndian(field.AsSpan(2), (ushort)length);
+            fields.AddRange(field);
+        }
+
+        if (random.Next(12) == 0)
+        {
+            // Well-formed fields, but past the longest request answered.
+            int length = (ProtocolConstants.MaxRequestLength - NtpHeader.Length - fields.Count + 4 + 3) & ~3;
+            byte[] field = new byte[length];
+            BinaryPrimitives.WriteUInt16BigEndian(field, 0x2005);
+            BinaryPrimitives.WriteUInt16BigEndian(field.AsSpan(2), (ushort)length);
+            fields.AddRange(field);
+        }
+
+        int tail = random.Next(12) switch { 0 => 20, 1 => 24, 2 => random.Next(1, 16), _ => 0 };
+        byte[] request = new byte[NtpHeader.Length + fields.Count + tail];
+        random.NextBytes(request.AsSpan(NtpHeader.Length + fields.Count));
+        byte version = random.Next(10) == 0 ? (byte)random.Next(1, 4) : (byte)4;
+        new NtpHeader { Version = version, Mode = NtpMode.Client, Poll = (sbyte)random.Next(0, 10), TransmitTime = new NtpTimestamp((ulong)random.NextInt64()) }.Write(request);
+        fields.CopyTo(request, NtpHeader.Length);
+        return request;
+    }
+
+    /// <summary>
+    /// One request with extension fields through the program and through the AF_XDP path's own order: the frame
+    /// codec, <see cref="Responder.Inspect"/>, then the policy. What those checks refuse and what the policy allows
+    /// is redirected (XDP_PASS here, with no AF_XDP socket to take it); the policy's kisses are sent from the
+    /// driver, one 48-octet header, exactly as the C# path writes them; its drops are dropped.
+    /// </summary>
+    private void CheckRedirected(XdpProgram program, ClientPolicy policy, Responder responder, IPAddress client, byte[] request, bool corrupt, string context)
+    {
+        bool ipv6 = client.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        int length = UdpFrameWriter.Write(_frame, ClientMac, ServerMac, client.GetAddressBytes(), (ipv6 ? ServerV6 : ServerV4).GetAddressBytes(),
+            ClientPort, XdpFixture.ServerPort, request);
+        int headers = UdpFrame.HeadersLength(ipv6);
+        if (corrupt) _frame[headers + NtpHeader.Length - 1] ^= 0x40;
+        long now = MonotonicNanoseconds();
+        uint verdict = program.Program.TestRun(_frame.AsSpan(0, length), _output, out int outputLength);
+        context = $"{context}: {client} sent {Convert.ToHexString(request)}";
+
+        NtsRequestFields nts = default;
+        bool judged = UdpFrame.TryParse(_frame.AsSpan(0, length), out _) == FrameError.None &&
+            request.Length <= ProtocolConstants.MaxRequestLength &&
+            responder.Inspect(request, ClientPort, out nts) == DropReason.None;
+        PolicyDecision decision = judged ? policy.Decide(ClientAddress.FromIPAddress(client), nts.HasCookie, now) : PolicyDecision.Allow;
+        if (decision == PolicyDecision.Allow)
+        {
+            Assert.True(verdict == XdpPass, $"XDP gave {verdict}, the AF_XDP path would answer or drop it itself; {context}");
+            _tally.Redirected++;
+            return;
+        }
+
+        _tally.Count(decision);
+        if (!decision.IsKiss())
+        {
+            Assert.True(verdict == XdpDrop, $"XDP gave {verdict}, the policy says {decision}; {context}");
+            return;
+        }
+
+        Assert.True(verdict == XdpTx, $"XDP gave {verdict}, the policy says {decision}; {context}");
+        _frame.AsSpan(0, length).CopyTo(_expected);
+        int payload = policy.WriteKiss(decision, request, _expected.AsSpan(headers));
+        int expectedLength = UdpFrameWriter.TurnIntoReply(_expected, ipv6, payload);
+        Assert.Equal(expectedLength, outputLength);
+        if (!_expected.AsSpan(0, expectedLength).SequenceEqual(_output.AsSpan(0, outputLength)))
+            Assert.Fail($"kisses differ ({decision}); {context}\n C#:  {Convert.ToHexString(_expected, 0, expectedLength)}\n XDP: {Convert.ToHexString(_output, 0, outputLength)}");
+    }
+
+    private static XdpProgram Load(ClientPolicyOptions options, string[] allow, string[] deny, bool nts = false)
     {
         var program = XdpProgram.Load(
             [new IPEndPoint(ServerV4, XdpFixture.ServerPort), new IPEndPoint(IPAddress.IPv6Any, XdpFixture.ServerPort)],
-            TimeSpan.FromSeconds(2), new XdpPolicy(options, allow, deny));
+            TimeSpan.FromSeconds(2), new XdpPolicy(options, allow, deny, nts));
         program.State.Publish(Synchronized, KernelClock.Read().Tai * 1_000_000_000L, SystemTai.Nanoseconds());
         return program;
     }
@@ -251,7 +415,7 @@ public sealed class XdpPolicyTests
 
     private sealed class Tally
     {
-        public long Answered, Dropped, RateKiss, RateDrop, DenyKiss, DenyDrop, NtsKiss, NtsDrop;
+        public long Answered, Dropped, RateKiss, RateDrop, DenyKiss, DenyDrop, NtsKiss, NtsDrop, Redirected;
 
         public void Count(PolicyDecision decision)
         {
@@ -267,6 +431,6 @@ public sealed class XdpPolicyTests
             }
         }
 
-        public void Reset() => Answered = Dropped = RateKiss = RateDrop = DenyKiss = DenyDrop = NtsKiss = NtsDrop = 0;
+        public void Reset() => Answered = Dropped = RateKiss = RateDrop = DenyKiss = DenyDrop = NtsKiss = NtsDrop = Redirected = 0;
     }
 }

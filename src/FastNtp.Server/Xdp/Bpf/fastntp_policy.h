@@ -1,6 +1,8 @@
 /*
  * The client policy in the driver: the access lists and per-client rate limit of
- * FastNtp.Protocol.Policy.ClientPolicy, decided the same way for the plain requests this program answers.
+ * FastNtp.Protocol.Policy.ClientPolicy, decided the same way for the plain requests this program answers and
+ * for the NTS and other extension-field requests it redirects to FastNtp's AF_XDP sockets. One table for
+ * every CPU and queue, so each client's limit is exact however the NIC spreads its requests.
  * Included by fastntp_xdp.c after its config.
  */
 #ifndef FASTNTP_POLICY_H
@@ -115,24 +117,25 @@ static __always_inline void mask_prefix(struct fastntp_client_key *client, int b
 	}
 }
 
-static __always_inline int refuse(int kiss)
+/* The kiss form of a refusal, or its drop form: an unauthenticated kiss means nothing to an NTS client. */
+static __always_inline int refuse(int kiss, int nts)
 {
-	return config.policy.refuse_with_kiss ? kiss : kiss + 1;
+	return config.policy.refuse_with_kiss && !nts ? kiss : kiss + 1;
 }
 
 /*
- * ClientPolicy.Decide for a plain request: access list, NTS requirement, then the client's token bucket
- * (ClientTable.Take), with the same kiss cycle. Clients share buckets across CPUs without a lock: two CPUs
- * taking a token from one bucket at the same moment may both succeed.
+ * ClientPolicy.Decide: access list, NTS requirement, then the client's token bucket (ClientTable.Take), with
+ * the same kiss cycle; nts when the request carries an NTS cookie. Clients share buckets across CPUs without
+ * a lock: two CPUs taking a token from one bucket at the same moment may both succeed.
  */
-static __always_inline int policy_decide(struct fastntp_client_key *client, int ipv4)
+static __always_inline int policy_decide(struct fastntp_client_key *client, int ipv4, int nts)
 {
 	int refusal = POLICY_ALLOW;
 
 	if (config.policy.check_access && !access_allowed(client, ipv4))
-		refusal = refuse(POLICY_DENY_KISS);
-	else if (config.policy.require_nts)
-		refusal = refuse(POLICY_NTS_KISS);
+		refusal = refuse(POLICY_DENY_KISS, nts);
+	else if (config.policy.require_nts && !nts)
+		refusal = refuse(POLICY_NTS_KISS, nts);
 	if (!config.policy.rate_limit)
 		return refusal;
 
@@ -157,6 +160,8 @@ static __always_inline int policy_decide(struct fastntp_client_key *client, int 
 		return is_kiss(refusal) && !within ? refusal + 1 : refusal;
 	if (within)
 		return POLICY_ALLOW;
+	if (nts)
+		return POLICY_RATE_DROP;
 
 	__u32 phase = entry->kiss_phase;
 	int kiss = phase < config.policy.kod_share;

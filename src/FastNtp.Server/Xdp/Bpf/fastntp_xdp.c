@@ -4,7 +4,8 @@
  * drops what the responder never answers, redirects requests with extension fields (NTS) to FastNtp's AF_XDP
  * socket for the queue where it has one, and passes everything else to the kernel, where the socket engine
  * applies the same rules. The rules mirror FastNtp.Protocol.Server.Responder; the client policy
- * (fastntp_policy.h) mirrors FastNtp.Protocol.Policy.ClientPolicy.
+ * (fastntp_policy.h) mirrors FastNtp.Protocol.Policy.ClientPolicy and is applied here to what is answered in
+ * place and to what is redirected alike.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -17,6 +18,15 @@
 #include "fastntp_xdp.h"
 
 #define NTP_HEADER_LENGTH 48
+/* ProtocolConstants.MaxRequestLength: a longer request is dropped unread. */
+#define MAX_REQUEST_LENGTH 1472
+/* RFC 7822 extension fields: type, length of the whole field, value padded to 32 bits; at least 16 octets. */
+#define FIELD_MIN_LENGTH 16
+#define MAX_FIELDS ((MAX_REQUEST_LENGTH - NTP_HEADER_LENGTH) / FIELD_MIN_LENGTH)
+#define NTS_COOKIE_FIELD 0x0204
+/* Legacy symmetric-key MACs (MD5, SHA-1) after the fields. */
+#define MD5_MAC_LENGTH 20
+#define SHA1_MAC_LENGTH 24
 #define NTP_PORT 123
 #define REPLY_HOP_LIMIT 64
 #define NANOSECONDS_PER_SECOND 1000000000ULL
@@ -308,16 +318,101 @@ static __always_inline int decide(struct fastntp_counters *counters, struct ntp_
 		count(&counters->dropped[reason & (FASTNTP_DROP_REASONS - 1)]);
 		return XDP_DROP;
 	}
-	if (payload_length > NTP_HEADER_LENGTH) {
-		count(&counters->passed_extensions);
+	if (payload_length > NTP_HEADER_LENGTH)
 		return TO_FASTNTP;
-	}
 	if (!read_state(&answer->slot, rx_tai, &answer->tai_offset)) {
 		count(&counters->passed_stale);
 		return XDP_PASS;
 	}
 	answer->receive = ntp_time(rx_tai - answer->tai_offset);
 	return XDP_TX;
+}
+
+/*
+ * Whether a request with extension fields passes the checks FastNtp makes before its policy
+ * (ExtensionFieldReader, Responder.ValidateLayout: at most MAX_REQUEST_LENGTH, NTPv4, well-formed fields and
+ * nothing after them), and whether it carries an NTS cookie. FastNtp drops and counts the others unjudged.
+ */
+static __always_inline int fields_reach_policy(const struct ntp_packet *ntp, void *end, __u32 payload_length, int *cookie)
+{
+	const __u8 *fields = (const __u8 *)(ntp + 1);
+	__u32 total = payload_length - NTP_HEADER_LENGTH;
+	__u32 offset = 0;
+
+	*cookie = 0;
+	if (payload_length > MAX_REQUEST_LENGTH || ((ntp->flags >> 3) & 7) != 4)
+		return 0;
+	for (int i = 0; i < MAX_FIELDS; i++) {
+		__u32 remaining = total - offset;
+
+		if (remaining == 0)
+			return 1;
+		if (remaining < FIELD_MIN_LENGTH || remaining == MD5_MAC_LENGTH || remaining == SHA1_MAC_LENGTH ||
+		    offset > MAX_REQUEST_LENGTH)
+			return 0;
+		const __u8 *field = fields + offset;
+		if ((void *)(field + 4) > end)
+			return 0;
+		__u32 length = ((__u32)field[2] << 8) | field[3];
+		if (length < FIELD_MIN_LENGTH || (length & 3) || length > remaining)
+			return 0;
+		if ((((__u32)field[0] << 8) | field[1]) == NTS_COOKIE_FIELD)
+			*cookie = 1;
+		offset += length;
+	}
+	return offset == total;
+}
+
+/* Adds one chunk of a constant size (a multiple of 4, at most 512, as bpf_csum_diff takes) to the sum. */
+static __always_inline int add_chunk(const __u8 *p, void *end, __u32 size, __s64 *sum)
+{
+	if ((void *)(p + size) > end)
+		return 0;
+	*sum = bpf_csum_diff(0, 0, (__be32 *)p, size, (__wsum)*sum);
+	return *sum >= 0;
+}
+
+/*
+ * Whether a UDP datagram of any length up to MAX_REQUEST_LENGTH plus its header verifies, as UdpHeader.Verify
+ * decides: zero means no checksum over IPv4 and is invalid over IPv6. The length of a datagram with
+ * well-formed fields is a multiple of 4, so it splits into power-of-two chunks, each starting where the
+ * length's higher bits end (so the verifier sees one offset per chunk, whatever came before).
+ */
+static __always_inline int datagram_checksum_valid(const struct udphdr *udp, void *end, __u32 length, __u32 pseudo, int ipv6)
+{
+	const __u8 *p = (const __u8 *)udp;
+	__s64 sum = pseudo;
+
+	if (udp->check == 0)
+		return !ipv6;
+	if ((length & 3) || length > MAX_REQUEST_LENGTH + sizeof(*udp))
+		return 0;
+	if ((length & 1024) && (!add_chunk(p, end, 512, &sum) || !add_chunk(p + 512, end, 512, &sum)))
+		return 0;
+#pragma unroll
+	for (__u32 size = 512; size >= 4; size >>= 1) {
+		if ((length & size) && !add_chunk(p + (length & 2047 & ~(2 * size - 1)), end, size, &sum))
+			return 0;
+	}
+	return fold((__u32)sum) == 0xffff;
+}
+
+/*
+ * The policy for a request FastNtp answers in C# (NTS, other extension fields), decided here before the
+ * redirect so that one table serves every queue. Only a request that passes FastNtp's own checks is judged
+ * (fields and checksums); the rest reach FastNtp unjudged, as the socket engine would leave them.
+ */
+static __always_inline int judge_for_fastntp(const struct ntp_packet *ntp, void *end, const struct udphdr *udp,
+					     __u32 udp_length, __u32 pseudo, int ipv6, struct fastntp_client_key *client, int ipv4_client)
+{
+	int cookie;
+
+	if (!config.policy.rate_limit && !config.policy.check_access && !config.policy.require_nts)
+		return POLICY_ALLOW;
+	if (!fields_reach_policy(ntp, end, udp_length - sizeof(*udp), &cookie) ||
+	    !datagram_checksum_valid(udp, end, udp_length, pseudo, ipv6))
+		return POLICY_ALLOW;
+	return policy_decide(client, ipv4_client, config.policy.nts && cookie);
 }
 
 /* Counts a refusal; true when it is dropped rather than kissed. */
@@ -351,8 +446,16 @@ static __always_inline __u32 finish_reply(struct ntp_packet *ntp, struct udphdr 
 	return finish_udp_checksum(udp_sum(udp, pseudo));
 }
 
-static __always_inline int handle_ipv4(void *data, void *end, struct fastntp_counters *counters, __u64 rx_tai)
+/* The frame cut to its headers and a 48-octet payload, for a kiss; false when the kernel refuses. */
+static __always_inline int cut_to_header(struct xdp_md *ctx, __u32 headers)
 {
+	return bpf_xdp_adjust_tail(ctx, (int)(headers + NTP_HEADER_LENGTH) - (int)(ctx->data_end - ctx->data)) == 0;
+}
+
+static __always_inline int handle_ipv4(struct xdp_md *ctx, struct fastntp_counters *counters, __u64 rx_tai)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct iphdr *ip = (void *)(eth + 1);
 	struct udphdr *udp = (void *)(ip + 1);
@@ -372,21 +475,45 @@ static __always_inline int handle_ipv4(void *data, void *end, struct fastntp_cou
 
 	struct answer answer;
 	int action = decide(counters, ntp, end, udp_length - sizeof(*udp), bpf_ntohs(udp->source), rx_tai, &answer);
-	if (action != XDP_TX)
+	if (action != XDP_TX && action != TO_FASTNTP)
 		return action;
 
-	/* What the kernel would discard for a bad checksum gets no answer here either. */
 	__u32 pseudo = (ip->saddr & 0xffff) + (ip->saddr >> 16) + (ip->daddr & 0xffff) + (ip->daddr >> 16) +
 		       bpf_htons(IPPROTO_UDP) + udp->len;
-	if (fold(sum16(ip, sizeof(*ip) / 2, 0)) != 0xffff ||
-	    (udp->check != 0 && fold(udp_sum(udp, pseudo)) != 0xffff)) {
-		count(&counters->passed_checksum);
-		return XDP_PASS;
-	}
+	int header_valid = fold(sum16(ip, sizeof(*ip) / 2, 0)) == 0xffff;
 	struct fastntp_client_key client;
-	int decision = policy_decide(&client, client_v4(&client, ip->saddr));
-	if (decision != POLICY_ALLOW && refused_drop(counters, decision))
-		return XDP_DROP;
+	int decision;
+	if (action == TO_FASTNTP) {
+		decision = header_valid ? judge_for_fastntp(ntp, end, udp, udp_length, pseudo, 0, &client, client_v4(&client, ip->saddr))
+					: POLICY_ALLOW;
+		if (decision == POLICY_ALLOW) {
+			count(&counters->passed_extensions);
+			return TO_FASTNTP;
+		}
+		if (refused_drop(counters, decision) || !cut_to_header(ctx, sizeof(*eth) + sizeof(*ip) + sizeof(*udp)))
+			return XDP_DROP;
+		data = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
+		eth = data;
+		ip = (void *)(eth + 1);
+		udp = (void *)(ip + 1);
+		ntp = (void *)(udp + 1);
+		if ((void *)(ntp + 1) > end)
+			return XDP_DROP;
+		ip->tot_len = bpf_htons(sizeof(*ip) + sizeof(*udp) + NTP_HEADER_LENGTH);
+		udp->len = bpf_htons(sizeof(*udp) + NTP_HEADER_LENGTH);
+		pseudo = (ip->saddr & 0xffff) + (ip->saddr >> 16) + (ip->daddr & 0xffff) + (ip->daddr >> 16) +
+			 bpf_htons(IPPROTO_UDP) + udp->len;
+	} else {
+		/* What the kernel would discard for a bad checksum gets no answer here either. */
+		if (!header_valid || (udp->check != 0 && fold(udp_sum(udp, pseudo)) != 0xffff)) {
+			count(&counters->passed_checksum);
+			return XDP_PASS;
+		}
+		decision = policy_decide(&client, client_v4(&client, ip->saddr), 0);
+		if (decision != POLICY_ALLOW && refused_drop(counters, decision))
+			return XDP_DROP;
+	}
 
 	swap_mac(eth);
 	__be32 address = ip->saddr;
@@ -401,8 +528,10 @@ static __always_inline int handle_ipv4(void *data, void *end, struct fastntp_cou
 	return XDP_TX;
 }
 
-static __always_inline int handle_ipv6(void *data, void *end, struct fastntp_counters *counters, __u64 rx_tai)
+static __always_inline int handle_ipv6(struct xdp_md *ctx, struct fastntp_counters *counters, __u64 rx_tai)
 {
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct ipv6hdr *ip = (void *)(eth + 1);
 	struct udphdr *udp = (void *)(ip + 1);
@@ -422,20 +551,42 @@ static __always_inline int handle_ipv6(void *data, void *end, struct fastntp_cou
 
 	struct answer answer;
 	int action = decide(counters, ntp, end, udp_length - sizeof(*udp), bpf_ntohs(udp->source), rx_tai, &answer);
-	if (action != XDP_TX)
+	if (action != XDP_TX && action != TO_FASTNTP)
 		return action;
 
 	/* Source and destination swap places, which leaves their sum unchanged. */
 	__u32 pseudo = sum16(&ip->saddr, 16, bpf_htons(IPPROTO_UDP) + udp->len);
-	/* A zero checksum is invalid over IPv6, and so is one that does not verify: the kernel drops both. */
-	if (udp->check == 0 || fold(udp_sum(udp, pseudo)) != 0xffff) {
-		count(&counters->passed_checksum);
-		return XDP_PASS;
-	}
 	struct fastntp_client_key client;
-	int decision = policy_decide(&client, client_v6(&client, &ip->saddr));
-	if (decision != POLICY_ALLOW && refused_drop(counters, decision))
-		return XDP_DROP;
+	int decision;
+	if (action == TO_FASTNTP) {
+		decision = judge_for_fastntp(ntp, end, udp, udp_length, pseudo, 1, &client, client_v6(&client, &ip->saddr));
+		if (decision == POLICY_ALLOW) {
+			count(&counters->passed_extensions);
+			return TO_FASTNTP;
+		}
+		if (refused_drop(counters, decision) || !cut_to_header(ctx, sizeof(*eth) + sizeof(*ip) + sizeof(*udp)))
+			return XDP_DROP;
+		data = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
+		eth = data;
+		ip = (void *)(eth + 1);
+		udp = (void *)(ip + 1);
+		ntp = (void *)(udp + 1);
+		if ((void *)(ntp + 1) > end)
+			return XDP_DROP;
+		ip->payload_len = bpf_htons(sizeof(*udp) + NTP_HEADER_LENGTH);
+		udp->len = bpf_htons(sizeof(*udp) + NTP_HEADER_LENGTH);
+		pseudo = sum16(&ip->saddr, 16, bpf_htons(IPPROTO_UDP) + udp->len);
+	} else {
+		/* A zero checksum is invalid over IPv6, and so is one that does not verify: the kernel drops both. */
+		if (udp->check == 0 || fold(udp_sum(udp, pseudo)) != 0xffff) {
+			count(&counters->passed_checksum);
+			return XDP_PASS;
+		}
+		decision = policy_decide(&client, client_v6(&client, &ip->saddr), 0);
+		if (decision != POLICY_ALLOW && refused_drop(counters, decision))
+			return XDP_DROP;
+	}
 
 	swap_mac(eth);
 	struct in6_addr address = ip->saddr;
@@ -484,9 +635,9 @@ int fastntp_xdp(struct xdp_md *ctx)
 	if (!counters)
 		return XDP_PASS;
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
-		return dispatch(ctx, handle_ipv4(data, end, counters, rx_tai));
+		return dispatch(ctx, handle_ipv4(ctx, counters, rx_tai));
 	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
-		return dispatch(ctx, handle_ipv6(data, end, counters, rx_tai));
+		return dispatch(ctx, handle_ipv6(ctx, counters, rx_tai));
 	return XDP_PASS;
 }
 

@@ -32,10 +32,11 @@ struct fastntp_policy {
 	__u8 check_access;        /* an access list is configured */
 	__u8 allow_unmatched;     /* the allow list is empty */
 	__u8 refuse_with_kiss;    /* Access:DenyAction kod */
-	__u8 require_nts;         /* every request answered here is plain, so all are refused */
+	__u8 require_nts;         /* requests without an NTS cookie are refused */
 	__s8 kiss_poll;           /* the poll exponent a kiss asks for at least */
 	__u8 ipv6_prefix;         /* IPv6 clients in one prefix of this length share a bucket */
-	__u8 reserved[5];
+	__u8 nts;                 /* the server answers NTS: a request with a cookie field asks for it */
+	__u8 reserved[4];
 };
 
 /* Read-only after load (.rodata), so the verifier prunes what a configuration cannot reach. */
@@ -84,7 +85,7 @@ struct fastntp_state {
 /* Per-CPU; the loader sums the CPUs. */
 struct fastntp_counters {
 	__u64 answered;
-	__u64 passed_extensions; /* NTS or other extension fields: to FastNtp's AF_XDP socket, else the kernel */
+	__u64 passed_extensions; /* NTS or other extension fields the policy let through: to FastNtp's AF_XDP socket, else the kernel */
 	__u64 passed_stale;      /* heartbeat stale or state being rewritten */
 	__u64 passed_checksum;   /* bad IPv4 header or UDP checksum: the kernel drops and counts it */
 	__u64 dropped[FASTNTP_DROP_REASONS]; /* indexed by DropReason */
