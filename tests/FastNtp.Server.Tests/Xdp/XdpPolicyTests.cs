@@ -71,16 +71,7 @@ public sealed class XdpPolicyTests
     {
         foreach (bool rateLimit in new[] { false, true })
         {
-            var options = new ClientPolicyOptions
-            {
-                RateLimitEnabled = rateLimit,
-                Interval = TimeSpan.FromHours(1),
-                Burst = 5,
-                KodShare = kodShare,
-                DenyAction = denyAction,
-                RequireNts = requireNts,
-                Ipv6Prefix = 64,
-            };
+            ClientPolicyOptions options = SequenceOptions(rateLimit, denyAction, requireNts, kodShare);
             string[] allow = allowList ? Allow : [];
             _tally.Reset();
             using XdpProgram program = Load(options, allow, Deny);
@@ -100,6 +91,18 @@ public sealed class XdpPolicyTests
             Assert.True(_tally.Answered > 0 || requireNts, "some requests must be answered");
         }
     }
+
+    /// <summary>The random sequences' options: an interval long enough that no bucket refills during one.</summary>
+    private static ClientPolicyOptions SequenceOptions(bool rateLimit, DenyAction denyAction, bool requireNts, double kodShare) => new()
+    {
+        RateLimitEnabled = rateLimit,
+        Interval = TimeSpan.FromHours(1),
+        Burst = 5,
+        KodShare = kodShare,
+        DenyAction = denyAction,
+        RequireNts = requireNts,
+        Ipv6Prefix = 64,
+    };
 
     [Fact]
     public void RateLimit_CyclesKissesAndSharesIpv6PrefixesAsClientPolicyDoes()
@@ -164,16 +167,7 @@ public sealed class XdpPolicyTests
     {
         foreach ((bool rateLimit, bool nts) in new[] { (false, true), (true, true), (true, false) })
         {
-            var options = new ClientPolicyOptions
-            {
-                RateLimitEnabled = rateLimit,
-                Interval = TimeSpan.FromHours(1),
-                Burst = 5,
-                KodShare = kodShare,
-                DenyAction = denyAction,
-                RequireNts = requireNts,
-                Ipv6Prefix = 64,
-            };
+            ClientPolicyOptions options = SequenceOptions(rateLimit, denyAction, requireNts, kodShare);
             string[] allow = allowList ? Allow : [];
             _tally.Reset();
             using var ntsResponder = new NtsResponder(_store);
