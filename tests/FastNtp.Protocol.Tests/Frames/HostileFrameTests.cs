@@ -1,5 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
 using static FastNtp.Protocol.Tests.Frames.FrameCaptures;
 
 namespace FastNtp.Protocol.Tests.Frames;

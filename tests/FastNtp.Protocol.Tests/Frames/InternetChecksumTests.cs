@@ -1,6 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
-
 namespace FastNtp.Protocol.Tests.Frames;
 
 public class InternetChecksumTests

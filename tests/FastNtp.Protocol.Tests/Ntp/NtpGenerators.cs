@@ -1,6 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
-
 namespace FastNtp.Protocol.Tests.Ntp;
 
 /// <summary>FsCheck generators for NTP values, shared by the codec and responder property tests.</summary>

@@ -1,6 +1,3 @@
-using FsCheck;
-using FsCheck.Fluent;
-
 namespace FastNtp.Protocol.Tests.Ntp;
 
 public class NtpHeaderTests

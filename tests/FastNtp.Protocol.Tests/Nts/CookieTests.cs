@@ -1,6 +1,4 @@
 using FastNtp.Crypto;
-using FsCheck;
-using FsCheck.Fluent;
 
 namespace FastNtp.Protocol.Tests.Nts;
 

@@ -1,6 +1,4 @@
 using System.Net;
-using FsCheck;
-using FsCheck.Fluent;
 
 namespace FastNtp.Protocol.Tests.Policy;
 

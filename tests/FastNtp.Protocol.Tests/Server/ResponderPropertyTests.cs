@@ -1,6 +1,4 @@
 using FastNtp.Protocol.Tests.Ntp;
-using FsCheck;
-using FsCheck.Fluent;
 
 namespace FastNtp.Protocol.Tests.Server;
 
