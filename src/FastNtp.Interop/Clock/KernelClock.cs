@@ -15,6 +15,8 @@ public readonly record struct KernelClockState(
     public bool IsUnsynchronized => (Status & TimexConstants.StaUnsync) != 0 || State == TimexConstants.TimeError;
     public bool InsertLeap => (Status & TimexConstants.StaIns) != 0;
     public bool DeleteLeap => (Status & TimexConstants.StaDel) != 0;
+    /// <summary>Inside an inserted second (TIME_OOP) or after a leap (TIME_WAIT): the clock has applied the leap.</summary>
+    public bool LeapApplied => State is TimexConstants.TimeOop or TimexConstants.TimeWait;
 }
 
 /// <summary>
@@ -72,6 +74,28 @@ public static class KernelClock
         };
         Call(ref tx);
     }
+
+    /// <summary>
+    /// Arms (or disarms) the kernel's leap second for the coming midnight UTC, STA_INS or STA_DEL, and sets its
+    /// TAI − UTC offset (which CLOCK_TAI adds; the kernel moves it by the leap when it applies one).
+    /// </summary>
+    /// <param name="direction">+1 inserts a second at midnight, −1 deletes one, 0 disarms.</param>
+    public static void SetLeap(int direction, int taiOffsetSeconds)
+    {
+        var read = default(Timex);
+        Call(ref read);
+        Timex tx = LeapRequest(read.Status, direction, taiOffsetSeconds);
+        Call(ref tx);
+    }
+
+    internal static Timex LeapRequest(int status, int direction, int taiOffsetSeconds) => new()
+    {
+        Modes = TimexConstants.AdjStatus | TimexConstants.AdjTai,
+        Status = (status & ~(TimexConstants.StaIns | TimexConstants.StaDel | TimexConstants.StaPll))
+            | (direction > 0 ? TimexConstants.StaIns : direction < 0 ? TimexConstants.StaDel : 0),
+        // ADJ_TAI takes the offset in the constant field.
+        Constant = taiOffsetSeconds,
+    };
 
     internal static long ToScaledPpm(double ppm) => (long)Math.Round(Math.Clamp(ppm, -500, 500) * 65536.0);
 

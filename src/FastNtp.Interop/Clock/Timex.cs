@@ -46,6 +46,7 @@ internal static class TimexConstants
     internal const uint AdjMaxError = 0x0004;
     internal const uint AdjEstError = 0x0008;
     internal const uint AdjStatus = 0x0010;
+    internal const uint AdjTai = 0x0080;
     internal const uint AdjSetOffset = 0x0100;
     internal const uint AdjNano = 0x2000;
 
@@ -54,6 +55,12 @@ internal static class TimexConstants
     internal const int StaDel = 0x0020;
     internal const int StaUnsync = 0x0040;
     internal const int StaNano = 0x2000;
+
+    /// <summary>adjtimex's return value inside an inserted leap second.</summary>
+    internal const int TimeOop = 3;
+
+    /// <summary>adjtimex's return value after a leap second, until STA_INS or STA_DEL is cleared.</summary>
+    internal const int TimeWait = 4;
 
     /// <summary>adjtimex's return value when the clock is not synchronized.</summary>
     internal const int TimeError = 5;

@@ -104,7 +104,7 @@ public sealed class NtsResponder : IDisposable
         Span<byte> responseNonce = stackalloc byte[serverNonce];
         _random.Fill(responseNonce);
         // The transmit time is covered by the authenticator, so it is stamped before sealing.
-        NtpHeader.WriteTransmitTime(response, clock.Now());
+        NtpHeader.WriteTransmitTime(response, snapshot.ServedTime(clock.Now()));
         NtsAuthenticator.Write(response[authStart..length], s2cAead, responseNonce, response[..authStart], cookieFields, 0);
         cookieFields.Clear();
         return ResponderResult.Respond(length, NtsOutcome.Authenticated | keys);
@@ -124,7 +124,7 @@ public sealed class NtsResponder : IDisposable
         response[1] = 0;
         BinaryPrimitives.WriteUInt32BigEndian(response[12..], ReferenceId.NtsNak.Value);
         ExtensionFieldWriter.Write(response[NtpHeader.Length..], NtsExtensionFieldType.UniqueIdentifier, uid);
-        NtpHeader.WriteTransmitTime(response, clock.Now());
+        NtpHeader.WriteTransmitTime(response, snapshot.ServedTime(clock.Now()));
         return ResponderResult.Respond(length, NtsOutcome.Nak | keys);
     }
 

@@ -69,7 +69,7 @@ public sealed class Responder
         if (nts.HasCookie) return _nts!.Handle(request, nts, info, snapshot, response, ref clock);
 
         WriteReplyHeader(request, info.ReceiveTime, snapshot, response);
-        NtpHeader.WriteTransmitTime(response, clock.Now());
+        NtpHeader.WriteTransmitTime(response, snapshot.ServedTime(clock.Now()));
         return ResponderResult.Respond(NtpHeader.Length);
     }
 
@@ -104,7 +104,10 @@ public sealed class Responder
         _ => DropReason.MalformedExtensionFields,
     };
 
-    /// <summary>Writes every header field but the transmit timestamp, which the caller stamps last.</summary>
+    /// <summary>
+    /// Writes every header field but the transmit timestamp, which the caller stamps last (through
+    /// <see cref="ServerSnapshot.ServedTime"/>, as the receive and reference timestamps here).
+    /// </summary>
     internal static void WriteReplyHeader(
         ReadOnlySpan<byte> request, NtpTimestamp receiveTime, ServerSnapshot snapshot, Span<byte> response)
     {
@@ -119,9 +122,9 @@ public sealed class Responder
             RootDelay = snapshot.RootDelay.ToShortFormat(),
             RootDispersion = snapshot.RootDispersionAt(receiveTime),
             ReferenceId = snapshot.ReferenceId,
-            ReferenceTime = snapshot.ReferenceTime,
+            ReferenceTime = snapshot.ReferenceTime.IsZero ? NtpTimestamp.Zero : snapshot.ServedTime(snapshot.ReferenceTime),
             OriginTime = NtpHeader.ReadTransmitTime(request),
-            ReceiveTime = receiveTime,
+            ReceiveTime = snapshot.ServedTime(receiveTime),
         };
         header.Write(response);
     }

@@ -1,3 +1,4 @@
+using FastNtp.Protocol.Leap;
 using FastNtp.Protocol.Ntp;
 
 namespace FastNtp.Protocol.Server;
@@ -22,6 +23,15 @@ public sealed record ServerSnapshot
     public required NtpDuration RootDispersion { get; init; }
     public required ReferenceId ReferenceId { get; init; }
     public required NtpTimestamp ReferenceTime { get; init; }
+
+    /// <summary>TAI − UTC in seconds, from the leap-second file (0 without one).</summary>
+    public int TaiOffset { get; init; }
+
+    /// <summary>The leap smear served times follow, within its window; null otherwise.</summary>
+    public LeapSmear? Smear { get; init; }
+
+    /// <summary>A smear or a leap is near: the XDP program, which cannot smear or follow the leap exactly, passes requests up.</summary>
+    public bool InLeapWindow { get; init; }
 
     public bool IsSynchronized => Leap != LeapIndicator.Unsynchronized && Stratum < UnsynchronizedStratum;
 
@@ -54,6 +64,13 @@ public sealed record ServerSnapshot
             ReferenceTime = referenceTime,
         };
     }
+
+    /// <summary>
+    /// The timestamp to put on the wire for a reading of the system clock: the reading itself, or smeared within a
+    /// smear's window. Root dispersion is not widened by the smear: it is a deliberate, exactly known offset from
+    /// UTC that every server of a smearing fleet serves alike, not an error of the smeared time scale.
+    /// </summary>
+    public NtpTimestamp ServedTime(NtpTimestamp systemTime) => Smear is { } smear ? smear.Serve(systemTime) : systemTime;
 
     /// <summary>Root dispersion at <paramref name="now"/>, in NTP short format: grown by 15 ppm of the age.</summary>
     public uint RootDispersionAt(NtpTimestamp now)

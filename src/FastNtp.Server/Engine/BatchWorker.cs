@@ -134,7 +134,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
 
         if (replies == 0) return;
 
-        RestampPlainReplies(replies);
+        RestampPlainReplies(replies, snapshot);
         _socket.SendAll(_replies, replies, out int failed, out _);
         _counters.SendErrors += failed;
     }
@@ -144,7 +144,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
     /// replies of a batch do not carry the time they were built. Longer replies (NTS) are sealed over their
     /// transmit time and keep the responder's stamp; kisses echo the client's time and carry none of ours.
     /// </summary>
-    private void RestampPlainReplies(int replies)
+    private void RestampPlainReplies(int replies, ServerSnapshot snapshot)
     {
         NtpTimestamp transmitTime = default;
         bool stamped = false;
@@ -153,7 +153,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
             if (_replies.GetSendLength(j) != NtpHeader.Length || _kisses[j]) continue;
             if (!stamped)
             {
-                transmitTime = _clock.Now();
+                transmitTime = snapshot.ServedTime(_clock.Now());
                 stamped = true;
             }
 

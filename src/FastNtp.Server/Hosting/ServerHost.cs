@@ -28,6 +28,7 @@ public sealed partial class ServerHost : IHostedService
     private NtsService? _nts;
     private Synchronizer? _sync;
     private XdpService? _xdp;
+    private LeapService? _leap;
     private readonly Lock _clientLogLock = new();
     private ClientLogReport? _clientLog;
     private long _clientLogAt;
@@ -46,6 +47,9 @@ public sealed partial class ServerHost : IHostedService
     }
 
     public SnapshotPublisher Snapshots { get; }
+
+    /// <summary>The leap-second file in use, or null without Clock:LeapFile; its <see cref="LeapService.Reload"/> is for SIGHUP.</summary>
+    public LeapService? Leap => _leap;
 
     public sbyte Precision { get; }
 
@@ -185,6 +189,7 @@ public sealed partial class ServerHost : IHostedService
         _owned.Clear();
         _sync = null;
         _xdp = null;
+        _leap = null;
     }
 
     private void StartSnapshotSource()
@@ -216,6 +221,13 @@ public sealed partial class ServerHost : IHostedService
         else
         {
             LogUnsynchronized(_logger);
+        }
+
+        if (clock.LeapFile is not null)
+        {
+            _leap = new LeapService(clock, Snapshots, new SystemKernelClock(), _loggerFactory.CreateLogger("FastNtp.Leap"));
+            _leap.Start();
+            _owned.Add(_leap);
         }
     }
 

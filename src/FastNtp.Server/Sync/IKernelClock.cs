@@ -15,6 +15,9 @@ public interface IKernelClock
 
     /// <summary>Publishes our error bounds and sync state to the kernel, for other readers of adjtimex.</summary>
     void SetStatus(bool synchronized, double maxErrorSeconds, double estErrorSeconds);
+
+    /// <summary>Arms the leap second for the coming midnight UTC (+1 insert, −1 delete, 0 none) and sets TAI − UTC.</summary>
+    void SetLeap(int direction, int taiOffsetSeconds);
 }
 
 /// <summary>CLOCK_REALTIME through clock_adjtime. Everything but <see cref="Read"/> needs CAP_SYS_TIME.</summary>
@@ -28,4 +31,6 @@ public sealed class SystemKernelClock : IKernelClock
 
     public void SetStatus(bool synchronized, double maxErrorSeconds, double estErrorSeconds) =>
         KernelClock.SetStatus(synchronized, maxErrorSeconds, estErrorSeconds);
+
+    public void SetLeap(int direction, int taiOffsetSeconds) => KernelClock.SetLeap(direction, taiOffsetSeconds);
 }

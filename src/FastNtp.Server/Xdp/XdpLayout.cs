@@ -132,7 +132,9 @@ internal struct XdpSlot
     public byte Leap;
     public byte Stratum;
     public sbyte Precision;
-    private readonly byte _reserved0, _reserved1, _reserved2, _reserved3, _reserved4;
+    /// <summary>Set within a leap smear's window and around a leap: the program passes requests up.</summary>
+    public byte LeapWindow;
+    private readonly byte _reserved0, _reserved1, _reserved2, _reserved3;
 
     public static XdpSlot From(ServerSnapshot snapshot)
     {
@@ -144,6 +146,7 @@ internal struct XdpSlot
             Leap = (byte)snapshot.Leap,
             Stratum = snapshot.Stratum,
             Precision = snapshot.Precision,
+            LeapWindow = snapshot.InLeapWindow ? (byte)1 : (byte)0,
         };
         BinaryPrimitives.WriteUInt32BigEndian(slot.ReferenceId, snapshot.ReferenceId.Value);
         return slot;

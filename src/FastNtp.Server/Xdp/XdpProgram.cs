@@ -210,7 +210,7 @@ public sealed class XdpProgram : IDisposable
 
 /// <summary>What the XDP program did, summed over CPUs.</summary>
 /// <param name="PassedExtensions">Requests with extension fields (NTS among them) the client policy let through, handed to the AF_XDP socket of their queue, else to the socket engine.</param>
-/// <param name="PassedStale">Requests left to the socket engine because the state's heartbeat was stale.</param>
+/// <param name="PassedStale">Requests left to the socket engine because the state's heartbeat was stale or a leap was near.</param>
 /// <param name="PassedChecksum">Requests with a bad checksum left to the kernel, which discards them.</param>
 public sealed record XdpCounterTotals(
     long Answered, long PassedExtensions, long PassedStale, long PassedChecksum, IReadOnlyDictionary<DropReason, long> Dropped)

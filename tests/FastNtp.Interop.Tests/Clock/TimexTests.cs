@@ -38,6 +38,22 @@ public class TimexTests
     }
 
     [Theory]
+    [InlineData(1, TimexConstants.StaIns)]
+    [InlineData(-1, TimexConstants.StaDel)]
+    [InlineData(0, 0)]
+    public void LeapRequest_SetsOneLeapBitAndTheTaiOffset(int direction, int leapBit)
+    {
+        // The other leap bit set before, and STA_PLL, are cleared; the unrelated bits are kept.
+        int before = TimexConstants.StaUnsync | TimexConstants.StaNano | TimexConstants.StaPll | TimexConstants.StaIns | TimexConstants.StaDel;
+
+        Timex tx = KernelClock.LeapRequest(before, direction, 37);
+
+        Assert.Equal(TimexConstants.StaUnsync | TimexConstants.StaNano | leapBit, tx.Status);
+        Assert.Equal(0x0010u | 0x0080u, tx.Modes);
+        Assert.Equal(37, tx.Constant);
+    }
+
+    [Theory]
     [InlineData(0.0, 0L)]
     [InlineData(1.0, 65536L)]
     [InlineData(-50.5, -3309568L)]

@@ -24,7 +24,7 @@ public sealed class ConfigurationLoaderTests
 
         Assert.Equal(new SyncSettings([], 6, 10, null, null), settings.Sync with { Upstream = [] });
         Assert.Empty(settings.Sync.Upstream);
-        Assert.Equal(new ClockSettings(ClockControl.None, 0.010, 0.128, 1000, 1, ReferenceId.FromAscii("GPS")), settings.Clock);
+        Assert.Equal(new ClockSettings(ClockControl.None, 0.010, 0.128, 1000, 1, ReferenceId.FromAscii("GPS"), null, false, TimeSpan.FromDays(1)), settings.Clock);
         Assert.Equal(new NtsSettings(null, null, TimeSpan.FromDays(1), 7, null, null), settings.Nts);
         Assert.False(settings.Nts.Enabled);
         Assert.Null(settings.Metrics.Listen);

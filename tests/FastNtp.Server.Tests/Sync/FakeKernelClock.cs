@@ -11,6 +11,7 @@ internal sealed class FakeKernelClock : IKernelClock
     private readonly List<NtpDuration> _steps = [];
     private readonly List<double> _frequencies = [];
     private readonly List<(bool Synchronized, double MaxError, double EstError)> _statuses = [];
+    private readonly List<(int Direction, int TaiOffset)> _leaps = [];
     private KernelClockState _state;
     public int Modifications;
 
@@ -39,6 +40,12 @@ internal sealed class FakeKernelClock : IKernelClock
         get { lock (_lock) return [.. _statuses]; }
     }
 
+    /// <summary>Every SetLeap call: direction (+1 insert, −1 delete, 0 none) and TAI − UTC.</summary>
+    public (int Direction, int TaiOffset)[] Leaps
+    {
+        get { lock (_lock) return [.. _leaps]; }
+    }
+
     public KernelClockState Read() => State;
 
     public void SetFrequency(double ppm)
@@ -57,6 +64,12 @@ internal sealed class FakeKernelClock : IKernelClock
     {
         Change();
         lock (_lock) _statuses.Add((synchronized, maxErrorSeconds, estErrorSeconds));
+    }
+
+    public void SetLeap(int direction, int taiOffsetSeconds)
+    {
+        Change();
+        lock (_lock) _leaps.Add((direction, taiOffsetSeconds));
     }
 
     private void Change()

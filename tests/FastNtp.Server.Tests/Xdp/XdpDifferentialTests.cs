@@ -3,6 +3,7 @@ using FastNtp.Interop.Clock;
 using FastNtp.Interop.Time;
 using FastNtp.Protocol;
 using FastNtp.Protocol.Frames;
+using FastNtp.Protocol.Leap;
 using FastNtp.Server.Xdp;
 using static FastNtp.Server.Tests.Xdp.XdpFixture;
 using static FastNtp.Tests.Shared.TestPackets;
@@ -160,6 +161,30 @@ public sealed class XdpDifferentialTests(XdpFixture fixture)
         Assert.Equal(before.PassedStale + 1, fixture.Program.ReadCounters().PassedStale);
 
         fixture.Program.State.Beat(SystemTai.Nanoseconds());
+        Assert.Equal(XdpTx, Run(Build(ClientRequest(4), ipv6: false)));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LeapWindow_LeavesRequestsToTheResponder(bool smear)
+    {
+        // The state the leap-second file gives an hour before a leap with a 24 h smear, and a second before an unsmeared one.
+        using var files = new LeapSecondFiles();
+        const long leapNtp = 4_007_750_400;
+        Assert.True(LeapSecondList.TryParse(files.WithNextLeap(leapNtp, 38, leapNtp + 86_400 * 180), out LeapSecondList? list).IsValid);
+        var plan = new LeapPlan(list!, smear ? NtpDuration.FromSeconds(86_400) : null);
+        long unixNanoseconds = (leapNtp - NtpTimestamp.UnixEpochOffsetSeconds - (smear ? 3600 : 1)) * 1_000_000_000;
+        ServerSnapshot nearLeap = plan.At(unixNanoseconds, false).ApplyTo(Synchronized);
+        Assert.True(nearLeap.InLeapWindow);
+
+        Publish(nearLeap);
+        XdpCounterTotals before = fixture.Program.ReadCounters();
+        Assert.Equal(XdpPass, Run(Build(ClientRequest(4), ipv6: false)));
+        Assert.Equal(XdpPass, Run(Build(ClientRequest(4), ipv6: true)));
+        Assert.Equal(before.PassedStale + 2, fixture.Program.ReadCounters().PassedStale);
+
+        Publish(nearLeap with { InLeapWindow = false, Smear = null });
         Assert.Equal(XdpTx, Run(Build(ClientRequest(4), ipv6: false)));
     }
 

@@ -320,7 +320,7 @@ static __always_inline int decide(struct fastntp_counters *counters, struct ntp_
 	}
 	if (payload_length > NTP_HEADER_LENGTH)
 		return TO_FASTNTP;
-	if (!read_state(&answer->slot, rx_tai, &answer->tai_offset)) {
+	if (!read_state(&answer->slot, rx_tai, &answer->tai_offset) || answer->slot.leap_window) {
 		count(&counters->passed_stale);
 		return XDP_PASS;
 	}

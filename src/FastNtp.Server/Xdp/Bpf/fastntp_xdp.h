@@ -66,7 +66,8 @@ struct fastntp_slot {
 	__u8 leap;
 	__u8 stratum;
 	__s8 precision;
-	__u8 reserved[5];
+	__u8 leap_window; /* a leap smear or a leap is near: the program cannot smear, user space answers */
+	__u8 reserved[4];
 };
 
 /*
@@ -86,7 +87,7 @@ struct fastntp_state {
 struct fastntp_counters {
 	__u64 answered;
 	__u64 passed_extensions; /* NTS or other extension fields the policy let through: to FastNtp's AF_XDP socket, else the kernel */
-	__u64 passed_stale;      /* heartbeat stale or state being rewritten */
+	__u64 passed_stale;      /* heartbeat stale, state being rewritten, or a leap window */
 	__u64 passed_checksum;   /* bad IPv4 header or UDP checksum: the kernel drops and counts it */
 	__u64 dropped[FASTNTP_DROP_REASONS]; /* indexed by DropReason */
 	__u64 refused[FASTNTP_POLICY_COUNTERS]; /* indexed by PolicyCounter */
