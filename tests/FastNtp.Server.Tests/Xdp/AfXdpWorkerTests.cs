@@ -156,6 +156,26 @@ public sealed class AfXdpWorkerTests : IDisposable
             return answered;
         }
 
+        /// <summary>Reads and discards replies until none has come for 300 ms; returns how many there were.</summary>
+        public int Drain()
+        {
+            _socket.ReceiveTimeout = 300;
+            int drained = 0;
+            try
+            {
+                for (; drained < 1_000_000; drained++) _socket.Receive(_reply);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+            }
+            finally
+            {
+                _socket.ReceiveTimeout = (int)ReplyTimeout.TotalMilliseconds;
+            }
+
+            return drained;
+        }
+
         /// <summary>Sends without waiting for anything back.</summary>
         public void Send(int count, byte[]? request = null)
         {
@@ -170,7 +190,8 @@ public sealed class AfXdpWorkerTests : IDisposable
         public void Dispose() => _socket.Dispose();
     }
 
-    private byte[] NtsRequest()
+    /// <summary>A sealed NTS request; its transmit time (<paramref name="seconds"/>) tells its replies from others'.</summary>
+    private byte[] NtsRequest(uint seconds = 3_900_000_000)
     {
         byte[] c2sKey = new byte[32], s2cKey = new byte[32];
         c2sKey.AsSpan().Fill(7);
@@ -180,7 +201,7 @@ public sealed class AfXdpWorkerTests : IDisposable
         int cookieLength = codec.Seal(AeadAlgorithm.AesSivCmac256, c2sKey, s2cKey, cookie);
         using var c2s = Aead.Create(AeadAlgorithm.AesSivCmac256, c2sKey);
         byte[] packet = new byte[2048];
-        int length = NtsClientPacket.Write(packet, NtpTimestamp.FromParts(3_900_000_000, 1), new byte[32], cookie.AsSpan(0, cookieLength), 0, c2s, new byte[c2s.NonceLength]);
+        int length = NtsClientPacket.Write(packet, NtpTimestamp.FromParts(seconds, 1), new byte[32], cookie.AsSpan(0, cookieLength), 0, c2s, new byte[c2s.NonceLength]);
         return packet[..length];
     }
 
@@ -245,6 +266,32 @@ public sealed class AfXdpWorkerTests : IDisposable
         open.Set();
         Thread.Sleep(300);
         Assert.True(liveness.AllProgressed());
+    }
+
+    [Fact]
+    public void OverflowWhileStalled_IsDroppedByTheKernelAndTheWorkerRecovers()
+    {
+        using var open = new ManualResetEventSlim(true);
+        using RunningWorker<GatedClock> running = StartWorker(new GatedClock(open));
+        using var client = new NtsClient(_net, NtsRequest());
+        Assert.Equal(Batch, client.Push(Batch));
+
+        long batches = running.Worker.Counters.Batches;
+        open.Reset();
+        client.Send(1);
+        Assert.True(Poll.Until(() => running.Worker.Counters.Batches > batches, ReplyTimeout), "the request never reached the worker");
+        // The stalled worker holds one frame; the rest wait on RX until the fill ring is empty, and the kernel drops the others.
+        client.Send(2 * FrameCount);
+        Assert.True(Poll.Until(() => _socket!.ReadStatistics().RxDropped > 0, ReplyTimeout), "the kernel dropped nothing");
+        XdpStatistics statistics = _socket!.ReadStatistics();
+        Assert.True(statistics.RxFillRingEmpty > 0, "the fill ring never ran empty");
+
+        open.Set();
+        Assert.True(client.Drain() > 0, "the frames that waited on RX were never answered");
+        Assert.Equal(Batch, client.Push(Batch, NtsRequest(3_900_000_001)));
+        running.Stop();
+        Assert.Equal(0, running.Worker.UnreturnedFrames);
+        Assert.Equal(0, running.Worker.Counters.Faults);
     }
 
     [Fact]
