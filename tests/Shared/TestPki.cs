@@ -23,6 +23,19 @@ public sealed class TestPki : IDisposable
 
     public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 
+    /// <summary>
+    /// A self-signed P-256 certificate for localhost valid from <paramref name="notBefore"/> to <paramref name="notAfter"/>
+    /// and its private key, as PEM: expired or not yet valid ones for the validity checks.
+    /// </summary>
+    public static (string Certificate, string PrivateKey) SelfSigned(DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=localhost", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using System.Security.Cryptography.X509Certificates.X509Certificate2 certificate = request.CreateSelfSigned(notBefore, notAfter);
+        return (certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
+    }
+
     private static void Run(string arguments) =>
         ExternalProcess.RunChecked(ExternalProcess.RequireProgram("openssl", "openssl"), arguments.Split(' '), TimeSpan.FromSeconds(60));
 }

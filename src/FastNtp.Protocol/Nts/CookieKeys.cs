@@ -72,6 +72,18 @@ public sealed class CookieKeySet
         return key;
     }
 
+    /// <summary>True once <see cref="Clear"/> has run: every key is zero.</summary>
+    public bool IsCleared => Array.TrueForAll(_keys, k => !k.AsSpan().ContainsAnyExcept((byte)0));
+
+    /// <summary>
+    /// Zeroes every key. Only for a set no reader can still hold: codecs copy keys when they pick up a newer set,
+    /// so the owner clears a set once a later one has been published for a while (<c>CookieKeyManager</c>).
+    /// </summary>
+    public void Clear()
+    {
+        foreach (byte[] key in _keys) CryptographicOperations.ZeroMemory(key);
+    }
+
     /// <summary>The key at position <paramref name="index"/> (0 is the oldest).</summary>
     internal ReadOnlySpan<byte> KeyAt(int index) => _keys[index];
 

@@ -7,7 +7,19 @@ namespace FastNtp.Server.Configuration;
 /// <summary>Every problem of one configuration, or the settings when there is none.</summary>
 /// <param name="Settings">The validated settings; null when <paramref name="Errors"/> is not empty.</param>
 /// <param name="Errors">One line per problem, each with where the value came from: FILE:LINE:COLUMN, an environment variable, or an option.</param>
-public sealed record ConfigurationCheck(FastNtpSettings? Settings, IReadOnlyList<string> Errors);
+/// <param name="Values">Every key set, all layers together, as Section:Key (list items Section:Key:N); empty when there are errors.</param>
+public sealed record ConfigurationCheck(FastNtpSettings? Settings, IReadOnlyList<string> Errors, IReadOnlyDictionary<string, string?> Values)
+{
+    /// <summary>The keys whose values differ between two configurations (set in one only included), in order.</summary>
+    public static IReadOnlyList<string> ChangedKeys(IReadOnlyDictionary<string, string?> running, IReadOnlyDictionary<string, string?> fresh)
+    {
+        ArgumentNullException.ThrowIfNull(running);
+        ArgumentNullException.ThrowIfNull(fresh);
+        return [.. running.Keys.Union(fresh.Keys, StringComparer.OrdinalIgnoreCase)
+            .Where(k => running.GetValueOrDefault(k) != fresh.GetValueOrDefault(k))
+            .Order(StringComparer.Ordinal)];
+    }
+}
 
 /// <summary>
 /// Layers the configuration the usual .NET way: JSON file, then FASTNTP__SECTION__KEY environment variables,
@@ -18,6 +30,8 @@ public sealed record ConfigurationCheck(FastNtpSettings? Settings, IReadOnlyList
 public static partial class ConfigurationLoader
 {
     public const string EnvironmentPrefix = "FASTNTP__";
+
+    private static readonly Dictionary<string, string?> Empty = [];
 
     /// <summary>Where the packages install the configuration; read when it exists and no other file is named.</summary>
     public const string DefaultFile = "/etc/fastntp/fastntp.json";
@@ -98,13 +112,15 @@ public static partial class ConfigurationLoader
         if (problems.Problems.Count > 0)
         {
             var sources = new Sources(configFile, positions, variables, options);
-            return new ConfigurationCheck(null, [.. problems.Problems.Select(sources.Locate)]);
+            return new ConfigurationCheck(null, [.. problems.Problems.Select(sources.Locate)], Empty);
         }
 
         string? credentials = environment.TryGetValue(Credentials.DirectoryVariable, out string? directory) ? directory : null;
-        return new ConfigurationCheck(settings with { Nts = settings.Nts.WithCredentials(credentials) }, []);
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach ((string key, string? value) in usable) values[key] = value;
+        return new ConfigurationCheck(settings with { Nts = settings.Nts.WithCredentials(credentials) }, [], values);
 
-        static ConfigurationCheck Failed(string line) => new(null, [line]);
+        static ConfigurationCheck Failed(string line) => new(null, [line], Empty);
     }
 
     private static Dictionary<string, string?> ProcessEnvironment()

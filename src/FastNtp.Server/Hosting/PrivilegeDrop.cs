@@ -13,11 +13,12 @@ namespace FastNtp.Server.Hosting;
 /// </summary>
 public sealed partial class PrivilegeDrop
 {
-    private readonly UserAccount _user;
+    private readonly UserAccount? _user;
     private readonly ulong _keep;
     private readonly ILogger _logger;
 
-    private PrivilegeDrop(UserAccount user, ulong keep, ILogger logger)
+    /// <param name="user">Null: started as root with Server:AllowRoot, it stays root (and says so once started).</param>
+    private PrivilegeDrop(UserAccount? user, ulong keep, ILogger logger)
     {
         _user = user;
         _keep = keep;
@@ -25,7 +26,7 @@ public sealed partial class PrivilegeDrop
     }
 
     /// <summary>
-    /// Decides, before anything is bound, whether and to whom the server drops: null when it stays who it is.
+    /// Decides, before anything is bound, whether and to whom the server drops: null when it is not root and stays who it is.
     /// Throws <see cref="ConfigurationException"/> when started as root with no user and no Server:AllowRoot,
     /// for a user that does not exist, and for a user only root could become.
     /// </summary>
@@ -49,8 +50,7 @@ public sealed partial class PrivilegeDrop
                     "--user: started as root; name the user to serve as (--user NAME or Server:User), or set Server:AllowRoot to keep serving as root");
             }
 
-            LogServingAsRoot(logger);
-            return null;
+            return new PrivilegeDrop(null, 0, logger);
         }
 
         if (!ProcessIdentity.TryFindUser(name, out UserAccount user)) throw new ConfigurationException($"--user: there is no user '{name}'");
@@ -64,12 +64,19 @@ public sealed partial class PrivilegeDrop
     public void Apply(Action startClockThreads)
     {
         ArgumentNullException.ThrowIfNull(startClockThreads);
+        if (_user is not { } user)
+        {
+            startClockThreads();
+            LogServingAsRoot(_logger);
+            return;
+        }
+
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(() =>
         {
             try
             {
-                ProcessIdentity.Become(_user, _keep);
+                ProcessIdentity.Become(user, _keep);
                 startClockThreads();
             }
             catch (Exception e)
@@ -80,9 +87,9 @@ public sealed partial class PrivilegeDrop
         { Name = "fastntp-setuid" };
         thread.Start();
         thread.Join();
-        if (failure?.SourceException is IOException io) throw new ConfigurationException($"--user: cannot become '{_user.Name}': {io.Message}");
+        if (failure?.SourceException is IOException io) throw new ConfigurationException($"--user: cannot become '{user.Name}': {io.Message}");
         failure?.Throw();
-        LogDropped(_logger, _user.Name, _user.Uid, _user.Gid, _keep == 0 ? "none" : "CAP_SYS_TIME on the clock thread");
+        LogDropped(_logger, user.Name, user.Uid, user.Gid, _keep == 0 ? "none" : "CAP_SYS_TIME on the clock thread");
     }
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "Serving as user {User} (uid {Uid}, gid {Gid}); capabilities kept: {Capabilities}")]

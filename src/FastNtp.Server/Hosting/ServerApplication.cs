@@ -14,7 +14,8 @@ namespace FastNtp.Server.Hosting;
 /// </summary>
 public static class ServerApplication
 {
-    public static IHost Build(FastNtpSettings settings)
+    /// <param name="reload">How SIGHUP reads the configuration again; null leaves SIGHUP unhandled.</param>
+    public static IHost Build(FastNtpSettings settings, ConfigurationReload? reload = null)
     {
         // Empty: no appsettings.json and no DOTNET_* variables; FastNtp's own configuration is all there is.
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
@@ -45,6 +46,11 @@ public static class ServerApplication
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<ServerHost>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ServerHost>());
+        if (reload is not null)
+        {
+            builder.Services.AddSingleton(reload);
+            builder.Services.AddHostedService<ReloadService>();
+        }
         if (notify) builder.Services.AddHostedService<SystemdService>();
         return builder.Build();
     }

@@ -55,6 +55,9 @@ public sealed partial class ServerHost : IHostedService
 
     public IPacketEngine Engine => _engine ?? throw new InvalidOperationException("The server has not started.");
 
+    /// <summary>NTS once started, when configured: the cookie keys and the NTS-KE listener a reload refreshes.</summary>
+    public NtsService? Nts => _nts;
+
     /// <summary>Every worker's counters: the socket engine's and the AF_XDP workers'.</summary>
     public IReadOnlyList<WorkerCounters> Workers => [.. _engine?.Counters ?? [], .. _xdp?.AfXdp?.Counters ?? []];
 
@@ -123,7 +126,7 @@ public sealed partial class ServerHost : IHostedService
             _nts = NtsService.Create(nts, _loggerFactory, _settings.NtsKe);
             await _nts.StartAsync().ConfigureAwait(false);
         }
-        catch (OpenSslException e)
+        catch (Exception e) when (e is OpenSslException or InvalidDataException)
         {
             throw new ConfigurationException($"--cert/--key: {e.Message}");
         }

@@ -33,8 +33,6 @@ public sealed record NtsKeServerSettings
     /// <summary>Largest request (all records up to End of Message) accepted.</summary>
     public int MaxRequestLength { get; init; } = 1024;
     public int CookiesPerResponse { get; init; } = NtsKeServerPolicy.MaxCookiesPerResponse;
-    /// <summary>How often the certificate and key files are checked for changes.</summary>
-    public TimeSpan CertificateCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>
     /// Decides, before the TLS handshake and the per-address limits, whether a client address may connect at all;
     /// null admits everyone. Runs on the connection's thread for every connection: keep it cheap.
@@ -47,7 +45,8 @@ public sealed record NtsKeServerSettings
 /// connections and tracks every connection until it ends (a stop drains them); each connection runs TLS 1.3 with
 /// ALPN ntske/1 through OpenSSL (<see cref="TlsDuplexPipe"/>) and one <see cref="NtsKeServerSession"/>: one request,
 /// one response with keys and cookies, close. A slow or hostile client holds one connection until its timeout,
-/// never more. The certificate and key are reloaded when their files change; a broken new pair keeps the old one.
+/// never more. <see cref="ReloadCertificate"/> (SIGHUP) swaps in the files' current certificate and key; a broken,
+/// expired or exposed new pair keeps the old one.
 /// </summary>
 public sealed partial class NtsKeServer : IAsyncDisposable
 {
@@ -62,10 +61,8 @@ public sealed partial class NtsKeServer : IAsyncDisposable
     private WebApplication? _app;
     private ListenOptions? _listen;
     private MeterListener? _rejections;
-    private ITimer? _reloadTimer;
-    private TlsContext? _context;
-    private DateTime _certificateStamp;
-    private DateTime _keyStamp;
+    private ITimer? _expiryTimer;
+    private NtsKeCertificate? _certificate;
 
     public NtsKeServer(NtsKeServerSettings settings, CookieKeyStore keys, ILogger<NtsKeServer>? logger = null)
     {
@@ -101,7 +98,10 @@ public sealed partial class NtsKeServer : IAsyncDisposable
     /// <summary>Cancelled when the server stops: open connections give up their waits.</summary>
     internal CancellationToken Stopping => _stop.Token;
 
-    internal TlsContext Context => Volatile.Read(ref _context)!;
+    internal TlsContext Context => Volatile.Read(ref _certificate)!.Context;
+
+    /// <summary>The certificate in service (its validity for the expiry warning and gauge).</summary>
+    public NtsKeCertificate Certificate => Volatile.Read(ref _certificate) ?? throw new InvalidOperationException("Not started.");
 
     internal ObjectPool<NtsCookieCodec> Codecs => _codecs;
 
@@ -110,13 +110,14 @@ public sealed partial class NtsKeServer : IAsyncDisposable
 
     public NtsKeCounters Counters => _counters.Snapshot();
 
-    /// <summary>Loads the certificate (throwing <see cref="OpenSslException"/> when unusable), binds (throwing <see cref="IOException"/>) and starts accepting.</summary>
+    /// <summary>
+    /// Loads the certificate (throwing <see cref="OpenSslException"/> or <see cref="InvalidDataException"/> when it is
+    /// unusable, outside its validity or its key exposed), binds (throwing <see cref="IOException"/>) and starts accepting.
+    /// </summary>
     public async Task StartAsync()
     {
         if (_app is not null) throw new InvalidOperationException("Already started.");
-        _certificateStamp = File.GetLastWriteTimeUtc(_settings.CertificatePath);
-        _keyStamp = File.GetLastWriteTimeUtc(_settings.PrivateKeyPath);
-        _context = TlsContext.CreateServer(_settings.CertificatePath, _settings.PrivateKeyPath, NtsKeMessage.Alpn);
+        _certificate = NtsKeCertificate.Load(_settings.CertificatePath, _settings.PrivateKeyPath, DateTimeOffset.UtcNow);
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -145,39 +146,36 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         }
 
         _app = app;
-        _reloadTimer = TimeProvider.System.CreateTimer(_ => ReloadCertificateIfChanged(), null, _settings.CertificateCheckInterval, _settings.CertificateCheckInterval);
-        LogStarted(_logger, LocalEndPoint, _settings.CertificatePath);
+        LogStarted(_logger, LocalEndPoint, _settings.CertificatePath, _certificate.NotAfter);
+        _expiryTimer = TimeProvider.System.CreateTimer(_ => WarnIfExpiring(), null, TimeSpan.Zero, TimeSpan.FromHours(12));
     }
 
-    /// <summary>Rebuilds the TLS context when the certificate or key file changed; returns true when it swapped.</summary>
-    public bool ReloadCertificateIfChanged()
+    /// <summary>
+    /// Reads the certificate and key files again and puts the pair in service; throws as <see cref="StartAsync"/>
+    /// does when the new pair is unusable, and the one in service stays.
+    /// </summary>
+    public NtsKeCertificate ReloadCertificate()
     {
-        try
-        {
-            DateTime certificate = File.GetLastWriteTimeUtc(_settings.CertificatePath);
-            DateTime key = File.GetLastWriteTimeUtc(_settings.PrivateKeyPath);
-            if (certificate == _certificateStamp && key == _keyStamp) return false;
-            _certificateStamp = certificate;
-            _keyStamp = key;
-            var fresh = TlsContext.CreateServer(_settings.CertificatePath, _settings.PrivateKeyPath, NtsKeMessage.Alpn);
-            // The old context is not disposed here: a connection may be about to use it; its SafeHandle frees it once unreferenced.
-            Volatile.Write(ref _context, fresh);
-            _counters.CertificateReloaded();
-            LogReloaded(_logger, _settings.CertificatePath);
-            return true;
-        }
-        catch (Exception e) when (e is OpenSslException or IOException or UnauthorizedAccessException)
-        {
-            LogReloadFailed(_logger, _settings.CertificatePath, e.Message);
-            return false;
-        }
+        var fresh = NtsKeCertificate.Load(_settings.CertificatePath, _settings.PrivateKeyPath, DateTimeOffset.UtcNow);
+        // The old context is not disposed here: a connection may be about to use it; its SafeHandle frees it once unreferenced.
+        Volatile.Write(ref _certificate, fresh);
+        _counters.CertificateReloaded();
+        WarnIfExpiring();
+        return fresh;
+    }
+
+    private void WarnIfExpiring()
+    {
+        NtsKeCertificate certificate = Certificate;
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        if (certificate.ExpiresSoon(now)) LogExpiresSoon(_logger, certificate.Path, certificate.NotAfter, (certificate.NotAfter - now).TotalDays);
     }
 
     /// <summary>Stops accepting, lets open connections finish or give up (Kestrel drains them), then frees everything.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        _reloadTimer?.Dispose();
+        _expiryTimer?.Dispose();
         if (_app is not null)
         {
             await _app.StopAsync().ConfigureAwait(false);
@@ -187,7 +185,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
 
         _rejections?.Dispose();
         (_codecs as IDisposable)?.Dispose();
-        _context?.Dispose();
+        _certificate?.Context.Dispose();
         _stop.Dispose();
     }
 
@@ -225,12 +223,9 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         public override bool Return(NtsCookieCodec obj) => true;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "NTS-KE listening on {Endpoint} with certificate {Certificate}")]
-    private static partial void LogStarted(ILogger logger, IPEndPoint endpoint, string certificate);
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "NTS-KE listening on {Endpoint} with certificate {Certificate}, valid until {NotAfter:yyyy-MM-dd HH:mm}Z")]
+    private static partial void LogStarted(ILogger logger, IPEndPoint endpoint, string certificate, DateTimeOffset notAfter);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "NTS-KE certificate reloaded from {Certificate}")]
-    private static partial void LogReloaded(ILogger logger, string certificate);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "NTS-KE certificate reload from {Certificate} failed, keeping the current one: {Reason}")]
-    private static partial void LogReloadFailed(ILogger logger, string certificate, string reason);
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "NTS-KE certificate {Certificate} expires {NotAfter:yyyy-MM-dd HH:mm}Z, in {Days:0.0} days: renew it and send SIGHUP")]
+    private static partial void LogExpiresSoon(ILogger logger, string certificate, DateTimeOffset notAfter, double days);
 }

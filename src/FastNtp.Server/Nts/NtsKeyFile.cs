@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using FastNtp.Server.Configuration;
 
 namespace FastNtp.Server.Nts;
 
@@ -26,20 +27,14 @@ public static class NtsKeyFile
         stream.Write(Encoding.ASCII.GetBytes(text));
     }
 
-    /// <summary>Reads a secret; throws <see cref="InvalidDataException"/> with a clear message when the file is unusable.</summary>
-    /// <param name="warning">Set when the file is readable by group or others.</param>
-    public static byte[] Load(string path, out string? warning)
+    /// <summary>
+    /// Reads a secret; throws <see cref="InvalidDataException"/> with a clear message when the file is unusable,
+    /// group or others among them (<see cref="PrivateKeyFile"/>).
+    /// </summary>
+    public static byte[] Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        warning = null;
-        if (!OperatingSystem.IsWindows())
-        {
-            UnixFileMode mode = File.GetUnixFileMode(path);
-            const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
-                UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-            if ((mode & others) != 0) warning = $"NTS key file '{path}' is accessible to group or others; chmod 600 it.";
-        }
-
+        PrivateKeyFile.EnsurePrivate(path, Environment.GetEnvironmentVariable(Credentials.DirectoryVariable));
         foreach (string raw in File.ReadAllLines(path))
         {
             string line = raw.Trim();

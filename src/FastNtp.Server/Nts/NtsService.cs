@@ -41,8 +41,7 @@ public sealed partial class NtsService : IAsyncDisposable
             byte[] secret;
             try
             {
-                secret = NtsKeyFile.Load(file, out string? warning);
-                if (warning is not null) LogKeyFileWarning(logger, warning);
+                secret = NtsKeyFile.Load(file);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
             {
@@ -90,9 +89,6 @@ public sealed partial class NtsService : IAsyncDisposable
         if (KeServer is not null) await KeServer.DisposeAsync().ConfigureAwait(false);
         Keys.Dispose();
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
-    private static partial void LogKeyFileWarning(ILogger logger, string warning);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No Nts.KeyFile: using a random in-memory cookie secret; cookies die with this process and no other server accepts them. Run `fastntp keygen --out FILE` for a fleet secret.")]
     private static partial void LogEphemeralSecret(ILogger logger);

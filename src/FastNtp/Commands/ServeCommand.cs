@@ -52,17 +52,11 @@ public static class ServeCommand
     private static async Task<int> RunAsync(
         string? configFile, List<KeyValuePair<string, string?>> overrides, CancellationToken cancellation)
     {
-        FastNtpSettings settings;
-        try
-        {
-            settings = ConfigurationLoader.Load(configFile, overrides);
-        }
-        catch (ConfigurationException e)
-        {
-            return await RefuseAsync(e).ConfigureAwait(false);
-        }
+        ConfigurationCheck check = ConfigurationLoader.Check(configFile, overrides);
+        if (check.Settings is null) return await RefuseAsync(new ConfigurationException(check.Errors)).ConfigureAwait(false);
 
-        using IHost host = ServerApplication.Build(settings);
+        using IHost host = ServerApplication.Build(
+            check.Settings, new ConfigurationReload(check.Values, () => ConfigurationLoader.Check(configFile, overrides)));
         try
         {
             await host.StartAsync(cancellation).ConfigureAwait(false);

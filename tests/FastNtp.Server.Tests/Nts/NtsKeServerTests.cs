@@ -104,14 +104,35 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     {
         string file = Path.Combine(_pki.Directory, "bad-" + Guid.NewGuid().ToString("N") + ".key");
         File.WriteAllText(file, "not hex\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         ConfigurationException e = Assert.Throws<ConfigurationException>(() => NtsService.Create(TestSettings.Load(("Nts:KeyFile", file)).Nts));
-        Assert.StartsWith("--nts-key-file:", e.Message, StringComparison.Ordinal);
+        Assert.Equal($"--nts-key-file: NTS key file '{file}' does not hold a hex secret.", e.Message);
         File.WriteAllText(file, "00112233\n");
-        Assert.Throws<ConfigurationException>(() => NtsService.Create(TestSettings.Load(("Nts:KeyFile", file)).Nts));
+        e = Assert.Throws<ConfigurationException>(() => NtsService.Create(TestSettings.Load(("Nts:KeyFile", file)).Nts));
+        Assert.Equal($"--nts-key-file: NTS key file '{file}' holds 4 octets; at least 32 are needed.", e.Message);
         File.WriteAllText(file, new string('a', 64) + "\n");
+        Assert.Equal(32, NtsKeyFile.Load(file).Length);
+
+        // Readable by others or by the group: refused, as ssh refuses a loose private key.
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
-        NtsKeyFile.Load(file, out string? warning);
-        Assert.Contains("chmod 600", warning, StringComparison.Ordinal);
+        e = Assert.Throws<ConfigurationException>(() => NtsService.Create(TestSettings.Load(("Nts:KeyFile", file)).Nts));
+        Assert.Equal($"--nts-key-file: '{file}' is mode 0604: group or others may read it; chmod 600 it (or 400)", e.Message);
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.GroupRead);
+        Assert.Throws<InvalidDataException>(() => NtsKeyFile.Load(file));
+    }
+
+    [Fact]
+    public void PrivateKeyFileInTheCredentialsDirectory_MayShowGroupBitsButNotOthers()
+    {
+        // systemd grants the service's user read access to a credential through an ACL, whose mask reads as group bits.
+        string file = Path.Combine(_pki.Directory, "credential-" + Guid.NewGuid().ToString("N") + ".key");
+        File.WriteAllText(file, new string('a', 64) + "\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.GroupRead);
+
+        PrivateKeyFile.EnsurePrivate(file, _pki.Directory);
+        Assert.Throws<InvalidDataException>(() => PrivateKeyFile.EnsurePrivate(file, null));
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.OtherRead);
+        Assert.Throws<InvalidDataException>(() => PrivateKeyFile.EnsurePrivate(file, _pki.Directory));
     }
 
     /// <summary>A server with few connection slots and short handshake and request timeouts, to watch slots fill and free.</summary>
@@ -284,7 +305,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
-    public async Task Certificate_IsReloadedWhenItsFilesChange()
+    public async Task ReloadCertificate_PutsTheFilesPairInServiceAndKeepsTheOldWhenTheNewIsUnusable()
     {
         using var pki = new TestPki();
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
@@ -294,22 +315,66 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         await using NtsKeServer ke = await StartServerAsync(keys.Store, tweak: s => s with { CertificatePath = cert, PrivateKeyPath = key });
         await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, pki.CaCert);
 
-        // A broken file keeps the old certificate in service.
+        // A broken file, an expired certificate and a key others may read each keep the old certificate in service.
         File.WriteAllText(cert, "garbage");
-        File.SetLastWriteTimeUtc(cert, DateTime.UtcNow.AddMinutes(1));
-        Assert.False(ke.ReloadCertificateIfChanged());
+        Assert.Throws<InvalidDataException>(ke.ReloadCertificate);
+        (string expiredCert, string expiredKey) = TestPki.SelfSigned(DateTimeOffset.UtcNow.AddDays(-10), DateTimeOffset.UtcNow.AddDays(-1));
+        File.WriteAllText(cert, expiredCert);
+        File.WriteAllText(key, expiredKey);
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Contains("expired", Assert.Throws<InvalidDataException>(ke.ReloadCertificate).Message, StringComparison.Ordinal);
+        File.Copy(pki.ServerCert, cert, overwrite: true);
+        File.Copy(pki.ServerKey, key, overwrite: true);
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.GroupRead);
+        Assert.Contains("is mode 0440", Assert.Throws<InvalidDataException>(ke.ReloadCertificate).Message, StringComparison.Ordinal);
         await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, pki.CaCert);
 
         // A certificate from another CA takes over without a restart.
         using var next = new TestPki();
         File.Copy(next.ServerCert, cert, overwrite: true);
         File.Copy(next.ServerKey, key, overwrite: true);
-        File.SetLastWriteTimeUtc(cert, DateTime.UtcNow.AddMinutes(2));
-        Assert.True(ke.ReloadCertificateIfChanged());
+        NtsKeCertificate reloaded = ke.ReloadCertificate();
+        Assert.Same(reloaded, ke.Certificate);
         await NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, next.CaCert);
         NtsKeException old = await Assert.ThrowsAsync<NtsKeException>(() => NtsKeClient.ExchangeAsync("127.0.0.1", ke.LocalEndPoint.Port, pki.CaCert));
         Assert.Equal(NtsKeFailure.Tls, old.Failure);
         Assert.Contains("certificate verification", old.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CertificateOutsideItsValidity_IsRefusedNamingTheFileAndTheTime()
+    {
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        string directory = Directory.CreateTempSubdirectory("fastntp-cert-").FullName;
+        try
+        {
+            foreach ((DateTimeOffset from, DateTimeOffset until, string expected) in new[]
+            {
+                (now.AddDays(-30), now.AddDays(-1), "expired"),
+                (now.AddDays(1), now.AddDays(30), "is not valid before"),
+            })
+            {
+                (string certificate, string privateKey) = TestPki.SelfSigned(from, until);
+                string cert = Path.Combine(directory, "cert.pem"), key = Path.Combine(directory, "key.pem");
+                File.WriteAllText(cert, certificate);
+                File.WriteAllText(key, privateKey);
+                File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                InvalidDataException e = Assert.Throws<InvalidDataException>(() => NtsKeCertificate.Load(cert, key, now));
+                Assert.StartsWith($"certificate '{cert}' {expected} ", e.Message, StringComparison.Ordinal);
+            }
+
+            (string valid, string validKey) = TestPki.SelfSigned(now.AddDays(-1), now.AddDays(10));
+            File.WriteAllText(Path.Combine(directory, "cert.pem"), valid);
+            File.WriteAllText(Path.Combine(directory, "key.pem"), validKey);
+            var loaded = NtsKeCertificate.Load(Path.Combine(directory, "cert.pem"), Path.Combine(directory, "key.pem"), now);
+            Assert.True(loaded.ExpiresSoon(now));
+            Assert.False(loaded.ExpiresSoon(now.AddDays(-10)));
+            loaded.Context.Dispose();
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]
