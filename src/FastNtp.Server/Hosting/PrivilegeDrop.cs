@@ -8,8 +8,8 @@ namespace FastNtp.Server.Hosting;
 /// <summary>
 /// A server started as root becomes <c>Server:User</c> once every socket is bound (NTP, NTS-KE, metrics, XDP)
 /// and every key read, as chronyd does with <c>-u</c>. The drop runs on a thread of its own that keeps
-/// CAP_SYS_TIME when the synchronizer disciplines the kernel clock, and starts the snapshot source there:
-/// capabilities belong to threads, so the synchronizer's thread inherits it and every other thread has none.
+/// CAP_SYS_TIME with clock control kernel, and starts the snapshot source there: capabilities belong to threads,
+/// so the clock threads it starts (synchronizer, leap service) inherit it and every other thread has none.
 /// </summary>
 public sealed partial class PrivilegeDrop
 {
@@ -30,7 +30,7 @@ public sealed partial class PrivilegeDrop
     /// Throws <see cref="ConfigurationException"/> when started as root with no user and no Server:AllowRoot,
     /// for a user that does not exist, and for a user only root could become.
     /// </summary>
-    /// <param name="keepClockControl">The synchronizer will discipline the kernel clock, which needs CAP_SYS_TIME.</param>
+    /// <param name="keepClockControl">Clock:Control kernel: the clock threads adjust the kernel clock, which needs CAP_SYS_TIME.</param>
     public static PrivilegeDrop? Plan(ServerSettings server, bool keepClockControl, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(server);
@@ -89,7 +89,7 @@ public sealed partial class PrivilegeDrop
         thread.Join();
         if (failure?.SourceException is IOException io) throw new ConfigurationException($"--user: cannot become '{user.Name}': {io.Message}");
         failure?.Throw();
-        LogDropped(_logger, user.Name, user.Uid, user.Gid, _keep == 0 ? "none" : "CAP_SYS_TIME on the clock thread");
+        LogDropped(_logger, user.Name, user.Uid, user.Gid, _keep == 0 ? "none" : "CAP_SYS_TIME on the clock threads");
     }
 
     [LoggerMessage(EventId = 40, Level = LogLevel.Information, Message = "Serving as user {User} (uid {Uid}, gid {Gid}); capabilities kept: {Capabilities}")]

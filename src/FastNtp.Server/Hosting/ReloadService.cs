@@ -12,8 +12,8 @@ namespace FastNtp.Server.Hosting;
 public sealed record ConfigurationReload(IReadOnlyDictionary<string, string?> Running, Func<ConfigurationCheck> Reread);
 
 /// <summary>
-/// SIGHUP (systemd's ExecReload): puts the current contents of the NTS-KE certificate and key files and of the
-/// fleet key file in service, keeping the old ones when the new are unusable, and logs one line saying what was
+/// SIGHUP (systemd's ExecReload): puts the current contents of the NTS-KE certificate and key files, of the
+/// fleet key file and of the leap-second file in service, keeping the old ones when the new are unusable, and logs one line saying what was
 /// reloaded, what was kept and which changed keys need a restart (everything else: listeners, workers, access
 /// lists and rate limits live in the workers' tables, the synchronizer's sources). A configuration that no longer
 /// validates changes nothing. The process never ends on SIGHUP.
@@ -87,6 +87,12 @@ public sealed partial class ReloadService(ServerHost host, FastNtpSettings setti
                 {
                     kept.Add($"the old fleet key ({e.Message})");
                 }
+            }
+
+            if (host.Leap is { } leap)
+            {
+                if (leap.Reload() is { } error) kept.Add($"the old leap-second list ({error})");
+                else applied.Add("the leap-second file");
             }
 
             IReadOnlyList<string> restart = ConfigurationCheck.ChangedKeys(reload.Running, check.Values);

@@ -67,8 +67,7 @@ public sealed partial class ServerHost : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         ServerSettings server = _settings.Server;
-        bool disciplinesClock = _settings.Clock.Control == ClockControl.Kernel && _settings.Sync.Upstream.Count > 0;
-        var drop = PrivilegeDrop.Plan(server, disciplinesClock, _logger);
+        var drop = PrivilegeDrop.Plan(server, _settings.Clock.Control == ClockControl.Kernel, _logger);
 
         await StartNtsAsync().ConfigureAwait(false);
 
@@ -103,7 +102,8 @@ public sealed partial class ServerHost : IHostedService
         }
 
         // Everything is bound and every key read: a server started as root becomes its user here, before the
-        // snapshot source starts its threads (the synchronizer's must inherit CAP_SYS_TIME when it disciplines).
+        // snapshot source starts its threads (the synchronizer's and the leap service's inherit CAP_SYS_TIME with
+        // clock control kernel).
         if (drop is null) StartSnapshotSource();
         else drop.Apply(StartSnapshotSource);
 
