@@ -123,7 +123,9 @@ public sealed partial class LeapService : IDisposable
 
             ServerSnapshot source = _publisher.Source;
             bool fileHasSay = !_plan.IsExpired(nowSeconds) || announcement.Scheduled != LeapIndicator.NoWarning;
-            bool disagrees = fileHasSay && source.IsSynchronized && source.Leap != announcement.Scheduled;
+            // A local clock (LOCL) has no view on leaps to disagree with.
+            bool disagrees = fileHasSay && source.IsSynchronized && source.ReferenceId != ReferenceId.Local
+                && source.Leap != announcement.Scheduled;
             if (!disagrees)
             {
                 _disagreement = null;

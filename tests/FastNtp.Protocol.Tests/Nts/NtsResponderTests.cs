@@ -79,6 +79,29 @@ public sealed class NtsResponderTests : IDisposable
         Assert.True(_server.Handle(next, response).ShouldRespond);
     }
 
+    [Fact]
+    public void SmearedReply_IsAuthenticatedAndCarriesSmearedTimes()
+    {
+        // Six hours before a leap, inside a 24 h smear: the NTS path stamps what the plain path stamps.
+        var smear = new FastNtp.Protocol.Leap.LeapSmear(
+            InProcessNtsServer.ReceiveTime + NtpDuration.FromSeconds(6 * 3600), 1, NtpDuration.FromSeconds(86_400), false);
+        ServerSnapshot smeared = InProcessNtsServer.Snapshot with { Smear = smear, InLeapWindow = true };
+        using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
+        byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var transmit = NtpTimestamp.FromParts(3_900_000_000, 99);
+        byte[] response = new byte[1024];
+        var clock = new Server.FakeClock(InProcessNtsServer.ReceiveTime);
+
+        ResponderResult result = _server.Responder.Handle(
+            BuildRequest(s, IssueCookie(s), 0, uid, transmit), new RequestInfo(InProcessNtsServer.ReceiveTime, 40000), smeared, response, ref clock);
+
+        Assert.Equal(NtsReplyStatus.Ok, NtsClientPacket.Verify(response.AsSpan(0, result.Length), transmit, uid, s.S2CAead, []));
+        Assert.True(NtpHeader.TryRead(response, out NtpHeader reply));
+        Assert.Equal(smear.Serve(InProcessNtsServer.ReceiveTime), reply.ReceiveTime);
+        Assert.NotEqual(InProcessNtsServer.ReceiveTime, reply.ReceiveTime);
+        Assert.Equal(smear.Serve(clock.ValueOfRead(1)), reply.TransmitTime);
+    }
+
     [Theory]
     [InlineData(AeadAlgorithm.AesSivCmac256)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv)]

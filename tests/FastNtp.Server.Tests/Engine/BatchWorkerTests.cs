@@ -37,9 +37,9 @@ public class BatchWorkerTests
         return socket;
     }
 
-    private static BatchWorker<TClock> NewWorker<TClock>(UdpBatchSocket socket, WorkerCounters counters)
+    private static BatchWorker<TClock> NewWorker<TClock>(UdpBatchSocket socket, WorkerCounters counters, ServerSnapshot? snapshot = null)
         where TClock : struct, IClock =>
-        new(socket, 8, new Responder(), null, new SnapshotPublisher(Snapshot), counters, default, trackAllocations: false);
+        new(socket, 8, new Responder(), null, new SnapshotPublisher(snapshot ?? Snapshot), counters, default, trackAllocations: false);
 
     [Fact]
     public void ThrowingBatch_IsCountedAsAFaultAndTheWorkerKeepsServing()
@@ -85,13 +85,18 @@ public class BatchWorkerTests
         Assert.Equal(1, counters.Answered);
     }
 
-    [Fact]
-    public void NoKernelTimestamps_ReadsReceiveTimeOncePerBatchAndStampsTransmitLast()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void NoKernelTimestamps_ReadsReceiveTimeOncePerBatchAndStampsTransmitLast(bool smeared)
     {
+        // Three hours before a leap smeared over 24 h: the late transmit stamp is smeared like every other.
+        var smear = new Protocol.Leap.LeapSmear(SteppingClock.Start + NtpDuration.FromSeconds(3 * 3600), 1, NtpDuration.FromSeconds(86_400), false);
+        ServerSnapshot snapshot = smeared ? Snapshot with { Smear = smear, InLeapWindow = true } : Snapshot;
         // A socket without SO_TIMESTAMPNS: the worker must fall back to its clock.
         using UdpBatchSocket socket = LoopbackSocket();
         var counters = new WorkerCounters();
-        BatchWorker<SteppingClock> worker = NewWorker<SteppingClock>(socket, counters);
+        BatchWorker<SteppingClock> worker = NewWorker<SteppingClock>(socket, counters, snapshot);
         var thread = new Thread(worker.Run);
         thread.Start();
         try
@@ -102,8 +107,9 @@ public class BatchWorkerTests
             Assert.True(NtpHeader.TryRead(reply, out NtpHeader header));
             Assert.Equal(77UL, header.OriginTime.Value);
             // Reading 0: the batch's receive time. Reading 1: the responder's stamp. Reading 2: the restamp before sending.
-            Assert.Equal(SteppingClock.Start, header.ReceiveTime);
-            Assert.Equal(NtpTimestamp.FromParts(SteppingClock.Start.Seconds + 2, 0), header.TransmitTime);
+            Assert.Equal(snapshot.ServedTime(SteppingClock.Start), header.ReceiveTime);
+            Assert.Equal(snapshot.ServedTime(NtpTimestamp.FromParts(SteppingClock.Start.Seconds + 2, 0)), header.TransmitTime);
+            Assert.Equal(smeared, header.ReceiveTime != SteppingClock.Start);
         }
         finally
         {

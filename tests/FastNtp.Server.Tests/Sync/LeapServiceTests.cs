@@ -19,9 +19,17 @@ public sealed class LeapServiceTests : IDisposable
     private readonly SimulatedClock _time = new();
     private readonly FakeKernelClock _kernel = new();
     private readonly CountingLogger _logger = new();
-    private readonly SnapshotPublisher _publisher = new(ServerSnapshot.LocalClock(2, -20, NtpTimestamp.FromParts((uint)LeapNtp - 100_000, 0)));
+    private readonly SnapshotPublisher _publisher = new(Upstream(LeapIndicator.NoWarning));
 
     public void Dispose() => _files.Dispose();
+
+    /// <summary>What the synchronizer publishes with a selected upstream source announcing <paramref name="leap"/>.</summary>
+    private static ServerSnapshot Upstream(LeapIndicator leap) =>
+        ServerSnapshot.LocalClock(2, -20, NtpTimestamp.FromParts((uint)LeapNtp - 100_000, 0)) with
+        {
+            Leap = leap,
+            ReferenceId = ReferenceId.FromAddress(System.Net.IPAddress.Parse("192.0.2.1")),
+        };
 
     private string NextLeapFile(int taiOffsetAfter = 38) => _files.Write("leap-seconds.list", _files.WithNextLeap(LeapNtp, taiOffsetAfter, ExpiresNtp));
 
@@ -90,15 +98,20 @@ public sealed class LeapServiceTests : IDisposable
         Assert.True(service.Status.UpstreamDisagrees);
         Assert.Equal(1, _logger.Count("Upstream majority"));
 
-        _publisher.Publish(_publisher.Source with { Leap = LeapIndicator.InsertSecond });
+        _publisher.Publish(Upstream(LeapIndicator.InsertSecond));
         service.Tick();
         Assert.False(service.Status.UpstreamDisagrees);
 
-        _publisher.Publish(_publisher.Source with { Leap = LeapIndicator.DeleteSecond });
+        _publisher.Publish(Upstream(LeapIndicator.DeleteSecond));
         service.Tick();
         service.Tick();
         Assert.Equal(LeapIndicator.InsertSecond, _publisher.Current.Leap);
         Assert.Equal(2, _logger.Count("Upstream majority"));
+
+        // A local clock has no view on leaps: nothing to disagree with.
+        _publisher.Publish(ServerSnapshot.LocalClock(2, -20, NtpTimestamp.FromParts((uint)LeapNtp - 100_000, 0)));
+        service.Tick();
+        Assert.False(service.Status.UpstreamDisagrees);
     }
 
     [Fact]
