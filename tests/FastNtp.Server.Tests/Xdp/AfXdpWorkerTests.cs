@@ -294,6 +294,23 @@ public sealed class AfXdpWorkerTests : IDisposable
         Assert.Equal(0, running.Worker.Counters.Faults);
     }
 
+    /// <summary>
+    /// A descriptor the kernel never writes (past the UMEM, longer than a frame) is refused before anything touches
+    /// memory; in the worker's batch loop that refusal counts as a fault and the batch goes on.
+    /// </summary>
+    [Fact]
+    public void Frame_RefusesADescriptorOutsideTheUmem()
+    {
+        XskSocket socket = _socket!;
+        ulong last = XskSocket.FrameAddress(FrameCount - 1);
+        Assert.Equal(XskSocket.FrameSize, socket.Frame(last, XskSocket.FrameSize).Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => { socket.Frame(XskSocket.FrameAddress(FrameCount), 1); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { socket.Frame(last + 1, XskSocket.FrameSize); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { socket.Frame(0, XskSocket.FrameSize + 1); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { socket.Frame(0, -1); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { socket.Frame(ulong.MaxValue, 1); });
+    }
+
     [Fact]
     public void HostileRequests_AreCountedAndTheirFramesRecycled()
     {
