@@ -243,15 +243,15 @@ public sealed partial class ServerHost : IHostedService
         _ => new PortableEngine(settings),
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Serving NTP on {Endpoints} with the {Engine} engine, {Workers} worker(s) per address, precision 2^{Precision} s")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Serving NTP on {Endpoints} with the {Engine} engine, {Workers} worker(s) per address, precision 2^{Precision} s")]
     private static partial void LogStarted(ILogger logger, string engine, string endpoints, int workers, sbyte precision);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "No upstream source: serving the local clock at stratum {Stratum} (reference id LOCL)")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "No upstream source: serving the local clock at stratum {Stratum} (reference id LOCL)")]
     private static partial void LogLocalStratum(ILogger logger, int stratum);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No upstream source and no --local-stratum: answering as unsynchronized (leap 3, stratum 16), which clients ignore")]
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "No upstream source and no --local-stratum: answering as unsynchronized (leap 3, stratum 16), which clients ignore")]
     private static partial void LogUnsynchronized(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Clock:Control follow-kernel polls no upstream; --upstream is ignored")]
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "Clock:Control follow-kernel polls no upstream; --upstream is ignored")]
     private static partial void LogUpstreamIgnored(ILogger logger);
 }

@@ -95,9 +95,9 @@ public sealed partial class SystemdService(ISystemdNotifier notifier, ServerHost
         return string.Create(CultureInfo.InvariantCulture, $"{state}, stratum {snapshot.Stratum}, {requestsPerSecond:0} requests/s");
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A worker made no progress in the last watchdog period: systemd's watchdog heartbeat is withheld")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "A worker made no progress in the last watchdog period: systemd's watchdog heartbeat is withheld")]
     private static partial void LogWorkerStuck(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Every worker makes progress again: watchdog heartbeats resumed")]
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Every worker makes progress again: watchdog heartbeats resumed")]
     private static partial void LogWorkersRecovered(ILogger logger);
 }

@@ -124,12 +124,12 @@ internal sealed partial class NtsKeConnectionHandler(NtsKeServer server) : Conne
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "NTS-KE handshake failed ({Result}): {Reason}")]
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Debug, Message = "NTS-KE handshake failed ({Result}): {Reason}")]
     private static partial void LogHandshakeFailed(ILogger logger, NtsKeHandshakeResult result, string? reason);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "NTS-KE connection failed: {Reason}")]
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Debug, Message = "NTS-KE connection failed: {Reason}")]
     private static partial void LogConnectionFailed(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "NTS-KE connection failed unexpectedly")]
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Error, Message = "NTS-KE connection failed unexpectedly")]
     private static partial void LogConnectionFault(ILogger logger, Exception exception);
 }

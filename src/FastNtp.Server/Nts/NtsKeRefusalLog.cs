@@ -28,7 +28,7 @@ internal sealed partial class NtsKeRefusalLog(ILogger logger, TimeProvider? time
         LogRefused(logger, perAddress + rate + full, perAddress, rate, full, address);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "NTS-KE refused {Count} connection(s) before the handshake since the last such line: " +
+    [LoggerMessage(EventId = 2031, Level = LogLevel.Warning, Message = "NTS-KE refused {Count} connection(s) before the handshake since the last such line: " +
         "{PerAddress} over NtsKe:MaxConnectionsPerAddress, {Rate} over NtsKe:HandshakesPerAddress, {Full} with the address table full; last from {Address}")]
     private static partial void LogRefused(ILogger logger, long count, long perAddress, long rate, long full, IPAddress address);
 }

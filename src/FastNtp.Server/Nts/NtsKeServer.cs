@@ -223,9 +223,9 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         public override bool Return(NtsCookieCodec obj) => true;
     }
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "NTS-KE listening on {Endpoint} with certificate {Certificate}, valid until {NotAfter:yyyy-MM-dd HH:mm}Z")]
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Information, Message = "NTS-KE listening on {Endpoint} with certificate {Certificate}, valid until {NotAfter:yyyy-MM-dd HH:mm}Z")]
     private static partial void LogStarted(ILogger logger, IPEndPoint endpoint, string certificate, DateTimeOffset notAfter);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "NTS-KE certificate {Certificate} expires {NotAfter:yyyy-MM-dd HH:mm}Z, in {Days:0.0} days: renew it and send SIGHUP")]
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "NTS-KE certificate {Certificate} expires {NotAfter:yyyy-MM-dd HH:mm}Z, in {Days:0.0} days: renew it and send SIGHUP")]
     private static partial void LogExpiresSoon(ILogger logger, string certificate, DateTimeOffset notAfter, double days);
 }

@@ -90,6 +90,6 @@ public sealed partial class NtsService : IAsyncDisposable
         Keys.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "No Nts.KeyFile: using a random in-memory cookie secret; cookies die with this process and no other server accepts them. Run `fastntp keygen --out FILE` for a fleet secret.")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "No Nts.KeyFile: using a random in-memory cookie secret; cookies die with this process and no other server accepts them. Run `fastntp keygen --out FILE` for a fleet secret.")]
     private static partial void LogEphemeralSecret(ILogger logger);
 }

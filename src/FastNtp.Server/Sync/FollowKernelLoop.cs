@@ -63,6 +63,6 @@ public sealed partial class FollowKernelLoop(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Reading the kernel clock state failed: {Reason}")]
+    [LoggerMessage(EventId = 1031, Level = LogLevel.Error, Message = "Reading the kernel clock state failed: {Reason}")]
     private static partial void LogKernelFailed(ILogger logger, string reason);
 }

@@ -40,14 +40,14 @@ internal sealed partial class KernelActuator(IKernelClock kernel, double panicTh
             switch (action.Kind)
             {
                 case DisciplineKind.Step:
-                    LogStep(logger, action.Step.TotalSeconds);
+                    LogStep(logger, Readable.Seconds(action.Step.TotalSeconds));
                     kernel.Step(action.Step);
                     break;
                 case DisciplineKind.Frequency:
                     kernel.SetFrequency(action.FrequencyPpm);
                     break;
                 case DisciplineKind.Panic:
-                    LogPanic(logger, action.Step.TotalSeconds, panicThreshold);
+                    LogPanic(logger, Readable.Seconds(action.Step.TotalSeconds), Readable.Seconds(panicThreshold));
                     break;
             }
         }
@@ -71,12 +71,12 @@ internal sealed partial class KernelActuator(IKernelClock kernel, double panicTh
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stepping the system clock by {Seconds} s (start-up offset above the step threshold)")]
-    private static partial void LogStep(ILogger logger, double seconds);
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Warning, Message = "Stepping the system clock by {Step} (start-up offset above the step threshold)")]
+    private static partial void LogStep(ILogger logger, string step);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Offset {Seconds} s is beyond the panic threshold {Threshold} s; not touching the clock")]
-    private static partial void LogPanic(ILogger logger, double seconds, double threshold);
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Error, Message = "Offset {Offset} is beyond the panic threshold {Threshold}; not touching the clock")]
+    private static partial void LogPanic(ILogger logger, string offset, string threshold);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The kernel clock call failed: {Reason}")]
+    [LoggerMessage(EventId = 1023, Level = LogLevel.Error, Message = "The kernel clock call failed: {Reason}")]
     private static partial void LogKernelFailed(ILogger logger, string reason);
 }

@@ -198,24 +198,24 @@ public sealed partial class LeapService : IDisposable
             plan.ExpiresSoon(seconds), plan.IsExpired(seconds), scheduled, smearing, disagrees);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Leap-second file {Path} loaded: TAI-UTC {TaiOffset} s after its last entry, valid until {Expires:u}")]
+    [LoggerMessage(EventId = 1041, Level = LogLevel.Information, Message = "Leap-second file {Path} loaded: TAI-UTC {TaiOffset} s after its last entry, valid until {Expires:u}")]
     private static partial void LogLoaded(ILogger logger, string path, int taiOffset, DateTime expires);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Leap-second file not reloaded, the previous one stays in use: {Reason}")]
+    [LoggerMessage(EventId = 1042, Level = LogLevel.Error, Message = "Leap-second file not reloaded, the previous one stays in use: {Reason}")]
     private static partial void LogReloadFailed(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Leap-second file {Path} expires {Expires:u}: install a current one (Debian: tzdata)")]
+    [LoggerMessage(EventId = 1043, Level = LogLevel.Warning, Message = "Leap-second file {Path} expires {Expires:u}: install a current one (Debian: tzdata)")]
     private static partial void LogExpiresSoon(ILogger logger, string path, DateTime expires);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Leap-second file {Path} expired {Expires:u}: leaps it does not list are taken from upstream; install a current one (Debian: tzdata)")]
+    [LoggerMessage(EventId = 1044, Level = LogLevel.Error, Message = "Leap-second file {Path} expired {Expires:u}: leaps it does not list are taken from upstream; install a current one (Debian: tzdata)")]
     private static partial void LogExpired(ILogger logger, string path, DateTime expires);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream majority announces leap {Upstream}, the leap-second file says {File}: serving the file's")]
+    [LoggerMessage(EventId = 1045, Level = LogLevel.Warning, Message = "Upstream majority announces leap {Upstream}, the leap-second file says {File}: serving the file's")]
     private static partial void LogDisagreement(ILogger logger, LeapIndicator upstream, LeapIndicator file);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Kernel armed for a leap second at midnight UTC ({Leap}), TAI-UTC {TaiOffset} s until then")]
+    [LoggerMessage(EventId = 1046, Level = LogLevel.Information, Message = "Kernel armed for a leap second at midnight UTC ({Leap}), TAI-UTC {TaiOffset} s until then")]
     private static partial void LogKernelArmed(ILogger logger, LeapIndicator leap, int taiOffset);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Passing the leap second to the kernel failed: {Reason}")]
+    [LoggerMessage(EventId = 1047, Level = LogLevel.Error, Message = "Passing the leap second to the kernel failed: {Reason}")]
     private static partial void LogKernelFailed(ILogger logger, string reason);
 }

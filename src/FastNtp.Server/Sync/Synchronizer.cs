@@ -225,7 +225,7 @@ public sealed partial class Synchronizer : IDisposable
             _publisher.Publish(snapshot);
             if (snapshot.IsSynchronized != wasSynchronized)
             {
-                if (snapshot.IsSynchronized) LogSynchronized(_logger, snapshot.Stratum, snapshot.ReferenceId.ToString(snapshot.Stratum), _process.Offset);
+                if (snapshot.IsSynchronized) LogSynchronized(_logger, snapshot.Stratum, snapshot.ReferenceId.ToString(snapshot.Stratum), Readable.Seconds(_process.Offset));
                 else LogUnsynchronized(_logger, Reason());
             }
 
@@ -262,24 +262,24 @@ public sealed partial class Synchronizer : IDisposable
         return new NtpTimestamp(BitConverter.ToUInt64(bytes));
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Upstream {Address}: send failed ({Error})")]
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "Upstream {Address}: send failed ({Error})")]
     private static partial void LogSendFailed(ILogger logger, string address, SocketError error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Name}: NTS NAK, running NTS-KE again")]
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Upstream {Name}: NTS NAK, running NTS-KE again")]
     private static partial void LogNtsNak(ILogger logger, string name);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "An upstream source answered DENY or RSTR and is no longer polled")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "An upstream source answered DENY or RSTR and is no longer polled")]
     private static partial void LogDenied(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "An upstream source answered RATE; polling it less often")]
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "An upstream source answered RATE; polling it less often")]
     private static partial void LogRateLimited(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Synchronized: stratum {Stratum}, reference id {ReferenceId}, offset {Offset} s")]
-    private static partial void LogSynchronized(ILogger logger, byte stratum, string referenceId, double offset);
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Information, Message = "Synchronized: stratum {Stratum}, reference id {ReferenceId}, offset {Offset}")]
+    private static partial void LogSynchronized(ILogger logger, byte stratum, string referenceId, string offset);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Not synchronized ({Reason}): advertising unsynchronized (or the local stratum)")]
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Not synchronized ({Reason}): advertising unsynchronized (or the local stratum)")]
     private static partial void LogUnsynchronized(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Synchronizer pass failed; retrying in 1 s")]
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Critical, Message = "Synchronizer pass failed; retrying in 1 s")]
     private static partial void LogSyncFault(ILogger logger, Exception exception);
 }

@@ -152,18 +152,18 @@ internal sealed partial class UpstreamTable : IDisposable
         return id;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Upstream {Name}: polling {Address}")]
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Upstream {Name}: polling {Address}")]
     private static partial void LogSourceAdded(ILogger logger, string name, string address);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Name}: cannot resolve ({Reason}); retrying in a minute")]
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "Upstream {Name}: cannot resolve ({Reason}); retrying in a minute")]
     private static partial void LogResolveFailed(ILogger logger, string name, string reason);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Upstream {Address}: connect failed ({Error})")]
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Debug, Message = "Upstream {Address}: connect failed ({Error})")]
     private static partial void LogConnectFailed(ILogger logger, string address, SocketError error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Upstream {Name}: NTS-KE done, NTP at {Server}:{Port}, {Cookies} cookies")]
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Information, Message = "Upstream {Name}: NTS-KE done, NTP at {Server}:{Port}, {Cookies} cookies")]
     private static partial void LogNtsKeDone(ILogger logger, string name, string server, int port, int cookies);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Upstream {Name}: NTS-KE failed ({Reason}); retrying later")]
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "Upstream {Name}: NTS-KE failed ({Reason}); retrying later")]
     private static partial void LogNtsKeFailed(ILogger logger, string name, string reason);
 }

@@ -131,18 +131,18 @@ public sealed partial class AfXdpEngine : IDisposable
         foreach (XskSocket socket in _sockets) socket.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "AF_XDP: NTS and extension-field requests on {Interfaces} reach the responder without the UDP stack ({Queues} queue(s) each, {Mode} mode)")]
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "AF_XDP: NTS and extension-field requests on {Interfaces} reach the responder without the UDP stack ({Queues} queue(s) each, {Mode} mode)")]
     private static partial void LogStarted(ILogger logger, string interfaces, int queues, string mode);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "AF_XDP unavailable, NTS goes through the socket engine: {Reason}")]
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "AF_XDP unavailable, NTS goes through the socket engine: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "AF_XDP worker {Thread} failed and stopped")]
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Critical, Message = "AF_XDP worker {Thread} failed and stopped")]
     private static partial void LogWorkerFailed(ILogger logger, Exception exception, string thread);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "AF_XDP worker {Thread} did not stop in time")]
+    [LoggerMessage(EventId = 4014, Level = LogLevel.Warning, Message = "AF_XDP worker {Thread} did not stop in time")]
     private static partial void LogStopTimeout(ILogger logger, string thread);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "AF_XDP: {Frames} frame(s) were still in the kernel's transmit path at shutdown")]
+    [LoggerMessage(EventId = 4015, Level = LogLevel.Warning, Message = "AF_XDP: {Frames} frame(s) were still in the kernel's transmit path at shutdown")]
     private static partial void LogFramesNotReturned(ILogger logger, long frames);
 }

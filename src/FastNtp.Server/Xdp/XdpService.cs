@@ -121,9 +121,9 @@ public sealed partial class XdpService : IDisposable
         _stop.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "XDP: answering plain NTP in the driver on {Interfaces} ({Mode} mode)")]
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "XDP: answering plain NTP in the driver on {Interfaces} ({Mode} mode)")]
     private static partial void LogAttached(ILogger logger, string interfaces, string mode);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "XDP unavailable, the socket engine serves alone: {Reason}")]
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "XDP unavailable, the socket engine serves alone: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string reason);
 }
