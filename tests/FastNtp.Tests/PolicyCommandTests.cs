@@ -160,7 +160,7 @@ public sealed class PolicyCommandTests
         using var http = new HttpClient();
         string metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{metricsPort}/metrics"));
         foreach (string outcome in new[] { "rate_limited_kod", "rate_limited_dropped", "denied", "nts_required" })
-            Assert.Contains($"fastntp_requests_refused_total{{outcome=\"{outcome}\"}} 0\n", metrics, StringComparison.Ordinal);
+            Assert.Contains($"fastntp_requests_refused_total{{listener=\"127.0.0.1:{port}\",outcome=\"{outcome}\"}} 0\n", metrics, StringComparison.Ordinal);
 
         (int exit, string output) = TestEnvironment.RunFastNtp(["clients", $"127.0.0.1:{metricsPort}"]);
         Assert.True(exit == 0, output);

@@ -23,7 +23,7 @@ public sealed class StatusCommandTests
 
         using var http = new HttpClient();
         string metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{metricsPort}/metrics"));
-        Assert.Contains("fastntp_responses_sent_total 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains($"fastntp_responses_sent_total{{listener=\"127.0.0.1:{port}\"}} 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("fastntp_stratum 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("fastntp_synchronized 1\n", metrics, StringComparison.Ordinal);
     }

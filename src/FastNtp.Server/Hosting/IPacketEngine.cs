@@ -48,7 +48,7 @@ public interface IPacketEngine : IDisposable
 {
     string Name { get; }
 
-    /// <summary>One entry per worker, summed by whoever reports.</summary>
+    /// <summary>One entry per worker, summed by whoever reports: address by address, the same number for each.</summary>
     IReadOnlyList<WorkerCounters> Counters { get; }
 
     /// <summary>The workers' client tables (rate limit on); each client is in at most one. Read from any thread.</summary>

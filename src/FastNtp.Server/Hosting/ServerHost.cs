@@ -25,6 +25,7 @@ public sealed partial class ServerHost : IHostedService
     private readonly List<IDisposable> _owned = [];
     private IPacketEngine? _engine;
     private MetricsServer? _metrics;
+    private ServerMeter? _meter;
     private NtsService? _nts;
     private Synchronizer? _sync;
     private XdpService? _xdp;
@@ -88,9 +89,11 @@ public sealed partial class ServerHost : IHostedService
 
         StartXdp(createResponder);
 
+        _meter = new ServerMeter(Report);
         if (_settings.Metrics.Listen is { } metricsEndpoint)
         {
-            _metrics = new MetricsServer(metricsEndpoint, Report, Clients);
+            _metrics = new MetricsServer(metricsEndpoint, _settings.Metrics.MaxConnections, _meter.Meter, Report, Clients,
+                new ServingHealthCheck(() => Snapshots.Current, Workers));
             try
             {
                 await _metrics.StartAsync().ConfigureAwait(false);
@@ -160,6 +163,7 @@ public sealed partial class ServerHost : IHostedService
         _sync?.Sources ?? [])
     {
         Xdp = _xdp is null ? null : new XdpStatus(_xdp.Interfaces, _xdp.Counters) { AfXdp = _xdp.AfXdp?.Totals() },
+        Listeners = ListenerCounters.From(_engine, _xdp?.AfXdp?.Counters ?? []),
     };
 
     /// <summary>
@@ -185,6 +189,8 @@ public sealed partial class ServerHost : IHostedService
     {
         if (_metrics is not null) await _metrics.DisposeAsync().ConfigureAwait(false);
         _metrics = null;
+        _meter?.Dispose();
+        _meter = null;
         _engine?.Stop();
         if (_nts is not null) await _nts.DisposeAsync().ConfigureAwait(false);
         _nts = null;

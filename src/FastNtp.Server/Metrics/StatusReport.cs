@@ -47,4 +47,36 @@ public sealed record StatusReport(
 {
     /// <summary>Null when the XDP path is off or unavailable.</summary>
     public XdpStatus? Xdp { get; init; }
+
+    /// <summary><see cref="Counters"/> split by where the requests came in.</summary>
+    public IReadOnlyList<ListenerCounters> Listeners { get; init; } = [];
+}
+
+/// <summary>The counters of the workers serving one listener: a bound address, or the AF_XDP sockets together.</summary>
+public sealed record ListenerCounters(string Listener, int Workers, CounterTotals Counters)
+{
+    /// <summary>The listener name of the AF_XDP workers.</summary>
+    public const string AfXdp = "af_xdp";
+
+    /// <summary>
+    /// Each bound address's workers summed, then the AF_XDP workers'. Engines lay out their workers address by
+    /// address, the same number for each (<see cref="Hosting.IPacketEngine.Counters"/>).
+    /// </summary>
+    public static IReadOnlyList<ListenerCounters> From(Hosting.IPacketEngine? engine, IReadOnlyList<WorkerCounters> afXdp)
+    {
+        var listeners = new List<ListenerCounters>();
+        if (engine is { BoundEndpoints.Count: > 0 })
+        {
+            IReadOnlyList<WorkerCounters> workers = engine.Counters;
+            int each = workers.Count / engine.BoundEndpoints.Count;
+            for (int i = 0; i < engine.BoundEndpoints.Count; i++)
+            {
+                WorkerCounters[] own = [.. workers.Skip(i * each).Take(each)];
+                listeners.Add(new(engine.BoundEndpoints[i].ToString(), own.Length, CounterTotals.Sum(own)));
+            }
+        }
+
+        if (afXdp.Count > 0) listeners.Add(new(AfXdp, afXdp.Count, CounterTotals.Sum(afXdp)));
+        return listeners;
+    }
 }

@@ -108,7 +108,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
     /// <summary>Where the listener is bound (the real port when 0 was asked for).</summary>
     public IPEndPoint LocalEndPoint => _listen?.IPEndPoint ?? throw new InvalidOperationException("Not started.");
 
-    public NtsKeCounters Counters => _counters.Snapshot();
+    public NtsKeCounters Counters => _counters.Snapshot() with { CertificateNotAfter = Volatile.Read(ref _certificate)?.NotAfter.UtcDateTime };
 
     /// <summary>
     /// Loads the certificate (throwing <see cref="OpenSslException"/> or <see cref="InvalidDataException"/> when it is

@@ -7,8 +7,8 @@ namespace FastNtp.Server.Nts;
 /// <param name="RefusedBusy">Connections Kestrel closed at once because <see cref="Configuration.NtsKeSettings.MaxConnections"/> were open.</param>
 /// <param name="Refused">Connections the admission hook refused before the handshake.</param>
 /// <param name="OverLimit">Connections closed before the handshake by a per-address limit, by <see cref="NtsKeRefusal"/> name (every reason, from 0).</param>
-/// <param name="HandshakesFailed">Failed handshakes by reason (<see cref="NtsKeHandshakeResult"/> names, and TimedOut).</param>
-/// <param name="Exchanges">Finished exchanges by outcome (<see cref="NtsKeServerOutcome"/> names); all but KeysIssued are rejected requests.</param>
+/// <param name="HandshakesFailed">Failed handshakes by reason (<see cref="NtsKeHandshakeResult"/> names, and TimedOut; every reason, from 0).</param>
+/// <param name="Exchanges">Finished exchanges by outcome (<see cref="NtsKeServerOutcome"/> names, every outcome, from 0); all but KeysIssued are rejected requests.</param>
 /// <param name="ConnectionErrors">Connections lost to a transport or TLS error after the handshake, before the request was complete.</param>
 /// <param name="Faults">Connections ended by an unexpected exception (a bug); the server carries on.</param>
 public sealed record NtsKeCounters(
@@ -24,6 +24,9 @@ public sealed record NtsKeCounters(
     long Faults,
     long CertificateReloads)
 {
+    /// <summary>When the certificate in use expires (UTC); null when unknown.</summary>
+    public DateTime? CertificateNotAfter { get; init; }
+
     public long HandshakesFailedTotal => HandshakesFailed.Values.Sum();
 
     public long OverLimitTotal => OverLimit.Values.Sum();
@@ -78,14 +81,14 @@ internal sealed class NtsKeServerCounters
         for (int i = 1; i < _handshakeFailures.Length; i++)
         {
             long n = Interlocked.Read(ref _handshakeFailures[i]);
-            if (n != 0) handshakes[i == TimedOutSlot ? "TimedOut" : ((NtsKeHandshakeResult)i).ToString()] = n;
+            handshakes[i == TimedOutSlot ? "TimedOut" : ((NtsKeHandshakeResult)i).ToString()] = n;
         }
 
         var exchanges = new Dictionary<string, long>(StringComparer.Ordinal);
         for (int i = 1; i < _exchanges.Length; i++)
         {
             long n = Interlocked.Read(ref _exchanges[i]);
-            if (n != 0) exchanges[((NtsKeServerOutcome)i).ToString()] = n;
+            exchanges[((NtsKeServerOutcome)i).ToString()] = n;
         }
 
         var overLimit = new Dictionary<string, long>(StringComparer.Ordinal);

@@ -395,7 +395,7 @@ public sealed class NtsKeServerTests : IClassFixture<TestPkiFixture>
         var none = CounterTotals.Sum([]);
         var report = new StatusReport("test", DateTime.UtcNow, "test", 1,
             AdvertisedState.From(FastNtp.Protocol.Server.ServerSnapshot.Unsynchronized(-20), default), none, NtsCounters.From(none, ke.Counters), []);
-        string metrics = MetricsServer.Prometheus(report);
+        string metrics = await MeterScrape.TextAsync(() => report);
         Assert.Contains("fastntp_ntske_handshakes_total 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("fastntp_ntske_requests_total{outcome=\"KeysIssued\"} 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("fastntp_ntske_cookies_issued_total 8\n", metrics, StringComparison.Ordinal);
