@@ -70,9 +70,10 @@ if daemonset and service:
         check(any(path.startswith(d + "/") for d in key_dirs), f"Nts:{key} {path} is on no mounted volume")
         check(any(t.endswith("/" + pathlib.PurePath(path).name) for t in init_targets), f"Nts:{key} {path}: no init step copies it")
     metrics_port = int(config["Metrics"]["Listen"].rsplit(":", 1)[1])
-    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+    # Ready means synchronized and serving; started and alive only that every worker turns (see README, Monitoring).
+    for probe, path in (("startupProbe", "/healthz/live"), ("readinessProbe", "/healthz"), ("livenessProbe", "/healthz/live")):
         get = container[probe]["httpGet"]
-        check(get["path"] == "/healthz" and get["port"] == metrics_port, f"{probe} is not /healthz on the metrics port {metrics_port}")
+        check(get["path"] == path and get["port"] == metrics_port, f"{probe} is not {path} on the metrics port {metrics_port}")
         check(config["Metrics"]["Listen"].startswith(get.get("host", "") + ":"), f"{probe} does not probe the metrics address")
 
 for e in errors:
