@@ -81,7 +81,7 @@ public sealed partial class MetricsEndpointTests : IDisposable
     }
 
     [Fact]
-    public async Task Healthz_200WhenSynchronizedAnd503SayingWhyWhenNot()
+    public async Task Healthz_OkWhenSynchronizedAndUnavailableSayingWhyWhenNot()
     {
         int metricsPort = Ports.FreeTcpPort();
         using (ExternalProcess synchronized = StartServer(metricsPort, "--listen", $"127.0.0.1:{Ports.FreeUdpPort()}", "--local-stratum", "2", "--workers", "2"))
@@ -212,6 +212,15 @@ public sealed partial class MetricsEndpointTests : IDisposable
         string[] used = [.. expressions.SelectMany(e => MetricNamePattern().Matches(e).Select(m => m.Value)).Distinct()];
         Assert.Contains("fastntp_requests_received_total", used);
         Assert.All(used, name => Assert.Contains(name, exported));
+    }
+
+    [Fact]
+    public void FastNtpBinary_KeepsEventSourceSupportSoDotnetCountersReadsTheMeter()
+    {
+        // PublishAot switches EventSource off by default, in the JIT build's runtimeconfig as in the native binary.
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(TestEnvironment.FastNtpDll, ".runtimeconfig.json")));
+        JsonElement properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.True(properties.GetProperty("System.Diagnostics.Tracing.EventSource.IsSupported").GetBoolean());
     }
 
     private static IEnumerable<string> Expressions(JsonElement element)
