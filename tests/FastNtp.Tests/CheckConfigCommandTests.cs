@@ -74,7 +74,7 @@ public sealed class CheckConfigCommandTests : IDisposable
     {
         int port = Ports.FreeUdpPort();
         int metricsPort = Ports.FreeTcpPort();
-        string config = Write($$"""{ "Metrics": { "Listen": "0.0.0.0:{{metricsPort}}" } }""");
+        string config = Write($$"""{ "Metrics": { "Listen": "0.0.0.0:{{metricsPort}}", "AllowRemote": true } }""");
         using ExternalProcess server = TestEnvironment.StartServer("--config", config, "--listen", $"127.0.0.1:{port}", "--local-stratum", "1");
 
         (int exit, string output) = TestEnvironment.RunFastNtp(["status", "--config", config]);

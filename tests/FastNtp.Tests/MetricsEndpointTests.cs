@@ -163,6 +163,10 @@ public sealed partial class MetricsEndpointTests : IDisposable
         using (var held = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
             await held.ConnectAsync(IPAddress.Loopback, metricsPort);
+            // A request answered on it proves Kestrel counts it (accepted connections start in any order); keep-alive holds it.
+            await held.SendAsync("GET /healthz/live HTTP/1.1\r\nHost: test\r\n\r\n"u8.ToArray());
+            byte[] reply = new byte[1024];
+            Assert.StartsWith("HTTP/1.1 200", System.Text.Encoding.ASCII.GetString(reply, 0, await held.ReceiveAsync(reply)), StringComparison.Ordinal);
             // The one allowed connection is taken: the next is accepted and closed at once, with no reply.
             using var refusedClient = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero });
             await Assert.ThrowsAsync<HttpRequestException>(() => refusedClient.GetStringAsync(new Uri($"http://127.0.0.1:{metricsPort}/metrics")));
