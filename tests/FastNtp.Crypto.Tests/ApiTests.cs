@@ -52,21 +52,12 @@ public sealed class ApiTests
         byte[] plaintext = new byte[300];
         byte[] sealedData = new byte[Aead.SealedLength(plaintext.Length)];
         byte[] opened = new byte[plaintext.Length];
-        for (int warm = 0; warm < 3; warm++)
+        long allocated = AllocatedBy(_ =>
         {
             aead.Seal(nonce, ad, plaintext, sealedData);
             Assert.True(aead.Open(nonce, ad, sealedData, opened));
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100; i++)
-        {
-            aead.Seal(nonce, ad, plaintext, sealedData);
-            aead.Open(nonce, ad, sealedData, opened);
             aead.Seal(nonce, ad.AsSpan(0, 7), plaintext.AsSpan(0, 70), sealedData);
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }, warmUps: 3, rounds: 100);
         if (backend == Backend.Portable && algorithm == AeadAlgorithm.Aes128GcmSiv)
         {
             // Documented: the portable GCM-SIV path re-keys the framework's AES per message.
@@ -84,18 +75,13 @@ public sealed class ApiTests
         using var siv = new AesSiv(new byte[32]);
         byte[] v = new byte[16];
         byte[] component = new byte[50];
-        Run();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-
-        void Run()
+        Assert.Equal(0, AllocatedBy(_ =>
         {
             S2VBuilder builder = siv.CreateS2V();
             builder.Add(component);
             builder.Add(component.AsSpan(0, 3));
             builder.Finish(component, v);
-        }
+        }, warmUps: 1, rounds: 1));
     }
 
     [Fact]

@@ -130,22 +130,12 @@ public sealed class SetKeyTests
         byte[] plaintext = new byte[70];
         byte[] sealedData = new byte[Aead.SealedLength(plaintext.Length)];
         byte[] opened = new byte[plaintext.Length];
-        for (int warm = 0; warm < 16; warm++)
-        {
-            aead.SetKey(keys.AsSpan(warm % 8 * keyLength, keyLength));
-            aead.Seal(nonce, ad, plaintext, sealedData);
-            Assert.True(aead.Open(nonce, ad, sealedData, opened));
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        Assert.Equal(0, AllocatedBy(i =>
         {
             aead.SetKey(keys.AsSpan(i % 8 * keyLength, keyLength));
             aead.Seal(nonce, ad, plaintext, sealedData);
-            aead.Open(nonce, ad, sealedData, opened);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.True(aead.Open(nonce, ad, sealedData, opened));
+        }, warmUps: 16, rounds: 1000));
     }
 
     [Fact]

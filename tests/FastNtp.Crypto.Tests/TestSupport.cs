@@ -30,6 +30,18 @@ internal static class TestSupport
         return bytes;
     }
 
+    /// <summary>
+    /// Bytes this thread allocates over <paramref name="rounds"/> calls of <paramref name="round"/> (given the call's
+    /// index), after <paramref name="warmUps"/> unmeasured ones for tiering and lazy statics.
+    /// </summary>
+    public static long AllocatedBy(Action<int> round, int warmUps, int rounds)
+    {
+        for (int i = 0; i < warmUps; i++) round(i);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < rounds; i++) round(i);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
     public static Aead Create(AeadAlgorithm algorithm, ReadOnlySpan<byte> key, Backend backend) =>
         Aead.Create(algorithm, key, backend.ToImplementation());
 
