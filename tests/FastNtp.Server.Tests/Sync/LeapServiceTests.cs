@@ -176,6 +176,26 @@ public sealed class LeapServiceTests : IDisposable
         Assert.Equal(1, _logger.Count("expires"));
     }
 
+    [Fact]
+    public void ExpiredFile_StartsWithOneErrorAndStillServesItsOffset()
+    {
+        // tzdata's own copy, a day after its #@ line: accepted at start (an old tzdata must not stop a time server).
+        using LeapService service = Service(Clock(_files.Original));
+        Assert.True(LeapSecondList.TryParse(_files.OriginalText, out LeapSecondList? list).IsValid);
+        _publisher.Publish(Upstream(LeapIndicator.InsertSecond));
+        _time.Time = NtpTimestamp.FromParts((uint)(list!.ExpiresNtpSeconds + Day), 0);
+
+        service.Tick();
+        service.Tick();
+
+        Assert.True(service.Status.Expired);
+        Assert.Equal(1, _logger.Count("expired"));
+        Assert.Equal(37, _publisher.Current.TaiOffset);
+        // The file has no say on leaps after its expiry: upstream's announcement is served.
+        Assert.Equal(LeapIndicator.InsertSecond, _publisher.Current.Leap);
+        Assert.False(service.Status.UpstreamDisagrees);
+    }
+
     [Theory]
     [InlineData("bad-hash")]
     [InlineData("truncated")]
