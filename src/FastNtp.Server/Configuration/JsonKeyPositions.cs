@@ -19,7 +19,9 @@ internal static class JsonKeyPositions
     {
         positions = new Dictionary<string, (int Line, int Column)>(StringComparer.OrdinalIgnoreCase);
         syntaxError = null;
-        var reader = new Utf8JsonReader(json, ReaderOptions);
+        // A UTF-8 byte order mark is allowed (the configuration provider skips it); the reader would call it a syntax error.
+        int start = json.AsSpan().StartsWith(Utf8Bom) ? Utf8Bom.Length : 0;
+        var reader = new Utf8JsonReader(json.AsSpan(start), ReaderOptions);
         var segments = new List<string>(); // the key of each open container below the root
         var counters = new List<int>(); // per open container: the next array index, or -1 for an object
         string? name = null;
@@ -31,7 +33,7 @@ internal static class JsonKeyPositions
                 if (token == JsonTokenType.PropertyName)
                 {
                     name = reader.GetString()!;
-                    positions.TryAdd(Join(segments, name), Position(json, reader.TokenStartIndex));
+                    positions.TryAdd(Join(segments, name), Position(json, start, start + reader.TokenStartIndex));
                     continue;
                 }
 
@@ -46,7 +48,7 @@ internal static class JsonKeyPositions
                 if (counters.Count > 0 && counters[^1] >= 0)
                 {
                     segment = (counters[^1]++).ToString(CultureInfo.InvariantCulture);
-                    positions.TryAdd(Join(segments, segment), Position(json, reader.TokenStartIndex));
+                    positions.TryAdd(Join(segments, segment), Position(json, start, start + reader.TokenStartIndex));
                 }
                 else if (counters.Count > 0)
                 {
@@ -65,17 +67,27 @@ internal static class JsonKeyPositions
             syntaxError = ((int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1, WithoutPosition(e.Message));
             return false;
         }
+        catch (InvalidOperationException)
+        {
+            // GetString's verdict on a key that is not UTF-8: the reader has stopped on that key.
+            (int line, int column) = Position(json, start, start + reader.TokenStartIndex);
+            syntaxError = (line, column, "a key is not valid UTF-8.");
+            return false;
+        }
 
         return true;
     }
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     private static string Join(List<string> segments, string last) => segments.Count == 0 ? last : $"{string.Join(':', segments)}:{last}";
 
-    private static (int Line, int Column) Position(byte[] json, long offset)
+    /// <summary>Line and column (in characters) of a byte offset; columns of the first line count from after a byte order mark.</summary>
+    private static (int Line, int Column) Position(byte[] json, int start, long offset)
     {
         int line = 1;
-        int lineStart = 0;
-        for (int i = 0; i < offset; i++)
+        int lineStart = start;
+        for (int i = start; i < offset; i++)
         {
             if (json[i] != '\n') continue;
             line++;

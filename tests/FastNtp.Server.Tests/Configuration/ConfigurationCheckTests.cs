@@ -55,6 +55,30 @@ public sealed class ConfigurationCheckTests : IDisposable
     }
 
     [Fact]
+    public void Check_RefusesAKeyThatIsNotUtf8WithItsPosition()
+    {
+        // Found by the config fuzz target: the key reader threw on a byte that is not UTF-8.
+        string path = Path.Combine(_directory, "fastntp.json");
+        File.WriteAllBytes(path, [.. "{\n  \"Server\": { \""u8, 0xB3, .. "isten\": [ ] }\n}\n"u8]);
+
+        ConfigurationCheck check = ConfigurationLoader.Check(path, [], new Dictionary<string, string?>());
+
+        Assert.Null(check.Settings);
+        Assert.Equal($"{path}:2:15: not valid JSON: a key is not valid UTF-8.", Assert.Single(check.Errors));
+    }
+
+    [Fact]
+    public void Check_AcceptsAByteOrderMarkAndCountsColumnsAfterIt()
+    {
+        string path = Path.Combine(_directory, "fastntp.json");
+        File.WriteAllBytes(path, [0xEF, 0xBB, 0xBF, .. "{ \"Server\": { \"Workers\": \"many\" } }"u8]);
+
+        ConfigurationCheck check = ConfigurationLoader.Check(path, [], new Dictionary<string, string?>());
+
+        Assert.Equal($"{path}:1:15: --workers (Server:Workers): invalid value 'many'", Assert.Single(check.Errors));
+    }
+
+    [Fact]
     public void Check_NamesTheEnvironmentVariableAValueCameFrom()
     {
         string path = Write("""{ "Sync": { "MinPoll": 6 } }""");
