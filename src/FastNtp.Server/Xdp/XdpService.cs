@@ -25,6 +25,7 @@ public sealed partial class XdpService : IDisposable
     private readonly SnapshotPublisher _snapshots;
     private readonly List<BpfLink> _links = [];
     private readonly ManualResetEventSlim _stop = new();
+    private readonly Lock _publishing = new();
     private readonly Thread _heartbeat;
     private AfXdpEngine? _afXdp;
     private ServerSnapshot? _published;
@@ -92,7 +93,19 @@ public sealed partial class XdpService : IDisposable
     }
 
     /// <summary>Publishes the snapshot when it or the TAI offset changed, and beats in any case.</summary>
+    /// <summary>
+    /// Publishes the current snapshot now instead of at the next heartbeat: the snapshot source starts after the
+    /// program (once privileges are dropped), and the driver should not answer from the state before it.
+    /// </summary>
+    public void PublishNow() => Tick();
+
     private void Tick()
+    {
+        // The heartbeat thread and PublishNow: one writer at a time, or the two-slot generation protocol tears.
+        lock (_publishing) TickLocked();
+    }
+
+    private void TickLocked()
     {
         ServerSnapshot snapshot = _snapshots.Current;
         long taiOffset = KernelClock.Read().Tai * 1_000_000_000L;
