@@ -25,6 +25,12 @@ public sealed partial class PrivilegeDrop
         _logger = logger;
     }
 
+    /// <summary>The user to become; null when a root server stays root (Server:AllowRoot).</summary>
+    internal UserAccount? User => _user;
+
+    /// <summary>The capabilities the clock threads keep, bit N for capability N.</summary>
+    internal ulong KeptCapabilities => _keep;
+
     /// <summary>
     /// Decides, before anything is bound, whether and to whom the server drops: null when it is not root and stays who it is.
     /// Throws <see cref="ConfigurationException"/> when started as root with no user and no Server:AllowRoot,
