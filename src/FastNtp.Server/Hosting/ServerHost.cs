@@ -109,7 +109,6 @@ public sealed partial class ServerHost : IHostedService
         // clock control kernel).
         if (drop is null) StartSnapshotSource();
         else drop.Apply(StartSnapshotSource);
-        _xdp?.PublishNow();
 
         LogStarted(_logger, _engine.Name, string.Join(", ", server.Listen), server.Workers, Precision);
     }

@@ -18,6 +18,12 @@ public sealed class SnapshotPublisher(ServerSnapshot initial)
 
     public ServerSnapshot Current => Volatile.Read(ref _current);
 
+    /// <summary>
+    /// Raised after <see cref="Current"/> changed, on the publishing thread: for copies of the state that must not lag
+    /// it (the XDP program's map), not for the workers, which read <see cref="Current"/> per batch.
+    /// </summary>
+    public event Action? Changed;
+
     /// <summary>The snapshot source's last snapshot as it published it: its leap indicator is the upstream majority's.</summary>
     public ServerSnapshot Source
     {
@@ -35,6 +41,8 @@ public sealed class SnapshotPublisher(ServerSnapshot initial)
             _source = snapshot;
             Volatile.Write(ref _current, _leap?.ApplyTo(snapshot) ?? snapshot);
         }
+
+        Changed?.Invoke();
     }
 
     /// <summary>Applies the leap-second file's state to this and every later snapshot; an unchanged announcement publishes nothing.</summary>
@@ -47,5 +55,7 @@ public sealed class SnapshotPublisher(ServerSnapshot initial)
             _leap = leap;
             Volatile.Write(ref _current, leap.ApplyTo(_source));
         }
+
+        Changed?.Invoke();
     }
 }

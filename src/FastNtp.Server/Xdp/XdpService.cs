@@ -16,7 +16,7 @@ namespace FastNtp.Server.Xdp;
 /// </summary>
 public sealed partial class XdpService : IDisposable
 {
-    /// <summary>How often the state's heartbeat (and the snapshot, when it changed) is written.</summary>
+    /// <summary>How often the state's heartbeat is written (a new snapshot is written when it is published).</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromMilliseconds(250);
     /// <summary>A heartbeat older than this (a hung or stopped server) makes the program leave requests to the kernel.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(2);
@@ -25,8 +25,9 @@ public sealed partial class XdpService : IDisposable
     private readonly SnapshotPublisher _snapshots;
     private readonly List<BpfLink> _links = [];
     private readonly ManualResetEventSlim _stop = new();
-    private readonly Lock _publishing = new();
     private readonly Thread _heartbeat;
+    private readonly Lock _tick = new();
+    private bool _unloaded;
     private AfXdpEngine? _afXdp;
     private ServerSnapshot? _published;
     private long _publishedTaiOffset;
@@ -67,6 +68,9 @@ public sealed partial class XdpService : IDisposable
         {
             service = new XdpService(XdpProgram.Load(endpoints, StaleAfter, policy), snapshots);
             service.Tick();
+            // The snapshot source may start after the program is attached (after a privilege drop): its first
+            // snapshot reaches the map at once, not at the next heartbeat.
+            snapshots.Changed += service.Tick;
             foreach (string name in interfaces)
             {
                 stage = $"attach to {name} ({mode.ToString().ToLowerInvariant()} mode)";
@@ -92,17 +96,16 @@ public sealed partial class XdpService : IDisposable
         while (!_stop.Wait(HeartbeatInterval)) Tick();
     }
 
-    /// <summary>Publishes the snapshot when it or the TAI offset changed, and beats in any case.</summary>
     /// <summary>
-    /// Publishes the current snapshot now instead of at the next heartbeat: the snapshot source starts after the
-    /// program (once privileges are dropped), and the driver should not answer from the state before it.
+    /// Publishes the snapshot when it or the TAI offset changed, and beats in any case. The heartbeat thread and the
+    /// publisher's thread both call it: one writer at a time, or the two-slot generation protocol tears.
     /// </summary>
-    public void PublishNow() => Tick();
-
     private void Tick()
     {
-        // The heartbeat thread and PublishNow: one writer at a time, or the two-slot generation protocol tears.
-        lock (_publishing) TickLocked();
+        lock (_tick)
+        {
+            if (!_unloaded) TickLocked();
+        }
     }
 
     private void TickLocked()
@@ -125,12 +128,18 @@ public sealed partial class XdpService : IDisposable
     /// <summary>Detaches from every interface, stops the AF_XDP workers and the heartbeat, and unloads the program.</summary>
     public void Dispose()
     {
+        _snapshots.Changed -= Tick;
         foreach (BpfLink link in _links) link.Dispose();
         _links.Clear();
         _afXdp?.Dispose();
         _stop.Set();
         if (_heartbeat.IsAlive) _heartbeat.Join();
-        _program.Dispose();
+        lock (_tick)
+        {
+            _unloaded = true;
+            _program.Dispose();
+        }
+
         _stop.Dispose();
     }
 
