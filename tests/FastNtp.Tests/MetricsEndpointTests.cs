@@ -103,7 +103,7 @@ public sealed partial class MetricsEndpointTests : IDisposable
     }
 
     [Fact]
-    public async Task MetricsListener_IgnoresAmbientAspNetConfiguration()
+    public async Task Listeners_IgnoreAmbientAspNetConfiguration()
     {
         string directory = Directory.CreateTempSubdirectory("fastntp-ambient-").FullName;
         try
@@ -120,9 +120,11 @@ public sealed partial class MetricsEndpointTests : IDisposable
                 ["ASPNETCORE_HTTP_PORTS"] = urlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["ASPNETCORE_Kestrel__Endpoints__Env__Url"] = $"http://127.0.0.1:{kestrelPort}",
             };
-            // Started from the directory that holds appsettings.json, as a service started from its own directory would be.
+            // Started from the directory that holds appsettings.json, as a service started from its own directory would
+            // be; both Kestrel listeners (metrics, NTS-KE) run.
             using var server = ExternalProcess.Start("sh",
-                ["-c", $"cd '{directory}' && exec dotnet '{TestEnvironment.FastNtpDll}' serve --listen 127.0.0.1:{Ports.FreeUdpPort()} --local-stratum 1 --metrics-listen 127.0.0.1:{metricsPort}"],
+                ["-c", $"cd '{directory}' && exec dotnet '{TestEnvironment.FastNtpDll}' serve --listen 127.0.0.1:{Ports.FreeUdpPort()} --local-stratum 1 --metrics-listen 127.0.0.1:{metricsPort}"
+                    + $" --nts-ke-listen 127.0.0.1:{Ports.FreeTcpPort()} --cert '{_pki.ServerCert}' --key '{_pki.ServerKey}'"],
                 environment);
             Assert.True(server.WaitForLine(l => l.Contains("Serving NTP", StringComparison.Ordinal), TestEnvironment.StartTimeout), server.Output);
 

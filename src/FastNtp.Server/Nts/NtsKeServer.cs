@@ -119,11 +119,11 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         if (_app is not null) throw new InvalidOperationException("Already started.");
         _certificate = NtsKeCertificate.Load(_settings.CertificatePath, _settings.PrivateKeyPath, DateTimeOffset.UtcNow);
 
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        // Empty, as the metrics listener: no appsettings.json or ASPNETCORE_* variable adds a listener beside this one.
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton(this);
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxConcurrentConnections = _settings.Limits.MaxConnections;
             kestrel.Listen(_settings.Listen, listen =>
