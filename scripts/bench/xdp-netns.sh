@@ -6,7 +6,7 @@
 # and 1 in SAMPLE is verified fully in user space (checksums, client, NTP, NTS authentication), so replies are counted
 # at driver speed (and a veth passes frames an XDP program bounces with XDP_TX only to a peer that runs XDP itself).
 # Issue 12 (plain NTP, 48-octet requests):
-#   ceiling    an XDP_DROP program on the server's veth: nothing answers, the sent rate is what the generator
+#   ceiling    an XDP program on the server's veth that drops NTP (UDP to 123): nothing answers, the sent rate is what the generator
 #              offers from one core (the ceiling of every measurement below, the XDP path's included);
 #   reflector  the C recvmmsg/sendmmsg reflector (bench/reflector), the socket baseline;
 #   fastntp    fastntp serve --workers 1 (the socket engine);
