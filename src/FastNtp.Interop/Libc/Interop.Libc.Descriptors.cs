@@ -10,6 +10,13 @@ internal static partial class Interop
         [LibraryImport(Interop.Libraries.Libc, EntryPoint = "close", SetLastError = true)]
         internal static partial int Close(int fd);
 
+        internal const int O_RDONLY = 0;
+        internal const int O_CLOEXEC = 0x80000;
+
+        /// <summary>open(2) without O_CREAT: no mode argument.</summary>
+        [LibraryImport(Interop.Libraries.Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int Open(string path, int flags);
+
         internal const short PollIn = 0x1;
 
         [StructLayout(LayoutKind.Sequential)]

@@ -1,0 +1,17 @@
+namespace FastNtp.Interop.Timestamping;
+
+/// <summary>SOF_TIMESTAMPING_* (linux/net_tstamp.h): what a socket asks for, or what an interface can stamp.</summary>
+[Flags]
+public enum TimestampingFlags : uint
+{
+    None = 0,
+    TxHardware = 1 << 0,
+    TxSoftware = 1 << 1,
+    RxHardware = 1 << 2,
+    RxSoftware = 1 << 3,
+    Software = 1 << 4,
+    RawHardware = 1 << 6,
+
+    /// <summary>What a socket needs for hardware receive and transmit stamps in the PHC's time (the triple's ts[2]).</summary>
+    Hardware = TxHardware | RxHardware | RawHardware,
+}
