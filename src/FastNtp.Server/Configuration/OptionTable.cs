@@ -35,6 +35,7 @@ public static class OptionTable
         new("Server:Xdp:Queues", null, "with AF_XDP: receive queues 0 to N-1 of each interface get a socket and a worker thread; default 1"),
         new("Server:Xdp:FrameCount", null, "with AF_XDP: frames (4 KiB each) in each socket's UMEM, a power of two; default 4096"),
         new("Server:Xdp:Copy", null, "with AF_XDP: auto (default; zero-copy where the driver offers it), copy or zero-copy"),
+        new("Server:HwTimestamp:Interfaces", null, "network interface whose NIC timestamps NTP packets in hardware (needs a PTP hardware clock: ethtool -T IFACE), repeatable; one that cannot keeps software timestamps", IsList: true),
         new("Sync:Upstream", "--upstream", "HOST[:PORT][,nts] upstream source, repeatable", IsList: true, Value: "HOST[:PORT][,nts]"),
         new("Sync:MinPoll", null, "shortest upstream poll interval, log2 seconds; default 6"),
         new("Sync:MaxPoll", null, "longest upstream poll interval, log2 seconds; default 10"),

@@ -14,6 +14,7 @@ public sealed class ServerOptions
     public bool PinWorkers { get; set; }
     public string Engine { get; set; } = "auto";
     public XdpOptions Xdp { get; set; } = new();
+    public HwTimestampOptions HwTimestamp { get; set; } = new();
     public string? User { get; set; }
     public bool AllowRoot { get; set; }
 }
@@ -42,11 +43,12 @@ public enum EngineKind
 /// <param name="Workers">Worker threads per endpoint; one per core when configured as 0.</param>
 /// <param name="LocalStratum">Serve the local clock at this stratum while no upstream is selected.</param>
 /// <param name="Xdp">The XDP driver path in front of the engine; no interfaces leaves it off.</param>
+/// <param name="HwTimestamp">NICs that stamp NTP packets in hardware; no interfaces leaves it off.</param>
 /// <param name="User">The user a server started as root becomes once everything is bound; null stays who it is.</param>
 /// <param name="AllowRoot">A server started as root with no <paramref name="User"/> keeps serving as root instead of refusing to start.</param>
 public sealed partial record ServerSettings(
     IReadOnlyList<IPEndPoint> Listen, int Workers, byte? LocalStratum, bool PinWorkers, EngineKind Engine, XdpSettings Xdp,
-    string? User, bool AllowRoot)
+    HwTimestampSettings HwTimestamp, string? User, bool AllowRoot)
 {
     internal static ServerSettings From(ServerOptions o, SettingsErrors errors)
     {
@@ -73,7 +75,7 @@ public sealed partial record ServerSettings(
 
         return new ServerSettings(
             listen, o.Workers > 0 ? o.Workers : Environment.ProcessorCount, (byte?)o.LocalStratum, o.PinWorkers, engine,
-            XdpSettings.From(o.Xdp, errors), user, o.AllowRoot);
+            XdpSettings.From(o.Xdp, errors), HwTimestampSettings.From(o.HwTimestamp, errors), user, o.AllowRoot);
     }
 
     /// <summary>The names useradd accepts (at most 32 characters, no leading digit or dash).</summary>
@@ -94,8 +96,7 @@ public sealed record XdpSettings(IReadOnlyList<string> Interfaces, XdpAttachMode
     {
         foreach (string name in o.Interfaces)
         {
-            // IFNAMSIZ is 16 with the terminating NUL.
-            if (name.Length is 0 or > 15 || name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c)))
+            if (!InterfaceName.IsValid(name))
                 errors.Add("Server:Xdp:Interfaces", $"'{name}' is not a network interface name");
         }
 
