@@ -7,6 +7,7 @@ using FastNtp.Server.Engine;
 using FastNtp.Server.Metrics;
 using FastNtp.Server.Nts;
 using FastNtp.Server.Sync;
+using FastNtp.Server.Timestamping;
 using FastNtp.Server.Xdp;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -71,6 +72,10 @@ public sealed partial class ServerHost : IHostedService
         var drop = PrivilegeDrop.Plan(server, _settings.Clock.Control == ClockControl.Kernel, _logger);
 
         await StartNtsAsync().ConfigureAwait(false);
+
+        // Before the privilege drop: SIOCSHWTSTAMP needs CAP_NET_ADMIN, /dev/ptpN is root's.
+        var hardwareStamps = HardwareTimestamping.Start(server.HwTimestamp.Interfaces, _loggerFactory.CreateLogger("FastNtp.Timestamping"));
+        _owned.Add(hardwareStamps);
 
         Func<Responder> createResponder = _nts is null ? () => new Responder() : _nts.CreateResponder;
         var engineSettings = new EngineSettings(server.Listen, server.Workers, Snapshots, createResponder, server.PinWorkers)
