@@ -30,6 +30,7 @@ public sealed partial class ServerHost : IHostedService
     private NtsService? _nts;
     private Synchronizer? _sync;
     private XdpService? _xdp;
+    private HardwareTimestamping? _hardwareStamps;
     private LeapService? _leap;
     private readonly Lock _clientLogLock = new();
     private ClientLogReport? _clientLog;
@@ -74,8 +75,8 @@ public sealed partial class ServerHost : IHostedService
         await StartNtsAsync().ConfigureAwait(false);
 
         // Before the privilege drop: SIOCSHWTSTAMP needs CAP_NET_ADMIN, /dev/ptpN is root's.
-        var hardwareStamps = HardwareTimestamping.Start(server.HwTimestamp.Interfaces, _loggerFactory.CreateLogger("FastNtp.Timestamping"));
-        _owned.Add(hardwareStamps);
+        _hardwareStamps = HardwareTimestamping.Start(server.HwTimestamp.Interfaces, _loggerFactory.CreateLogger("FastNtp.Timestamping"));
+        _owned.Add(_hardwareStamps);
 
         Func<Responder> createResponder = _nts is null ? () => new Responder() : _nts.CreateResponder;
         var engineSettings = new EngineSettings(server.Listen, server.Workers, Snapshots, createResponder, server.PinWorkers)
@@ -169,6 +170,7 @@ public sealed partial class ServerHost : IHostedService
     {
         Xdp = _xdp is null ? null : new XdpStatus(_xdp.Interfaces, _xdp.Counters) { AfXdp = _xdp.AfXdp?.Totals() },
         Listeners = ListenerCounters.From(_engine, _xdp?.AfXdp?.Counters ?? []),
+        HardwareTimestamps = _hardwareStamps?.Status() ?? [],
     };
 
     /// <summary>
@@ -204,6 +206,7 @@ public sealed partial class ServerHost : IHostedService
         _sync = null;
         _xdp = null;
         _leap = null;
+        _hardwareStamps = null;
     }
 
     private void StartSnapshotSource()

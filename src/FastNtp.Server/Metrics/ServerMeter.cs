@@ -64,6 +64,8 @@ public sealed class ServerMeter : IDisposable
 
     private void CreateServerInstruments()
     {
+        Gauges("hwtimestamp_active", "{interface}", "1 while a Server:HwTimestamp interface's packets get hardware stamps (enabled, PHC tracked), else 0.",
+            r => r.HardwareTimestamps.Select(h => new Measurement<double>(h.Active ? 1 : 0, Tag("interface", h.Interface))));
         Gauges("build_info", "", "Always 1; the version label names the running build.",
             r => [new(1, Tag("version", r.Version))]);
         Gauge("uptime_seconds", "s", "Seconds since the server started.", _ => Stopwatch.GetElapsedTime(_startedAt).TotalSeconds);
@@ -149,6 +151,7 @@ public sealed class ServerMeter : IDisposable
 
     private void CreateXdpInstruments()
     {
+
         // XDP instruments report nothing while no XDP program is attached.
         void XdpCounters(string name, string description, Func<Xdp.XdpCounterTotals, IEnumerable<(string Label, string Value, long Count)>> read) =>
             Counters(name, "{request}", description, r => r.Xdp is { Counters: var xdp }

@@ -34,6 +34,13 @@ public sealed record XdpStatus(IReadOnlyList<string> Interfaces, Xdp.XdpCounterT
     public Xdp.AfXdpTotals? AfXdp { get; init; }
 }
 
+/// <summary>One Server:HwTimestamp interface: whether its packets get hardware stamps now, and if not, why.</summary>
+/// <param name="Active">Hardware stamping on and its PHC tracked: stamps are converted from the NIC's clock.</param>
+/// <param name="Detail">What the start-up log said about the interface.</param>
+/// <param name="PhcOffsetSeconds">PHC − system at the last sample, while tracked.</param>
+/// <param name="PhcFrequencyPpm">How fast the PHC runs against the system clock, while tracked.</param>
+public sealed record HwTimestampStatus(string Interface, bool Active, string Detail, double? PhcOffsetSeconds, double? PhcFrequencyPpm);
+
 /// <summary>The document behind /status and `fastntp status`.</summary>
 public sealed record StatusReport(
     string Version,
@@ -47,6 +54,9 @@ public sealed record StatusReport(
 {
     /// <summary>Null when the XDP path is off or unavailable.</summary>
     public XdpStatus? Xdp { get; init; }
+
+    /// <summary>The interfaces of Server:HwTimestamp, in configuration order; empty when it is off.</summary>
+    public IReadOnlyList<HwTimestampStatus> HardwareTimestamps { get; init; } = [];
 
     /// <summary><see cref="Counters"/> split by where the requests came in.</summary>
     public IReadOnlyList<ListenerCounters> Listeners { get; init; } = [];

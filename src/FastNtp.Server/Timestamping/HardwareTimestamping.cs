@@ -1,5 +1,6 @@
 using FastNtp.Interop.Sockets;
 using FastNtp.Interop.Timestamping;
+using FastNtp.Server.Metrics;
 using FastNtp.Server.Sync;
 using Microsoft.Extensions.Logging;
 
@@ -22,15 +23,18 @@ public sealed partial class HardwareTimestamping : IDisposable
     private const int ReadingsPerSample = 10;
 
     private readonly ILogger _logger;
+    private readonly int[] _clockOfInterface;
     private readonly PtpHardwareClock[] _phcs;
     private readonly PhcTracker[] _trackers;
     private readonly bool[] _tracked;
     private readonly ManualResetEventSlim _stop = new();
     private Thread? _thread;
 
-    private HardwareTimestamping(IReadOnlyList<NicTimestampingResult> interfaces, PtpHardwareClock[] phcs, HardwareClocks clocks, ILogger logger)
+    private HardwareTimestamping(
+        IReadOnlyList<NicTimestampingResult> interfaces, int[] clockOfInterface, PtpHardwareClock[] phcs, HardwareClocks clocks, ILogger logger)
     {
         Interfaces = interfaces;
+        _clockOfInterface = clockOfInterface;
         _phcs = phcs;
         Clocks = clocks;
         _logger = logger;
@@ -51,10 +55,12 @@ public sealed partial class HardwareTimestamping : IDisposable
         var results = new List<NicTimestampingResult>();
         var phcs = new List<PtpHardwareClock>();
         var interfaceClocks = new List<(int, int)>();
+        var clockOfInterface = new List<int>();
         foreach (string name in interfaceNames.Distinct(StringComparer.Ordinal))
         {
             NicTimestampingResult result = Enable(name);
             results.Add(result);
+            clockOfInterface.Add(-1);
             if (!result.IsEnabled)
             {
                 LogCannot(logger, result.Describe());
@@ -76,10 +82,11 @@ public sealed partial class HardwareTimestamping : IDisposable
             }
 
             interfaceClocks.Add((result.Info.InterfaceIndex, slot));
+            clockOfInterface[^1] = slot;
             LogEnabled(logger, result.Describe());
         }
 
-        var service = new HardwareTimestamping(results, [.. phcs], new HardwareClocks(interfaceClocks, phcs.Count), logger);
+        var service = new HardwareTimestamping(results, [.. clockOfInterface], [.. phcs], new HardwareClocks(interfaceClocks, phcs.Count), logger);
         if (phcs.Count > 0)
         {
             service._thread = new Thread(service.Run) { IsBackground = true, Name = "fastntp-phc" };
@@ -87,6 +94,19 @@ public sealed partial class HardwareTimestamping : IDisposable
         }
 
         return service;
+    }
+
+    /// <summary>Each configured interface as /status and the meter show it.</summary>
+    public IReadOnlyList<HwTimestampStatus> Status()
+    {
+        var status = new HwTimestampStatus[Interfaces.Count];
+        for (int i = 0; i < status.Length; i++)
+        {
+            PhcConversion? line = _clockOfInterface[i] < 0 ? null : Clocks.Conversion(_clockOfInterface[i]);
+            status[i] = new HwTimestampStatus(Interfaces[i].Interface, line is not null, Interfaces[i].Describe(), line?.OffsetNanoseconds / 1e9, line?.PhcFrequencyPpm);
+        }
+
+        return status;
     }
 
     /// <summary>One sample of PHC slot <paramref name="clock"/> from its readings; publishes the new line (or none) and logs a change.</summary>

@@ -34,6 +34,15 @@ public class HardwareTimestampingTests
             log.Entries.Select(e => e.Message));
     }
 
+    [Fact]
+    public void Status_ShowsEachInterfaceInactiveWithItsReason()
+    {
+        using var service = HardwareTimestamping.Start(["fntp-absent0"], new RecordingLogger());
+
+        HwTimestampStatus status = Assert.Single(service.Status());
+        Assert.Equal(new HwTimestampStatus("fntp-absent0", false, "fntp-absent0: no such interface", null, null), status);
+    }
+
     private sealed class RecordingLogger : ILogger
     {
         public List<(LogLevel Level, int EventId, string Message)> Entries { get; } = [];
