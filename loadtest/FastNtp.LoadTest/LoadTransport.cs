@@ -28,8 +28,39 @@ internal interface ILoadTransport : IDisposable
     /// </summary>
     bool SamplesReplies => false;
 
+    /// <summary>Non-null when the transport paces its requests itself (the XDP sender); <see cref="Send"/> is then not used.</summary>
+    IPacedSender? PacedSender => null;
+
     /// <summary>Called once the thread is past timeline entry <paramref name="entry"/> and its drain: adds what was counted outside the thread to <paramref name="stats"/>.</summary>
     void CompleteEntry(int entry, StepStats stats)
     {
     }
+}
+
+/// <summary>
+/// A sender that offers a timeline entry's requests at its rate by itself, each when due (the XDP sender's program
+/// reads the clock per frame), rather than in the bursts the load thread hands it.
+/// </summary>
+internal interface IPacedSender
+{
+    /// <summary>
+    /// Starts entry <paramref name="entry"/>: <paramref name="rate"/> requests/s from <paramref name="startTicks"/> to
+    /// <paramref name="endTicks"/> (Stopwatch); requests too far behind (the sender's own limit) are skipped.
+    /// </summary>
+    void BeginEntry(int entry, double rate, long startTicks, long endTicks);
+
+    /// <summary>Sends what falls due for a while (milliseconds), tracking in <paramref name="tracker"/> the requests whose replies the thread will see.</summary>
+    void SendDue(RequestTracker tracker);
+
+    /// <summary>Requests of the entry sent so far, <see cref="Refused"/> included.</summary>
+    long Sent { get; }
+
+    /// <summary>Requests of the entry the interface refused (dropped on transmit) so far.</summary>
+    long Refused { get; }
+
+    /// <summary>Requests of the entry skipped so far (more than the backlog behind).</summary>
+    long Skipped { get; }
+
+    /// <summary>Every request of the entry is sent or skipped.</summary>
+    bool EntryComplete { get; }
 }

@@ -94,47 +94,10 @@ internal sealed class LoadWorker : IReplySink, IDisposable
             _currentStep = k;
             long stepEnd = stepStart + (long)(step.Duration.TotalSeconds * frequency);
             long drainEnd = stepEnd + drainTicks;
-            var pacer = new Pacer(step.Rate * _rateShare, frequency);
-            // More than 10 ms behind means this thread cannot keep up; the rest is skipped, not burst.
-            long maxBacklog = Math.Max(_settings.Batch, (long)(step.Rate * _rateShare / 100));
-            long paced = 0;
-            // Requests due within a short window (50 µs by default) are grouped into one send call: invisible to a
-            // server, and the generator then spends its time on packets rather than on syscalls and wake-ups.
-            double window = (_settings.Burst ?? LoadSettings.DefaultBurst).TotalSeconds;
-            int burst = (int)Math.Clamp(step.Rate * _rateShare * window, 1, _settings.Batch);
-
-            while (true)
-            {
-                long now = Stopwatch.GetTimestamp();
-                if (now >= drainEnd || _stop) break;
-                bool sending = now < stepEnd;
-                if (sending)
-                {
-                    // The last burst of a step goes out even if short, so every step offers its full count.
-                    int minimum = now + frequency / 10_000 >= stepEnd ? 1 : burst;
-                    int toSend = pacer.ToSend(now - stepStart, paced, _settings.Batch, maxBacklog, out long skipped, minimum);
-                    stats.Skipped += skipped;
-                    paced += skipped;
-                    if (toSend > 0)
-                    {
-                        uint ntpSeconds = NtpTimestamp.FromUnixNanoseconds(Clocks.UnixNanosecondsNow()).Seconds;
-                        stats.Sent += _transport.Send(toSend, _tracker, ntpSeconds, now, k, out int failed);
-                        stats.SendErrors += failed;
-                        paced += toSend;
-                    }
-                }
-
-                // Sleep until the next request falls due or a reply arrives, at most 1 ms so the step end is noticed.
-                // Not spinning keeps the generator's own CPU use proportional to the load it offers.
-                long waitTicks = frequency / 1000;
-                if (sending)
-                {
-                    long elapsed = Stopwatch.GetTimestamp() - stepStart;
-                    waitTicks = Math.Clamp(pacer.TicksUntilDue(paced + burst) - elapsed, 0, waitTicks);
-                }
-
-                _transport.Receive((long)(waitTicks * (1e9 / frequency)), this);
-            }
+            if (_transport.PacedSender is { } sender)
+                RunPacedEntry(sender, k, step.Rate * _rateShare, stats, stepStart, stepEnd, drainEnd);
+            else
+                RunEntry(k, step.Rate * _rateShare, stats, stepStart, stepEnd, drainEnd);
 
             if (_stop)
             {
@@ -146,6 +109,77 @@ internal sealed class LoadWorker : IReplySink, IDisposable
             _completedSteps = k + 1;
             stepStart = drainEnd;
         }
+    }
+
+    /// <summary>One timeline entry paced by this thread: bursts of requests handed to the transport as they fall due, replies collected in between, then the drain.</summary>
+    private void RunEntry(int k, double rate, StepStats stats, long stepStart, long stepEnd, long drainEnd)
+    {
+        long frequency = Stopwatch.Frequency;
+        var pacer = new Pacer(rate, frequency);
+        // More than 10 ms behind means this thread cannot keep up; the rest is skipped, not burst.
+        long maxBacklog = Math.Max(_settings.Batch, (long)(rate / 100));
+        long paced = 0;
+        // Requests due within a short window (50 µs by default) are grouped into one send call: invisible to a
+        // server, and the generator then spends its time on packets rather than on syscalls and wake-ups.
+        double window = (_settings.Burst ?? LoadSettings.DefaultBurst).TotalSeconds;
+        int burst = (int)Math.Clamp(rate * window, 1, _settings.Batch);
+
+        while (true)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (now >= drainEnd || _stop) break;
+            bool sending = now < stepEnd;
+            if (sending)
+            {
+                // The last burst of a step goes out even if short, so every step offers its full count.
+                int minimum = now + frequency / 10_000 >= stepEnd ? 1 : burst;
+                int toSend = pacer.ToSend(now - stepStart, paced, _settings.Batch, maxBacklog, out long skipped, minimum);
+                stats.Skipped += skipped;
+                paced += skipped;
+                if (toSend > 0)
+                {
+                    uint ntpSeconds = NtpTimestamp.FromUnixNanoseconds(Clocks.UnixNanosecondsNow()).Seconds;
+                    stats.Sent += _transport.Send(toSend, _tracker, ntpSeconds, now, k, out int failed);
+                    stats.SendErrors += failed;
+                    paced += toSend;
+                }
+            }
+
+            // Sleep until the next request falls due or a reply arrives, at most 1 ms so the step end is noticed.
+            // Not spinning keeps the generator's own CPU use proportional to the load it offers.
+            long waitTicks = frequency / 1000;
+            if (sending)
+            {
+                long elapsed = Stopwatch.GetTimestamp() - stepStart;
+                waitTicks = Math.Clamp(pacer.TicksUntilDue(paced + burst) - elapsed, 0, waitTicks);
+            }
+
+            _transport.Receive((long)(waitTicks * (1e9 / frequency)), this);
+        }
+    }
+
+    /// <summary>
+    /// One timeline entry with a sender that paces itself: it runs until every request of the entry is sent or skipped
+    /// (at most until the drain ends), collecting replies between its calls, then the drain collects the rest.
+    /// </summary>
+    private void RunPacedEntry(IPacedSender sender, int entry, double rate, StepStats stats, long stepStart, long stepEnd, long drainEnd)
+    {
+        sender.BeginEntry(entry, rate, stepStart, stepEnd);
+        long now = Stopwatch.GetTimestamp();
+        while (!_stop && now < drainEnd && (now < stepEnd || !sender.EntryComplete))
+        {
+            sender.SendDue(_tracker);
+            _transport.Receive(0, this);
+            now = Stopwatch.GetTimestamp();
+        }
+
+        long refused = sender.Refused;
+        stats.Sent += sender.Sent - refused;
+        stats.SendErrors += refused;
+        stats.Skipped += sender.Skipped;
+        long millisecond = Stopwatch.Frequency / 1000;
+        while (!_stop && (now = Stopwatch.GetTimestamp()) < drainEnd)
+            _transport.Receive((long)(Math.Min(millisecond, drainEnd - now) * (1e9 / Stopwatch.Frequency)), this);
     }
 
     public void Account(ReplyVerdict verdict, ulong origin, long nowTicks)

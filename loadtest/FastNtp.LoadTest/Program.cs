@@ -40,13 +40,14 @@ var raw = new Option<string?>("--raw") { Description = "Raw-frame mode: send Eth
 var rawDstMac = new Option<string?>("--raw-dst-mac") { Description = "Raw-frame mode: the server's MAC address (the next hop toward --target), e.g. 02:00:00:00:00:02." };
 var rawClient = new Option<string?>("--raw-client") { Description = "Raw-frame mode: the first client source address (default 10.201.0.1, or fd00:201::1 for an IPv6 target); the server must route replies to these addresses back through the interface." };
 var rawSample = new Option<int>("--raw-sample") { Description = "Raw-frame mode: count every reply in the generator's driver with the reply sink (an XDP program on --raw's interface that checks and drops them) and verify 1 in N fully in user space (a power of two); 0 verifies every reply in user space, without the sink (about 250,000 replies/s at most).", DefaultValueFactory = _ => 64 };
+var rawSender = new Option<string>("--raw-sender") { Description = "Raw-frame mode: what sends the requests. packet: one AF_PACKET socket (sendmmsg; every request an skb; plain NTP and NTS). xdp: an XDP program run by BPF_PROG_RUN in live-frames mode builds each request in a kernel page and hands it to the driver (no skb; plain NTP only; kernel 5.18+, CAP_BPF and CAP_NET_ADMIN; set /sys/kernel/rcu_expedited to 1, or each call's RCU grace period skips about 25 ms of requests).", DefaultValueFactory = _ => "packet" };
 var ntsSessions = new Option<int?>("--nts-sessions") { Description = "Raw-frame mode with --nts: NTS-KE exchanges, one per simulated client by default; client c uses exchange c mod N." };
 var rawAddresses = new Option<int>("--raw-addresses") { Description = "Raw-frame mode: consecutive client source addresses from --raw-client; clients beyond that share addresses with other source ports.", DefaultValueFactory = _ => 256 };
 var sourceAddresses = new Option<int>("--source-addresses") { Description = "IPv4 loopback targets: spread the clients over this many source addresses from 127.1.0.1 (client i on address i mod N), so the server sees that many distinct clients; 0 (default) sends from 127.0.0.1." };
 var allowNonLoopback = new Option<bool>("--allow-non-loopback") { Description = "Allow a target outside 127.0.0.0/8 and ::1 (only for a server in a network namespace you created)." };
 
 var root = new RootCommand("Drives an NTP server with many simulated clients at fixed or stepped rates and reports, per step, requests, replies, loss, invalid replies and latency percentiles.");
-foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, serverCpu, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, raw, rawDstMac, rawClient, rawAddresses, rawSample, ntsSessions, sourceAddresses, allowNonLoopback })
+foreach (Option o in new Option[] { target, clients, threads, rate, stepStart, stepMult, stepMax, duration, warmup, drain, maxTotal, batch, burstWindow, socketBuffer, maxSkew, label, csv, json, svg, plain, serverPid, serverCpu, nts, ntskePort, caFile, ntsAlgorithm, ntsPlaceholders, raw, rawDstMac, rawClient, rawAddresses, rawSample, rawSender, ntsSessions, sourceAddresses, allowNonLoopback })
     root.Options.Add(o);
 
 root.SetAction(parse =>
@@ -104,12 +105,20 @@ root.SetAction(parse =>
         if (!MacAddress.TryParse(File.ReadAllText(macFile).Trim(), out MacAddress sourceMac)) return Fail($"--raw {rawInterface}: not an Ethernet interface.");
         string firstClientText = parse.GetValue(rawClient) ?? (endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "fd00:201::1" : "10.201.0.1");
         if (!IPAddress.TryParse(firstClientText, out IPAddress? firstClient)) return Fail($"--raw-client {firstClientText}: expected an IP address.");
-        rawOptions = new RawFrameOptions(rawInterface, sourceMac, destinationMac, firstClient, parse.GetValue(rawAddresses), parse.GetValue(rawSample));
+        if (!Enum.TryParse(parse.GetValue(rawSender), ignoreCase: true, out RawSender sender) || !Enum.IsDefined(sender))
+            return Fail($"--raw-sender {parse.GetValue(rawSender)}: expected packet or xdp.");
+        if (sender == RawSender.Xdp && parse.GetValue(nts)) return Fail("--raw-sender xdp sends plain NTP only; NTS needs --raw-sender packet.");
+        if (sender == RawSender.Xdp && XdpRequestSender.CompiledObject() is null)
+            return Fail("--raw-sender xdp: this build has no XDP sender (clang and libbpf-dev were missing when it was built).");
+        rawOptions = new RawFrameOptions(rawInterface, sourceMac, destinationMac, firstClient, parse.GetValue(rawAddresses), parse.GetValue(rawSample), sender);
         int entries = steps.Count + (warmupTime > TimeSpan.Zero ? 1 : 0);
         if (RawFrameOptions.Validate(rawOptions, endpoint, parse.GetValue(clients), parse.GetValue(threads), entries) is { } rawError) return Fail(rawError);
         if (rawOptions.Sample > 0 && ReplySink.CompiledObject() is null)
             return Fail("--raw-sample: this build has no reply sink (clang and libbpf-dev were missing when it was built); use --raw-sample 0.");
-        rawMode = rawOptions.Sample > 0 ? $"raw frames on {rawInterface}, reply sink verifying 1 in {rawOptions.Sample} fully" : $"raw frames on {rawInterface}";
+        rawMode = (sender == RawSender.Xdp ? $"raw frames on {rawInterface} from the XDP sender" : $"raw frames on {rawInterface} from a packet socket")
+            + (rawOptions.Sample > 0 ? $", reply sink verifying 1 in {rawOptions.Sample} fully" : "");
+        if (sender == RawSender.Xdp && !XdpRequestSender.ExpeditedRcu)
+            Console.Error.WriteLine("fastntp-load: /sys/kernel/rcu_expedited is 0: the XDP sender pauses about 25 ms per call and skips what falls due meanwhile (see the skipped column).");
         mode = "ntp, " + rawMode;
     }
 

@@ -6,7 +6,8 @@ namespace FastNtp.LoadTest;
 
 /// <summary>
 /// Raw-frame mode: simulated clients exist only as source addresses and ports in Ethernet frames that one
-/// AF_PACKET socket on the generator's interface sends with sendmmsg, past the qdisc, straight to the driver.
+/// AF_PACKET socket on the generator's interface sends with sendmmsg, past the qdisc, straight to the driver, or that
+/// the XDP sender (<see cref="XdpRequestSender"/>) builds and paces in the driver itself.
 /// Replies are judged in one of two ways. With the reply sink (<see cref="RawFrameOptions.Sample"/> above 0) an XDP
 /// program on the interface checks and counts every reply in the driver and drops it, passing one valid reply in
 /// Sample up to the packet socket; without it every reply goes up. What reaches the socket from the target is parsed
@@ -23,6 +24,7 @@ internal sealed class RawFrameTransport : ILoadTransport
     private readonly RawNtsRequestPool? _ntsPool;
     private readonly NtsLoadSession[] _sessions;
     private readonly ReplySink? _sink;
+    private readonly XdpRequestSender? _xdpSender;
     private readonly int _entries;
     /// <summary>The run's 24-bit tag in every transmit timestamp (see <see cref="ReplySink.Transmit"/>).</summary>
     private readonly uint _tag;
@@ -60,6 +62,9 @@ internal sealed class RawFrameTransport : ILoadTransport
                 _sink.Enter(0);
                 _sink.Attach(options.Interface);
             }
+
+            if (options.Sender == RawSender.Xdp)
+                _xdpSender = XdpRequestSender.Load(_frames, options.Interface, _tag, options.Sample);
         }
         catch
         {
@@ -69,6 +74,8 @@ internal sealed class RawFrameTransport : ILoadTransport
     }
 
     public bool SamplesReplies => _sink is not null;
+
+    public IPacedSender? PacedSender => _xdpSender;
 
     /// <summary>What the sink checks: this run's target, clients, tag and reply lengths.</summary>
     internal static unsafe ReplySinkConfig SinkConfig(RawRequestFrames frames, uint tag, int sample)
@@ -150,6 +157,7 @@ internal sealed class RawFrameTransport : ILoadTransport
 
     public void Dispose()
     {
+        _xdpSender?.Dispose();
         _sink?.Dispose();
         _socket?.Dispose();
         _send?.Dispose();

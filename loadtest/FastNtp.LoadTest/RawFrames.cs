@@ -16,7 +16,9 @@ namespace FastNtp.LoadTest;
 /// With the reply sink: 1 valid reply in this many (a power of two) goes up to the packet socket for full verification,
 /// the rest are counted in the driver; 0: no sink, every reply is verified through the packet socket.
 /// </param>
-internal sealed record RawFrameOptions(string Interface, MacAddress SourceMac, MacAddress DestinationMac, IPAddress FirstClient, int Addresses, int Sample = 0)
+/// <param name="Sender">What sends the requests: an AF_PACKET socket, or the XDP sender (plain NTP only).</param>
+internal sealed record RawFrameOptions(string Interface, MacAddress SourceMac, MacAddress DestinationMac, IPAddress FirstClient, int Addresses, int Sample = 0,
+    RawSender Sender = RawSender.Packet)
 {
     /// <summary>Source ports of simulated clients start here (clear of the well-known range).</summary>
     public const int FirstPort = 1024;
@@ -49,6 +51,19 @@ internal sealed record RawFrameOptions(string Interface, MacAddress SourceMac, M
         address.TryWriteBytes(bytes, out int written);
         return BinaryPrimitives.ReadUInt32BigEndian(bytes[(written - 4)..written]);
     }
+}
+
+/// <summary>What sends raw-frame mode's requests.</summary>
+internal enum RawSender
+{
+    /// <summary>One AF_PACKET socket, sendmmsg past the qdisc: every request is an skb. Plain NTP and NTS.</summary>
+    Packet,
+
+    /// <summary>
+    /// <see cref="XdpRequestSender"/>: BPF_PROG_RUN in live-frames mode, requests built and paced by an XDP program and
+    /// handed to the driver as xdp_frames, no skb. Plain NTP only.
+    /// </summary>
+    Xdp,
 }
 
 /// <summary>
@@ -130,6 +145,14 @@ internal sealed class RawRequestFrames
     public ReadOnlySpan<byte> TargetAddress => _targetAddress;
 
     public bool IsIPv6 => _isIPv6;
+
+    /// <summary>The plain request frame with the varying fields (low address word, source port, transmit timestamp) zero.</summary>
+    public ReadOnlySpan<byte> Template => _template;
+
+    /// <summary>The template's IPv4 header checksum (0 for IPv6).</summary>
+    public ushort TemplateIpChecksum => _templateIpChecksum;
+
+    public ushort TemplateUdpChecksum => _templateUdpChecksum;
 
     /// <summary>The client that sends request number <paramref name="sequence"/>.</summary>
     public int ClientOf(uint sequence) => (int)(sequence % (uint)_clients);

@@ -50,4 +50,31 @@ public sealed class BpfProgram
             return options.ReturnValue;
         }
     }
+
+    /// <summary>
+    /// Runs the program <paramref name="repeat"/> times in live-frames mode (BPF_PROG_TEST_RUN with
+    /// BPF_F_TEST_XDP_LIVE_FRAMES): each run gets a page of the kernel's that starts as a copy of
+    /// <paramref name="frame"/> and is recycled with whatever the previous run left in it, and XDP_TX and XDP_REDIRECT
+    /// transmit the frame for real, as xdp_frames (no skb). The kernel runs <paramref name="batchSize"/> frames between
+    /// flushes (0: its default, 64). Each call ends with an RCU grace period on the kernel's side (tens of
+    /// milliseconds unless expedited RCU is on), so callers run many frames per call.
+    /// </summary>
+    public unsafe void RunLive(ReadOnlySpan<byte> frame, int repeat, int batchSize = 0)
+    {
+        _owner.ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1);
+        fixed (byte* dataIn = frame)
+        {
+            var options = new Interop.Bpf.BpfTestRunOptions
+            {
+                Size = (nuint)sizeof(Interop.Bpf.BpfTestRunOptions),
+                DataIn = dataIn,
+                DataSizeIn = (uint)frame.Length,
+                Repeat = repeat,
+                Flags = Interop.Bpf.TestRunXdpLiveFrames,
+                BatchSize = (uint)batchSize,
+            };
+            BpfException.ThrowIfNegative(Interop.Bpf.ProgTestRunOpts(_fd, ref options), "bpf_prog_test_run_opts (live frames)");
+        }
+    }
 }

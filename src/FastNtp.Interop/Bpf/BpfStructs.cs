@@ -23,6 +23,9 @@ internal static partial class Interop
             public uint Flags;
         }
 
+        /// <summary>BPF_F_TEST_XDP_LIVE_FRAMES: XDP_TX and XDP_REDIRECT transmit the frame for real (kernel 5.18+).</summary>
+        internal const uint TestRunXdpLiveFrames = 1u << 1;
+
         /// <summary>struct bpf_test_run_opts (libbpf 1.1).</summary>
         [StructLayout(LayoutKind.Sequential)]
         internal unsafe struct BpfTestRunOptions

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using FastNtp.Interop.Bpf;
+
+namespace FastNtp.LoadTest;
+
+/// <summary>struct gen_config of Bpf/request_gen.c: the program's read-only globals.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct RequestGenConfig
+{
+    public uint InterfaceIndex;
+    public uint FirstClient;
+    public uint Addresses;
+    public uint Clients;
+    public uint FirstPort;
+    public ushort IpChecksum;
+    public ushort UdpChecksum;
+    public byte IsIPv6;
+    private readonly byte _pad0;
+    private readonly byte _pad1;
+    private readonly byte _pad2;
+}
+
+/// <summary>struct gen_state of Bpf/request_gen.c: one timeline entry's schedule and progress, shared with the program.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct RequestGenState
+{
+    public ulong StartNs;
+    public ulong EndNs;
+    public ulong Rate;
+    public ulong Limit;
+    public ulong MaxBacklog;
+    public ulong Sent;
+    public ulong Skipped;
+    public uint High;
+    public uint Next;
+}
+
+/// <summary>
+/// The XDP sender (Bpf/request_gen.c): BPF_PROG_RUN in live-frames mode runs the program many times per call on
+/// kernel pages holding the request template; each run with a request due stamps it (client, port, sequence,
+/// checksums, as <see cref="RawRequestFrames.Write"/> does) and redirects it out of the interface as an xdp_frame.
+/// No skb is built on either side of a veth pair. The program paces itself against CLOCK_MONOTONIC (the clock of
+/// <see cref="Stopwatch"/> on Linux and of bpf_ktime_get_ns): each call sends what falls due while it runs.
+/// Plain NTP only: NTS requests are sealed per request in user space.
+/// </summary>
+internal sealed class XdpRequestSender : IPacedSender, IDisposable
+{
+    internal const string ResourceName = "FastNtp.LoadTest.request_gen.o";
+    /// <summary>Program runs per BPF_PROG_RUN call: a few to a few tens of milliseconds, long against the call's fixed cost.</summary>
+    public const int RunsPerCall = 1 << 18;
+    /// <summary>
+    /// Requests the program may fall behind before it skips rather than catch up: a millisecond's worth, at least a
+    /// veth ring (256 frames); a longer catch-up burst would overflow the peer's ring faster than any server drains it.
+    /// </summary>
+    public const long MinimumBacklog = 256;
+
+    private const string ExpeditedRcuFile = "/sys/kernel/rcu_expedited";
+
+    private readonly BpfObject _object;
+    private readonly BpfMapping _state;
+    private readonly byte[] _template;
+    private readonly uint _tag;
+    private readonly uint _sampleMask;
+    private readonly string _txDroppedFile;
+    private long _txDroppedAtStart;
+    private long _startTicks;
+    private double _ticksPerRequest;
+    private int _entry;
+
+    private XdpRequestSender(BpfObject obj, string interfaceName, byte[] template, uint tag, int sample)
+    {
+        _txDroppedFile = Path.Combine("/sys/class/net", interfaceName, "statistics", "tx_dropped");
+        _object = obj;
+        _template = template;
+        _tag = tag;
+        // Without the sink every reply goes up to the packet socket: every request is tracked.
+        _sampleMask = sample > 0 ? (uint)sample - 1 : 0;
+        _state = obj.Map("gen_state").MapShared(Environment.SystemPageSize);
+        Program = obj.Program("request_gen");
+    }
+
+    internal BpfProgram Program { get; }
+
+    internal ref RequestGenState State => ref _state.Value<RequestGenState>();
+
+    /// <summary>The compiled program, or null when this build had no clang to compile it.</summary>
+    public static byte[]? CompiledObject()
+    {
+        using Stream? stream = typeof(XdpRequestSender).Assembly.GetManifestResourceStream(ResourceName);
+        if (stream is null) return null;
+        byte[] bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// False when the kernel waits a normal RCU grace period at the end of every call (tens of milliseconds, during
+    /// which nothing is sent and requests more than <see cref="MinimumBacklog"/> behind are skipped).
+    /// </summary>
+    public static bool ExpeditedRcu => File.Exists(ExpeditedRcuFile) && File.ReadAllText(ExpeditedRcuFile).Trim() != "0";
+
+    /// <summary>Loads the program for <paramref name="frames"/>' requests out of interface <paramref name="interfaceName"/>; throws <see cref="BpfException"/> when the kernel refuses.</summary>
+    public static XdpRequestSender Load(RawRequestFrames frames, string interfaceName, uint tag, int sample)
+    {
+        int interfaceIndex = NetworkInterfaces.IndexOf(interfaceName);
+        if (interfaceIndex == 0) throw new ArgumentException($"no network interface is named {interfaceName}", nameof(interfaceName));
+        if (frames.IsNts) throw new ArgumentException("The XDP sender sends plain NTP only.", nameof(frames));
+        byte[] elf = CompiledObject()
+            ?? throw new InvalidOperationException("this build of fastntp-load has no XDP sender (clang and libbpf-dev were missing when it was built)");
+        var obj = BpfObject.Open(elf);
+        try
+        {
+            var config = new RequestGenConfig
+            {
+                InterfaceIndex = (uint)interfaceIndex,
+                FirstClient = frames.FirstClientLow,
+                Addresses = (uint)frames.Addresses,
+                Clients = (uint)frames.Clients,
+                FirstPort = RawFrameOptions.FirstPort,
+                IpChecksum = frames.TemplateIpChecksum,
+                UdpChecksum = frames.TemplateUdpChecksum,
+                IsIPv6 = frames.IsIPv6 ? (byte)1 : (byte)0,
+            };
+            obj.SetReadOnlyData(MemoryMarshal.AsBytes(new ReadOnlySpan<RequestGenConfig>(ref config)));
+            obj.Load();
+            return new XdpRequestSender(obj, interfaceName, frames.Template.ToArray(), tag, sample);
+        }
+        catch
+        {
+            obj.Dispose();
+            throw;
+        }
+    }
+
+    public void BeginEntry(int entry, double rate, long startTicks, long endTicks)
+    {
+        _entry = entry;
+        _startTicks = startTicks;
+        _ticksPerRequest = Stopwatch.Frequency / rate;
+        ref RequestGenState s = ref State;
+        s.StartNs = (ulong)Clocks.TicksToNanoseconds(startTicks);
+        s.EndNs = (ulong)Clocks.TicksToNanoseconds(endTicks);
+        s.Rate = (ulong)Math.Round(rate);
+        s.Limit = (ulong)Math.Round(rate * (endTicks - startTicks) / Stopwatch.Frequency);
+        s.MaxBacklog = (ulong)Math.Max(MinimumBacklog, (long)(rate / 1000));
+        s.Sent = 0;
+        s.Skipped = 0;
+        s.High = ReplySink.HighWord(_tag, entry);
+        _txDroppedAtStart = TxDropped();
+    }
+
+    public long Sent => (long)State.Sent;
+
+    /// <summary>
+    /// The interface's transmit drops since the entry began: on a veth, frames its peer's ring refused (full). The
+    /// program cannot see them; AF_PACKET's sendmmsg reports the same refusals as errors.
+    /// </summary>
+    public long Refused => TxDropped() - _txDroppedAtStart;
+
+    public long Skipped => (long)State.Skipped;
+
+    public bool EntryComplete => State.Sent + State.Skipped >= State.Limit;
+
+    public void SendDue(RequestTracker tracker)
+    {
+        ref RequestGenState s = ref State;
+        uint first = s.Next;
+        ulong doneBefore = s.Sent + s.Skipped;
+        Program.RunLive(_template, RunsPerCall);
+        TrackSent(tracker, first, doneBefore);
+    }
+
+    /// <summary>
+    /// Tracks the requests sent since sequence <paramref name="first"/> whose replies come up for full verification,
+    /// each as sent when it fell due (the program sends within its backlog of that); <paramref name="doneBefore"/>:
+    /// the entry's requests sent or skipped before them.
+    /// </summary>
+    internal void TrackSent(RequestTracker tracker, uint first, ulong doneBefore)
+    {
+        ref RequestGenState s = ref State;
+        uint count = s.Next - first;
+        uint offset = (0u - first) & _sampleMask;
+        for (uint i = offset; i < count; i += _sampleMask + 1)
+        {
+            long due = _startTicks + (long)((doneBefore + i) * _ticksPerRequest);
+            tracker.Register(((ulong)s.High << 32) | (first + i), due, _entry);
+        }
+    }
+
+    private long TxDropped() => long.Parse(File.ReadAllText(_txDroppedFile), System.Globalization.CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        _state.Dispose();
+        _object.Dispose();
+    }
+}
