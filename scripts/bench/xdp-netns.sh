@@ -5,6 +5,12 @@
 # program, loadtest/FastNtp.LoadTest/Bpf/reply_sink.c) to its veth: every reply is checked and counted in the driver
 # and 1 in SAMPLE is verified fully in user space (checksums, client, NTP, NTS authentication), so replies are counted
 # at driver speed (and a veth passes frames an XDP program bounces with XDP_TX only to a peer that runs XDP itself).
+# Plain NTP requests come from fastntp-load's XDP sender (SENDER=xdp, the default: an XDP program run by BPF_PROG_RUN
+# in live-frames mode builds and paces every request in a kernel page and hands it to the veth as an xdp_frame, so
+# neither side builds an skb per request); the script sets /sys/kernel/rcu_expedited to 1 while it runs (each
+# BPF_PROG_RUN call ends with an RCU grace period, ~25 ms otherwise, during which nothing is sent) and restores it.
+# NTS requests are sealed per request in user space and leave through the AF_PACKET sender (sendmmsg), as with
+# SENDER=packet for plain NTP. Each run's header line names its sender.
 # Issue 12 (plain NTP, 48-octet requests):
 #   ceiling    an XDP program on the server's veth that drops NTP (UDP to 123): nothing answers, the sent rate is what the generator
 #              offers from one core (the ceiling of every measurement below, the XDP path's included);
@@ -27,7 +33,7 @@
 # STEP_MULT, STEP_MAX, DURATION (s per step), CLIENTS (simulated clients: source address and port pairs),
 # ADDRESSES (source addresses they spread over), CEILING_RATE (offered in the ceiling runs), SAMPLE (1 reply in SAMPLE
 # verified fully), NTS_STEP_START, NTS_STEP_MULT, NTS_STEP_MAX, NTS_CLIENTS (each one NTS-KE session), FAMILY (4 or 6),
-# GEN_CPU, SERVER_CPU, PRIO (rt|nice|none), ONLY (subset of: ceiling reflector fastntp xdp chrony nts-ceiling
+# GEN_CPU, SERVER_CPU, PRIO (rt|nice|none), SENDER (xdp or packet, for the plain NTP runs), ONLY (subset of: ceiling reflector fastntp xdp chrony nts-ceiling
 # nts-socket nts-afxdp chrony-nts; default all).
 # Needs root (network namespaces, CAP_NET_RAW, CAP_BPF, chrt), clang, ethtool, iproute2, gcc, chrony, openssl.
 set -euo pipefail
@@ -39,7 +45,7 @@ ART=${ARTIFACTS:-/tmp/art-bench}
 OUT=${OUT:-$ROOT/bench/results/xdp-netns}
 STEP_START=${STEP_START:-100000}
 STEP_MULT=${STEP_MULT:-1.25}
-STEP_MAX=${STEP_MAX:-2000000}
+STEP_MAX=${STEP_MAX:-4000000}
 DURATION=${DURATION:-3}
 CLIENTS=${CLIENTS:-4096}
 ADDRESSES=${ADDRESSES:-256}
@@ -50,6 +56,7 @@ NTS_STEP_MULT=${NTS_STEP_MULT:-1.25}
 NTS_STEP_MAX=${NTS_STEP_MAX:-1500000}
 NTS_CLIENTS=${NTS_CLIENTS:-256}
 FAMILY=${FAMILY:-4}
+SENDER=${SENDER:-xdp}
 GEN_CPU=${GEN_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
 # Each side's NAPI thread is scheduled just above its side's process (rt: SCHED_FIFO 51 over 50): a real-time generator
@@ -76,12 +83,15 @@ esac
 NAME="xn$(($$ % 1000000))"
 GEN_NS="$NAME-gen"; SRV_NS="$NAME-srv"; GEN_DEV="${NAME}g"; SRV_DEV="${NAME}s"
 WORK=$(mktemp -d /tmp/fastntp-xdp-netns.XXXXXX)
+RCU_EXPEDITED=$(cat /sys/kernel/rcu_expedited)
 cleanup() {
   stop_server
   "$ROOT/scripts/bench/netns-pair.sh" down "$NAME"
+  echo "$RCU_EXPEDITED" >/sys/kernel/rcu_expedited
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+[[ "$SENDER" == xdp ]] && echo 1 >/sys/kernel/rcu_expedited
 
 bench_build
 make -s -C "$ROOT/bench/xdp-sink"
@@ -95,11 +105,12 @@ echo "== machine: $MACHINE; namespaces $GEN_NS and $SRV_NS; load average $(cut -
 : >"$OUT/loadavg.txt"
 
 # The generator in the generator namespace on its core: raw frames on its veth to the server's MAC, replies counted by
-# its reply sink. LOAD_EXTRA: the NTS options of the NTS runs.
+# its reply sink. LOAD_EXTRA: the NTS options of the NTS runs; RUN_SENDER: the sender of the runs under way.
 LOAD_EXTRA=()
+RUN_SENDER=$SENDER
 load() { # fastntp-load arguments...
   ip netns exec "$GEN_NS" "${PRIO_CMD[@]}" taskset -c "$GEN_CPU" dotnet "$LOAD" --raw "$GEN_DEV" --raw-dst-mac 02:00:00:00:00:02 \
-    --target "$TARGET" --allow-non-loopback --raw-addresses "$ADDRESSES" --raw-sample "$SAMPLE" "${LOAD_EXTRA[@]}" "$@"
+    --target "$TARGET" --allow-non-loopback --raw-addresses "$ADDRESSES" --raw-sample "$SAMPLE" --raw-sender "$RUN_SENDER" "${LOAD_EXTRA[@]}" "$@"
 }
 
 start_server() { # name, command...
@@ -127,7 +138,7 @@ measure() { # name, label, server command...
   echo "$name $(cut -d' ' -f1 /proc/loadavg)" >>"$OUT/loadavg.txt"
   start_server "$name" "$@"
   if wait_ready; then
-    echo "== $label (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo "== $label, $RUN_SENDER sender (load average $(cut -d' ' -f1-3 /proc/loadavg))"
     load "${STAIRS[@]}" --duration "$DURATION" \
       --server-pid "$SERVER_PID" --server-cpu "$SERVER_CPU" --label "$label" --plain --csv "$OUT/$name.csv" --json "$OUT/$name.json"
   else
@@ -138,7 +149,7 @@ measure() { # name, label, server command...
 
 # What the generator offers from one core when nothing answers: an XDP_DROP program on the server's veth.
 ceiling() { # name, label, clients
-  echo "== $2: XDP_DROP on $SRV_DEV, offered $CEILING_RATE/s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "== $2: XDP_DROP on $SRV_DEV, offered $CEILING_RATE/s, $RUN_SENDER sender (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   echo "$1 $(cut -d' ' -f1 /proc/loadavg)" >>"$OUT/loadavg.txt"
   ip -n "$SRV_NS" link set dev "$SRV_DEV" xdpdrv obj "$ROOT/bench/xdp-sink/xdp_drop.o" sec xdp
   load --clients "$3" --rate "$CEILING_RATE" --duration "$DURATION" --drain 0.1 --server-cpu "$SERVER_CPU" --label "$2" \
@@ -190,6 +201,7 @@ if want nts-ceiling || want nts-socket || want nts-afxdp || want chrony-nts; the
     dotnet "$FASTNTP" serve --listen "$LISTEN" --workers 1 --local-stratum 1
     --nts-ke-listen "$KE_LISTEN" --cert "$WORK/server.pem" --key "$WORK/server.key" --nts-key-file "$WORK/nts.key")
   LOAD_EXTRA=(--nts --ntske-port 4460 --ca "$WORK/ca.pem" --nts-algorithm 15 --nts-placeholders 0)
+  RUN_SENDER=packet
   STAIRS=(--clients "$NTS_CLIENTS" --step-start "$NTS_STEP_START" --step-mult "$NTS_STEP_MULT" --step-max "$NTS_STEP_MAX")
 
   if want nts-ceiling && ((FASTNTP_OK)); then
@@ -223,6 +235,7 @@ CONF
     measure chrony-nts "chrony $("$CHRONYD" -v | awk '{print $4}') NTS (1 core)" "$CHRONYD" -x -d -u root -f "$WORK/chrony-nts.conf"
   fi
   LOAD_EXTRA=()
+  RUN_SENDER=$SENDER
 fi
 
 chart() { # file, title, names...
@@ -233,11 +246,11 @@ chart() { # file, title, names...
 chart xdp-netns.svg "Plain NTP, raw frames through a veth pair: one server core (CPU $SERVER_CPU), generator on CPU $GEN_CPU" reflector fastntp xdp chrony
 chart nts-netns.svg "NTS, raw frames through a veth pair: one server core (CPU $SERVER_CPU), generator on CPU $GEN_CPU" nts-socket nts-afxdp chrony-nts
 
-python3 - "$MACHINE" "$PRIO" "$OUT" <<'PY' | tee "$OUT/summary.md"
+python3 - "$MACHINE" "$PRIO" "$OUT" "$SENDER" <<'PY' | tee "$OUT/summary.md"
 import json, os, sys
-machine, prio, out = sys.argv[1:4]
+machine, prio, out, sender = sys.argv[1:5]
 loads = dict(line.split()[:2] for line in open(os.path.join(out, "loadavg.txt")) if line.strip())
-print(f"Machine: {machine}; scheduling: {prio}\n")
+print(f"Machine: {machine}; scheduling: {prio}; plain NTP sent by the {sender} sender, NTS by the packet sender\n")
 fmt = lambda v, p="{:,.0f}": "-" if v is None else p.format(v)
 
 def load(name):
@@ -256,7 +269,7 @@ def ceiling(name, what):
     if run:
         s = run["steps"][0]
         print(f"Generator ceiling, {what} (one core, XDP_DROP peer): offered {s['offered_rate']:,.0f}/s, sent {s['sent'] / s['duration_s']:,.0f}/s "
-              f"({s['skipped']:,} skipped, {s.get('send_errors', 0):,} refused by the socket), generator CPU {s.get('generator_cpu_pct') or 0:.0f}%, "
+              f"({s['skipped']:,} skipped, {s.get('send_errors', 0):,} refused by the interface), generator CPU {s.get('generator_cpu_pct') or 0:.0f}%, "
               f"server core busy {s.get('server_core_busy_pct') or 0:.0f}% (load average {loads.get(name, '?')})\n")
 
 def table(names):
