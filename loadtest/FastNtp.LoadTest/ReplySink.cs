@@ -95,14 +95,7 @@ internal sealed class ReplySink : IDisposable
     internal BpfProgram Program { get; }
 
     /// <summary>The compiled program, or null when this build had no clang to compile it.</summary>
-    public static byte[]? CompiledObject()
-    {
-        using Stream? stream = typeof(ReplySink).Assembly.GetManifestResourceStream(ResourceName);
-        if (stream is null) return null;
-        byte[] bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        return bytes;
-    }
+    public static byte[]? CompiledObject() => EmbeddedBpfObject.Read(ResourceName);
 
     /// <summary>
     /// The transmit timestamp of request <paramref name="sequence"/> in timeline entry <paramref name="entry"/> of the run

@@ -6,8 +6,11 @@ namespace FastNtp.LoadTest;
 
 /// <summary>struct gen_config of Bpf/request_gen.c: the program's read-only globals.</summary>
 [StructLayout(LayoutKind.Sequential)]
-internal struct RequestGenConfig
+internal unsafe struct RequestGenConfig
 {
+    /// <summary>MAX_FRAME_LENGTH: an IPv6 request frame (110 octets), rounded up.</summary>
+    public const int MaxFrameLength = 112;
+
     public uint InterfaceIndex;
     public uint FirstClient;
     public uint Addresses;
@@ -19,6 +22,8 @@ internal struct RequestGenConfig
     private readonly byte _pad0;
     private readonly byte _pad1;
     private readonly byte _pad2;
+    public uint FrameLength;
+    public fixed byte Template[MaxFrameLength];
 }
 
 /// <summary>struct gen_state of Bpf/request_gen.c: one timeline entry's schedule and progress, shared with the program.</summary>
@@ -38,8 +43,10 @@ internal struct RequestGenState
 
 /// <summary>
 /// The XDP sender (Bpf/request_gen.c): BPF_PROG_RUN in live-frames mode runs the program many times per call on
-/// kernel pages holding the request template; each run with a request due stamps it (client, port, sequence,
-/// checksums, as <see cref="RawRequestFrames.Write"/> does) and redirects it out of the interface as an xdp_frame.
+/// pages of the kernel's; each run with a request due writes the request template into its page and stamps it
+/// (client, port, sequence, checksums, as <see cref="RawRequestFrames.Write"/> does) and redirects it out of the
+/// interface as an xdp_frame. A page comes back to the run's pool holding whatever was last written into it (by a
+/// server that answered with XDP_TX, a reply), hence the whole template each time.
 /// No skb is built on either side of a veth pair. The program paces itself against CLOCK_MONOTONIC (the clock of
 /// <see cref="Stopwatch"/> on Linux and of bpf_ktime_get_ns): each call sends what falls due while it runs.
 /// Plain NTP only: NTS requests are sealed per request in user space.
@@ -85,14 +92,7 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
     internal ref RequestGenState State => ref _state.Value<RequestGenState>();
 
     /// <summary>The compiled program, or null when this build had no clang to compile it.</summary>
-    public static byte[]? CompiledObject()
-    {
-        using Stream? stream = typeof(XdpRequestSender).Assembly.GetManifestResourceStream(ResourceName);
-        if (stream is null) return null;
-        byte[] bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        return bytes;
-    }
+    public static byte[]? CompiledObject() => EmbeddedBpfObject.Read(ResourceName);
 
     /// <summary>
     /// False when the kernel waits a normal RCU grace period at the end of every call (tens of milliseconds, during
@@ -101,7 +101,7 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
     public static bool ExpeditedRcu => File.Exists(ExpeditedRcuFile) && File.ReadAllText(ExpeditedRcuFile).Trim() != "0";
 
     /// <summary>Loads the program for <paramref name="frames"/>' requests out of interface <paramref name="interfaceName"/>; throws <see cref="BpfException"/> when the kernel refuses.</summary>
-    public static XdpRequestSender Load(RawRequestFrames frames, string interfaceName, uint tag, int sample)
+    public static unsafe XdpRequestSender Load(RawRequestFrames frames, string interfaceName, uint tag, int sample)
     {
         int interfaceIndex = NetworkInterfaces.IndexOf(interfaceName);
         if (interfaceIndex == 0) throw new ArgumentException($"no network interface is named {interfaceName}", nameof(interfaceName));
@@ -121,7 +121,9 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
                 IpChecksum = frames.TemplateIpChecksum,
                 UdpChecksum = frames.TemplateUdpChecksum,
                 IsIPv6 = frames.IsIPv6 ? (byte)1 : (byte)0,
+                FrameLength = (uint)frames.FrameLength,
             };
+            frames.Template.CopyTo(new Span<byte>(config.Template, RequestGenConfig.MaxFrameLength));
             obj.SetReadOnlyData(MemoryMarshal.AsBytes(new ReadOnlySpan<RequestGenConfig>(ref config)));
             obj.Load();
             return new XdpRequestSender(obj, interfaceName, frames.Template.ToArray(), tag, sample);

@@ -67,10 +67,10 @@ public sealed class XdpRequestSenderTests : IDisposable
         s.Next = next;
     }
 
-    private static (uint Verdict, byte[] Frame) Run(XdpRequestSender sender, RawRequestFrames frames)
+    private static (uint Verdict, byte[] Frame) Run(XdpRequestSender sender, RawRequestFrames frames, byte[]? page = null)
     {
         byte[] output = new byte[frames.FrameLength + 256];
-        uint verdict = sender.Program.TestRun(frames.Template, output, out int length);
+        uint verdict = sender.Program.TestRun(page ?? frames.Template.ToArray(), output, out int length);
         return (verdict, output[..length]);
     }
 
@@ -104,6 +104,25 @@ public sealed class XdpRequestSenderTests : IDisposable
         Assert.Equal(Addresses, addresses.Count);
         Assert.Equal(1500ul, sender.State.Sent);
         Assert.Equal(unchecked(first + 1500u), sender.State.Next);
+    }
+
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(false, -20)]
+    [InlineData(true, 14)]
+    public void Program_WritesTheWholeFrameWhateverThePageHeld(bool ipv6, int lengthChange)
+    {
+        RawRequestFrames frames = Frames(ipv6);
+        XdpRequestSender sender = Load(frames);
+        DueAlways(sender, entry: 2, next: 41);
+        // A page recycled after a peer answered in it: another frame altogether, maybe of another length.
+        byte[] page = new byte[frames.FrameLength + lengthChange];
+        Random.Shared.NextBytes(page);
+        (uint verdict, byte[] frame) = Run(sender, frames, page);
+        Assert.Equal(XdpRedirect, verdict);
+        byte[] expected = new byte[frames.FrameLength];
+        frames.Write(expected, ReplySink.Transmit(Tag, 2, 41));
+        Assert.Equal(expected, frame);
     }
 
     [Fact]

@@ -2,7 +2,8 @@
 /*
  * fastntp-load's XDP request generator: run by BPF_PROG_RUN in live-frames mode (BPF_F_TEST_XDP_LIVE_FRAMES), once
  * per iteration, on a page the kernel fills with the request template once and then recycles with whatever the
- * previous iteration left in it. It paces itself: an iteration with a request due (the entry's rate since its start)
+ * previous iteration left in it, or a peer that answered with XDP_TX wrote into it (the page comes back to the run's
+ * pool after the reply is dropped): so every run writes the whole frame from the template. It paces itself: an iteration with a request due (the entry's rate since its start)
  * stamps the frame as request number `next` and redirects it out of the generator's interface (no skb is built, the
  * frame reaches the peer veth as an xdp_frame); one with nothing due drops it, which only recycles the page. Requests
  * more than max_backlog behind (the generator did not run, e.g. between two BPF_PROG_RUN calls) are skipped, not
@@ -10,8 +11,8 @@
  *
  * The stamp is RawRequestFrames.Write's: client c = sequence mod clients has address first_client + c mod addresses
  * and port first_port + c / addresses; the transmit timestamp is (high << 32) | sequence, high being the run's tag
- * and the entry (what the reply sink checks). Every varying field is written whole and the checksums are computed
- * from the template's (whose varying fields are zero), never from what a recycled page holds.
+ * and the entry (what the reply sink checks). The checksums are computed from the template's (whose varying fields
+ * are zero), never from what a recycled page holds.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -22,6 +23,8 @@
 #include <bpf/bpf_endian.h>
 
 #define NTP_TRANSMIT_OFFSET 40
+/* Ethernet, IPv6 and UDP headers and the 48-octet request: the longest template. */
+#define MAX_FRAME_LENGTH 112
 
 /* Set by the generator before load (.rodata); RequestGenConfig in XdpRequestSender.cs mirrors it. */
 struct gen_config {
@@ -34,6 +37,8 @@ struct gen_config {
 	__u16 udp_checksum;	/* the template's UDP checksum (host order) */
 	__u8 ipv6;
 	__u8 pad[3];
+	__u32 frame_length;
+	__u8 template[MAX_FRAME_LENGTH];	/* the request with the varying fields zero */
 };
 
 /* One timeline entry's schedule and progress, shared with the generator (mmap); written by it only between runs. */
@@ -70,15 +75,6 @@ static __always_inline __u16 fold(__u64 sum)
 SEC("xdp")
 int request_gen(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
-	__u32 ip_length = config.ipv6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
-	struct udphdr *udp = data + sizeof(struct ethhdr) + ip_length;
-	__u8 *ntp = (__u8 *)(udp + 1);
-
-	if ((void *)(ntp + NTP_TRANSMIT_OFFSET + 8) > end)
-		return XDP_ABORTED;
-
 	__u32 zero = 0;
 	struct gen_state *state = bpf_map_lookup_elem(&gen_state, &zero);
 	if (!state)
@@ -98,6 +94,23 @@ int request_gen(struct xdp_md *ctx)
 		return XDP_DROP;
 	if (due - done > state->max_backlog)
 		state->skipped += due - done - state->max_backlog;
+
+	/* The page holds whatever its last user left: the template goes in whole, at its length. */
+	__u32 length = config.frame_length;
+	if (length > MAX_FRAME_LENGTH)
+		return XDP_ABORTED;
+	int grow = (int)length - (int)(ctx->data_end - ctx->data);
+	if (grow != 0 && bpf_xdp_adjust_tail(ctx, grow) != 0)
+		return XDP_ABORTED;
+	if (bpf_xdp_store_bytes(ctx, 0, (void *)config.template, length) != 0)
+		return XDP_ABORTED;
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 ip_length = config.ipv6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
+	struct udphdr *udp = data + sizeof(struct ethhdr) + ip_length;
+	__u8 *ntp = (__u8 *)(udp + 1);
+	if ((void *)(ntp + NTP_TRANSMIT_OFFSET + 8) > end)
+		return XDP_ABORTED;
 
 	/* One run executes on one CPU, and the generator never runs two at once: no other writer. */
 	state->sent++;
