@@ -83,6 +83,8 @@ internal static class XdpConstants
     public const int XDP_UMEM_COMPLETION_RING = 6;
     public const int XDP_STATISTICS = 7;
     public const int XDP_OPTIONS = 8;
+    /// <summary>Linux 6.17+: frames one copy-mode transmit call may send (the kernel's default is 32).</summary>
+    public const int XDP_MAX_TX_SKB_BUDGET = 9;
 
     public const ushort XDP_COPY = 1 << 1;
     public const ushort XDP_ZEROCOPY = 1 << 2;

@@ -13,11 +13,19 @@ namespace FastNtp.Server.Xdp;
 /// in place (frame codec around the same <see cref="PacketStep"/> the socket engine runs on the UDP payload),
 /// queue the replies on the TX ring, and give frames back to the fill ring as the kernel finishes with them.
 /// A frame is always in exactly one place: the fill ring, the kernel, RX, this loop, TX or the completion ring.
-/// Nothing is allocated per packet; system calls happen only when a ring asks for a wake-up or RX is empty.
+/// Nothing is allocated per packet; system calls happen only when RX is empty (a poll, which also sends what TX
+/// holds) or when <see cref="KickThreshold"/> replies wait on a TX ring that asks for a wake-up.
 /// </summary>
 internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
 {
     public const int BatchSize = 64;
+    /// <summary>
+    /// Replies queued on TX before a busy worker wakes the kernel to send them. Each wake-up costs a system call and,
+    /// in copy mode, schedules the peer's receive side; under load two RX batches share one. An idle worker's poll
+    /// sends at once, so replies wait only under load, for at most this many answers' work. Small enough for a
+    /// veth peer's 256-frame receive ring to take a whole wake-up.
+    /// </summary>
+    public const int KickThreshold = 2 * BatchSize;
     /// <summary>How long an idle worker sleeps in poll before it looks at its stop flag again.</summary>
     private const int IdlePollMilliseconds = 100;
     /// <summary>How long a stopping worker waits for the kernel to finish sending its last replies.</summary>
@@ -34,6 +42,9 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
     private long _allocatedBytes = -1;
     /// <summary>Frames on the TX ring or in the kernel's transmit path, not yet back through the completion ring.</summary>
     private long _transmitting;
+    /// <summary>Replies on the TX ring queued since the latest wake-up.</summary>
+    private int _unkicked;
+    private readonly int _kickThreshold;
 
     public AfXdpWorker(XskSocket socket, Responder responder, SnapshotPublisher snapshots, WorkerCounters counters, TClock clock, bool trackAllocations)
     {
@@ -44,6 +55,8 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
         _snapshots = snapshots;
         _clock = clock;
         _trackAllocations = trackAllocations;
+        // A wake-up sends at most the socket's budget: kicking later would leave the rest for the next one.
+        _kickThreshold = Math.Min(KickThreshold, socket.TransmitBudget);
         GiveAllFramesToTheKernel();
     }
 
@@ -68,7 +81,8 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
             uint received = _socket.Rx.Peek(BatchSize, out uint first);
             if (received == 0)
             {
-                // Also the wake-up a need_wakeup fill ring asks for, and in copy mode it sends what TX holds.
+                // Also the wake-up the fill ring and TX ask for: it sends every reply still queued.
+                _unkicked = 0;
                 _socket.WaitForReceive(IdlePollMilliseconds);
                 continue;
             }
@@ -130,6 +144,9 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
         _socket.Tx.Submit(reserved);
         _transmitting += reserved;
         Frames.Sent += reserved;
+        _unkicked += (int)reserved;
+        if (_unkicked < _kickThreshold) return;
+        _unkicked = 0;
         if (_socket.Tx.NeedsWakeup && !_socket.WakeTransmit()) Frames.WakeErrors++;
     }
 

@@ -115,6 +115,7 @@ public sealed class AfXdpWorkerTests : IDisposable
     {
         private readonly Socket _socket;
         private readonly byte[] _request;
+        private const int ReceiveBuffer = 4 << 20;
         private readonly byte[] _reply = new byte[2048];
 
         public NtsClient(VethNamespacePair net, byte[] request)
@@ -124,6 +125,8 @@ public sealed class AfXdpWorkerTests : IDisposable
             InNamespace(net.ClientNamespace, () => socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp));
             _socket = socket!;
             _socket.ReceiveTimeout = (int)ReplyTimeout.TotalMilliseconds;
+            // SO_RCVBUFFORCE (the tests run as root): room for a backlog's replies when the reader falls behind.
+            _socket.SetRawSocketOption(1, 33, BitConverter.GetBytes(ReceiveBuffer));
             _socket.Bind(new IPEndPoint(IPAddress.Parse(net.ClientV4), 0));
             _socket.Connect(new IPEndPoint(IPAddress.Parse(net.ServerV4), ProtocolConstants.NtpPort));
         }
@@ -229,6 +232,40 @@ public sealed class AfXdpWorkerTests : IDisposable
         Assert.Equal(worker.Counters.Answered, worker.Counters.NtsAuthenticated);
         Assert.Equal(0, worker.Counters.Faults);
         Assert.Equal(0, worker.Frames.FrameErrors.Sum());
+    }
+
+    [Fact]
+    public void Backlog_LongerThanOneTransmitWakeUp_IsAnsweredInFull()
+    {
+        using var open = new ManualResetEventSlim(true);
+        using RunningWorker<GatedClock> running = StartWorker(new GatedClock(open));
+        using var client = new NtsClient(_net, NtsRequest());
+        long batches = running.Worker.Counters.Batches;
+        open.Reset();
+        client.Send(1);
+        Assert.True(Poll.Until(() => running.Worker.Counters.Batches > batches, ReplyTimeout), "the request never reached the worker");
+        // A backlog on RX that the worker then takes in one go, RX never empty: its replies leave in full wake-ups
+        // of KickThreshold and the rest with the poll once RX has run dry. Sent in rounds the veth's ring can hold.
+        int backlog = 2 * AfXdpWorker<GatedClock>.KickThreshold + 17;
+        for (int sent = 0; sent < backlog; sent += Batch)
+        {
+            client.Send(Math.Min(Batch, backlog - sent));
+            Thread.Sleep(20);
+        }
+
+        open.Set();
+
+        Assert.Equal(1 + backlog, client.Drain());
+        Assert.Equal(1 + backlog, running.Worker.Counters.Answered);
+        Assert.Equal(0, running.Worker.Frames.WakeErrors);
+    }
+
+    [Fact]
+    public void Socket_SendsItsWholeTxRingPerWakeUpWhereTheKernelAllows()
+    {
+        // XDP_MAX_TX_SKB_BUDGET arrived in Linux 6.17; before it a copy-mode wake-up sends 32 frames.
+        Version kernel = Environment.OSVersion.Version;
+        Assert.Equal(kernel >= new Version(6, 17) ? FrameCount : 32, _socket!.TransmitBudget);
     }
 
     /// <summary>A clock whose readings wait while a gate is closed: it stalls the worker in the middle of a batch.</summary>
