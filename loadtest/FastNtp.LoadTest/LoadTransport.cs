@@ -55,7 +55,10 @@ internal interface IPacedSender
     /// <summary>Requests of the entry sent so far, <see cref="Refused"/> included.</summary>
     long Sent { get; }
 
-    /// <summary>Requests of the entry the interface refused (dropped on transmit) so far.</summary>
+    /// <summary>
+    /// Of <see cref="Sent"/>, requests the receiving side refused so far (a veth peer's ring was full): sent by the
+    /// generator and lost at the server, as frames a NIC misses are, so they count as sent and unanswered.
+    /// </summary>
     long Refused { get; }
 
     /// <summary>Requests of the entry skipped so far (more than the backlog behind).</summary>

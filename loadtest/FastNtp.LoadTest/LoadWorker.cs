@@ -173,9 +173,8 @@ internal sealed class LoadWorker : IReplySink, IDisposable
             now = Stopwatch.GetTimestamp();
         }
 
-        long refused = sender.Refused;
-        stats.Sent += sender.Sent - refused;
-        stats.SendErrors += refused;
+        stats.Sent += sender.Sent;
+        stats.SendErrors += sender.Refused;
         stats.Skipped += sender.Skipped;
         long millisecond = Stopwatch.Frequency / 1000;
         while (!_stop && (now = Stopwatch.GetTimestamp()) < drainEnd)

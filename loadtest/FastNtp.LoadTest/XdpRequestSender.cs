@@ -155,8 +155,8 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
     public long Sent => (long)State.Sent;
 
     /// <summary>
-    /// The interface's transmit drops since the entry began: on a veth, frames its peer's ring refused (full). The
-    /// program cannot see them; AF_PACKET's sendmmsg reports the same refusals as errors.
+    /// The interface's transmit drops since the entry began: on a veth, frames its peer's ring refused because the
+    /// peer's NAPI had not drained it (the program cannot see them).
     /// </summary>
     public long Refused => TxDropped() - _txDroppedAtStart;
 

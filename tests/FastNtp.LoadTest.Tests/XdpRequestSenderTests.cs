@@ -212,11 +212,11 @@ public sealed class XdpRequestSenderTests : IDisposable
             long refused = step.GetProperty("send_errors").GetInt64();
             long skipped = step.GetProperty("skipped").GetInt64();
             Assert.True(sent > 0, output);
-            // Every request of the step was sent, refused by the full ring of the peer, or skipped (it fell behind
-            // while the kernel waited at the end of a call).
-            Assert.Equal(20_000, sent + refused + skipped);
+            // Every request of the step was sent or skipped (it fell behind while the kernel waited at the end of a
+            // call); every one sent reached the peer's program or was refused by the peer's full ring.
+            Assert.Equal(20_000, sent + skipped);
             string stats = ExternalProcess.RunChecked(ip, ["netns", "exec", $"{name}-srv", ethtool, "-S", $"{name}s"], TimeSpan.FromSeconds(10));
-            Assert.Equal(sent, Counter(stats, "rx_queue_0_xdp_drops"));
+            Assert.Equal(sent - refused, Counter(stats, "rx_queue_0_xdp_drops"));
         }
         finally
         {
