@@ -22,20 +22,30 @@ internal static class LinuxConstants
     public const int SO_SNDTIMEO = 21;
     public const int SO_SNDBUFFORCE = 32;
     public const int SO_RCVBUFFORCE = 33;
-    /// <summary>SO_TIMESTAMPNS_OLD: on 64-bit targets its timespec is already 64-bit.</summary>
-    public const int SO_TIMESTAMPNS = 35;
-    public const int SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
+    /// <summary>SO_TIMESTAMPING_OLD: on 64-bit targets its three timespecs are already 64-bit.</summary>
+    public const int SO_TIMESTAMPING = 37;
+    public const int SCM_TIMESTAMPING = SO_TIMESTAMPING;
 
     public const int IP_PKTINFO = 8;
+    public const int IP_RECVERR = 11;
+    public const int IPV6_RECVERR = 25;
     public const int IPV6_V6ONLY = 26;
     public const int IPV6_RECVPKTINFO = 49;
     public const int IPV6_PKTINFO = 50;
 
     public const int MSG_TRUNC = 0x20;
     public const int MSG_DONTWAIT = 0x40;
+    public const int MSG_ERRQUEUE = 0x2000;
     public const int MSG_WAITFORONE = 0x10000;
 
     public const int SHUT_RD = 0;
+
+    /// <summary>ee_errno of a timestamp on the error queue.</summary>
+    public const int ENOMSG = 42;
+    /// <summary>ee_origin of a timestamp on the error queue.</summary>
+    public const byte SO_EE_ORIGIN_TIMESTAMPING = 4;
+    /// <summary>ee_info of the timestamp taken when the packet left for the device (SCM_TSTAMP_SND).</summary>
+    public const uint SCM_TSTAMP_SND = 0;
 
     public const int CLOCK_REALTIME = 0;
 

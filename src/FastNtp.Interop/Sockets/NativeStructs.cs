@@ -94,3 +94,25 @@ internal struct TimeVal
     public long Seconds;
     public long Microseconds;
 }
+
+/// <summary>struct scm_timestamping (SCM_TIMESTAMPING): software, legacy (always zero) and raw hardware time.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct ScmTimestamping
+{
+    public TimeSpec Software;
+    public TimeSpec Legacy;
+    public TimeSpec RawHardware;
+}
+
+/// <summary>struct sock_extended_err: what an error-queue message is; for a timestamp, ee_data is its OPT_ID key.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct SockExtendedErr
+{
+    public uint Errno;
+    public byte Origin;
+    public byte Type;
+    public byte Code;
+    public byte Pad;
+    public uint Info;
+    public uint Data;
+}

@@ -20,8 +20,11 @@ public sealed unsafe class PacketBatch : IDisposable
     /// <summary>Room for a sockaddr_in6 rounded up to eight bytes.</summary>
     internal const int NameSize = 32;
 
-    /// <summary>A receive timestamp plus an IPv6 or IPv4 packet-info message, with room to spare.</summary>
-    public const int ControlSize = 128;
+    /// <summary>
+    /// A timestamping message plus an IPv6 packet-info one (a request), or plus an extended error with its
+    /// offender address (a transmit stamp from the error queue), with room for more timestamping messages.
+    /// </summary>
+    public const int ControlSize = 256;
 
     /// <summary>The largest UDP payload a 1500-byte Ethernet frame carries over IPv4.</summary>
     public const int DefaultSlotSize = 1472;
@@ -110,20 +113,52 @@ public sealed unsafe class PacketBatch : IDisposable
         return (_headers[slot].Header.Flags & MSG_TRUNC) != 0;
     }
 
-    /// <summary>The kernel's receive time (SCM_TIMESTAMPNS, CLOCK_REALTIME) when the socket asked for it.</summary>
-    public bool TryGetReceiveTimestamp(int slot, out long unixNanoseconds)
+    /// <summary>
+    /// The kernel's time stamp of a slot (SCM_TIMESTAMPING, CLOCK_REALTIME): when a received datagram arrived,
+    /// or, for a message read from the error queue (<see cref="UdpBatchSocket.ReceiveErrors"/>), when a sent one left.
+    /// </summary>
+    public bool TryGetKernelTimestamp(int slot, out long unixNanoseconds)
     {
         CheckSlot(slot);
-        byte* data = FindControlMessage(&_headers[slot].Header, SOL_SOCKET, SCM_TIMESTAMPNS, sizeof(TimeSpec));
+        byte* data = FindControlMessage(&_headers[slot].Header, SOL_SOCKET, SCM_TIMESTAMPING, sizeof(ScmTimestamping));
         if (data == null)
         {
             unixNanoseconds = 0;
             return false;
         }
 
-        TimeSpec ts = Unsafe.ReadUnaligned<TimeSpec>(data);
-        unixNanoseconds = ts.Seconds * 1_000_000_000 + ts.Nanoseconds;
-        return true;
+        return ChooseTimestamp(Unsafe.ReadUnaligned<ScmTimestamping>(data), out unixNanoseconds);
+    }
+
+    /// <summary>Which of the kernel's stamps a packet's time is taken from: the software one (ts[0]) when present.</summary>
+    private static bool ChooseTimestamp(in ScmTimestamping stamps, out long unixNanoseconds)
+    {
+        unixNanoseconds = stamps.Software.Seconds * 1_000_000_000 + stamps.Software.Nanoseconds;
+        return unixNanoseconds != 0;
+    }
+
+    /// <summary>
+    /// The OPT_ID key of a transmit stamp read from the error queue: the socket's count of datagrams sent
+    /// before the one stamped. False for any other error-queue message (an ICMP error, another kind of stamp).
+    /// </summary>
+    public bool TryGetTimestampKey(int slot, out uint key)
+    {
+        CheckSlot(slot);
+        MsgHdr* h = &_headers[slot].Header;
+        byte* data = FindControlMessage(h, SOL_IP, IP_RECVERR, sizeof(SockExtendedErr));
+        if (data == null) data = FindControlMessage(h, SOL_IPV6, IPV6_RECVERR, sizeof(SockExtendedErr));
+        if (data != null)
+        {
+            SockExtendedErr error = Unsafe.ReadUnaligned<SockExtendedErr>(data);
+            if (error.Errno == ENOMSG && error.Origin == SO_EE_ORIGIN_TIMESTAMPING && error.Info == SCM_TSTAMP_SND)
+            {
+                key = error.Data;
+                return true;
+            }
+        }
+
+        key = 0;
+        return false;
     }
 
     /// <summary>The sender's UDP port (after receive) or the destination's (after set-up for sending).</summary>

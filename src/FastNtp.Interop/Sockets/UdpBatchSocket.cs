@@ -153,8 +153,40 @@ public sealed unsafe class UdpBatchSocket : IDisposable
         SetInt(SOL_IPV6, IPV6_V6ONLY, enabled ? 0 : 1, "IPV6_V6ONLY");
     }
 
-    /// <summary>Kernel receive timestamps (SO_TIMESTAMPNS), read back with <see cref="PacketBatch.TryGetReceiveTimestamp"/>.</summary>
-    public void EnableReceiveTimestamps() => SetInt(SOL_SOCKET, SO_TIMESTAMPNS, 1, "SO_TIMESTAMPNS");
+    /// <summary>The SO_TIMESTAMPING flags in force on this socket.</summary>
+    public TimestampingFlags Timestamping { get; private set; }
+
+    /// <summary>Kernel software receive timestamps (SO_TIMESTAMPING), read back with <see cref="PacketBatch.TryGetKernelTimestamp"/>.</summary>
+    public void EnableReceiveTimestamps() =>
+        SetTimestamping(Timestamping | TimestampingFlags.RxSoftware | TimestampingFlags.Software);
+
+    /// <summary>
+    /// Kernel software transmit timestamps as well: each datagram sent queues a stamp of when it left on the
+    /// error queue (<see cref="ReceiveErrors"/>), tagged with the count of datagrams sent before it since this
+    /// call or the last <see cref="RestartTransmitKeys"/> (OPT_ID), without a copy of the datagram (OPT_TSONLY).
+    /// </summary>
+    public void EnableTransmitTimestamps() =>
+        SetTimestamping(Timestamping | TimestampingFlags.TxSoftware | TimestampingFlags.Software
+            | TimestampingFlags.OptId | TimestampingFlags.OptTimestampOnly);
+
+    /// <summary>
+    /// Restarts the OPT_ID count at 0 (the kernel resets it when OPT_ID is turned on), for a sender that no
+    /// longer knows which keys its datagrams got, as after a datagram the kernel refused.
+    /// </summary>
+    public void RestartTransmitKeys()
+    {
+        TimestampingFlags flags = Timestamping;
+        if ((flags & TimestampingFlags.OptId) == 0) throw new InvalidOperationException("Transmit timestamps are off.");
+        SetTimestamping(flags & ~TimestampingFlags.OptId);
+        SetTimestamping(flags);
+    }
+
+    /// <summary>Sets SO_TIMESTAMPING to exactly <paramref name="flags"/>.</summary>
+    public void SetTimestamping(TimestampingFlags flags)
+    {
+        SetInt(SOL_SOCKET, SO_TIMESTAMPING, (int)flags, "SO_TIMESTAMPING");
+        Timestamping = flags;
+    }
 
     /// <summary>
     /// The local address of each datagram (IP_PKTINFO; on IPv6 sockets IPV6_RECVPKTINFO, which also covers
@@ -217,6 +249,21 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     }
 
     /// <summary>
+    /// One non-blocking recvmmsg from the error queue (MSG_ERRQUEUE) into slots [0, <paramref name="maxCount"/>):
+    /// transmit stamps (<see cref="PacketBatch.TryGetKernelTimestamp"/>, <see cref="PacketBatch.TryGetTimestampKey"/>)
+    /// and queued ICMP errors. Returns the number read, or -1 with <paramref name="error"/> (EAGAIN when empty).
+    /// </summary>
+    public int ReceiveErrors(PacketBatch batch, int maxCount, out Errno error)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if ((uint)(maxCount - 1) >= (uint)batch.Capacity) ThrowCount();
+        batch.PrepareReceive(maxCount);
+        int received = Interop.Libc.RecvMmsg(_fd, batch.Headers, (uint)maxCount, MSG_ERRQUEUE | MSG_DONTWAIT, null);
+        error = received < 0 ? NativeSocketException.LastErrno() : Errno.None;
+        return received;
+    }
+
+    /// <summary>
     /// One sendmmsg of slots [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>).
     /// Returns how many the kernel took (it stops at the first failure after the first message), or -1 with
     /// <paramref name="error"/> when the first one failed.
@@ -240,13 +287,15 @@ public sealed unsafe class UdpBatchSocket : IDisposable
     /// Sends slots [0, <paramref name="count"/>) however many sendmmsg calls it takes: a partial send resumes
     /// where the kernel stopped, EINTR retries (a few times), and a datagram the kernel refuses (ENOBUFS,
     /// EAGAIN with a send timeout, a queued ICMP error, ...) is skipped and counted in <paramref name="failed"/>.
-    /// Returns the number sent; <paramref name="lastError"/> is the last errno seen.
+    /// Returns the number sent; <paramref name="lastError"/> is the last errno seen. When <paramref name="sent"/>
+    /// is given (at least <paramref name="count"/> long), it says for each slot whether the kernel took it.
     /// </summary>
-    public int SendAll(PacketBatch batch, int count, out int failed, out Errno lastError)
+    public int SendAll(PacketBatch batch, int count, out int failed, out Errno lastError, Span<bool> sent = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if ((uint)count > (uint)batch.Capacity) ThrowCount();
-        int next = 0, sent = 0, interrupts = 0;
+        if ((uint)count > (uint)batch.Capacity || (!sent.IsEmpty && sent.Length < count)) ThrowCount();
+        bool mark = !sent.IsEmpty;
+        int next = 0, total = 0, interrupts = 0;
         failed = 0;
         lastError = Errno.None;
         while (next < count)
@@ -254,8 +303,9 @@ public sealed unsafe class UdpBatchSocket : IDisposable
             int n = Interop.Libc.SendMmsg(_fd, batch.Headers + next, (uint)(count - next), 0);
             if (n > 0)
             {
+                if (mark) sent.Slice(next, n).Fill(true);
                 next += n;
-                sent += n;
+                total += n;
                 interrupts = 0;
                 continue;
             }
@@ -263,12 +313,13 @@ public sealed unsafe class UdpBatchSocket : IDisposable
             lastError = n < 0 ? NativeSocketException.LastErrno() : Errno.EAGAIN;
             if (lastError == Errno.EINTR && ++interrupts <= 3) continue;
             // The datagram at `next` failed; drop it and go on with the rest.
+            if (mark) sent[next] = false;
             failed++;
             next++;
             interrupts = 0;
         }
 
-        return sent;
+        return total;
     }
 
     /// <summary>

@@ -96,6 +96,8 @@ public struct NtpHeader : IEquatable<NtpHeader>
 
     public static NtpTimestamp ReadOriginTime(ReadOnlySpan<byte> packet) => NtpTimestamp.Read(packet[OriginTimeOffset..]);
 
+    public static NtpTimestamp ReadReceiveTime(ReadOnlySpan<byte> packet) => NtpTimestamp.Read(packet[ReceiveTimeOffset..]);
+
     public readonly bool Equals(NtpHeader other) =>
         Leap == other.Leap && Version == other.Version && Mode == other.Mode && Stratum == other.Stratum &&
         Poll == other.Poll && Precision == other.Precision && RootDelay == other.RootDelay &&

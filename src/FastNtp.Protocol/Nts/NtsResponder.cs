@@ -99,15 +99,15 @@ public sealed class NtsResponder : IDisposable
             _cookies.Seal(algorithm, c2s, s2c, field[ExtensionField.HeaderLength..]);
         }
 
-        Responder.WriteReplyHeader(request, info.ReceiveTime, snapshot, response);
+        bool interleaved = Responder.WriteReplyHeader(request, info, snapshot, response);
         int authStart = NtpHeader.Length + ExtensionFieldWriter.Write(response[NtpHeader.Length..], NtsExtensionFieldType.UniqueIdentifier, uid);
         Span<byte> responseNonce = stackalloc byte[serverNonce];
         _random.Fill(responseNonce);
         // The transmit time is covered by the authenticator, so it is stamped before sealing.
-        NtpHeader.WriteTransmitTime(response, snapshot.ServedTime(clock.Now()));
+        Responder.WriteTransmitTime(response, info, interleaved, snapshot, ref clock);
         NtsAuthenticator.Write(response[authStart..length], s2cAead, responseNonce, response[..authStart], cookieFields, 0);
         cookieFields.Clear();
-        return ResponderResult.Respond(length, NtsOutcome.Authenticated | keys);
+        return ResponderResult.Respond(length, NtsOutcome.Authenticated | keys) with { Interleaved = interleaved };
     }
 
     /// <summary>Kiss-o'-Death NTSN with the unique identifier echoed and no authenticator (RFC 8915 section 5.7).</summary>
@@ -119,7 +119,7 @@ public sealed class NtsResponder : IDisposable
         int length = NtpHeader.Length + ExtensionField.HeaderLength + uid.Length;
         if (length > response.Length || length > request.Length) return Reject(keys);
 
-        Responder.WriteReplyHeader(request, info.ReceiveTime, snapshot, response);
+        Responder.WriteReplyHeader(request, info.ReceiveTime, NtpHeader.ReadTransmitTime(request), snapshot, response);
         response[0] = NtpHeader.FirstByte(LeapIndicator.Unsynchronized, (byte)((request[0] >> 3) & 0x7), NtpMode.Server);
         response[1] = 0;
         BinaryPrimitives.WriteUInt32BigEndian(response[12..], ReferenceId.NtsNak.Value);

@@ -13,6 +13,7 @@ public sealed class ClientPolicy
 
     private readonly AccessList _access;
     private readonly ClientTable? _table;
+    private readonly bool _limitRate;
     private readonly bool _checkAccess;
     private readonly bool _requireNts;
     private readonly bool _refuseWithKiss;
@@ -34,14 +35,15 @@ public sealed class ClientPolicy
         _refuseWithKiss = options.DenyAction == DenyAction.Kod;
         _kodShare = KodShareUnits(options.KodShare);
         KissPoll = PollExponent(options.Interval);
-        if (options.RateLimitEnabled)
+        _limitRate = options.RateLimitEnabled;
+        if (options.RateLimitEnabled || options.Interleaved)
         {
             _table = new ClientTable(
-                options.Entries, options.Interval.Ticks * 100, options.Burst, options.Ipv6Prefix, seed);
+                options.Entries, options.Interval.Ticks * 100, options.Burst, options.Ipv6Prefix, seed, options.Interleaved);
         }
     }
 
-    /// <summary>The client table, or null when rate limiting is off.</summary>
+    /// <summary>The client table, or null when neither the rate limit nor interleaved mode is on.</summary>
     public ClientTable? Table => _table;
 
     /// <summary>The poll exponent a kiss asks for at least: the rate limit's interval, rounded up to a power of two.</summary>
@@ -50,15 +52,24 @@ public sealed class ClientPolicy
     /// <param name="client">The request's source address.</param>
     /// <param name="nts">The request carries an NTS cookie (the responder authenticates it later).</param>
     /// <param name="now">Monotonic nanoseconds, read once per batch.</param>
-    public PolicyDecision Decide(in ClientAddress client, bool nts, long now)
+    public PolicyDecision Decide(in ClientAddress client, bool nts, long now) => Decide(client, nts, now, out _);
+
+    /// <summary>As <see cref="Decide(in ClientAddress, bool, long)"/>; <paramref name="tableIndex"/> is the client's table entry, -1 without a table.</summary>
+    public PolicyDecision Decide(in ClientAddress client, bool nts, long now, out int tableIndex)
     {
         PolicyDecision refusal = PolicyDecision.Allow;
         if (_checkAccess && !_access.IsAllowed(client)) refusal = Refuse(PolicyDecision.DeniedKiss, nts);
         else if (_requireNts && !nts) refusal = Refuse(PolicyDecision.NtsRequiredKiss, nts);
 
-        if (_table is null) return refusal;
+        if (_table is null)
+        {
+            tableIndex = -1;
+            return refusal;
+        }
 
-        ref ClientEntry entry = ref _table.Take(client, nts, now, out bool withinLimit);
+        ref ClientEntry entry = ref _table.Take(client, nts, now, out bool withinLimit, out tableIndex);
+        // A table kept only for interleaved mode limits nobody.
+        withinLimit |= !_limitRate;
         PolicyDecision decision;
         if (refusal != PolicyDecision.Allow)
         {

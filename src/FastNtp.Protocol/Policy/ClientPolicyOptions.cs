@@ -43,6 +43,9 @@ public sealed record ClientPolicyOptions
     /// <summary><c>Access:RequireNts</c>: refuse requests that carry no NTS cookie.</summary>
     public bool RequireNts { get; init; }
 
+    /// <summary><c>Server:Interleaved</c>: keep each client's last reply times in the table, for interleaved mode.</summary>
+    public bool Interleaved { get; init; }
+
     /// <summary>Every problem, one line each naming the option; empty when the options are usable.</summary>
     public IReadOnlyList<string> Validate()
     {

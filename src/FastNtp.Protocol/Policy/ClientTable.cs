@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using FastNtp.Protocol.Ntp;
+using FastNtp.Protocol.Server;
 
 namespace FastNtp.Protocol.Policy;
 
@@ -11,7 +13,13 @@ namespace FastNtp.Protocol.Policy;
 /// when its set is full the entry seen longest ago is evicted. A lookup reads one set's keys (two cache
 /// lines: the keys' high and low halves live in separate arrays) and one entry; nothing is allocated after
 /// construction. Memory: <see cref="BytesPerEntry"/> bytes per entry (16 of key, 48 of state), plus one byte
-/// per set.
+/// per set, and <see cref="BytesPerReply"/> more per entry when the table keeps reply times for interleaved mode.
+/// </para>
+/// <para>
+/// Interleaved mode (<see cref="KeepsReplyTimes"/>): an entry also holds the receive and transmit times of the
+/// last reply its client got, so the next request can be answered with that reply's real transmit time. The
+/// entry is the client's (or its IPv6 prefix's): a request is matched to the reply its origin timestamp names,
+/// exactly, so clients that share an entry only ever fall back to basic mode, never get each other's times.
 /// </para>
 /// <para>
 /// Time is monotonic nanoseconds (CLOCK_MONOTONIC, read once per batch): rate limits measure intervals, not
@@ -29,11 +37,14 @@ public sealed class ClientTable
 {
     public const int Ways = 8;
     public const int BytesPerEntry = 64;
+    public const int BytesPerReply = 16;
 
     private readonly ulong[] _keyHigh;
     private readonly ulong[] _keyLow;
     private readonly ClientEntry[] _entries;
     private readonly byte[] _setFill;
+    /// <summary>Parallel to <see cref="_entries"/>: the last reply's times, for interleaved mode; null when not kept.</summary>
+    private readonly PreviousReply[]? _replies;
     private readonly int _sets;
     private readonly ulong _seed;
     private readonly long _interval;
@@ -48,7 +59,8 @@ public sealed class ClientTable
     /// <param name="burst">Requests a client may send at once after a quiet spell (the bucket's depth), at least 1.</param>
     /// <param name="ipv6Prefix">IPv6 clients sharing this many leading bits share a bucket (one /64 is one site).</param>
     /// <param name="seed">Secret hash seed (random in production, fixed in tests).</param>
-    public ClientTable(int entries, long interval, int burst, int ipv6Prefix, ulong seed)
+    /// <param name="keepReplyTimes">Also keep each client's last reply times, for interleaved mode.</param>
+    public ClientTable(int entries, long interval, int burst, int ipv6Prefix, ulong seed, bool keepReplyTimes = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(entries, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(interval, 1);
@@ -61,6 +73,7 @@ public sealed class ClientTable
         _keyLow = new ulong[_sets * Ways];
         _entries = new ClientEntry[_sets * Ways];
         _setFill = new byte[_sets];
+        if (keepReplyTimes) _replies = new PreviousReply[_sets * Ways];
         _seed = seed;
         _interval = interval;
         _burstTolerance = (burst - 1) * interval;
@@ -74,6 +87,9 @@ public sealed class ClientTable
 
     public int Ipv6Prefix => _ipv6Prefix;
 
+    /// <summary>The table keeps each client's last reply times (interleaved mode).</summary>
+    public bool KeepsReplyTimes => _replies is not null;
+
     /// <summary>Entries handed to a new client while their set was full (a measure of table pressure).</summary>
     public long Evictions => Volatile.Read(ref _evictions);
 
@@ -83,7 +99,8 @@ public sealed class ClientTable
     /// <summary>
     /// Finds (or makes, evicting the oldest of its set) the client's entry, counts the request and takes a
     /// token. Returns the entry so the caller can record what it did; <paramref name="withinLimit"/> says
-    /// whether a token was there. A new entry starts with a full bucket.
+    /// whether a token was there, <paramref name="index"/> where the entry is (for the reply-time methods).
+    /// A new entry starts with a full bucket.
     /// </summary>
     /// <remarks>
     /// The bucket is kept as one number, the time at which it will be full again ("theoretical arrival time",
@@ -91,14 +108,15 @@ public sealed class ClientTable
     /// (burst − 1) intervals ahead, and taking a token moves it one interval on. Requests over the limit take
     /// nothing, so a client that sends too fast still gets its average rate through.
     /// </remarks>
-    internal ref ClientEntry Take(in ClientAddress client, bool nts, long now, out bool withinLimit)
+    internal ref ClientEntry Take(in ClientAddress client, bool nts, long now, out bool withinLimit, out int index)
     {
         if (now > _horizon) now = _horizon;
         if (now < _latest) now = _latest;
         else _latest = now;
 
         ClientAddress key = KeyOf(client);
-        ref ClientEntry entry = ref Find(key, now);
+        index = Find(key, now);
+        ref ClientEntry entry = ref _entries[index];
         entry.Requests++;
         entry.LastSeen = now;
         entry.Flags |= (byte)(nts ? ClientFlags.Nts : ClientFlags.Plain);
@@ -109,7 +127,8 @@ public sealed class ClientTable
         return ref entry;
     }
 
-    private ref ClientEntry Find(ClientAddress key, long now)
+    /// <summary>The index of the client's entry, made (evicting the oldest of its set) when there is none.</summary>
+    private int Find(ClientAddress key, long now)
     {
         int set = SetOf(key);
         int first = set * Ways;
@@ -118,7 +137,7 @@ public sealed class ClientTable
         ReadOnlySpan<ulong> low = _keyLow.AsSpan(first, Ways);
         for (int i = 0; i < fill; i++)
         {
-            if (high[i] == key.High && low[i] == key.Low) return ref _entries[first + i];
+            if (high[i] == key.High && low[i] == key.Low) return first + i;
         }
 
         int slot;
@@ -141,10 +160,53 @@ public sealed class ClientTable
         // Reset the state before the key changes, and the key before the set shows the slot (release writes keep
         // that order), so a concurrent reader never sees the old client's counters under the new key.
         _entries[slot] = new ClientEntry { FullAt = now, LastSeen = now };
+        _replies?[slot] = default;
         Volatile.Write(ref _keyHigh[slot], key.High);
         Volatile.Write(ref _keyLow[slot], key.Low);
         if (grows) Volatile.Write(ref _setFill[set], (byte)(fill + 1));
-        return ref _entries[slot];
+        return slot;
+    }
+
+    /// <summary>
+    /// The times of the last reply to the client whose entry is at <paramref name="index"/> (from
+    /// <see cref="ClientPolicy.Decide(in ClientAddress, bool, long, out int)"/>); zero when none is known.
+    /// </summary>
+    public PreviousReply PreviousReply(int index) => _replies is null ? default : _replies[index];
+
+    /// <summary>
+    /// Forgets the transmit time of the entry's last reply once an interleaved reply has carried it, so a
+    /// repeated or replayed request cannot get it twice.
+    /// </summary>
+    public void ForgetTransmit(int index) => _replies?[index] = _replies[index] with { Transmit = NtpTimestamp.Zero };
+
+    /// <summary>
+    /// Records a reply sent to <paramref name="client"/>: its receive time as written and its transmit time
+    /// (the one written, or for an interleaved reply, the time it was sent). Ignored when the entry at
+    /// <paramref name="index"/> went to another client meanwhile.
+    /// </summary>
+    public void RecordReply(int index, in ClientAddress client, NtpTimestamp receive, NtpTimestamp transmit)
+    {
+        if (_replies is null || (uint)index >= (uint)_replies.Length || !HoldsClient(index, client)) return;
+        _replies[index] = new PreviousReply(receive, transmit);
+    }
+
+    /// <summary>
+    /// Replaces the transmit time of a recorded reply with the kernel's (or NIC's) stamp of when it left.
+    /// Applies only while the entry still holds that reply (same client, same receive time); returns whether it did.
+    /// </summary>
+    public bool UpdateTransmit(int index, in ClientAddress client, NtpTimestamp receive, NtpTimestamp transmit)
+    {
+        if (_replies is null || (uint)index >= (uint)_replies.Length || !HoldsClient(index, client)) return false;
+        ref PreviousReply reply = ref _replies[index];
+        if (reply.Receive != receive || reply.Receive.IsZero || reply.Transmit.IsZero) return false;
+        reply = reply with { Transmit = transmit };
+        return true;
+    }
+
+    private bool HoldsClient(int index, in ClientAddress client)
+    {
+        ClientAddress key = KeyOf(client);
+        return index % Ways < _setFill[index / Ways] && _keyHigh[index] == key.High && _keyLow[index] == key.Low;
     }
 
     private int SetOf(in ClientAddress key)

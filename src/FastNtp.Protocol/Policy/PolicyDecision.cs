@@ -3,7 +3,7 @@ using FastNtp.Protocol.Ntp;
 namespace FastNtp.Protocol.Policy;
 
 /// <summary>
-/// What <see cref="ClientPolicy.Decide"/> says about one request, and why. Each refusal's drop form is the
+/// What <see cref="ClientPolicy.Decide(in ClientAddress, bool, long)"/> says about one request, and why. Each refusal's drop form is the
 /// value right after its kiss form.
 /// </summary>
 public enum PolicyDecision : byte

@@ -6,7 +6,18 @@ namespace FastNtp.Protocol.Server;
 /// <summary>What the I/O layer knows about a request besides its bytes.</summary>
 /// <param name="ReceiveTime">When the request arrived, ideally the kernel's receive timestamp.</param>
 /// <param name="SourcePort">The client's UDP port; NTPv1 requests from port 123 are not client requests.</param>
-public readonly record struct RequestInfo(NtpTimestamp ReceiveTime, ushort SourcePort);
+public readonly record struct RequestInfo(NtpTimestamp ReceiveTime, ushort SourcePort)
+{
+    /// <summary>The client's previous reply, as served, when interleaved mode is on and one is known.</summary>
+    public PreviousReply Previous { get; init; }
+}
+
+/// <summary>
+/// The served receive and transmit times of the last reply a client got (interleaved mode). The transmit time is
+/// the kernel's stamp of when the reply left when there is one, else the time written into it; zero once an
+/// interleaved reply has carried it.
+/// </summary>
+public readonly record struct PreviousReply(NtpTimestamp Receive, NtpTimestamp Transmit);
 
 /// <summary>
 /// Turns one request into one reply (or a reasoned drop): pure, allocation-free and never throwing on any
@@ -68,10 +79,31 @@ public sealed class Responder
         if (response.Length < NtpHeader.Length) return ResponderResult.Drop(DropReason.ResponseBufferTooSmall);
         if (nts.HasCookie) return _nts!.Handle(request, nts, info, snapshot, response, ref clock);
 
-        WriteReplyHeader(request, info.ReceiveTime, snapshot, response);
-        NtpHeader.WriteTransmitTime(response, snapshot.ServedTime(clock.Now()));
-        return ResponderResult.Respond(NtpHeader.Length);
+        bool interleaved = WriteReplyHeader(request, info, snapshot, response);
+        WriteTransmitTime(response, info, interleaved, snapshot, ref clock);
+        return ResponderResult.Respond(NtpHeader.Length) with { Interleaved = interleaved };
     }
+
+    /// <summary>
+    /// An interleaved request as chrony's clients send it (<c>xleave</c>): NTPv4, its origin timestamp is the
+    /// receive timestamp of the previous reply this client got, and its receive and transmit timestamps differ
+    /// (a basic request carries the previous reply's transmit timestamp, or zero, as origin). It can be answered
+    /// interleaved only while that reply's transmit time is known and unused.
+    /// </summary>
+    internal static bool IsInterleaved(ReadOnlySpan<byte> request, in PreviousReply previous) =>
+        !previous.Receive.IsZero && !previous.Transmit.IsZero
+        && ((request[0] >> 3) & 0x7) == 4
+        && NtpHeader.ReadOriginTime(request) == previous.Receive
+        && NtpHeader.ReadReceiveTime(request) != NtpHeader.ReadTransmitTime(request);
+
+    /// <summary>
+    /// Stamps the transmit time last: now (served), or in an interleaved reply the previous reply's transmit time,
+    /// which the client pairs with that reply's receive time.
+    /// </summary>
+    internal static void WriteTransmitTime<TClock>(
+        Span<byte> response, in RequestInfo info, bool interleaved, ServerSnapshot snapshot, ref TClock clock)
+        where TClock : struct, IClock =>
+        NtpHeader.WriteTransmitTime(response, interleaved ? info.Previous.Transmit : snapshot.ServedTime(clock.Now()));
 
     /// <summary>Decides from length, version and mode whether a request deserves an answer at all.</summary>
     private static DropReason ValidateHeader(ReadOnlySpan<byte> request, ushort sourcePort)
@@ -106,10 +138,21 @@ public sealed class Responder
 
     /// <summary>
     /// Writes every header field but the transmit timestamp, which the caller stamps last (through
-    /// <see cref="ServerSnapshot.ServedTime"/>, as the receive and reference timestamps here).
+    /// <see cref="WriteTransmitTime"/>). Returns whether the reply is interleaved: then its origin is the request's
+    /// receive timestamp instead of its transmit timestamp.
     /// </summary>
+    internal static bool WriteReplyHeader(ReadOnlySpan<byte> request, in RequestInfo info, ServerSnapshot snapshot, Span<byte> response)
+    {
+        bool interleaved = IsInterleaved(request, info.Previous);
+        WriteReplyHeader(
+            request, info.ReceiveTime, interleaved ? NtpHeader.ReadReceiveTime(request) : NtpHeader.ReadTransmitTime(request),
+            snapshot, response);
+        return interleaved;
+    }
+
+    /// <summary>The header of a basic-mode reply, or a NAK's, origin given; every timestamp served through <see cref="ServerSnapshot.ServedTime"/>.</summary>
     internal static void WriteReplyHeader(
-        ReadOnlySpan<byte> request, NtpTimestamp receiveTime, ServerSnapshot snapshot, Span<byte> response)
+        ReadOnlySpan<byte> request, NtpTimestamp receiveTime, NtpTimestamp origin, ServerSnapshot snapshot, Span<byte> response)
     {
         var header = new NtpHeader
         {
@@ -123,7 +166,7 @@ public sealed class Responder
             RootDispersion = snapshot.RootDispersionAt(receiveTime),
             ReferenceId = snapshot.ReferenceId,
             ReferenceTime = snapshot.ReferenceTime.IsZero ? NtpTimestamp.Zero : snapshot.ServedTime(snapshot.ReferenceTime),
-            OriginTime = NtpHeader.ReadTransmitTime(request),
+            OriginTime = origin,
             ReceiveTime = snapshot.ServedTime(receiveTime),
         };
         header.Write(response);

@@ -49,6 +49,9 @@ public readonly record struct ResponderResult(int Length, DropReason Reason, Nts
 {
     public bool ShouldRespond => Length > 0;
 
+    /// <summary>The reply is interleaved: its transmit time is the previous reply's, and it must go out as written.</summary>
+    public bool Interleaved { get; init; }
+
     public static ResponderResult Respond(int length, NtsOutcome nts = NtsOutcome.None) => new(length, DropReason.None, nts);
 
     public static ResponderResult Drop(DropReason reason, NtsOutcome nts = NtsOutcome.None) => new(0, reason, nts);

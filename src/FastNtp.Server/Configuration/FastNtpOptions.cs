@@ -30,7 +30,7 @@ public sealed record FastNtpSettings(
     ServerSettings Server, SyncSettings Sync, ClockSettings Clock, NtsSettings Nts, MetricsSettings Metrics,
     RateLimitSettings RateLimit, AccessSettings Access, NtsKeSettings NtsKe, LoggingSettings Logging)
 {
-    /// <summary>The rate limit and access settings as the per-worker client policy takes them.</summary>
+    /// <summary>The rate limit, access and interleaved-mode settings as the per-worker client policy takes them.</summary>
     public ClientPolicyOptions ClientPolicy => new()
     {
         RateLimitEnabled = RateLimit.Enabled,
@@ -41,6 +41,7 @@ public sealed record FastNtpSettings(
         Ipv6Prefix = RateLimit.Ipv6Prefix,
         DenyAction = Access.DenyAction,
         RequireNts = Access.RequireNts,
+        Interleaved = Server.Interleaved,
     };
 
     /// <summary>Validates every section; throws one <see cref="ConfigurationException"/> listing every problem.</summary>

@@ -17,6 +17,7 @@ public sealed class ServerOptions
     public HwTimestampOptions HwTimestamp { get; set; } = new();
     public string? User { get; set; }
     public bool AllowRoot { get; set; }
+    public bool Interleaved { get; set; } = true;
 }
 
 public sealed class XdpOptions
@@ -50,6 +51,12 @@ public sealed partial record ServerSettings(
     IReadOnlyList<IPEndPoint> Listen, int Workers, byte? LocalStratum, bool PinWorkers, EngineKind Engine, XdpSettings Xdp,
     HwTimestampSettings HwTimestamp, string? User, bool AllowRoot)
 {
+    /// <summary>
+    /// Answer interleaved requests (chrony's <c>xleave</c>) with the previous reply's kernel transmit time. On by
+    /// default, as in chrony's server: only a client that asks gets it, everyone else's replies stay as they are.
+    /// </summary>
+    public bool Interleaved { get; init; } = true;
+
     internal static ServerSettings From(ServerOptions o, SettingsErrors errors)
     {
         var listen = new List<IPEndPoint>();
@@ -75,7 +82,10 @@ public sealed partial record ServerSettings(
 
         return new ServerSettings(
             listen, o.Workers > 0 ? o.Workers : Environment.ProcessorCount, (byte?)o.LocalStratum, o.PinWorkers, engine,
-            XdpSettings.From(o.Xdp, errors), HwTimestampSettings.From(o.HwTimestamp, errors), user, o.AllowRoot);
+            XdpSettings.From(o.Xdp, errors), HwTimestampSettings.From(o.HwTimestamp, errors), user, o.AllowRoot)
+        {
+            Interleaved = o.Interleaved,
+        };
     }
 
     /// <summary>The names useradd accepts (at most 32 characters, no leading digit or dash).</summary>

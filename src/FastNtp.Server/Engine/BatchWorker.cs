@@ -12,6 +12,8 @@ namespace FastNtp.Server.Engine;
 /// One receive-answer-send loop over one socket, run by one thread: recvmmsg a batch, run the
 /// <see cref="PacketStep"/> on each datagram, sendmmsg the replies. Everything it touches per packet was
 /// allocated before the loop started: two pinned batches (requests, replies), the step, its counters.
+/// With interleaved mode on (its client table keeps reply times) it also records each reply sent in its
+/// client's entry and turns on kernel transmit stamps, read after every send (<see cref="TransmitStamps"/>).
 /// </summary>
 internal sealed class BatchWorker<TClock> where TClock : struct, IClock
 {
@@ -19,8 +21,12 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
     private readonly PacketBatch _requests;
     private readonly PacketBatch _replies;
     private readonly PacketStep _step;
-    /// <summary>Per reply slot of the batch: a kiss, whose timestamps stay as written.</summary>
-    private readonly bool[] _kisses;
+    /// <summary>Per reply slot of the batch: what kind of reply, and whose.</summary>
+    private readonly ReplyNote[] _notes;
+    /// <summary>Per reply slot: the kernel took it (interleaved mode only).</summary>
+    private readonly bool[] _sent;
+    private readonly ClientTable? _replyTimes;
+    private readonly TransmitStamps? _stamps;
     private readonly SnapshotPublisher _snapshots;
     private readonly WorkerCounters _counters;
     private readonly bool _trackAllocations;
@@ -36,7 +42,15 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
         _requests = new PacketBatch(batchSize, PacketStep.ReceiveBufferLength);
         _replies = new PacketBatch(batchSize, ProtocolConstants.MaxRequestLength);
         _step = new PacketStep(responder, policy, counters);
-        _kisses = new bool[batchSize];
+        _notes = new ReplyNote[batchSize];
+        _sent = new bool[batchSize];
+        if (policy?.Table is { KeepsReplyTimes: true } table)
+        {
+            _replyTimes = table;
+            socket.EnableTransmitTimestamps();
+            _stamps = new TransmitStamps(socket, table, counters);
+        }
+
         _snapshots = snapshots;
         _counters = counters;
         _clock = clock;
@@ -72,6 +86,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
             {
                 // EAGAIN is the receive timeout of an idle socket, EINTR a signal; neither is a fault.
                 if (received < 0 && error is not (Errno.EAGAIN or Errno.EINTR)) _counters.ReceiveErrors++;
+                _stamps?.Drain(_snapshots.Current);
                 continue;
             }
 
@@ -105,13 +120,13 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
         for (int i = 0; i < received; i++)
         {
             NtpTimestamp receiveTime;
-            if (_requests.TryGetReceiveTimestamp(i, out long kernelNanoseconds))
+            if (_requests.TryGetKernelTimestamp(i, out long kernelNanoseconds))
             {
                 receiveTime = NtpTimestamp.FromUnixNanoseconds(kernelNanoseconds);
             }
             else
             {
-                // No kernel timestamp (a socket without SO_TIMESTAMPNS): one clock reading serves the whole batch.
+                // No kernel timestamp (a socket without SO_TIMESTAMPING): one clock reading serves the whole batch.
                 if (!haveFallback)
                 {
                     fallbackReceiveTime = _clock.Now();
@@ -124,46 +139,82 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
             var info = new RequestInfo(receiveTime, _requests.GetRemotePort(i));
             int length = _step.Answer(
                 _requests.GetReceived(i), info, _requests.GetRemoteAddress(i), now, snapshot, _replies.GetBuffer(replies), ref _clock,
-                out bool kiss);
+                out _notes[replies]);
             if (length == 0) continue;
 
             _replies.PrepareReply(replies, _requests, i, length);
-            _kisses[replies] = kiss;
             replies++;
         }
 
         if (replies == 0) return;
 
-        RestampPlainReplies(replies, snapshot);
-        _socket.SendAll(_replies, replies, out int failed, out _);
-        _counters.SendErrors += failed;
+        NtpTimestamp sendTime = RestampPlainReplies(replies, snapshot);
+        if (_replyTimes is null)
+        {
+            _socket.SendAll(_replies, replies, out int failed, out _);
+            _counters.SendErrors += failed;
+            return;
+        }
+
+        _socket.SendAll(_replies, replies, out int refused, out _, _sent);
+        _counters.SendErrors += refused;
+        RecordReplies(replies, sendTime, snapshot, refused > 0);
     }
 
     /// <summary>
-    /// Moves the transmit time of unauthenticated 48-byte replies to just before the send, so the earlier
+    /// Moves the transmit time of unauthenticated 48-byte basic replies to just before the send, so the earlier
     /// replies of a batch do not carry the time they were built. Longer replies (NTS) are sealed over their
-    /// transmit time and keep the responder's stamp; kisses echo the client's time and carry none of ours.
+    /// transmit time and keep the responder's stamp; kisses echo the client's time and carry none of ours;
+    /// interleaved replies carry the previous reply's. Returns the time read (served), zero when none was.
     /// </summary>
-    private void RestampPlainReplies(int replies, ServerSnapshot snapshot)
+    private NtpTimestamp RestampPlainReplies(int replies, ServerSnapshot snapshot)
     {
         NtpTimestamp transmitTime = default;
-        bool stamped = false;
         for (int j = 0; j < replies; j++)
         {
-            if (_replies.GetSendLength(j) != NtpHeader.Length || _kisses[j]) continue;
-            if (!stamped)
+            ReplyNote note = _notes[j];
+            bool plain = _replies.GetSendLength(j) == NtpHeader.Length && !note.IsKiss && !note.Interleaved;
+            // An interleaved reply (of either kind) needs the time it leaves as its own transmit time.
+            if (!plain && !note.Interleaved) continue;
+            if (transmitTime.IsZero) transmitTime = snapshot.ServedTime(_clock.Now());
+            if (plain) NtpHeader.WriteTransmitTime(_replies.GetBuffer(j), transmitTime);
+        }
+
+        return transmitTime;
+    }
+
+    /// <summary>
+    /// Interleaved mode: records each reply the kernel took in its client's entry (receive time as written;
+    /// transmit time as written, or for an interleaved reply the time it was sent), gives it its key for the
+    /// kernel's transmit stamp, and takes in the stamps queued.
+    /// </summary>
+    private void RecordReplies(int replies, NtpTimestamp sendTime, ServerSnapshot snapshot, bool anyRefused)
+    {
+        for (int j = 0; j < replies; j++)
+        {
+            if (!_sent[j]) continue;
+            ReplyNote note = _notes[j];
+            if (!note.Tracked)
             {
-                transmitTime = snapshot.ServedTime(_clock.Now());
-                stamped = true;
+                _stamps!.SentUntracked();
+                continue;
             }
 
-            NtpHeader.WriteTransmitTime(_replies.GetBuffer(j), transmitTime);
+            ReadOnlySpan<byte> reply = _replies.GetBuffer(j);
+            NtpTimestamp receive = NtpHeader.ReadReceiveTime(reply);
+            NtpTimestamp written = note.Interleaved ? sendTime : NtpHeader.ReadTransmitTime(reply);
+            _replyTimes!.RecordReply(note.TableIndex, note.Client, receive, written);
+            _stamps!.Sent(note.TableIndex, note.Client, receive, written);
         }
+
+        if (anyRefused) _stamps!.Restart(snapshot);
+        else _stamps!.Drain(snapshot);
     }
 
     public void DisposeBuffers()
     {
         _requests.Dispose();
         _replies.Dispose();
+        _stamps?.Dispose();
     }
 }

@@ -33,13 +33,13 @@ internal sealed class PacketStep(Responder responder, ClientPolicy? policy, Work
     /// <param name="snapshot">The server state this reply describes.</param>
     /// <param name="reply">Where the reply is written; at least <see cref="ProtocolConstants.MaxRequestLength"/> bytes.</param>
     /// <param name="clock">Read by the responder for the transmit time.</param>
-    /// <param name="kiss">The reply is a kiss-o'-death, whose timestamps must stay as written (no transmit time).</param>
+    /// <param name="note">What kind of reply it is, and whose, for what the engine does after sending it.</param>
     public int Answer<TClock>(
         ReadOnlySpan<byte> request, in RequestInfo info, ReadOnlySpan<byte> source, long now, ServerSnapshot snapshot,
-        Span<byte> reply, ref TClock clock, out bool kiss)
+        Span<byte> reply, ref TClock clock, out ReplyNote note)
         where TClock : struct, IClock
     {
-        kiss = false;
+        note = ReplyNote.Untracked;
         counters.Received++;
         if (request.Length > ProtocolConstants.MaxRequestLength)
         {
@@ -57,22 +57,28 @@ internal sealed class PacketStep(Responder responder, ClientPolicy? policy, Work
             return 0;
         }
 
-        if (policy is not null && ClientAddress.TryCreate(source, out ClientAddress client))
+        RequestInfo answered = info;
+        ClientAddress client = default;
+        int tableIndex = -1;
+        if (policy is not null && ClientAddress.TryCreate(source, out client))
         {
-            PolicyDecision decision = policy.Decide(client, nts.HasCookie, now);
+            PolicyDecision decision = policy.Decide(client, nts.HasCookie, now, out tableIndex);
             if (decision != PolicyDecision.Allow)
             {
                 counters.Refused[(int)decision.Counter()]++;
                 int length = policy.WriteKiss(decision, request, reply);
-                kiss = length > 0;
+                if (length > 0) note = ReplyNote.Kiss;
                 return length;
             }
+
+            if (policy.Table is { KeepsReplyTimes: true } table) answered = info with { Previous = table.PreviousReply(tableIndex) };
+            else tableIndex = -1;
         }
 
         ResponderResult result;
         try
         {
-            result = responder.Answer(request, nts, info, snapshot, reply, ref clock);
+            result = responder.Answer(request, nts, answered, snapshot, reply, ref clock);
         }
         catch (Exception)
         {
@@ -83,6 +89,30 @@ internal sealed class PacketStep(Responder responder, ClientPolicy? policy, Work
         }
 
         counters.Count(result);
-        return result.ShouldRespond ? result.Length : 0;
+        if (!result.ShouldRespond) return 0;
+        if (result.Interleaved)
+        {
+            policy!.Table!.ForgetTransmit(tableIndex);
+            counters.Interleaved++;
+        }
+
+        // A NAK is no reply to build on: the client starts over with a new key exchange.
+        if (tableIndex >= 0 && (result.Nts & NtsOutcome.Nak) == 0) note = new ReplyNote(false, result.Interleaved, tableIndex, client);
+        return result.Length;
     }
+}
+
+/// <summary>What <see cref="PacketStep.Answer"/> wrote, for what the engine does before and after the send.</summary>
+/// <param name="IsKiss">A kiss-o'-death, whose timestamps must stay as written (no transmit time).</param>
+/// <param name="Interleaved">An interleaved reply: its transmit time is the previous reply's and must stay as written.</param>
+/// <param name="TableIndex">The client's entry in a table that keeps reply times (interleaved mode on), or -1.</param>
+/// <param name="Client">The client's address when <paramref name="TableIndex"/> is one.</param>
+internal readonly record struct ReplyNote(bool IsKiss, bool Interleaved, int TableIndex, ClientAddress Client)
+{
+    public static ReplyNote Untracked => new(false, false, -1, default);
+
+    public static ReplyNote Kiss => new(true, false, -1, default);
+
+    /// <summary>The reply's times are to be recorded in its client's entry once it is sent.</summary>
+    public bool Tracked => TableIndex >= 0;
 }

@@ -18,8 +18,8 @@ public sealed record EngineSettings(
     /// <summary>The client policy; null (or nothing to decide) leaves it out of the packet path.</summary>
     public PolicySettings? Policy { get; init; }
 
-    /// <summary>The rate limit needs each client address at one worker: its table is that worker's alone.</summary>
-    internal bool SteerByClient => Policy is { Options.RateLimitEnabled: true };
+    /// <summary>The rate limit and interleaved mode need each client address at one worker: its table is that worker's alone.</summary>
+    internal bool SteerByClient => Policy is { Options.RateLimitEnabled: true } or { Options.Interleaved: true };
 
     /// <summary>One worker's policy, or null when there is nothing to decide.</summary>
     /// <param name="tables">How many workers share the configured entries.</param>
@@ -30,8 +30,8 @@ public sealed record EngineSettings(
 /// <param name="Access">The parsed allow and deny lists.</param>
 public sealed record PolicySettings(ClientPolicyOptions Options, AccessList Access)
 {
-    /// <summary>Anything to decide: a rate limit, an access list or the NTS requirement.</summary>
-    public bool IsActive => Options.RateLimitEnabled || Options.RequireNts || !Access.IsEmpty;
+    /// <summary>Anything to decide or keep: a rate limit, an access list, the NTS requirement or interleaved mode's reply times.</summary>
+    public bool IsActive => Options.RateLimitEnabled || Options.RequireNts || !Access.IsEmpty || Options.Interleaved;
 
     /// <summary>One worker's policy; <see cref="ClientPolicyOptions.Entries"/> is shared out over <paramref name="tables"/> tables.</summary>
     public ClientPolicy Create(int tables)

@@ -29,6 +29,9 @@ public sealed class WorkerCounters
     public long NtsAuthenticated;
     public long NtsNaks;
     public long NtsSessionKeyLoads;
+    /// <summary>Interleaved replies (the previous reply's transmit time), and kernel transmit stamps matched to their reply.</summary>
+    public long Interleaved;
+    public long TransmitStamps;
     /// <summary>Requests the client policy refused, indexed by <see cref="PolicyCounter"/>.</summary>
     public readonly long[] Refused = new long[PolicyDecisions.CounterCount];
 
@@ -59,12 +62,14 @@ public sealed record CounterTotals(
     public long NtsAuthenticated { get; init; }
     public long NtsNaks { get; init; }
     public long NtsSessionKeyLoads { get; init; }
+    public long Interleaved { get; init; }
+    public long TransmitStamps { get; init; }
     /// <summary>Requests the client policy refused, by outcome; every outcome present, from 0.</summary>
     public PolicyTotals Refused { get; init; } = new(0, 0, 0, 0);
 
     public static CounterTotals Sum(IEnumerable<WorkerCounters> workers)
     {
-        long received = 0, answered = 0, receiveErrors = 0, sendErrors = 0, batches = 0, faults = 0, authenticated = 0, naks = 0, keyLoads = 0;
+        long received = 0, answered = 0, receiveErrors = 0, sendErrors = 0, batches = 0, faults = 0, authenticated = 0, naks = 0, keyLoads = 0, interleaved = 0, stamps = 0;
         long[] dropped = new long[DropReasons.Count];
         long[] refused = new long[PolicyDecisions.CounterCount];
         foreach (WorkerCounters w in workers)
@@ -78,6 +83,8 @@ public sealed record CounterTotals(
             authenticated += Volatile.Read(ref w.NtsAuthenticated);
             naks += Volatile.Read(ref w.NtsNaks);
             keyLoads += Volatile.Read(ref w.NtsSessionKeyLoads);
+            interleaved += Volatile.Read(ref w.Interleaved);
+            stamps += Volatile.Read(ref w.TransmitStamps);
             for (int i = 0; i < dropped.Length; i++) dropped[i] += Volatile.Read(ref w.Dropped[i]);
             for (int i = 0; i < refused.Length; i++) refused[i] += Volatile.Read(ref w.Refused[i]);
         }
@@ -94,6 +101,8 @@ public sealed record CounterTotals(
             NtsAuthenticated = authenticated,
             NtsNaks = naks,
             NtsSessionKeyLoads = keyLoads,
+            Interleaved = interleaved,
+            TransmitStamps = stamps,
             Refused = new PolicyTotals(
                 refused[(int)PolicyCounter.RateLimitedKiss], refused[(int)PolicyCounter.RateLimitedDrop],
                 refused[(int)PolicyCounter.Denied], refused[(int)PolicyCounter.NtsRequired]),

@@ -68,7 +68,8 @@ public class NativeLayoutTests
         Assert.Equal(40, LinuxConstants.CmsgSpace(20)); // in6_pktinfo
         Assert.Equal(28, LinuxConstants.CmsgLength(12));
         Assert.Equal(36, LinuxConstants.CmsgLength(20));
-        Assert.True(PacketBatch.ControlSize >= LinuxConstants.CmsgSpace(16) + LinuxConstants.CmsgSpace(20));
+        Assert.True(PacketBatch.ControlSize >= LinuxConstants.CmsgSpace(48) + LinuxConstants.CmsgSpace(20)); // stamps + in6_pktinfo
+        Assert.True(PacketBatch.ControlSize >= LinuxConstants.CmsgSpace(48) + LinuxConstants.CmsgSpace(16 + 28)); // stamps + error + sockaddr_in6
     }
 
     /// <summary>
@@ -130,8 +131,25 @@ public class NativeLayoutTests
             ["SO_RCVBUFFORCE"] = LinuxConstants.SO_RCVBUFFORCE,
             ["SO_RCVTIMEO"] = LinuxConstants.SO_RCVTIMEO,
             ["SO_SNDTIMEO"] = LinuxConstants.SO_SNDTIMEO,
-            ["SO_TIMESTAMPNS"] = LinuxConstants.SO_TIMESTAMPNS,
-            ["SCM_TIMESTAMPNS"] = LinuxConstants.SCM_TIMESTAMPNS,
+            ["SO_TIMESTAMPING"] = LinuxConstants.SO_TIMESTAMPING,
+            ["SCM_TIMESTAMPING"] = LinuxConstants.SCM_TIMESTAMPING,
+            ["IP_RECVERR"] = LinuxConstants.IP_RECVERR,
+            ["IPV6_RECVERR"] = LinuxConstants.IPV6_RECVERR,
+            ["MSG_ERRQUEUE"] = LinuxConstants.MSG_ERRQUEUE,
+            ["ENOMSG"] = LinuxConstants.ENOMSG,
+            ["SO_EE_ORIGIN_TIMESTAMPING"] = LinuxConstants.SO_EE_ORIGIN_TIMESTAMPING,
+            ["SCM_TSTAMP_SND"] = LinuxConstants.SCM_TSTAMP_SND,
+            ["SOF_TIMESTAMPING_TX_SOFTWARE"] = (long)TimestampingFlags.TxSoftware,
+            ["SOF_TIMESTAMPING_RX_SOFTWARE"] = (long)TimestampingFlags.RxSoftware,
+            ["SOF_TIMESTAMPING_SOFTWARE"] = (long)TimestampingFlags.Software,
+            ["SOF_TIMESTAMPING_OPT_ID"] = (long)TimestampingFlags.OptId,
+            ["SOF_TIMESTAMPING_OPT_TSONLY"] = (long)TimestampingFlags.OptTimestampOnly,
+            ["sizeof(struct scm_timestamping)"] = Unsafe.SizeOf<ScmTimestamping>(),
+            ["offsetof(struct scm_timestamping, ts[2])"] = Offset<ScmTimestamping>(nameof(ScmTimestamping.RawHardware)),
+            ["sizeof(struct sock_extended_err)"] = Unsafe.SizeOf<SockExtendedErr>(),
+            ["offsetof(struct sock_extended_err, ee_origin)"] = Offset<SockExtendedErr>(nameof(SockExtendedErr.Origin)),
+            ["offsetof(struct sock_extended_err, ee_info)"] = Offset<SockExtendedErr>(nameof(SockExtendedErr.Info)),
+            ["offsetof(struct sock_extended_err, ee_data)"] = Offset<SockExtendedErr>(nameof(SockExtendedErr.Data)),
             ["IP_PKTINFO"] = LinuxConstants.IP_PKTINFO,
             ["IPV6_V6ONLY"] = LinuxConstants.IPV6_V6ONLY,
             ["IPV6_RECVPKTINFO"] = LinuxConstants.IPV6_RECVPKTINFO,

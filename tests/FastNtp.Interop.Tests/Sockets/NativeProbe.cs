@@ -20,10 +20,16 @@ internal static class NativeProbe
         "CMSG_SPACE(sizeof(struct timespec))", "CMSG_SPACE(sizeof(struct in6_pktinfo))", "CMSG_LEN(sizeof(struct in_pktinfo))",
         "AF_INET", "AF_INET6", "SOCK_DGRAM", "SOCK_CLOEXEC", "IPPROTO_UDP", "SOL_SOCKET", "SOL_IP",
         "SOL_IPV6", "SO_REUSEPORT", "SO_SNDBUF", "SO_RCVBUF", "SO_SNDBUFFORCE", "SO_RCVBUFFORCE",
-        "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_TIMESTAMPNS", "SCM_TIMESTAMPNS", "IP_PKTINFO", "IPV6_V6ONLY",
+        "SO_RCVTIMEO", "SO_SNDTIMEO", "SO_TIMESTAMPING", "SCM_TIMESTAMPING", "IP_PKTINFO", "IPV6_V6ONLY",
         "IPV6_RECVPKTINFO", "IPV6_PKTINFO", "MSG_TRUNC", "MSG_DONTWAIT", "MSG_WAITFORONE", "SHUT_RD",
         "CLOCK_REALTIME", "sizeof(cpu_set_t)", "EAGAIN", "EINTR", "ENOBUFS", "ECONNREFUSED", "EMSGSIZE", "ENOTCONN",
         "EHOSTUNREACH", "ENETUNREACH", "EADDRINUSE", "EPERM",
+        "IP_RECVERR", "IPV6_RECVERR", "MSG_ERRQUEUE", "ENOMSG", "SO_EE_ORIGIN_TIMESTAMPING", "SCM_TSTAMP_SND",
+        "SOF_TIMESTAMPING_TX_SOFTWARE", "SOF_TIMESTAMPING_RX_SOFTWARE", "SOF_TIMESTAMPING_SOFTWARE",
+        "SOF_TIMESTAMPING_OPT_ID", "SOF_TIMESTAMPING_OPT_TSONLY", "sizeof(struct scm_timestamping)",
+        "offsetof(struct scm_timestamping, ts[2])", "sizeof(struct sock_extended_err)",
+        "offsetof(struct sock_extended_err, ee_origin)", "offsetof(struct sock_extended_err, ee_info)",
+        "offsetof(struct sock_extended_err, ee_data)",
     ];
 
     /// <summary>Where CMSG_DATA puts a control message's data: the aligned header's size.</summary>
@@ -31,7 +37,7 @@ internal static class NativeProbe
 
     public static Dictionary<string, long> Run() => CProbe.Run(
         "#define _GNU_SOURCE\n#include <errno.h>\n#include <time.h>\n#include <sched.h>\n#include <sys/time.h>\n#include <sys/socket.h>\n" +
-        "#include <netinet/in.h>\nstatic struct cmsghdr probe_cmsg;\n",
+        "#include <netinet/in.h>\n#include <linux/errqueue.h>\n#include <linux/net_tstamp.h>\nstatic struct cmsghdr probe_cmsg;\n",
         [.. Facts, CmsgDataOffset]);
 
 }

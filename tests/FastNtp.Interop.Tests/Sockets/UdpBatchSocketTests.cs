@@ -19,7 +19,7 @@ public class UdpBatchSocketTests
         send.SetRemoteEndPoint(0, server.LocalEndPoint);
         Assert.Equal(1, client.SendAll(send, 1, out _, out _));
         Assert.Equal(1, ReceiveExactly(server, receive, 1));
-        Assert.True(receive.TryGetReceiveTimestamp(0, out _));
+        Assert.True(receive.TryGetKernelTimestamp(0, out _));
         Assert.False(receive.TryGetLocalAddress(0, out _, out _));
     }
 
@@ -65,7 +65,7 @@ public class UdpBatchSocketTests
             Assert.False(receive.IsTruncated(i));
             Assert.Equal(clientEndPoint, receive.GetRemoteEndPoint(i));
             Assert.Equal((ushort)clientEndPoint.Port, receive.GetRemotePort(i));
-            Assert.True(receive.TryGetReceiveTimestamp(i, out long stamp));
+            Assert.True(receive.TryGetKernelTimestamp(i, out long stamp));
             Assert.InRange(stamp, before, after);
             Assert.True(receive.TryGetLocalAddress(i, out IPAddress? local, out int ifIndex));
             Assert.Equal(ip, local);

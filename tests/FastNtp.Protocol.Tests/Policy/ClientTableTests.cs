@@ -19,7 +19,7 @@ public class ClientTableTests
 
     private static bool Take(ClientTable table, in ClientAddress client, long now)
     {
-        table.Take(client, nts: false, now, out bool withinLimit);
+        table.Take(client, nts: false, now, out bool withinLimit, out _);
         return withinLimit;
     }
 
@@ -208,10 +208,10 @@ public class ClientTableTests
         ClientTable table = Table(entries: 1024);
         for (uint client = 1; client <= 100; client++)
         {
-            for (uint i = 0; i < client; i++) table.Take(ClientAddress.FromIPv4(client), nts: client % 2 == 0, Start + client, out _);
+            for (uint i = 0; i < client; i++) table.Take(ClientAddress.FromIPv4(client), nts: client % 2 == 0, Start + client, out _, out _);
         }
 
-        table.Take(Address("2001:db8::1"), nts: true, Start + 1, out _);
+        table.Take(Address("2001:db8::1"), nts: true, Start + 1, out _, out _);
         var top = new ClientLogEntry[5];
         Assert.Equal(5, table.CopyTop(top));
         Assert.Equal([100L, 99, 98, 97, 96], top.Select(e => e.Requests));

@@ -26,8 +26,12 @@ public class PacketStepTests
 
     /// <summary>Answers one request into <see cref="_reply"/>; <paramref name="kiss"/> tells a kiss-o'-death.</summary>
     private int Answer<TClock>(PacketStep step, ReadOnlySpan<byte> request, TClock clock, out bool kiss)
-        where TClock : struct, IClock =>
-        step.Answer(request, new RequestInfo(ReceiveTime, 50_000), Client, 0, Snapshot, _reply, ref clock, out kiss);
+        where TClock : struct, IClock
+    {
+        int length = step.Answer(request, new RequestInfo(ReceiveTime, 50_000), Client, 0, Snapshot, _reply, ref clock, out ReplyNote note);
+        kiss = note.IsKiss;
+        return length;
+    }
 
     private int Answer<TClock>(PacketStep step, ReadOnlySpan<byte> request, TClock clock)
         where TClock : struct, IClock => Answer(step, request, clock, out _);

@@ -12,10 +12,29 @@ public class ZeroAllocationTests
     public void Worker_Answers100000RequestsWithoutAllocating()
     {
         using LinuxBatchEngine engine = Start(workers: 1, trackAllocations: true, "127.0.0.1:0");
+        AssertAnswersWithoutAllocating(engine, interleaved: false);
+    }
+
+    /// <summary>Interleaved mode on: reply times recorded, kernel transmit stamps read, interleaved replies written.</summary>
+    [Fact]
+    public void WorkerInInterleavedMode_Answers100000RequestsWithoutAllocating()
+    {
+        using LinuxBatchEngine engine = Start(workers: 1, trackAllocations: true, InterleavedEngineTests.Interleaved(), "127.0.0.1:0");
+        AssertAnswersWithoutAllocating(engine, interleaved: true);
+
+        Metrics.CounterTotals totals = Totals(engine).Totals;
+        // One client: its entry keeps only its latest reply, so one reply per batch gets its kernel stamp and the
+        // next batch's first request an interleaved answer.
+        Assert.True(totals.Interleaved > 1500, $"only {totals.Interleaved} interleaved replies");
+        Assert.True(totals.TransmitStamps > 1500, $"only {totals.TransmitStamps} transmit stamps matched");
+    }
+
+    private static void AssertAnswersWithoutAllocating(LinuxBatchEngine engine, bool interleaved)
+    {
         IPEndPoint server = engine.BoundEndpoints[0];
         BatchWorker<RealtimeClock> worker = engine.Workers[0];
 
-        using var sender = new BatchClient(server);
+        using var sender = new BatchClient(server, interleaved);
         // Warm-up: tiering, lazy statics and first-touch of every code path the steady state uses.
         sender.PushRequests(20_000);
         // One more round so the worker has recorded its allocation count after the warm-up's last batch.
@@ -35,16 +54,25 @@ public class ZeroAllocationTests
         Assert.Equal(0, worker.Counters.SendErrors);
     }
 
-    /// <summary>Sends requests in batches of 64 and waits for each batch's replies, so no queue overflows.</summary>
+    /// <summary>
+    /// Sends requests in batches of 64 and waits for each batch's replies, so no queue overflows. Interleaved, it
+    /// forms requests as chrony's client does in interleaved mode: origin = the receive time of the last reply,
+    /// receive = a marked copy of the transmit time; the first of each batch is then answered interleaved.
+    /// </summary>
     private sealed class BatchClient : IDisposable
     {
+        private const ulong InterleavedMark = 1UL << 63;
+
         private readonly UdpBatchSocket _socket;
         private readonly PacketBatch _send = new(Batch);
         private readonly PacketBatch _receive = new(Batch);
+        private readonly bool _interleaved;
         private ulong _sequence;
+        private ulong _lastReceive;
 
-        public BatchClient(IPEndPoint server)
+        public BatchClient(IPEndPoint server, bool interleaved)
         {
+            _interleaved = interleaved;
             _socket = UdpBatchSocket.Create(AddressFamily.InterNetwork);
             _socket.SetReceiveTimeout(ReplyTimeout);
             _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -64,7 +92,14 @@ public class ZeroAllocationTests
             {
                 ulong first = _sequence + 1;
                 for (int i = 0; i < Batch; i++)
-                    BinaryPrimitives.WriteUInt64BigEndian(_send.GetBuffer(i)[40..], ++_sequence);
+                {
+                    Span<byte> request = _send.GetBuffer(i);
+                    BinaryPrimitives.WriteUInt64BigEndian(request[40..], ++_sequence);
+                    if (!_interleaved) continue;
+                    BinaryPrimitives.WriteUInt64BigEndian(request[24..], _lastReceive);
+                    BinaryPrimitives.WriteUInt64BigEndian(request[32..], _sequence | InterleavedMark);
+                }
+
                 Assert.Equal(Batch, _socket.SendAll(_send, Batch, out int failed, out Errno error));
                 Assert.True(failed == 0, $"send failed: {error}");
 
@@ -77,11 +112,12 @@ public class ZeroAllocationTests
                     for (int i = 0; i < n; i++)
                     {
                         ReadOnlySpan<byte> reply = _receive.GetReceived(i);
-                        ulong origin = BinaryPrimitives.ReadUInt64BigEndian(reply[24..]);
+                        ulong origin = BinaryPrimitives.ReadUInt64BigEndian(reply[24..]) & ~InterleavedMark;
                         if (reply.Length == NtpHeader.Length && (reply[0] & 7) == (int)NtpMode.Server &&
                             origin >= first && origin <= _sequence)
                         {
                             answered++;
+                            _lastReceive = BinaryPrimitives.ReadUInt64BigEndian(reply[32..]);
                         }
                     }
 
