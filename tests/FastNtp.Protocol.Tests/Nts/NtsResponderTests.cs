@@ -103,6 +103,39 @@ public sealed class NtsResponderTests : IDisposable
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void InterleavedRequest_GetsAnAuthenticatedInterleavedReplyAndABasicOneOtherwise(bool matching)
+    {
+        using Session s = NewSession(AeadAlgorithm.AesSivCmac256);
+        byte[] uid = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var transmit = NtpTimestamp.FromParts(3_900_000_000, 77);
+        var previous = new PreviousReply(
+            InProcessNtsServer.ReceiveTime - NtpDuration.FromSeconds(16), InProcessNtsServer.ReceiveTime - NtpDuration.FromSeconds(15));
+        var clientReceive = NtpTimestamp.FromParts(3_899_999_985, 5);
+        // The origin and receive fields are sealed with the rest of the request, as an NTS client in interleaved mode sends them.
+        byte[] request = BuildRequest(s, IssueCookie(s), 0, uid, transmit);
+        (matching ? previous.Receive : previous.Transmit).Write(request.AsSpan(24));
+        clientReceive.Write(request.AsSpan(32));
+        int authStart = NtsRequestFields.Read(request.AsSpan(NtpHeader.Length)).AuthenticatorStart;
+        NtsAuthenticator.Write(
+            request.AsSpan(authStart), s.C2SAead, System.Security.Cryptography.RandomNumberGenerator.GetBytes(s.C2SAead.NonceLength),
+            request.AsSpan(0, authStart), [], NtsExtensionFieldType.MinimumNonceAndPadding);
+        byte[] response = new byte[1024];
+        var clock = new Server.FakeClock(InProcessNtsServer.ReceiveTime);
+        var info = new RequestInfo(InProcessNtsServer.ReceiveTime, 40000) { Previous = previous };
+
+        ResponderResult result = _server.Responder.Handle(request, info, InProcessNtsServer.Snapshot, response, ref clock);
+
+        Assert.Equal(matching, result.Interleaved);
+        Assert.Equal(NtsReplyCheck.Authentic, NtsClientPacket.CheckFields(response.AsSpan(0, result.Length), uid, s.S2CAead, new byte[2048], out _));
+        Assert.True(NtpHeader.TryRead(response, out NtpHeader reply));
+        Assert.Equal(InProcessNtsServer.ReceiveTime, reply.ReceiveTime);
+        Assert.Equal(matching ? clientReceive : transmit, reply.OriginTime);
+        Assert.Equal(matching ? previous.Transmit : clock.ValueOfRead(1), reply.TransmitTime);
+    }
+
+    [Theory]
     [InlineData(AeadAlgorithm.AesSivCmac256)]
     [InlineData(AeadAlgorithm.Aes128GcmSiv)]
     public void ClientVerification_RejectsHostileRepliesWithoutThrowing(AeadAlgorithm algorithm)
