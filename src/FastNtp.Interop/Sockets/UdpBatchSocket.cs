@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using FastNtp.Interop.Timestamping;
 using static FastNtp.Interop.Sockets.LinuxConstants;
 
 namespace FastNtp.Interop.Sockets;

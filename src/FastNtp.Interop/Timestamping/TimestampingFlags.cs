@@ -11,6 +11,10 @@ public enum TimestampingFlags : uint
     RxSoftware = 1 << 3,
     Software = 1 << 4,
     RawHardware = 1 << 6,
+    /// <summary>Tag each transmit stamp with a per-socket counter (ee_data), one per datagram sent.</summary>
+    OptId = 1 << 7,
+    /// <summary>Queue transmit stamps without a copy of the datagram.</summary>
+    OptTimestampOnly = 1 << 11,
 
     /// <summary>What a socket needs for hardware receive and transmit stamps in the PHC's time (the triple's ts[2]).</summary>
     Hardware = TxHardware | RxHardware | RawHardware,

@@ -1,3 +1,5 @@
+using FastNtp.Interop.Timestamping;
+
 namespace FastNtp.Interop.Tests.Sockets;
 
 /// <summary>Pins the managed mirrors of kernel structs to the Linux LP64 (x86-64, arm64) ABI.</summary>

@@ -1,4 +1,5 @@
 using FastNtp.Interop.Time;
+using FastNtp.Interop.Timestamping;
 
 namespace FastNtp.Interop.Tests.Sockets;
 
