@@ -35,7 +35,7 @@ public sealed class ConfigurationCheckTests : IDisposable
         Assert.Equal(
             [
                 $"{path}:2:15: --workers (Server:Workers): invalid value 'many'",
-                $"{path}:2:34: Server:Wrokers: unknown key in section Server (its keys: Listen, Workers, LocalStratum, PinWorkers, Engine, User, AllowRoot, Xdp, HwTimestamp)",
+                $"{path}:2:34: Server:Wrokers: unknown key in section Server (its keys: Listen, Workers, LocalStratum, PinWorkers, Engine, User, AllowRoot, Interleaved, Xdp, HwTimestamp)",
                 $"{path}:3:15: Srever:Listen: unknown section Srever (sections: Server, Sync, Clock, Nts, Metrics, RateLimit, Access, NtsKe, Logging)",
                 $"{path}:5:14: Clock:Stratum: 0 is not 1 to 15",
                 $"{path}:4:40: Access:Allow[1]: '10.0.0.1/8' has host bits set; the network is 10.0.0.0/8.",

@@ -122,7 +122,7 @@ public sealed class ConfigurationLoaderTests
     [InlineData("Nts:StaleEpochs", "-1", "Nts:StaleEpochs: -1 is not 0 to 1000")]
     [InlineData("Nts:NtpPort", "0", "Nts:NtpPort: 0 is not a port")]
     [InlineData("Metrics:Listen", "127.0.0.1", "--metrics-listen: '127.0.0.1' is not ADDR:PORT")]
-    [InlineData("Server:Unknown", "1", "Server:Unknown: unknown key in section Server (its keys: Listen, Workers, LocalStratum, PinWorkers, Engine, User, AllowRoot, Xdp, HwTimestamp)")]
+    [InlineData("Server:Unknown", "1", "Server:Unknown: unknown key in section Server (its keys: Listen, Workers, LocalStratum, PinWorkers, Engine, User, AllowRoot, Interleaved, Xdp, HwTimestamp)")]
     [InlineData("Server:User", "0day user", "--user: '0day user' is not a user name")]
     [InlineData("Logging:LogLevel:Default", "Chatty", "--log-level: 'Chatty' is not Trace, Debug, Information, Warning, Error, Critical or None")]
     [InlineData("Logging:Console:FormatterName", "json", "Logging:Console:FormatterName: unknown section Logging:Console")]

@@ -20,7 +20,8 @@ public sealed class PolicySettingsTests
         Assert.True(settings.Access.List.IsEmpty);
         Assert.Equal(DenyAction.Drop, settings.Access.DenyAction);
         Assert.False(settings.Access.RequireNts);
-        Assert.Equal(new ClientPolicyOptions(), settings.ClientPolicy);
+        // Server:Interleaved is on by default, so the policy keeps reply times.
+        Assert.Equal(new ClientPolicyOptions { Interleaved = true }, settings.ClientPolicy);
     }
 
     [Fact]

@@ -86,7 +86,7 @@ public sealed class TransmitStampsTests : IDisposable
     }
 
     [Fact]
-    public void Restart_AfterARefusedDatagram_StartsTheKeysAgainAndForgetsPendingReplies()
+    public void RestartAfterARefusedDatagram_StartsTheKeysAgainAndForgetsPendingReplies()
     {
         _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _socket.EnableTransmitTimestamps();
