@@ -1,5 +1,3 @@
-using FastNtp.Interop.Timestamping;
-
 namespace FastNtp.Interop.Tests.Sockets;
 
 /// <summary>Pins the managed mirrors of kernel structs to the Linux LP64 (x86-64, arm64) ABI.</summary>
@@ -141,11 +139,6 @@ public class NativeLayoutTests
             ["ENOMSG"] = LinuxConstants.ENOMSG,
             ["SO_EE_ORIGIN_TIMESTAMPING"] = LinuxConstants.SO_EE_ORIGIN_TIMESTAMPING,
             ["SCM_TSTAMP_SND"] = LinuxConstants.SCM_TSTAMP_SND,
-            ["SOF_TIMESTAMPING_TX_SOFTWARE"] = (long)TimestampingFlags.TxSoftware,
-            ["SOF_TIMESTAMPING_RX_SOFTWARE"] = (long)TimestampingFlags.RxSoftware,
-            ["SOF_TIMESTAMPING_SOFTWARE"] = (long)TimestampingFlags.Software,
-            ["SOF_TIMESTAMPING_OPT_ID"] = (long)TimestampingFlags.OptId,
-            ["SOF_TIMESTAMPING_OPT_TSONLY"] = (long)TimestampingFlags.OptTimestampOnly,
             ["sizeof(struct scm_timestamping)"] = Unsafe.SizeOf<ScmTimestamping>(),
             ["offsetof(struct scm_timestamping, ts[2])"] = Offset<ScmTimestamping>(nameof(ScmTimestamping.RawHardware)),
             ["sizeof(struct sock_extended_err)"] = Unsafe.SizeOf<SockExtendedErr>(),

@@ -55,6 +55,8 @@ public class TimestampingLayoutTests
             ["SOF_TIMESTAMPING_RX_SOFTWARE"] = (long)TimestampingFlags.RxSoftware,
             ["SOF_TIMESTAMPING_SOFTWARE"] = (long)TimestampingFlags.Software,
             ["SOF_TIMESTAMPING_RAW_HARDWARE"] = (long)TimestampingFlags.RawHardware,
+            ["SOF_TIMESTAMPING_OPT_ID"] = (long)TimestampingFlags.OptId,
+            ["SOF_TIMESTAMPING_OPT_TSONLY"] = (long)TimestampingFlags.OptTimestampOnly,
         };
 
         Dictionary<string, long> c = CProbe.Run(Headers, managed.Keys);
