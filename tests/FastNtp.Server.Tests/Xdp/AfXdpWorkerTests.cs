@@ -235,7 +235,7 @@ public sealed class AfXdpWorkerTests : IDisposable
     }
 
     [Fact]
-    public void Backlog_LongerThanOneTransmitWakeUp_IsAnsweredInFull()
+    public void TransmitBacklog_IsAnsweredInFullAcrossWakeUps()
     {
         using var open = new ManualResetEventSlim(true);
         using RunningWorker<GatedClock> running = StartWorker(new GatedClock(open));
