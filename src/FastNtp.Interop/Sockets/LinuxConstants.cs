@@ -25,6 +25,8 @@ internal static class LinuxConstants
     /// <summary>SO_TIMESTAMPING_OLD: on 64-bit targets its three timespecs are already 64-bit.</summary>
     public const int SO_TIMESTAMPING = 37;
     public const int SCM_TIMESTAMPING = SO_TIMESTAMPING;
+    /// <summary>struct scm_ts_pktinfo beside a received hardware stamp (SOF_TIMESTAMPING_OPT_PKTINFO).</summary>
+    public const int SCM_TIMESTAMPING_PKTINFO = 58;
 
     public const int IP_PKTINFO = 8;
     public const int IP_RECVERR = 11;

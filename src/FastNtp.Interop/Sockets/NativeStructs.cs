@@ -104,6 +104,15 @@ internal struct ScmTimestamping
     public TimeSpec RawHardware;
 }
 
+/// <summary>struct scm_ts_pktinfo (SCM_TIMESTAMPING_PKTINFO): the interface whose NIC stamped a received datagram.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct ScmTsPktInfo
+{
+    public uint InterfaceIndex;
+    public uint PacketLength;
+    public fixed uint Reserved[2];
+}
+
 /// <summary>struct sock_extended_err: what an error-queue message is; for a timestamp, ee_data is its OPT_ID key.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct SockExtendedErr

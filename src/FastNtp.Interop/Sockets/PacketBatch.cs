@@ -138,6 +138,23 @@ public sealed unsafe class PacketBatch : IDisposable
     }
 
     /// <summary>
+    /// The NIC's stamp of a slot (SCM_TIMESTAMPING's ts[2], in the time of the NIC's PTP hardware clock, not the
+    /// system's) and the index of the interface that took it (SCM_TIMESTAMPING_PKTINFO: received datagrams only,
+    /// 0 for a transmit stamp). False when the NIC took none.
+    /// </summary>
+    public bool TryGetHardwareTimestamp(int slot, out long phcNanoseconds, out int interfaceIndex)
+    {
+        CheckSlot(slot);
+        MsgHdr* h = &_headers[slot].Header;
+        byte* data = FindControlMessage(h, SOL_SOCKET, SCM_TIMESTAMPING, sizeof(ScmTimestamping));
+        TimeSpec raw = data == null ? default : Unsafe.ReadUnaligned<ScmTimestamping>(data).RawHardware;
+        phcNanoseconds = raw.Seconds * 1_000_000_000 + raw.Nanoseconds;
+        byte* info = phcNanoseconds == 0 ? null : FindControlMessage(h, SOL_SOCKET, SCM_TIMESTAMPING_PKTINFO, sizeof(ScmTsPktInfo));
+        interfaceIndex = info == null ? 0 : (int)Unsafe.ReadUnaligned<ScmTsPktInfo>(info).InterfaceIndex;
+        return phcNanoseconds != 0;
+    }
+
+    /// <summary>
     /// The OPT_ID key of a transmit stamp read from the error queue: the socket's count of datagrams sent
     /// before the one stamped. False for any other error-queue message (an ICMP error, another kind of stamp).
     /// </summary>

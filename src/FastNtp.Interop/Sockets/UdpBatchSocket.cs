@@ -171,6 +171,16 @@ public sealed unsafe class UdpBatchSocket : IDisposable
             | TimestampingFlags.OptId | TimestampingFlags.OptTimestampOnly);
 
     /// <summary>
+    /// The NIC's stamps as well, where its hardware timestamping is on (SIOCSHWTSTAMP): received datagrams carry
+    /// the NIC's stamp and the stamping interface (<see cref="PacketBatch.TryGetHardwareTimestamp"/>), and with
+    /// <paramref name="transmit"/> (only with <see cref="EnableTransmitTimestamps"/>: nobody else reads the error
+    /// queue) sent ones queue the NIC's stamp instead of the software one when the NIC took it.
+    /// </summary>
+    public void EnableHardwareTimestamps(bool transmit) =>
+        SetTimestamping(Timestamping | TimestampingFlags.RxHardware | TimestampingFlags.RawHardware | TimestampingFlags.OptPacketInfo
+            | (transmit ? TimestampingFlags.TxHardware : TimestampingFlags.None));
+
+    /// <summary>
     /// Restarts the OPT_ID count at 0 (the kernel resets it when OPT_ID is turned on), for a sender that no
     /// longer knows which keys its datagrams got, as after a datagram the kernel refused.
     /// </summary>

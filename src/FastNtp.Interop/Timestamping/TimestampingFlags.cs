@@ -15,6 +15,8 @@ public enum TimestampingFlags : uint
     OptId = 1 << 7,
     /// <summary>Queue transmit stamps without a copy of the datagram.</summary>
     OptTimestampOnly = 1 << 11,
+    /// <summary>With a received hardware stamp, the index of the interface that took it (SCM_TIMESTAMPING_PKTINFO).</summary>
+    OptPacketInfo = 1 << 13,
 
     /// <summary>What a socket needs for hardware receive and transmit stamps in the PHC's time (the triple's ts[2]).</summary>
     Hardware = TxHardware | RxHardware | RawHardware,

@@ -5,6 +5,7 @@ using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Hosting;
 using FastNtp.Server.Metrics;
+using FastNtp.Server.Timestamping;
 
 namespace FastNtp.Server.Engine;
 
@@ -27,6 +28,10 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
     private readonly bool[] _sent;
     private readonly ClientTable? _replyTimes;
     private readonly TransmitStamps? _stamps;
+    /// <summary>Server:HwTimestamp's PHC lines; null when no interface stamps in hardware.</summary>
+    private readonly HardwareClocks? _hardware;
+    /// <summary>Per reply slot: the interface whose NIC stamped its request (0: none), where its own stamp is taken.</summary>
+    private readonly int[] _stampingInterfaces;
     private readonly SnapshotPublisher _snapshots;
     private readonly WorkerCounters _counters;
     private readonly bool _trackAllocations;
@@ -36,7 +41,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
 
     public BatchWorker(
         UdpBatchSocket socket, int batchSize, Responder responder, ClientPolicy? policy, SnapshotPublisher snapshots,
-        WorkerCounters counters, TClock clock, bool trackAllocations)
+        WorkerCounters counters, TClock clock, bool trackAllocations, HardwareClocks? hardware = null)
     {
         _socket = socket;
         _requests = new PacketBatch(batchSize, PacketStep.ReceiveBufferLength);
@@ -49,6 +54,14 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
             _replyTimes = table;
             socket.EnableTransmitTimestamps();
             _stamps = new TransmitStamps(socket, table, counters);
+        }
+
+        _stampingInterfaces = new int[batchSize];
+        if (hardware is { Any: true })
+        {
+            _hardware = hardware;
+            socket.EnableHardwareTimestamps(transmit: _stamps is not null);
+            _stamps?.UseHardwareStamps(hardware);
         }
 
         _snapshots = snapshots;
@@ -120,7 +133,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
         for (int i = 0; i < received; i++)
         {
             NtpTimestamp receiveTime;
-            if (_requests.TryGetKernelTimestamp(i, out long kernelNanoseconds))
+            if (KernelStamp.TryRead(_requests, i, _hardware, 0, out long kernelNanoseconds, out _stampingInterfaces[replies]))
             {
                 receiveTime = NtpTimestamp.FromUnixNanoseconds(kernelNanoseconds);
             }
@@ -204,7 +217,7 @@ internal sealed class BatchWorker<TClock> where TClock : struct, IClock
             NtpTimestamp receive = NtpHeader.ReadReceiveTime(reply);
             NtpTimestamp written = note.Interleaved ? sendTime : NtpHeader.ReadTransmitTime(reply);
             _replyTimes!.RecordReply(note.TableIndex, note.Client, receive, written);
-            _stamps!.Sent(note.TableIndex, note.Client, receive, written);
+            _stamps!.Sent(note.TableIndex, note.Client, receive, written, _stampingInterfaces[j]);
         }
 
         if (anyRefused) _stamps!.Restart(snapshot);

@@ -159,7 +159,7 @@ public sealed partial class LinuxBatchEngine : IPacketEngine
             Responder responder = _settings.CreateResponder();
             _workers.Add(new BatchWorker<RealtimeClock>(
                 _sockets[i], BatchSize, responder, _settings.CreatePolicy(_sockets.Count), _settings.Snapshots, _counters[i], default,
-                TrackAllocations));
+                TrackAllocations, _settings.HardwareClocks));
         }
 
         ClientTables = [.. _workers.Select(w => w.Policy?.Table).OfType<ClientTable>()];

@@ -3,6 +3,7 @@ using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Policy;
 using FastNtp.Protocol.Server;
 using FastNtp.Server.Metrics;
+using FastNtp.Server.Timestamping;
 
 namespace FastNtp.Server.Engine;
 
@@ -37,6 +38,7 @@ internal sealed class TransmitStamps : IDisposable
     private readonly WorkerCounters _counters;
     private readonly PacketBatch _errors = new(ReadBatch, 1);
     private readonly Pending[] _ring = new Pending[RingSize];
+    private HardwareClocks? _hardware;
     private uint _nextKey;
 
     public TransmitStamps(UdpBatchSocket socket, ClientTable table, WorkerCounters counters)
@@ -49,10 +51,14 @@ internal sealed class TransmitStamps : IDisposable
     /// <summary>The key the next datagram sent will carry.</summary>
     internal uint NextKey => _nextKey;
 
+    /// <summary>NIC transmit stamps are converted with these PHC lines (the socket asks for them too).</summary>
+    public void UseHardwareStamps(HardwareClocks hardware) => _hardware = hardware;
+
     /// <summary>A reply the kernel took: its stamp will be matched to the client's entry and receive time.</summary>
-    public void Sent(int tableIndex, in ClientAddress client, NtpTimestamp receive, NtpTimestamp written)
+    /// <param name="stampingInterface">The interface whose NIC stamped the request (0: none); a NIC stamp of the reply is read with its PHC.</param>
+    public void Sent(int tableIndex, in ClientAddress client, NtpTimestamp receive, NtpTimestamp written, int stampingInterface = 0)
     {
-        _ring[_nextKey % RingSize] = new Pending(_nextKey, true, tableIndex, client, receive, written);
+        _ring[_nextKey % RingSize] = new Pending(_nextKey, true, tableIndex, client, receive, written, stampingInterface);
         _nextKey++;
     }
 
@@ -85,7 +91,8 @@ internal sealed class TransmitStamps : IDisposable
             int read = _socket.ReceiveErrors(_errors, ReadBatch, out _);
             for (int i = 0; i < read; i++)
             {
-                bool stamp = _errors.TryGetTimestampKey(i, out uint key) && _errors.TryGetKernelTimestamp(i, out long nanoseconds)
+                bool stamp = _errors.TryGetTimestampKey(i, out uint key)
+                    && KernelStamp.TryRead(_errors, i, _hardware, _ring[key % RingSize].StampingInterface, out long nanoseconds, out _)
                     && Apply(key, NtpTimestamp.FromUnixNanoseconds(nanoseconds), snapshot);
                 if (stamp) applied++;
             }
@@ -114,5 +121,5 @@ internal sealed class TransmitStamps : IDisposable
     public void Dispose() => _errors.Dispose();
 
     private readonly record struct Pending(
-        uint Key, bool Tracked, int TableIndex, ClientAddress Client, NtpTimestamp Receive, NtpTimestamp Written);
+        uint Key, bool Tracked, int TableIndex, ClientAddress Client, NtpTimestamp Receive, NtpTimestamp Written, int StampingInterface);
 }

@@ -18,6 +18,9 @@ public sealed record EngineSettings(
     /// <summary>The client policy; null (or nothing to decide) leaves it out of the packet path.</summary>
     public PolicySettings? Policy { get; init; }
 
+    /// <summary>Server:HwTimestamp's PHC lines, for the Linux engine's sockets; null or empty: software stamps only.</summary>
+    public Timestamping.HardwareClocks? HardwareClocks { get; init; }
+
     /// <summary>The rate limit and interleaved mode need each client address at one worker: its table is that worker's alone.</summary>
     internal bool SteerByClient => Policy is { Options.RateLimitEnabled: true } or { Options.Interleaved: true };
 

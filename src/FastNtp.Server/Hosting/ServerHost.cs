@@ -82,6 +82,7 @@ public sealed partial class ServerHost : IHostedService
         var engineSettings = new EngineSettings(server.Listen, server.Workers, Snapshots, createResponder, server.PinWorkers)
         {
             Policy = new PolicySettings(_settings.ClientPolicy, _settings.Access.List),
+            HardwareClocks = _hardwareStamps.Clocks,
         };
         _engine = CreateEngine(server.Engine, engineSettings, _loggerFactory);
         try

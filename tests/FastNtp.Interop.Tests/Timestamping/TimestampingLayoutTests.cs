@@ -7,7 +7,7 @@ namespace FastNtp.Interop.Tests.Timestamping;
 public class TimestampingLayoutTests
 {
     private const string Headers =
-        "#include <net/if.h>\n#include <linux/ethtool.h>\n#include <linux/net_tstamp.h>\n#include <linux/ptp_clock.h>\n#include <linux/sockios.h>\n#include <fcntl.h>\n";
+        "#include <net/if.h>\n#include <sys/socket.h>\n#include <linux/ethtool.h>\n#include <linux/net_tstamp.h>\n#include <linux/ptp_clock.h>\n#include <linux/sockios.h>\n#include <fcntl.h>\n";
 
     [Fact]
     public void LayoutsAndConstants_MatchTheCCompiler()
@@ -50,13 +50,14 @@ public class TimestampingLayoutTests
             ["O_RDONLY"] = O_RDONLY,
             ["O_CLOEXEC"] = O_CLOEXEC,
             ["SOF_TIMESTAMPING_TX_HARDWARE"] = (long)TimestampingFlags.TxHardware,
-            ["SOF_TIMESTAMPING_TX_SOFTWARE"] = (long)TimestampingFlags.TxSoftware,
             ["SOF_TIMESTAMPING_RX_HARDWARE"] = (long)TimestampingFlags.RxHardware,
-            ["SOF_TIMESTAMPING_RX_SOFTWARE"] = (long)TimestampingFlags.RxSoftware,
-            ["SOF_TIMESTAMPING_SOFTWARE"] = (long)TimestampingFlags.Software,
             ["SOF_TIMESTAMPING_RAW_HARDWARE"] = (long)TimestampingFlags.RawHardware,
             ["SOF_TIMESTAMPING_OPT_ID"] = (long)TimestampingFlags.OptId,
             ["SOF_TIMESTAMPING_OPT_TSONLY"] = (long)TimestampingFlags.OptTimestampOnly,
+            ["SOF_TIMESTAMPING_OPT_PKTINFO"] = (long)TimestampingFlags.OptPacketInfo,
+            ["SCM_TIMESTAMPING_PKTINFO"] = LinuxConstants.SCM_TIMESTAMPING_PKTINFO,
+            ["sizeof(struct scm_ts_pktinfo)"] = Unsafe.SizeOf<ScmTsPktInfo>(),
+            ["offsetof(struct scm_ts_pktinfo, pkt_length)"] = Offset<ScmTsPktInfo>(nameof(ScmTsPktInfo.PacketLength)),
         };
 
         Dictionary<string, long> c = CProbe.Run(Headers, managed.Keys);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using FastNtp.Server.Timestamping;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FastNtp.Server.Tests.Engine;
@@ -14,12 +15,17 @@ internal static class EngineHarness
     public static LinuxBatchEngine Start(int workers, bool trackAllocations, params string[] endpoints) =>
         Start(workers, trackAllocations, null, endpoints);
 
-    public static LinuxBatchEngine Start(int workers, bool trackAllocations, PolicySettings? policy, params string[] endpoints)
+    public static LinuxBatchEngine Start(int workers, bool trackAllocations, PolicySettings? policy, params string[] endpoints) =>
+        Start(workers, trackAllocations, policy, null, endpoints);
+
+    public static LinuxBatchEngine Start(
+        int workers, bool trackAllocations, PolicySettings? policy, HardwareClocks? hardware, params string[] endpoints)
     {
         IPEndPoint[] parsed = Array.ConvertAll(endpoints, IPEndPoint.Parse);
         var settings = new EngineSettings(parsed, workers, new SnapshotPublisher(Snapshot), () => new Responder(), PinWorkers: false)
         {
             Policy = policy,
+            HardwareClocks = hardware,
         };
         var engine = new LinuxBatchEngine(settings, NullLogger.Instance) { TrackAllocations = trackAllocations };
         engine.Start();

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using FastNtp.Interop.Bpf;
 using FastNtp.Interop.Sockets;
+using FastNtp.Server.Timestamping;
 using static FastNtp.Server.Tests.Engine.EngineHarness;
 
 namespace FastNtp.Server.Tests.Engine;
@@ -27,6 +29,21 @@ public class ZeroAllocationTests
         // next batch's first request an interleaved answer.
         Assert.True(totals.Interleaved > 1500, $"only {totals.Interleaved} interleaved replies");
         Assert.True(totals.TransmitStamps > 1500, $"only {totals.TransmitStamps} transmit stamps matched");
+    }
+
+    /// <summary>
+    /// Server:HwTimestamp on as well: the sockets ask for NIC stamps and every stamp goes through the PHC lookup.
+    /// Loopback's NIC stamps nothing (no PHC on this machine), so the software stamps are what the path returns.
+    /// </summary>
+    [Fact]
+    public void WorkerWithHardwareTimestamps_Answers100000RequestsWithoutAllocating()
+    {
+        var hardware = new HardwareClocks([(NetworkInterfaces.IndexOf("lo"), 0)], 1);
+        hardware.Publish(0, new PhcConversion(0, 0, 1.0));
+        using LinuxBatchEngine engine = Start(workers: 1, trackAllocations: true, InterleavedEngineTests.Interleaved(), hardware, "127.0.0.1:0");
+        AssertAnswersWithoutAllocating(engine, interleaved: true);
+
+        Assert.True(Totals(engine).Totals.TransmitStamps > 1500, "software transmit stamps still arrive with the NIC's asked for");
     }
 
     private static void AssertAnswersWithoutAllocating(LinuxBatchEngine engine, bool interleaved)
