@@ -30,5 +30,12 @@ internal static partial class Interop
 
         [LibraryImport(Interop.Libraries.Libc, EntryPoint = "munmap", SetLastError = true)]
         internal static partial int Munmap(nint address, nuint length);
+
+        /// <summary>
+        /// glibc: gives the free memory of every malloc arena back to the kernel (the free pages inside a heap too, not
+        /// only its top), keeping <paramref name="pad"/> bytes at the top of the main heap; 1 when anything was released.
+        /// </summary>
+        [LibraryImport(Interop.Libraries.Libc, EntryPoint = "malloc_trim")]
+        internal static partial int MallocTrim(nuint pad);
     }
 }

@@ -16,6 +16,7 @@ internal sealed partial class NtsKeConnectionHandler(NtsKeServer server) : Conne
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
+        server.MemoryRelease.Connected();
         NtsKeServerCounters counters = server.LiveCounters;
         NtsKeServerSettings settings = server.Settings;
         if (connection.RemoteEndPoint is not IPEndPoint remote) return;

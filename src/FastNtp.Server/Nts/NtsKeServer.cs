@@ -62,6 +62,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
     private ListenOptions? _listen;
     private MeterListener? _rejections;
     private ITimer? _expiryTimer;
+    private ITimer? _memoryTimer;
     private NtsKeCertificate? _certificate;
 
     public NtsKeServer(NtsKeServerSettings settings, CookieKeyStore keys, ILogger<NtsKeServer>? logger = null)
@@ -73,6 +74,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         _logger = logger ?? NullLogger<NtsKeServer>.Instance;
         Admission = new NtsKeAdmission(settings.Limits);
         _refusalLog = new NtsKeRefusalLog(_logger);
+        MemoryRelease = new NtsKeMemoryRelease(NtsKeMemoryRelease.Release, _logger);
         // A codec holds AEAD objects re-keyed per key rotation; connections borrow one instead of sharing one behind a lock.
         _codecs = new DefaultObjectPoolProvider { MaximumRetained = Math.Min(settings.Limits.MaxConnections, Environment.ProcessorCount * 4) }
             .Create(new CookieCodecPolicy(keys));
@@ -87,6 +89,8 @@ public sealed partial class NtsKeServer : IAsyncDisposable
     internal NtsKeServerCounters LiveCounters => _counters;
 
     internal NtsKeAdmission Admission { get; }
+
+    internal NtsKeMemoryRelease MemoryRelease { get; }
 
     /// <summary>A connection closed before its handshake by a per-address limit: counted, and logged at most once per interval.</summary>
     internal void OverLimit(NtsKeRefusal reason, IPAddress address)
@@ -148,6 +152,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         _app = app;
         LogStarted(_logger, LocalEndPoint, _settings.CertificatePath, _certificate.NotAfter);
         _expiryTimer = TimeProvider.System.CreateTimer(_ => WarnIfExpiring(), null, TimeSpan.Zero, TimeSpan.FromHours(12));
+        _memoryTimer = TimeProvider.System.CreateTimer(_ => MemoryRelease.Check(), null, NtsKeMemoryRelease.Interval, NtsKeMemoryRelease.Interval);
     }
 
     /// <summary>
@@ -176,6 +181,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         _expiryTimer?.Dispose();
+        _memoryTimer?.Dispose();
         if (_app is not null)
         {
             await _app.StopAsync().ConfigureAwait(false);
@@ -201,7 +207,11 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         };
         listener.SetMeasurementEventCallback<long>((_, value, _, _) =>
         {
-            for (long i = 0; i < value; i++) _counters.RefusedBusy();
+            for (long i = 0; i < value; i++)
+            {
+                _counters.RefusedBusy();
+                MemoryRelease.Connected();
+            }
         });
         listener.Start();
         return listener;

@@ -1,0 +1,49 @@
+# Sourced by soak.sh and ntske-flood.sh: the one sampler of a server's health over time.
+#   sampler_start PID METRICS_ADDR CSV INTERVAL_S PHASE_FILE   (sets SAMPLER_PID; sampler_stop ends it)
+# Every INTERVAL_S seconds one CSV row: seconds since the start, the phase (the first line of PHASE_FILE, written by
+# the caller), RSS, anonymous and private memory (/proc/PID/smaps_rollup), threads, open descriptors, and from the
+# server's /metrics (the runtime's System.Runtime meter): GC heap size and committed memory after the last
+# collection, collections per generation, total GC pause time, thread-pool threads.
+
+SAMPLER_PID=""
+SAMPLE_COLUMNS="time_s,phase,rss_kb,anon_kb,private_kb,threads,fds,gc_heap_kb,gc_committed_kb,gc0,gc1,gc2,gc_pause_s,pool_threads"
+
+sample_once() { # pid metrics_addr start phase
+  local pid=$1 rollup status metrics
+  rollup=$(cat "/proc/$pid/smaps_rollup" 2>/dev/null) || return 1
+  status=$(cat "/proc/$pid/status" 2>/dev/null) || return 1
+  metrics=$(curl -s --max-time 2 "http://$2/metrics" || true)
+  printf '%s,%s,%s,%s,%s,%s,%s,%s\n' "$(( $(date +%s) - $3 ))" "$4" \
+    "$(awk '/^VmRSS/ { print $2 }' <<<"$status")" \
+    "$(awk '/^Anonymous/ { print $2 }' <<<"$rollup")" \
+    "$(awk '/^Private_(Clean|Dirty)/ { s += $2 } END { print s }' <<<"$rollup")" \
+    "$(awk '/^Threads/ { print $2 }' <<<"$status")" \
+    "$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)" \
+    "$(awk '
+      /^system_runtime_dotnet_gc_last_collection_heap_size\{/ { heap += $2 }
+      /^system_runtime_dotnet_gc_last_collection_memory_committed_size / { committed = $2 }
+      /^system_runtime_dotnet_gc_collections\{gc_heap_generation="gen0"\}/ { g0 = $2 }
+      /^system_runtime_dotnet_gc_collections\{gc_heap_generation="gen1"\}/ { g1 = $2 }
+      /^system_runtime_dotnet_gc_collections\{gc_heap_generation="gen2"\}/ { g2 = $2 }
+      /^system_runtime_dotnet_gc_pause_time / { pause = $2 }
+      /^system_runtime_dotnet_thread_pool_thread_count / { pool = $2 }
+      END { printf "%d,%d,%d,%d,%d,%.3f,%d", heap / 1024, committed / 1024, g0, g1, g2, pause, pool }' <<<"$metrics")"
+}
+
+sampler_start() { # pid metrics_addr csv interval phase_file
+  local pid=$1 addr=$2 csv=$3 interval=$4 phase_file=$5 start
+  start=$(date +%s)
+  echo "$SAMPLE_COLUMNS" >"$csv"
+  (
+    while kill -0 "$pid" 2>/dev/null; do
+      sample_once "$pid" "$addr" "$start" "$(head -n 1 "$phase_file" 2>/dev/null || echo run)" >>"$csv" || true
+      sleep "$interval"
+    done
+  ) &
+  SAMPLER_PID=$!
+}
+
+sampler_stop() {
+  if [[ -n "$SAMPLER_PID" ]]; then kill "$SAMPLER_PID" 2>/dev/null || true; wait "$SAMPLER_PID" 2>/dev/null || true; fi
+  SAMPLER_PID=""
+}
