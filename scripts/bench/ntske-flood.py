@@ -11,7 +11,8 @@ KIND:
   valid     full NTS-KE exchanges (TLS 1.3, ALPN ntske/1, cookies checked), each address of 127.1.0.0/16 used in turn
             so that no address exceeds the default handshake budget (the control: what a busy but honest load costs).
   probe     the legitimate client: one exchange every 0.5 s from 127.0.1.1-16 in turn (their budgets are not
-            exhausted), one CSV line per attempt (unix time, 1 or 0, milliseconds) on stdout; --ca required.
+            exhausted), one CSV line per attempt (unix time, 1 or 0, milliseconds) on stdout, until SECONDS (at most
+            3600) have passed or it is stopped; --ca required.
 Prints one JSON line (probe: CSV lines): connections made, attempts that failed. Loopback only."""
 import argparse
 import json
@@ -33,8 +34,8 @@ parser.add_argument("--ca", help="valid, probe: the CA certificate (PEM) the ser
 args = parser.parse_args()
 if args.kind in ("valid", "probe") and not args.ca:
     parser.error("valid and probe need --ca")
-if not 0 < args.seconds <= 600 or not 1 <= args.addresses <= 250 or not 1 <= args.processes <= 16:
-    parser.error("seconds 0-600, addresses 1-250, processes 1-16")
+if not 0 < args.seconds <= (3600 if args.kind == "probe" else 600) or not 1 <= args.addresses <= 250 or not 1 <= args.processes <= 16:
+    parser.error("seconds 0-600 (probe: 0-3600), addresses 1-250, processes 1-16")
 
 TARGET = ("127.0.0.1", args.port)
 LINGER_RESET = struct.pack("ii", 1, 0)
@@ -113,6 +114,8 @@ def source(i):
 def connect(address):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_RESET)
+    # A full accept queue drops SYNs; a connect must not outlast the flood by its retries.
+    s.settimeout(1.0)
     s.bind((address, 0))
     s.connect(TARGET)
     return s

@@ -10,7 +10,7 @@
 # exchange every 0.5 s) runs throughout. --native DIR runs DIR/fastntp (the NativeAOT binary) instead of
 # `dotnet fastntp.dll`. Before the first flood, 5 s of valid exchanges warm the server up (JIT, the GC's first
 # collections), so "before" is a serving server's level, not a fresh process's.
-# Out: DIR/samples.csv (sampler.sh, every second), DIR/probe.csv (the legitimate client), DIR/phases.csv,
+# Out: DIR/samples.csv (soaklib.sh's sampler, every second), DIR/probe.csv (the legitimate client), DIR/phases.csv,
 # DIR/flood.svg and DIR/summary.txt: per flood "RSS before X MB, peak Y, after Z: within N %". Bounded by time.
 set -euo pipefail
 export FASTNTP__SERVER__ALLOWROOT=true
@@ -34,7 +34,7 @@ for n in "$seconds" "$settle" "$before" "$processes"; do
   [[ "$n" =~ ^[1-9][0-9]*$ && "$n" -le 600 ]] || { echo "ntske-flood.sh: times and --processes are whole numbers 1-600" >&2; exit 2; }
 done
 
-source "$ROOT/scripts/bench/sampler.sh"
+source "$ROOT/scripts/bench/soaklib.sh"
 mkdir -p "$out"
 rm -f "$out"/*.csv "$out"/*.json
 if [ -n "$native" ]; then
@@ -57,12 +57,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A throwaway CA and a certificate for 127.0.0.1.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=flood-ca -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost -keyout "$work/server.key" -out "$work/server.csr" 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$work/ext.cnf"
-openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
-  -extfile "$work/ext.cnf" -out "$work/server.pem" 2>/dev/null
+make_certificate "$work"
 
 port=12395 keport=14495 metrics=127.0.0.1:19195
 "${SERVER[@]}" serve --listen "127.0.0.1:$port" --workers 1 --local-stratum 1 --nts-ke-listen "127.0.0.1:$keport" \
@@ -80,9 +75,8 @@ phase() { # name: what the sampler records from now on, and its start in phases.
 echo "phase,start_unix" >"$out/phases.csv"
 phase warmup
 sampler_start "$server" "$metrics" "$out/samples.csv" 1 "$work/phase"
-total=$(( 20 + $(wc -w <<<"$kinds") * (before + seconds + settle) + 30 ))
 echo "unix_time,ok,ms" >"$out/probe.csv"
-"${FLOOD[@]}" probe "$keport" "$total" --ca "$work/ca.pem" >>"$out/probe.csv" &
+"${FLOOD[@]}" probe "$keport" 3600 --ca "$work/ca.pem" >>"$out/probe.csv" &
 probe=$!
 # A server that has served for a while: JIT done, the GC at its working size (its first collections come with load).
 "${FLOOD[@]}" valid "$keport" 5 --processes "$processes" --ca "$work/ca.pem" >/dev/null

@@ -4,9 +4,10 @@
 #   scripts/bench/soak.sh [--minutes M] [--share S] [--plain-capacity R] [--nts-capacity R] [--ntske-clients N] [--out DIR]
 # Plain and NTS traffic each get half of the share of their capacity (requests/s that one worker sustains without
 # loss, from bench/RESULTS.md; pass this machine's figures), NTS-KE runs N clients doing back-to-back handshakes.
-# Load runs in rounds of 60 s (one JSON per round and kind: lost and invalid replies over time). Every 5 s the
-# script samples the server's RSS, threads and open descriptors (/proc) into DIR/samples.csv; dotnet-counters
-# records GC counts and pause time into DIR/counters.csv. DIR/soak.svg charts all of it, DIR/summary.txt sums it.
+# Load runs in rounds of 60 s (one JSON per round and kind: lost and invalid replies over time). Every 5 s
+# scripts/bench/soaklib.sh (the sampler ntske-flood.sh uses too) records the server's RSS, anonymous memory, threads,
+# open descriptors and, from its /metrics, GC heap, collections and pause time into DIR/samples.csv. DIR/soak.svg
+# charts all of it, DIR/summary.txt sums it.
 # Loopback only; every loop is bounded by the given minutes.
 set -euo pipefail
 # The servers measured here run as root on loopback or in this script's namespaces; `serve` refuses that unless told.
@@ -30,45 +31,37 @@ done
 plain_rate=$(python3 -c "print(int($share * $plain_capacity / 2))")
 nts_rate=$(python3 -c "print(int($share * $nts_capacity / 2))")
 
+source "$ROOT/scripts/bench/soaklib.sh"
 mkdir -p "$out"
 ART=${ART:-/tmp/art-soak}
 dotnet build "$ROOT/src/FastNtp" -c Release --artifacts-path "$ART" -nologo -v q -clp:ErrorsOnly >/dev/null
 dotnet build "$ROOT/loadtest/FastNtp.LoadTest" -c Release --artifacts-path "$ART" -nologo -v q -clp:ErrorsOnly >/dev/null
-(cd "$ROOT" && dotnet tool restore >/dev/null)
 LOAD=(dotnet "$ART/bin/FastNtp.LoadTest/release/fastntp-load.dll")
 
 work=$(mktemp -d)
 server=""
-counters=""
 cleanup() {
-  [ -n "$counters" ] && kill "$counters" 2>/dev/null || true
+  sampler_stop
   [ -n "$server" ] && kill "$server" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-# A throwaway CA and a certificate for 127.0.0.1.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=soak-ca -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost -keyout "$work/server.key" -out "$work/server.csr" 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$work/ext.cnf"
-openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
-  -extfile "$work/ext.cnf" -out "$work/server.pem" 2>/dev/null
+make_certificate "$work"
 
-port=12390 keport=14490
+port=12390 keport=14490 metrics=127.0.0.1:19190
 dotnet "$ART/bin/FastNtp/release/fastntp.dll" serve --listen "127.0.0.1:$port" --workers 1 --local-stratum 1 \
-  --nts-ke-listen "127.0.0.1:$keport" --cert "$work/server.pem" --key "$work/server.key" >"$out/server.log" 2>&1 &
+  --nts-ke-listen "127.0.0.1:$keport" --cert "$work/server.pem" --key "$work/server.key" --metrics-listen "$metrics" \
+  >"$out/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 30); do
   "${LOAD[@]}" ntske --target "127.0.0.1:$keport" --ca "$work/ca.pem" --clients 1 --duration 0.5 >/dev/null 2>&1 && break
   sleep 1
 done
 
-(cd "$ROOT" && exec dotnet tool run dotnet-counters collect --process-id "$server" --refresh-interval 5 --format csv \
-  --output "$out/counters.csv" --counters System.Runtime >/dev/null 2>&1) &
-counters=$!
-
-echo "time_s,rss_kb,threads,fds" >"$out/samples.csv"
+echo soak >"$work/phase"
+sampler_start "$server" "$metrics" "$out/samples.csv" 5 "$work/phase"
 start=$(date +%s)
 end=$((start + minutes * 60))
 round=0
@@ -86,15 +79,8 @@ while [ "$(date +%s)" -lt "$end" ]; do
   "${LOAD[@]}" ntske --target "127.0.0.1:$keport" --ca "$work/ca.pem" --clients "$ntske_clients" --duration "$seconds" \
     --json "$out/ntske-$round.json" >/dev/null 2>&1 &
   ke=$!
-  while kill -0 "$plain" 2>/dev/null || kill -0 "$nts" 2>/dev/null || kill -0 "$ke" 2>/dev/null; do
-    rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$server/status")
-    threads=$(awk '/^Threads/ { print $2 }' "/proc/$server/status")
-    fds=$(find "/proc/$server/fd" -mindepth 1 -maxdepth 1 | wc -l)
-    echo "$(( $(date +%s) - start )),$rss,$threads,$fds" >>"$out/samples.csv"
-    sleep 5
-  done
   wait "$plain" "$nts" "$ke" || echo "soak: a load run of round $round failed (see its JSON, if any)" >&2
 done
 
-kill "$counters" 2>/dev/null || true
+sampler_stop
 python3 "$ROOT/scripts/bench/soak_report.py" "$out" "$minutes" "$share" "$plain_rate" "$nts_rate" "$ntske_clients" | tee "$out/summary.txt"

@@ -21,6 +21,10 @@ internal sealed partial class NtsKeMemoryRelease(Func<NtsKeMemoryReleased> relea
     private readonly Lock _gate = new();
     private long _sinceCheck;
     private long _burst;
+    private long _releases;
+
+    /// <summary>Bursts whose memory was released so far.</summary>
+    public long Releases => Interlocked.Read(ref _releases);
 
     /// <summary>Releases what the GC and glibc hold free, what runs when a burst is over; the resident size at each step.</summary>
     public static NtsKeMemoryReleased Release()
@@ -50,6 +54,7 @@ internal sealed partial class NtsKeMemoryRelease(Func<NtsKeMemoryReleased> relea
 
         if (burst < BurstConnections) return false;
         NtsKeMemoryReleased released = release();
+        Interlocked.Increment(ref _releases);
         const int mb = 1024 * 1024;
         LogReleased(logger, burst, released.Before / mb, released.AfterCollection / mb, released.AfterTrim / mb);
         return true;

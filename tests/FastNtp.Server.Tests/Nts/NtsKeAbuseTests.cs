@@ -88,6 +88,32 @@ public sealed class NtsKeAbuseTests(TestPkiFixture fixture) : IClassFixture<Test
         Assert.True(counters.OverLimit["HandshakeRate"] > 0, counters.ToString());
     }
 
+    /// <summary>Regression: a flood of refused connections left its memory resident for good (issue 14); the server now releases it once the flood is over.</summary>
+    [Fact]
+    public async Task FloodOfRefusedConnections_HasItsMemoryReleasedOnceOver()
+    {
+        using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
+        await using var ke = new NtsKeServer(new NtsKeServerSettings
+        {
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            CertificatePath = _pki.ServerCert,
+            PrivateKeyPath = _pki.ServerKey,
+            Limits = NtsKeSettings.Default with { HandshakesPerAddress = 1 },
+        }, keys.Store);
+        await ke.StartAsync();
+        var target = new IPEndPoint(IPAddress.Loopback, ke.LocalEndPoint.Port);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        for (long i = 0; i < NtsKeMemoryRelease.BurstConnections + 100; i++)
+        {
+            using Socket s = await ConnectFromAsync(IPAddress.Parse("127.0.0.4"), target, stop.Token);
+            s.LingerState = new LingerOption(true, 0);
+        }
+
+        Assert.True(await Poll.UntilAsync(() => ke.MemoryRelease.Releases > 0, TimeSpan.FromSeconds(30)), ke.Counters.ToString());
+        Assert.True(ke.Counters.OverLimit["HandshakeRate"] >= NtsKeMemoryRelease.BurstConnections, ke.Counters.ToString());
+    }
+
     private static async Task<Socket> ConnectFromAsync(IPAddress source, IPEndPoint target, CancellationToken token)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);

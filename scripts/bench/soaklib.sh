@@ -1,9 +1,18 @@
-# Sourced by soak.sh and ntske-flood.sh: the one sampler of a server's health over time.
+# Sourced by soak.sh and ntske-flood.sh: what both need around the server they load.
+#   make_certificate DIR   a throwaway CA (DIR/ca.pem) and a certificate for 127.0.0.1 (DIR/server.pem, server.key)
 #   sampler_start PID METRICS_ADDR CSV INTERVAL_S PHASE_FILE   (sets SAMPLER_PID; sampler_stop ends it)
 # Every INTERVAL_S seconds one CSV row: seconds since the start, the phase (the first line of PHASE_FILE, written by
 # the caller), RSS, anonymous and private memory (/proc/PID/smaps_rollup), threads, open descriptors, and from the
 # server's /metrics (the runtime's System.Runtime meter): GC heap size and committed memory after the last
 # collection, collections per generation, total GC pause time, thread-pool threads.
+
+make_certificate() { # dir
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca -keyout "$1/ca.key" -out "$1/ca.pem" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost -keyout "$1/server.key" -out "$1/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$1/ext.cnf"
+  openssl x509 -req -in "$1/server.csr" -CA "$1/ca.pem" -CAkey "$1/ca.key" -CAcreateserial -days 2 \
+    -extfile "$1/ext.cnf" -out "$1/server.pem" 2>/dev/null
+}
 
 SAMPLER_PID=""
 SAMPLE_COLUMNS="time_s,phase,rss_kb,anon_kb,private_kb,threads,fds,gc_heap_kb,gc_committed_kb,gc0,gc1,gc2,gc_pause_s,pool_threads"
