@@ -47,22 +47,19 @@ fi
 FLOOD=(python3 "$ROOT/scripts/bench/ntske-flood.py")
 
 work=$(mktemp -d)
-server="" probe=""
+SERVER_PID="" probe=""
 cleanup() {
   sampler_stop
   [ -n "$probe" ] && kill "$probe" 2>/dev/null || true
-  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-make_certificate "$work"
-
 port=12395 keport=14495 metrics=127.0.0.1:19195
-"${SERVER[@]}" serve --listen "127.0.0.1:$port" --workers 1 --local-stratum 1 --nts-ke-listen "127.0.0.1:$keport" \
-  --cert "$work/server.pem" --key "$work/server.key" --metrics-listen "$metrics" >"$out/server.log" 2>&1 &
-server=$!
+start_server "$work" "$out/server.log" "$port" "$keport" "$metrics" "${SERVER[@]}"
+server=$SERVER_PID
 for _ in $(seq 1 30); do
   "${FLOOD[@]}" probe "$keport" 0.5 --ca "$work/ca.pem" | grep -q ',1,' && break
   sleep 1

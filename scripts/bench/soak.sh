@@ -39,22 +39,18 @@ dotnet build "$ROOT/loadtest/FastNtp.LoadTest" -c Release --artifacts-path "$ART
 LOAD=(dotnet "$ART/bin/FastNtp.LoadTest/release/fastntp-load.dll")
 
 work=$(mktemp -d)
-server=""
+SERVER_PID=""
 cleanup() {
   sampler_stop
-  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-make_certificate "$work"
-
 port=12390 keport=14490 metrics=127.0.0.1:19190
-dotnet "$ART/bin/FastNtp/release/fastntp.dll" serve --listen "127.0.0.1:$port" --workers 1 --local-stratum 1 \
-  --nts-ke-listen "127.0.0.1:$keport" --cert "$work/server.pem" --key "$work/server.key" --metrics-listen "$metrics" \
-  >"$out/server.log" 2>&1 &
-server=$!
+start_server "$work" "$out/server.log" "$port" "$keport" "$metrics" dotnet "$ART/bin/FastNtp/release/fastntp.dll"
+server=$SERVER_PID
 for _ in $(seq 1 30); do
   "${LOAD[@]}" ntske --target "127.0.0.1:$keport" --ca "$work/ca.pem" --clients 1 --duration 0.5 >/dev/null 2>&1 && break
   sleep 1

@@ -1,10 +1,20 @@
 # Sourced by soak.sh and ntske-flood.sh: what both need around the server they load.
-#   make_certificate DIR   a throwaway CA (DIR/ca.pem) and a certificate for 127.0.0.1 (DIR/server.pem, server.key)
+#   start_server WORK LOG PORT KEPORT METRICS COMMAND...   a throwaway CA (WORK/ca.pem) and certificate for 127.0.0.1,
+#     then `COMMAND serve` on 127.0.0.1 with NTS-KE and metrics, one worker, stratum 1 (sets SERVER_PID)
 #   sampler_start PID METRICS_ADDR CSV INTERVAL_S PHASE_FILE   (sets SAMPLER_PID; sampler_stop ends it)
 # Every INTERVAL_S seconds one CSV row: seconds since the start, the phase (the first line of PHASE_FILE, written by
 # the caller), RSS, anonymous and private memory (/proc/PID/smaps_rollup), threads, open descriptors, and from the
 # server's /metrics (the runtime's System.Runtime meter): GC heap size and committed memory after the last
 # collection, collections per generation, total GC pause time, thread-pool threads.
+
+start_server() { # work log port keport metrics command...
+  local work=$1 log=$2 port=$3 keport=$4 metrics=$5
+  shift 5
+  make_certificate "$work"
+  "$@" serve --listen "127.0.0.1:$port" --workers 1 --local-stratum 1 --nts-ke-listen "127.0.0.1:$keport" \
+    --cert "$work/server.pem" --key "$work/server.key" --metrics-listen "$metrics" >"$log" 2>&1 &
+  SERVER_PID=$!
+}
 
 make_certificate() { # dir
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca -keyout "$1/ca.key" -out "$1/ca.pem" 2>/dev/null

@@ -19,14 +19,7 @@ public sealed class NtsKeAbuseTests(TestPkiFixture fixture) : IClassFixture<Test
     public async Task LegitimateClient_IsServedWhileOneAddressHoldsIdleConnectionsAndAnotherChurns()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        await using var ke = new NtsKeServer(new NtsKeServerSettings
-        {
-            Listen = new IPEndPoint(IPAddress.Loopback, 0),
-            CertificatePath = _pki.ServerCert,
-            PrivateKeyPath = _pki.ServerKey,
-            Limits = NtsKeSettings.Default with { MaxConnections = 32, MaxConnectionsPerAddress = 4, HandshakesPerAddress = 40, HandshakeTimeout = TimeSpan.FromSeconds(1) },
-        }, keys.Store);
-        await ke.StartAsync();
+        await using NtsKeServer ke = await StartAsync(keys, NtsKeSettings.Default with { MaxConnections = 32, MaxConnectionsPerAddress = 4, HandshakesPerAddress = 40, HandshakeTimeout = TimeSpan.FromSeconds(1) });
         var target = new IPEndPoint(IPAddress.Loopback, ke.LocalEndPoint.Port);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
@@ -93,14 +86,7 @@ public sealed class NtsKeAbuseTests(TestPkiFixture fixture) : IClassFixture<Test
     public async Task FloodOfRefusedConnections_HasItsMemoryReleasedOnceOver()
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
-        await using var ke = new NtsKeServer(new NtsKeServerSettings
-        {
-            Listen = new IPEndPoint(IPAddress.Loopback, 0),
-            CertificatePath = _pki.ServerCert,
-            PrivateKeyPath = _pki.ServerKey,
-            Limits = NtsKeSettings.Default with { HandshakesPerAddress = 1 },
-        }, keys.Store);
-        await ke.StartAsync();
+        await using NtsKeServer ke = await StartAsync(keys, NtsKeSettings.Default with { HandshakesPerAddress = 1 });
         var target = new IPEndPoint(IPAddress.Loopback, ke.LocalEndPoint.Port);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
@@ -112,6 +98,19 @@ public sealed class NtsKeAbuseTests(TestPkiFixture fixture) : IClassFixture<Test
 
         Assert.True(await Poll.UntilAsync(() => ke.MemoryRelease.Releases > 0, TimeSpan.FromSeconds(30)), ke.Counters.ToString());
         Assert.True(ke.Counters.OverLimit["HandshakeRate"] >= NtsKeMemoryRelease.BurstConnections, ke.Counters.ToString());
+    }
+
+    private async Task<NtsKeServer> StartAsync(CookieKeyManager keys, NtsKeSettings limits)
+    {
+        var ke = new NtsKeServer(new NtsKeServerSettings
+        {
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            CertificatePath = _pki.ServerCert,
+            PrivateKeyPath = _pki.ServerKey,
+            Limits = limits,
+        }, keys.Store);
+        await ke.StartAsync();
+        return ke;
     }
 
     private static async Task<Socket> ConnectFromAsync(IPAddress source, IPEndPoint target, CancellationToken token)
