@@ -58,6 +58,11 @@ for kind in kinds:
         f"legitimate client ok {success('before:' + kind)} before, {success('flood:' + kind)} during, "
         f"{success('after:' + kind)} after")
 lines.append(f"largest RSS change after a flood: {worst:+.1f} % (limit {LIMIT_PERCENT} %)")
+first = [r for r in rows if r["phase"] == f"before:{kinds[0]}"] if kinds else []
+last = [r for r in rows if r["phase"] == f"after:{kinds[-1]}"] if kinds else []
+if first and last:
+    lines.append(f"RSS before the first flood {mb(first[-1]['rss_kb']):.1f} MB, after the last {mb(last[-1]['rss_kb']):.1f} MB "
+                 f"({100.0 * (last[-1]['rss_kb'] - first[-1]['rss_kb']) / first[-1]['rss_kb']:+.1f} %)")
 print("\n".join(lines))
 
 times = [r["time_s"] for r in rows]
