@@ -76,6 +76,10 @@ public sealed class VethNamespacePair : IDisposable
     public (int ExitCode, string Output) RunInServer(string program, IEnumerable<string> arguments, TimeSpan timeout) =>
         ExternalProcess.Run(_ip, ["netns", "exec", ServerNamespace, program, .. arguments], timeout);
 
+    /// <summary>Starts a program inside the client namespace.</summary>
+    public ExternalProcess StartInClient(string program, IEnumerable<string> arguments) =>
+        ExternalProcess.Start(_ip, ["netns", "exec", ClientNamespace, program, .. arguments]);
+
     /// <summary>Starts a program inside the server namespace.</summary>
     public ExternalProcess StartInServer(string program, IEnumerable<string> arguments) =>
         ExternalProcess.Start(_ip, ["netns", "exec", ServerNamespace, program, .. arguments]);
