@@ -59,7 +59,7 @@ public class PhcTrackerTests
     }
 
     [Fact]
-    public void PhcCountingFromBoot_FarFromTheSystemClock_LosesNoPrecision()
+    public void PhcCountingFromBoot_LosesNoPrecisionFarFromTheSystemClock()
     {
         // A PHC nobody set counts from the NIC's reset: about 1.8e18 ns behind the system clock, across second boundaries.
         const long phcAtStart = 4_321 * Second + 999_999_999;
