@@ -64,7 +64,7 @@ internal sealed class RawFrameTransport : ILoadTransport
             }
 
             if (options.Sender == RawSender.Xdp)
-                _xdpSender = XdpRequestSender.Load(_frames, options.Interface, _tag, options.Sample);
+                _xdpSender = XdpRequestSender.Load(_frames, options.Interface, _tag, options.Sample, _ntsPool);
         }
         catch
         {

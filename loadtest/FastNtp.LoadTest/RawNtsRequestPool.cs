@@ -35,6 +35,7 @@ internal sealed class RawNtsRequestPool
             _frames[e] = buffer;
             _lengths[e] = new int[count];
             _transmits[e] = new ulong[count];
+            MaxCount = Math.Max(MaxCount, count);
             for (int i = 0; i < count; i++)
             {
                 ulong transmit = ReplySink.Transmit(tag, e, (uint)i);
@@ -46,6 +47,12 @@ internal sealed class RawNtsRequestPool
 
     /// <summary>Requests built for timeline entry <paramref name="entry"/>.</summary>
     public int CountFor(int entry) => _lengths[entry].Length;
+
+    /// <summary>The most requests any entry has.</summary>
+    public int MaxCount { get; }
+
+    /// <summary>Request <paramref name="index"/> of timeline entry <paramref name="entry"/>, whose transmit timestamp is <see cref="ReplySink.Transmit"/>(tag, entry, index).</summary>
+    public ReadOnlySpan<byte> Frame(int entry, int index) => _frames[entry].AsSpan(index * _slotSize, _lengths[entry][index]);
 
     /// <summary>Copies the next request of <paramref name="entry"/> into <paramref name="destination"/>; returns its length.</summary>
     public int Next(int entry, Span<byte> destination, out ulong transmit)
@@ -59,8 +66,8 @@ internal sealed class RawNtsRequestPool
         int i = _next;
         _next = i + 1 == _lengths[entry].Length ? 0 : i + 1;
         transmit = _transmits[entry][i];
-        int length = _lengths[entry][i];
-        _frames[entry].AsSpan(i * _slotSize, length).CopyTo(destination);
-        return length;
+        ReadOnlySpan<byte> frame = Frame(entry, i);
+        frame.CopyTo(destination);
+        return frame.Length;
     }
 }

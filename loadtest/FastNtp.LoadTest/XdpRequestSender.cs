@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using FastNtp.Interop.Bpf;
 
@@ -39,17 +40,31 @@ internal struct RequestGenState
     public ulong Skipped;
     public uint High;
     public uint Next;
+    public uint Frames;
+    private readonly uint _pad;
+}
+
+/// <summary>struct nts_frame of Bpf/request_gen.c: one pre-built NTS request frame in the nts_frames map.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct NtsRequestFrame
+{
+    /// <summary>NTS_MAX_FRAME_LENGTH: a frame of a 1500-octet MTU.</summary>
+    public const int MaxFrameLength = 1514;
+
+    public uint Length;
+    public fixed byte Bytes[MaxFrameLength];
 }
 
 /// <summary>
 /// The XDP sender (Bpf/request_gen.c): BPF_PROG_RUN in live-frames mode runs the program many times per call on
-/// pages of the kernel's; each run with a request due writes the request template into its page and stamps it
-/// (client, port, sequence, checksums, as <see cref="RawRequestFrames.Write"/> does) and redirects it out of the
-/// interface as an xdp_frame. A page comes back to the run's pool holding whatever was last written into it (by a
-/// server that answered with XDP_TX, a reply), hence the whole template each time.
+/// pages of the kernel's; each run with a request due writes a request into its page and redirects it out of the
+/// interface as an xdp_frame. Plain NTP: the request template, stamped (client, port, sequence, checksums) as
+/// <see cref="RawRequestFrames.Write"/> does. NTS: request number <c>sequence mod count</c> of the entry's
+/// <see cref="RawNtsRequestPool"/> requests, copied into the nts_frames map when the entry begins (between calls,
+/// never during one). A page comes back to the run's pool holding whatever was last written into it (by a server that
+/// answered with XDP_TX, a reply), hence the whole frame each time.
 /// No skb is built on either side of a veth pair. The program paces itself against CLOCK_MONOTONIC (the clock of
 /// <see cref="Stopwatch"/> on Linux and of bpf_ktime_get_ns): each call sends what falls due while it runs.
-/// Plain NTP only: NTS requests are sealed per request in user space.
 /// </summary>
 internal sealed class XdpRequestSender : IPacedSender, IDisposable
 {
@@ -66,6 +81,8 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
 
     private readonly BpfObject _object;
     private readonly BpfMapping _state;
+    private readonly BpfMapping? _ntsFrames;
+    private readonly RawNtsRequestPool? _ntsPool;
     private readonly byte[] _template;
     private readonly uint _tag;
     private readonly uint _sampleMask;
@@ -75,7 +92,7 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
     private double _ticksPerRequest;
     private int _entry;
 
-    private XdpRequestSender(BpfObject obj, string interfaceName, byte[] template, uint tag, int sample)
+    private unsafe XdpRequestSender(BpfObject obj, string interfaceName, byte[] template, uint tag, int sample, RawNtsRequestPool? ntsPool)
     {
         _txDroppedFile = Path.Combine("/sys/class/net", interfaceName, "statistics", "tx_dropped");
         _object = obj;
@@ -84,7 +101,14 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
         // Without the sink every reply goes up to the packet socket: every request is tracked.
         _sampleMask = sample > 0 ? (uint)sample - 1 : 0;
         _state = obj.Map("gen_state").MapShared(Environment.SystemPageSize);
-        Program = obj.Program("request_gen");
+        _ntsPool = ntsPool;
+        if (ntsPool is not null)
+        {
+            int pages = (ntsPool.MaxCount * sizeof(NtsRequestFrame) + Environment.SystemPageSize - 1) / Environment.SystemPageSize;
+            _ntsFrames = obj.Map("nts_frames").MapShared(pages * Environment.SystemPageSize);
+        }
+
+        Program = obj.Program(ntsPool is null ? "request_gen" : "nts_request_gen");
     }
 
     internal BpfProgram Program { get; }
@@ -100,12 +124,17 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
     /// </summary>
     public static bool ExpeditedRcu => File.Exists(ExpeditedRcuFile) && File.ReadAllText(ExpeditedRcuFile).Trim() != "0";
 
-    /// <summary>Loads the program for <paramref name="frames"/>' requests out of interface <paramref name="interfaceName"/>; throws <see cref="BpfException"/> when the kernel refuses.</summary>
-    public static unsafe XdpRequestSender Load(RawRequestFrames frames, string interfaceName, uint tag, int sample)
+    /// <summary>
+    /// Loads the program for <paramref name="frames"/>' requests (NTS ones: <paramref name="ntsPool"/>'s) out of
+    /// interface <paramref name="interfaceName"/>; throws <see cref="BpfException"/> when the kernel refuses.
+    /// </summary>
+    public static unsafe XdpRequestSender Load(RawRequestFrames frames, string interfaceName, uint tag, int sample, RawNtsRequestPool? ntsPool = null)
     {
         int interfaceIndex = NetworkInterfaces.IndexOf(interfaceName);
         if (interfaceIndex == 0) throw new ArgumentException($"no network interface is named {interfaceName}", nameof(interfaceName));
-        if (frames.IsNts) throw new ArgumentException("The XDP sender sends plain NTP only.", nameof(frames));
+        if (frames.IsNts != ntsPool is not null) throw new ArgumentException("NTS frames need their request pool, plain ones none.", nameof(ntsPool));
+        if (frames.IsNts && frames.MaxFrameLength > NtsRequestFrame.MaxFrameLength)
+            throw new ArgumentException($"The XDP sender sends NTS request frames of up to {NtsRequestFrame.MaxFrameLength} octets; these are {frames.MaxFrameLength}.", nameof(frames));
         byte[] elf = CompiledObject()
             ?? throw new InvalidOperationException("this build of fastntp-load has no XDP sender (clang and libbpf-dev were missing when it was built)");
         var obj = BpfObject.Open(elf);
@@ -125,8 +154,9 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
             };
             frames.Template.CopyTo(new Span<byte>(config.Template, RequestGenConfig.MaxFrameLength));
             obj.SetReadOnlyData(MemoryMarshal.AsBytes(new ReadOnlySpan<RequestGenConfig>(ref config)));
+            if (ntsPool is not null) obj.SetMaxEntries("nts_frames", ntsPool.MaxCount);
             obj.Load();
-            return new XdpRequestSender(obj, interfaceName, frames.Template.ToArray(), tag, sample);
+            return new XdpRequestSender(obj, interfaceName, frames.Template.ToArray(), tag, sample, ntsPool);
         }
         catch
         {
@@ -149,7 +179,24 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
         s.Sent = 0;
         s.Skipped = 0;
         s.High = ReplySink.HighWord(_tag, entry);
+        if (_ntsPool is not null) LoadNtsFrames(entry);
         _txDroppedAtStart = TxDropped();
+    }
+
+    /// <summary>Copies entry <paramref name="entry"/>'s NTS requests into nts_frames; its sequence numbers start again at 0, request i carrying i.</summary>
+    private unsafe void LoadNtsFrames(int entry)
+    {
+        int count = _ntsPool!.CountFor(entry);
+        var slots = new Span<NtsRequestFrame>(Unsafe.AsPointer(ref _ntsFrames!.Value<NtsRequestFrame>()), count);
+        for (int i = 0; i < count; i++)
+        {
+            ReadOnlySpan<byte> frame = _ntsPool.Frame(entry, i);
+            slots[i].Length = (uint)frame.Length;
+            frame.CopyTo(new Span<byte>(Unsafe.AsPointer(ref slots[i].Bytes[0]), NtsRequestFrame.MaxFrameLength));
+        }
+
+        State.Frames = (uint)count;
+        State.Next = 0;
     }
 
     public long Sent => (long)State.Sent;
@@ -174,19 +221,37 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
     }
 
     /// <summary>
-    /// Tracks the requests sent since sequence <paramref name="first"/> whose replies come up for full verification,
-    /// each as sent when it fell due (the program sends within its backlog of that); <paramref name="doneBefore"/>:
-    /// the entry's requests sent or skipped before them.
+    /// Tracks the requests sent since sequence <paramref name="first"/> whose replies come up for full verification
+    /// (transmit timestamp's low half a multiple of the sample), each as sent when it fell due (the program sends
+    /// within its backlog of that); <paramref name="doneBefore"/>: the entry's requests sent or skipped before them.
+    /// The low half is the sequence number, for NTS taken modulo the entry's request count.
     /// </summary>
     internal void TrackSent(RequestTracker tracker, uint first, ulong doneBefore)
     {
         ref RequestGenState s = ref State;
-        uint count = s.Next - first;
-        uint offset = (0u - first) & _sampleMask;
-        for (uint i = offset; i < count; i += _sampleMask + 1)
+        ulong count = s.Next - first;
+        ulong period = s.Frames == 0 ? 1ul << 32 : s.Frames;
+        ulong sample = _sampleMask + 1ul;
+        ulong low = first % period;
+        ulong i = 0;
+        while (i < count)
         {
+            ulong gap = (sample - (low & _sampleMask)) & _sampleMask;
+            if (gap >= period - low)
+            {
+                // No sampled number before the sequence comes round to 0 again.
+                i += period - low;
+                low = 0;
+                continue;
+            }
+
+            i += gap;
+            low += gap;
+            if (i >= count) break;
             long due = _startTicks + (long)((doneBefore + i) * _ticksPerRequest);
-            tracker.Register(((ulong)s.High << 32) | (first + i), due, _entry);
+            tracker.Register(((ulong)s.High << 32) | low, due, _entry);
+            i++;
+            low = low + 1 == period ? 0 : low + 1;
         }
     }
 
@@ -194,6 +259,7 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
 
     public void Dispose()
     {
+        _ntsFrames?.Dispose();
         _state.Dispose();
         _object.Dispose();
     }

@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fastntp-load's XDP request generator: run by BPF_PROG_RUN in live-frames mode (BPF_F_TEST_XDP_LIVE_FRAMES), once
- * per iteration, on a page the kernel fills with the request template once and then recycles with whatever the
- * previous iteration left in it, or a peer that answered with XDP_TX wrote into it (the page comes back to the run's
- * pool after the reply is dropped): so every run writes the whole frame from the template. It paces itself: an iteration with a request due (the entry's rate since its start)
- * stamps the frame as request number `next` and redirects it out of the generator's interface (no skb is built, the
- * frame reaches the peer veth as an xdp_frame); one with nothing due drops it, which only recycles the page. Requests
- * more than max_backlog behind (the generator did not run, e.g. between two BPF_PROG_RUN calls) are skipped, not
- * sent in a burst the peer's ring could not hold.
+ * per iteration, on a page the kernel fills with the first frame once and then recycles with whatever the previous
+ * iteration left in it, or a peer that answered with XDP_TX wrote into it (the page comes back to the run's pool
+ * after the reply is dropped): so every run writes the whole frame. It paces itself: an iteration with a request due
+ * (the entry's rate since its start) writes request number `next` and redirects it out of the generator's interface
+ * (no skb is built, the frame reaches the peer veth as an xdp_frame); one with nothing due drops it, which only
+ * recycles the page. Requests more than max_backlog behind (the generator did not run, e.g. between two BPF_PROG_RUN
+ * calls) are skipped, not sent in a burst the peer's ring could not hold.
  *
- * The stamp is RawRequestFrames.Write's: client c = sequence mod clients has address first_client + c mod addresses
- * and port first_port + c / addresses; the transmit timestamp is (high << 32) | sequence, high being the run's tag
- * and the entry (what the reply sink checks). The checksums are computed from the template's (whose varying fields
- * are zero), never from what a recycled page holds.
+ * request_gen (plain NTP) stamps the template as RawRequestFrames.Write does: client c = sequence mod clients has
+ * address first_client + c mod addresses and port first_port + c / addresses; the transmit timestamp is
+ * (high << 32) | sequence, high being the run's tag and the entry (what the reply sink checks). The checksums are
+ * computed from the template's (whose varying fields are zero), never from what a recycled page holds.
+ *
+ * nts_request_gen (NTS) copies frame `sequence mod frames` of nts_frames, the entry's requests RawNtsRequestPool
+ * built and sealed (checksums and transmit timestamps included), which the generator writes between runs only.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -25,6 +28,8 @@
 #define NTP_TRANSMIT_OFFSET 40
 /* Ethernet, IPv6 and UDP headers and the 48-octet request: the longest template. */
 #define MAX_FRAME_LENGTH 112
+/* The longest NTS request frame: a 1500-octet MTU's. */
+#define NTS_MAX_FRAME_LENGTH 1514
 
 /* Set by the generator before load (.rodata); RequestGenConfig in XdpRequestSender.cs mirrors it. */
 struct gen_config {
@@ -52,6 +57,14 @@ struct gen_state {
 	__u64 skipped;
 	__u32 high;		/* upper half of the transmit timestamps: the run's tag and the entry */
 	__u32 next;		/* sequence number of the next request */
+	__u32 frames;		/* NTS: the entry's requests in nts_frames */
+	__u32 pad;
+};
+
+/* One pre-built NTS request frame; NtsRequestFrame in XdpRequestSender.cs mirrors it. */
+struct nts_frame {
+	__u32 length;
+	__u8 bytes[NTS_MAX_FRAME_LENGTH];
 };
 
 const volatile struct gen_config config = {};
@@ -64,6 +77,15 @@ struct {
 	__type(value, struct gen_state);
 } gen_state SEC(".maps");
 
+/* The entry's NTS requests; sized by the generator before load (one element for a plain run). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nts_frame);
+} nts_frames SEC(".maps");
+
 static __always_inline __u16 fold(__u64 sum)
 {
 	sum = (sum & 0xffff) + (sum >> 16);
@@ -72,16 +94,16 @@ static __always_inline __u16 fold(__u64 sum)
 	return (__u16)((sum & 0xffff) + (sum >> 16));
 }
 
-SEC("xdp")
-int request_gen(struct xdp_md *ctx)
+/* The entry's state when a request is due now (skipping what lies more than the backlog behind), else null. */
+static __always_inline struct gen_state *due_request(void)
 {
 	__u32 zero = 0;
 	struct gen_state *state = bpf_map_lookup_elem(&gen_state, &zero);
 	if (!state)
-		return XDP_ABORTED;
+		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	if (now < state->start_ns)
-		return XDP_DROP;
+		return 0;
 	if (now > state->end_ns)
 		now = state->end_ns;
 	/* Whole seconds apart, so the product cannot overflow at any rate a generator reaches. */
@@ -91,16 +113,31 @@ int request_gen(struct xdp_md *ctx)
 		due = state->limit;
 	__u64 done = state->sent + state->skipped;
 	if (done >= due)
-		return XDP_DROP;
+		return 0;
 	if (due - done > state->max_backlog)
 		state->skipped += due - done - state->max_backlog;
+	return state;
+}
+
+/* Sets the page's frame to `length` octets. */
+static __always_inline int resize(struct xdp_md *ctx, __u32 length)
+{
+	int grow = (int)length - (int)(ctx->data_end - ctx->data);
+	return grow != 0 ? bpf_xdp_adjust_tail(ctx, grow) : 0;
+}
+
+SEC("xdp")
+int request_gen(struct xdp_md *ctx)
+{
+	struct gen_state *state = due_request();
+	if (!state)
+		return XDP_DROP;
 
 	/* The page holds whatever its last user left: the template goes in whole, at its length. */
 	__u32 length = config.frame_length;
 	if (length > MAX_FRAME_LENGTH)
 		return XDP_ABORTED;
-	int grow = (int)length - (int)(ctx->data_end - ctx->data);
-	if (grow != 0 && bpf_xdp_adjust_tail(ctx, grow) != 0)
+	if (resize(ctx, length) != 0)
 		return XDP_ABORTED;
 	if (bpf_xdp_store_bytes(ctx, 0, (void *)config.template, length) != 0)
 		return XDP_ABORTED;
@@ -142,6 +179,31 @@ int request_gen(struct xdp_md *ctx)
 			return XDP_ABORTED;
 		ip->check = bpf_htons((__u16)~fold((__u16)~config.ip_checksum + address_sum));
 	}
+	return bpf_redirect(config.ifindex, 0);
+}
+
+SEC("xdp")
+int nts_request_gen(struct xdp_md *ctx)
+{
+	struct gen_state *state = due_request();
+	if (!state)
+		return XDP_DROP;
+	if (state->frames == 0)
+		return XDP_ABORTED;
+	__u32 index = state->next % state->frames;
+	struct nts_frame *frame = bpf_map_lookup_elem(&nts_frames, &index);
+	if (!frame)
+		return XDP_ABORTED;
+	__u32 length = frame->length;
+	if (length == 0 || length > NTS_MAX_FRAME_LENGTH)
+		return XDP_ABORTED;
+	if (resize(ctx, length) != 0)
+		return XDP_ABORTED;
+	if (bpf_xdp_store_bytes(ctx, 0, frame->bytes, length) != 0)
+		return XDP_ABORTED;
+	/* One run executes on one CPU, and the generator never runs two at once: no other writer. */
+	state->sent++;
+	state->next++;
 	return bpf_redirect(config.ifindex, 0);
 }
 
