@@ -5,12 +5,12 @@
 # program, loadtest/FastNtp.LoadTest/Bpf/reply_sink.c) to its veth: every reply is checked and counted in the driver
 # and 1 in SAMPLE is verified fully in user space (checksums, client, NTP, NTS authentication), so replies are counted
 # at driver speed (and a veth passes frames an XDP program bounces with XDP_TX only to a peer that runs XDP itself).
-# Plain NTP requests come from fastntp-load's XDP sender (SENDER=xdp, the default: an XDP program run by BPF_PROG_RUN
-# in live-frames mode builds and paces every request in a kernel page and hands it to the veth as an xdp_frame, so
-# neither side builds an skb per request); the script sets /sys/kernel/rcu_expedited to 1 while it runs (each
-# BPF_PROG_RUN call ends with an RCU grace period, ~25 ms otherwise, during which nothing is sent) and restores it.
-# NTS requests are sealed per request in user space and leave through the AF_PACKET sender (sendmmsg), as with
-# SENDER=packet for plain NTP. Each run's header line names its sender.
+# Requests come from fastntp-load's XDP sender (SENDER=xdp, the default: an XDP program run by BPF_PROG_RUN in
+# live-frames mode writes and paces every request in a kernel page and hands it to the veth as an xdp_frame, so
+# neither side builds an skb per request; NTS requests are sealed before each run and copied into a BPF map per step);
+# the script sets /sys/kernel/rcu_expedited to 1 while it runs (each BPF_PROG_RUN call ends with an RCU grace period,
+# ~25 ms otherwise, during which nothing is sent) and restores it. SENDER=packet sends through an AF_PACKET socket
+# (sendmmsg, an skb per request) instead. Each run's header line names its sender.
 # Issue 12 (plain NTP, 48-octet requests):
 #   ceiling    an XDP program on the server's veth that drops NTP (UDP to 123): nothing answers, the sent rate is what the generator
 #              offers from one core (the ceiling of every measurement below, the XDP path's included);
@@ -33,7 +33,7 @@
 # STEP_MULT, STEP_MAX, DURATION (s per step), CLIENTS (simulated clients: source address and port pairs),
 # ADDRESSES (source addresses they spread over), CEILING_RATE (offered in the ceiling runs), SAMPLE (1 reply in SAMPLE
 # verified fully), NTS_STEP_START, NTS_STEP_MULT, NTS_STEP_MAX, NTS_CLIENTS (each one NTS-KE session), FAMILY (4 or 6),
-# GEN_CPU, SERVER_CPU, PRIO (rt|nice|none), SENDER (xdp or packet, for the plain NTP runs), ONLY (subset of: ceiling reflector fastntp xdp chrony nts-ceiling
+# GEN_CPU, SERVER_CPU, PRIO (rt|nice|none), SENDER (xdp or packet), ONLY (subset of: ceiling reflector fastntp xdp chrony nts-ceiling
 # nts-socket nts-afxdp chrony-nts; default all).
 # Needs root (network namespaces, CAP_NET_RAW, CAP_BPF, chrt), clang, ethtool, iproute2, gcc, chrony, openssl.
 set -euo pipefail
@@ -105,12 +105,11 @@ echo "== machine: $MACHINE; namespaces $GEN_NS and $SRV_NS; load average $(cut -
 : >"$OUT/loadavg.txt"
 
 # The generator in the generator namespace on its core: raw frames on its veth to the server's MAC, replies counted by
-# its reply sink. LOAD_EXTRA: the NTS options of the NTS runs; RUN_SENDER: the sender of the runs under way.
+# its reply sink. LOAD_EXTRA: the NTS options of the NTS runs.
 LOAD_EXTRA=()
-RUN_SENDER=$SENDER
 load() { # fastntp-load arguments...
   ip netns exec "$GEN_NS" "${PRIO_CMD[@]}" taskset -c "$GEN_CPU" dotnet "$LOAD" --raw "$GEN_DEV" --raw-dst-mac 02:00:00:00:00:02 \
-    --target "$TARGET" --allow-non-loopback --raw-addresses "$ADDRESSES" --raw-sample "$SAMPLE" --raw-sender "$RUN_SENDER" "${LOAD_EXTRA[@]}" "$@"
+    --target "$TARGET" --allow-non-loopback --raw-addresses "$ADDRESSES" --raw-sample "$SAMPLE" --raw-sender "$SENDER" "${LOAD_EXTRA[@]}" "$@"
 }
 
 start_server() { # name, command...
@@ -138,7 +137,7 @@ measure() { # name, label, server command...
   echo "$name $(cut -d' ' -f1 /proc/loadavg)" >>"$OUT/loadavg.txt"
   start_server "$name" "$@"
   if wait_ready; then
-    echo "== $label, $RUN_SENDER sender (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo "== $label, $SENDER sender (load average $(cut -d' ' -f1-3 /proc/loadavg))"
     load "${STAIRS[@]}" --duration "$DURATION" \
       --server-pid "$SERVER_PID" --server-cpu "$SERVER_CPU" --label "$label" --plain --csv "$OUT/$name.csv" --json "$OUT/$name.json"
   else
@@ -149,7 +148,7 @@ measure() { # name, label, server command...
 
 # What the generator offers from one core when nothing answers: an XDP_DROP program on the server's veth.
 ceiling() { # name, label, clients
-  echo "== $2: XDP_DROP on $SRV_DEV, offered $CEILING_RATE/s, $RUN_SENDER sender (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "== $2: XDP_DROP on $SRV_DEV, offered $CEILING_RATE/s, $SENDER sender (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   echo "$1 $(cut -d' ' -f1 /proc/loadavg)" >>"$OUT/loadavg.txt"
   ip -n "$SRV_NS" link set dev "$SRV_DEV" xdpdrv obj "$ROOT/bench/xdp-sink/xdp_drop.o" sec xdp
   load --clients "$3" --rate "$CEILING_RATE" --duration "$DURATION" --drain 0.1 --server-cpu "$SERVER_CPU" --label "$2" \
@@ -201,7 +200,6 @@ if want nts-ceiling || want nts-socket || want nts-afxdp || want chrony-nts; the
     dotnet "$FASTNTP" serve --listen "$LISTEN" --workers 1 --local-stratum 1
     --nts-ke-listen "$KE_LISTEN" --cert "$WORK/server.pem" --key "$WORK/server.key" --nts-key-file "$WORK/nts.key")
   LOAD_EXTRA=(--nts --ntske-port 4460 --ca "$WORK/ca.pem" --nts-algorithm 15 --nts-placeholders 0)
-  RUN_SENDER=packet
   STAIRS=(--clients "$NTS_CLIENTS" --step-start "$NTS_STEP_START" --step-mult "$NTS_STEP_MULT" --step-max "$NTS_STEP_MAX")
 
   if want nts-ceiling && ((FASTNTP_OK)); then
@@ -235,7 +233,6 @@ CONF
     measure chrony-nts "chrony $("$CHRONYD" -v | awk '{print $4}') NTS (1 core)" "$CHRONYD" -x -d -u root -f "$WORK/chrony-nts.conf"
   fi
   LOAD_EXTRA=()
-  RUN_SENDER=$SENDER
 fi
 
 chart() { # file, title, names...
