@@ -247,7 +247,7 @@ python3 - "$MACHINE" "$PRIO" "$OUT" "$SENDER" <<'PY' | tee "$OUT/summary.md"
 import json, os, sys
 machine, prio, out, sender = sys.argv[1:5]
 loads = dict(line.split()[:2] for line in open(os.path.join(out, "loadavg.txt")) if line.strip())
-print(f"Machine: {machine}; scheduling: {prio}; plain NTP sent by the {sender} sender, NTS by the packet sender\n")
+print(f"Machine: {machine}; scheduling: {prio}; requests sent by the {sender} sender\n")
 fmt = lambda v, p="{:,.0f}": "-" if v is None else p.format(v)
 
 def load(name):
