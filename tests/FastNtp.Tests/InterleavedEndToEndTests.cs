@@ -30,8 +30,8 @@ public sealed class InterleavedEndToEndTests : IDisposable
 
     private ExternalProcess StartServer(params string[] more)
     {
-        ExternalProcess server = _net.StartInServer("dotnet",
-            [TestEnvironment.FastNtpDll, "serve", "--listen", $"{_net.ServerV4}:123", "--local-stratum", "2", "--workers", "1", .. more]);
+        ExternalProcess server = _net.StartInServer("env",
+            ["FASTNTP__SERVER__INTERLEAVED=true", "dotnet", TestEnvironment.FastNtpDll, "serve", "--listen", $"{_net.ServerV4}:123", "--local-stratum", "2", "--workers", "1", .. more]);
         if (!server.WaitForLine(l => l.Contains("Serving NTP", StringComparison.Ordinal), TestEnvironment.StartTimeout))
         {
             string output = server.Output;

@@ -29,7 +29,7 @@ public static class OptionTable
         new("Server:Engine", null, "packet engine: auto (default; linux where supported), linux or portable"),
         new("Server:User", "--user", "started as root: become this user once every socket is bound and every key read (keeping only CAP_SYS_TIME for Clock:Control kernel)", Value: "NAME"),
         new("Server:AllowRoot", null, "started as root without Server:User: keep serving as root instead of refusing to start; default false"),
-        new("Server:Interleaved", null, "answer interleaved requests (chrony's xleave) with the previous reply's kernel transmit time (Linux engine); default true"),
+        new("Server:Interleaved", null, "answer interleaved requests (chrony's xleave) with the previous reply's kernel transmit time (Linux engine); default false"),
         new("Server:Xdp:Interfaces", "--xdp", "network interface on which plain NTP is answered in the driver (XDP), repeatable", IsList: true, Value: "IFACE"),
         new("Server:Xdp:Mode", null, "XDP attach mode: auto (default; native where the driver supports it), native or generic"),
         new("Server:Xdp:AfXdp", null, "with --xdp: NTS and other extension-field requests reach the responder through AF_XDP sockets; default true"),

@@ -17,7 +17,7 @@ public sealed class ServerOptions
     public HwTimestampOptions HwTimestamp { get; set; } = new();
     public string? User { get; set; }
     public bool AllowRoot { get; set; }
-    public bool Interleaved { get; set; } = true;
+    public bool Interleaved { get; set; }
 }
 
 public sealed class XdpOptions
@@ -52,10 +52,10 @@ public sealed partial record ServerSettings(
     HwTimestampSettings HwTimestamp, string? User, bool AllowRoot)
 {
     /// <summary>
-    /// Answer interleaved requests (chrony's <c>xleave</c>) with the previous reply's kernel transmit time. On by
-    /// default, as in chrony's server: only a client that asks gets it, everyone else's replies stay as they are.
+    /// Answer interleaved requests (chrony's <c>xleave</c>) with the previous reply's kernel transmit time. Off by
+    /// default: it stamps every reply's departure, basic-mode clients' too, which costs every request CPU.
     /// </summary>
-    public bool Interleaved { get; init; } = true;
+    public bool Interleaved { get; init; }
 
     internal static ServerSettings From(ServerOptions o, SettingsErrors errors)
     {

@@ -20,8 +20,7 @@ public sealed class PolicySettingsTests
         Assert.True(settings.Access.List.IsEmpty);
         Assert.Equal(DenyAction.Drop, settings.Access.DenyAction);
         Assert.False(settings.Access.RequireNts);
-        // Server:Interleaved is on by default, so the policy keeps reply times.
-        Assert.Equal(new ClientPolicyOptions { Interleaved = true }, settings.ClientPolicy);
+        Assert.Equal(new ClientPolicyOptions(), settings.ClientPolicy);
     }
 
     [Fact]
