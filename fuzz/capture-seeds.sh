@@ -31,7 +31,7 @@ openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key
   -extfile "$work/ext.cnf" -out "$work/server.pem" 2>/dev/null
 
 # Every UDP datagram to or from port 123 on the namespace's loopback, each frame once (lo shows it going out and coming in).
-inns /usr/bin/python3 - "$work/frames" <<'PY' &
+ip netns exec "$ns" /usr/bin/python3 - "$work/frames" <<'PY' &
 import os, socket, sys, time
 out = sys.argv[1]; os.makedirs(out)
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3)); s.bind(("lo", 0)); s.settimeout(0.5)
@@ -47,7 +47,8 @@ PY
 sniffer=$!
 for _ in $(seq 50); do [ -f "$work/frames/ready" ] && break; sleep 0.1; done
 
-inns "${FASTNTP[@]}" serve --listen 127.0.0.1:123 --listen '[::1]:123' --workers 1 --local-stratum 1 \
+# Started directly, not through inns: $! must be the server itself for the cleanup to stop it.
+ip netns exec "$ns" "${FASTNTP[@]}" serve --listen 127.0.0.1:123 --listen '[::1]:123' --workers 1 --local-stratum 1 \
   --nts-ke-listen 127.0.0.1:4460 --cert "$work/server.pem" --key "$work/server.key" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do inns "${FASTNTP[@]}" query 127.0.0.1:123 --timeout 0.2 >/dev/null 2>&1 && break; sleep 0.2; done
