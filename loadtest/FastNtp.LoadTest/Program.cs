@@ -142,6 +142,15 @@ root.SetAction(parse =>
             return 1;
         }
 
+        // The XDP sender's map holds frames up to a fixed length; only the cookies NTS-KE gave tell how long a request is.
+        if (rawOptions is { Sender: RawSender.Xdp })
+        {
+            int longest = UdpFrame.HeadersLength(endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+                + sessions.Max(s => NtsLoadSession.FromKeyExchange(s, placeholders).MaxRequestLength);
+            if (longest > NtsRequestFrame.MaxFrameLength)
+                return Fail($"--raw-sender xdp sends NTS frames of up to {NtsRequestFrame.MaxFrameLength} octets; with these cookies and {placeholders} placeholders a request frame is {longest}: use fewer --nts-placeholders or --raw-sender packet.");
+        }
+
         mode = $"nts {sessions[0].Algorithm}, {placeholders} placeholders" + (rawMode is null ? "" : $", {sessions.Count} NTS-KE sessions, {rawMode}");
     }
 
