@@ -6,6 +6,7 @@
 #   fuzz/capture-seeds.sh        (as root; needs chrony and ntpsec-ntpdig: scripts/install-deps.sh)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+source "$ROOT/scripts/bench/soaklib.sh"
 export FASTNTP__SERVER__ALLOWROOT=true
 ART=${ART:-/tmp/art-capture}
 dotnet build "$ROOT/src/FastNtp" -c Release --artifacts-path "$ART" -nologo -v q -clp:ErrorsOnly >/dev/null
@@ -24,11 +25,7 @@ ip netns add "$ns"
 ip -n "$ns" link set lo up
 inns() { ip netns exec "$ns" "$@"; }
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=capture-ca -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost -keyout "$work/server.key" -out "$work/server.csr" 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$work/ext.cnf"
-openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
-  -extfile "$work/ext.cnf" -out "$work/server.pem" 2>/dev/null
+make_certificate "$work"   # scripts/bench/soaklib.sh: a throwaway CA and a certificate for 127.0.0.1
 
 # Every UDP datagram to or from port 123 on the namespace's loopback, each frame once (lo shows it going out and coming in).
 ip netns exec "$ns" /usr/bin/python3 - "$work/frames" <<'PY' &
