@@ -145,8 +145,14 @@ root.SetAction(parse =>
         // The XDP sender's map holds frames up to a fixed length; only the cookies NTS-KE gave tell how long a request is.
         if (rawOptions is { Sender: RawSender.Xdp })
         {
-            int longest = UdpFrame.HeadersLength(endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
-                + sessions.Max(s => NtsLoadSession.FromKeyExchange(s, placeholders).MaxRequestLength);
+            int longest = 0;
+            foreach (NtsKeResult session in sessions)
+            {
+                using var probe = NtsLoadSession.FromKeyExchange(session, placeholders);
+                longest = Math.Max(longest, probe.MaxRequestLength);
+            }
+
+            longest += UdpFrame.HeadersLength(endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6);
             if (longest > NtsRequestFrame.MaxFrameLength)
                 return Fail($"--raw-sender xdp sends NTS frames of up to {NtsRequestFrame.MaxFrameLength} octets; with these cookies and {placeholders} placeholders a request frame is {longest}: use fewer --nts-placeholders or --raw-sender packet.");
         }
