@@ -14,6 +14,7 @@ namespace FastNtp.LoadTest;
 /// <param name="Clients">Concurrent clients; each holds one TLS client context and runs one exchange at a time.</param>
 /// <param name="Algorithms">AEADs offered, most preferred first; null offers the client's defaults.</param>
 /// <param name="ExpectedCookies">An exchange that brings fewer cookies than this is counted as a failure (RFC 8915 servers send 8).</param>
+/// <param name="Rate">Exchanges started per second, summed over clients and spread evenly between them; 0 runs them back to back.</param>
 internal sealed record NtsKeLoadSettings(
     IPEndPoint Target,
     int Clients,
@@ -23,10 +24,12 @@ internal sealed record NtsKeLoadSettings(
     string Label,
     int? ServerPid = null,
     IReadOnlyList<AeadAlgorithm>? Algorithms = null,
-    int ExpectedCookies = 8)
+    int ExpectedCookies = 8,
+    double Rate = 0)
 {
     /// <summary>One line naming what is wrong, or null when the settings can run.</summary>
-    public static string? Validate(IPEndPoint target, bool allowNonLoopback, int clients, TimeSpan duration, TimeSpan timeout, TimeSpan maxTotal)
+    public static string? Validate(IPEndPoint target, bool allowNonLoopback, int clients, TimeSpan duration, TimeSpan timeout, TimeSpan maxTotal,
+        double rate = 0)
     {
         if (!allowNonLoopback && !LoadSettings.IsLoopback(target.Address))
             return $"--target {target}: only loopback targets (127.0.0.0/8, ::1) are allowed without --allow-non-loopback.";
@@ -34,6 +37,7 @@ internal sealed record NtsKeLoadSettings(
         if (clients is < 1 or > 1024) return "--clients must be between 1 and 1024.";
         if (duration <= TimeSpan.Zero) return "--duration must be positive.";
         if (timeout <= TimeSpan.Zero) return "--timeout must be positive.";
+        if (!double.IsFinite(rate) || rate < 0) return "--rate must be 0 (back to back) or a positive number of exchanges per second.";
         // An exchange still running at the end may take up to the timeout to finish.
         if (duration + timeout > maxTotal)
             return $"The run may take {(duration + timeout).TotalSeconds:0.#} s (duration + timeout), more than --max-total {maxTotal.TotalSeconds:0.#} s.";
@@ -197,7 +201,8 @@ internal sealed class NtsKeLoadRunner
                 clients[c] = new ClientState(FailureKinds);
                 ClientState state = clients[c];
                 TlsContext context = contexts[c];
-                tasks[c] = Task.Run(() => ClientLoopAsync(context, state, end, cancel), CancellationToken.None);
+                int client = c;
+                tasks[c] = Task.Run(() => ClientLoopAsync(context, state, client, start, end, cancel), CancellationToken.None);
             }
 
             var all = Task.WhenAll(tasks);
@@ -246,14 +251,36 @@ internal sealed class NtsKeLoadRunner
         }
     }
 
-    private async Task ClientLoopAsync(TlsContext context, ClientState state, long end, CancellationToken cancel)
+    private async Task ClientLoopAsync(TlsContext context, ClientState state, int client, long start, long end, CancellationToken cancel)
     {
         string host = _settings.Target.Address.ToString();
         int port = _settings.Target.Port;
-        // Bounded by the duration; an exchange begun before the end runs to completion or to its timeout. Every client
-        // runs at least one: on a busy machine a client may start only after a short run's end.
+        // With a rate, client c starts its k-th exchange at (k * clients + c) / rate seconds after the start, so the
+        // clients take turns; one that falls behind starts its next exchange at once and does not catch up in a burst.
+        double interval = _settings.Rate > 0 ? Stopwatch.Frequency * _settings.Clients / _settings.Rate : 0;
+        long next = start + (long)(interval * client / _settings.Clients);
+        // Bounded by the duration; an exchange begun before the end runs to completion or to its timeout. Without a rate
+        // every client runs at least one: on a busy machine a client may start only after a short run's end.
         do
         {
+            if (interval > 0)
+            {
+                long now = Stopwatch.GetTimestamp();
+                if (next > now)
+                {
+                    if (next >= end) return;
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds((double)(next - now) / Stopwatch.Frequency), cancel).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                }
+                next = Math.Max(next, now) + (long)interval;
+            }
+
             long t0 = Stopwatch.GetTimestamp();
             try
             {

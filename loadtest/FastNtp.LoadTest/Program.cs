@@ -226,13 +226,14 @@ var keMaxTotal = new Option<double>("--max-total") { Description = "Refuse runs 
 var keCa = new Option<FileInfo?>("--ca") { Description = "CA certificates (PEM) to verify the server with; default: the system store." };
 var keAlgorithm = new Option<int?>("--nts-algorithm") { Description = "Offer only this AEAD: 15 (AES-SIV-CMAC-256) or 30 (AES-128-GCM-SIV); default: the client's usual list." };
 var keServerPid = new Option<int?>("--server-pid") { Description = "PID of the server under test: its CPU time (user and kernel, /proc/PID/stat) over the run is reported per exchange." };
+var keRate = new Option<double>("--rate", "-r") { Description = "Exchanges started per second, summed over clients (0: each client runs its exchanges back to back).", DefaultValueFactory = _ => 0 };
 var keLabel = new Option<string?>("--label") { Description = "Name of the server under test in outputs." };
 var keCsv = new Option<FileInfo?>("--csv") { Description = "Write the figures as CSV." };
 var keJson = new Option<FileInfo?>("--json") { Description = "Write the figures as JSON (\"kind\": \"ntske\")." };
 var keAllow = new Option<bool>("--allow-non-loopback") { Description = "Allow a target outside 127.0.0.0/8 and ::1 (only for a server in a network namespace you created)." };
 var ntske = new Command("ntske", "NTS-KE handshake load: concurrent clients run full NTS-KE exchanges (TCP, TLS 1.3, ALPN ntske/1, request, cookies, close) back to back for a bounded time and report exchanges/s, failures by kind, latency and server CPU per exchange.")
 {
-    keTarget, keClients, keDuration, keTimeout, keMaxTotal, keCa, keAlgorithm, keServerPid, keLabel, keCsv, keJson, keAllow,
+    keTarget, keClients, keDuration, keTimeout, keMaxTotal, keCa, keAlgorithm, keRate, keServerPid, keLabel, keCsv, keJson, keAllow,
 };
 ntske.SetAction(parse =>
 {
@@ -242,7 +243,7 @@ ntske.SetAction(parse =>
     var runTime = TimeSpan.FromSeconds(parse.GetValue(keDuration));
     var exchangeTimeout = TimeSpan.FromSeconds(parse.GetValue(keTimeout));
     string? error = NtsKeLoadSettings.Validate(endpoint, parse.GetValue(keAllow), parse.GetValue(keClients), runTime, exchangeTimeout,
-        TimeSpan.FromSeconds(parse.GetValue(keMaxTotal)));
+        TimeSpan.FromSeconds(parse.GetValue(keMaxTotal)), parse.GetValue(keRate));
     if (error is not null) return Fail(error);
     int? pid = parse.GetValue(keServerPid);
     if (pid is <= 0) return Fail("--server-pid must be a process ID.");
@@ -255,7 +256,7 @@ ntske.SetAction(parse =>
     }
 
     var settings = new NtsKeLoadSettings(endpoint, parse.GetValue(keClients), runTime, parse.GetValue(keCa)?.FullName, exchangeTimeout,
-        parse.GetValue(keLabel) ?? endpoint.ToString(), pid, offered);
+        parse.GetValue(keLabel) ?? endpoint.ToString(), pid, offered, Rate: parse.GetValue(keRate));
     using var cancel = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) =>
     {
@@ -265,7 +266,7 @@ ntske.SetAction(parse =>
 
     if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"fastntp-load ntske: {settings.Label} at {endpoint}, {settings.Clients} clients for {runTime.TotalSeconds:0.##} s"));
+        $"fastntp-load ntske: {settings.Label} at {endpoint}, {settings.Clients} clients{(settings.Rate > 0 ? $" at {settings.Rate:0.##} exchanges/s" : "")} for {runTime.TotalSeconds:0.##} s"));
     NtsKeLoadResult result;
     try
     {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Sums a soak run (scripts/bench/soak.sh) and charts it: server RSS, threads, descriptors and GC over time,
-lost and invalid replies per round. Usage: soak_report.py DIR MINUTES SHARE PLAIN_RATE NTS_RATE NTSKE_CLIENTS"""
+lost and invalid replies per round. Usage: soak_report.py DIR MINUTES SHARE PLAIN_RATE NTS_RATE NTSKE_RATE NTSKE_CLIENTS"""
 import glob
 import json
 import os
@@ -9,7 +9,7 @@ import sys
 
 from samplechart import per_interval, read_samples, svg
 
-out, minutes, share, plain_rate, nts_rate, ke_clients = sys.argv[1:7]
+out, minutes, share, plain_rate, nts_rate, ke_rate, ke_clients = sys.argv[1:8]
 
 
 def rounds(kind):
@@ -19,7 +19,7 @@ def rounds(kind):
 
 samples = read_samples(os.path.join(out, "samples.csv"))
 
-lines = [f"soak: {minutes} min at {share} of capacity: plain {plain_rate}/s, NTS {nts_rate}/s, NTS-KE {ke_clients} client(s)"]
+lines = [f"soak: {minutes} min at {share} of capacity: plain {plain_rate}/s, NTS {nts_rate}/s, NTS-KE {ke_rate}/s ({ke_clients} clients)"]
 per_round = []
 for kind in ("plain", "nts"):
     runs = rounds(kind)

@@ -15,7 +15,7 @@ public sealed class NtsKeLoadTests : IClassFixture<TestPkiFixture>
         _pki = fixture.Pki;
     }
 
-    private async Task<(NtsKeLoadResult Result, long Completed)> RunAsync(string caFile, int clients)
+    private async Task<(NtsKeLoadResult Result, long Completed)> RunAsync(string caFile, int clients, double duration = 0.5, double rate = 0)
     {
         using var keys = CookieKeyManager.CreateEphemeral(TimeSpan.FromDays(1), 7);
         var keSettings = new NtsKeServerSettings
@@ -29,8 +29,8 @@ public sealed class NtsKeLoadTests : IClassFixture<TestPkiFixture>
         };
         await using var ke = new NtsKeServer(keSettings, keys.Store);
         await ke.StartAsync();
-        var settings = new NtsKeLoadSettings(new IPEndPoint(IPAddress.Loopback, ke.LocalEndPoint.Port), clients, TimeSpan.FromSeconds(0.5),
-            caFile, TimeSpan.FromSeconds(5), "in-process", ServerPid: Environment.ProcessId);
+        var settings = new NtsKeLoadSettings(new IPEndPoint(IPAddress.Loopback, ke.LocalEndPoint.Port), clients, TimeSpan.FromSeconds(duration),
+            caFile, TimeSpan.FromSeconds(5), "in-process", ServerPid: Environment.ProcessId, Rate: rate);
         var progress = new List<NtsKeProgress>();
         // Run blocks its thread until the clients finish: on a thread of its own, so the pool's few threads stay free for
         // the clients and the in-process server (on two cores a blocked pool thread can delay them past the short run).
@@ -71,6 +71,17 @@ public sealed class NtsKeLoadTests : IClassFixture<TestPkiFixture>
     }
 
     [Fact]
+    public async Task Rate_StartsNoMoreExchangesThanItsSlots()
+    {
+        // 10 exchanges/s for 1 s: slots at 0, 0.1, ... 0.9 s, shared by the two clients. Back to back, these clients
+        // run hundreds of exchanges a second on loopback.
+        (NtsKeLoadResult r, long completed) = await RunAsync(_pki.CaCert, clients: 2, duration: 1, rate: 10);
+        Assert.Equal(0, r.FailureCount);
+        Assert.InRange(r.Exchanges, 1, 10);
+        Assert.Equal(r.Exchanges, completed);
+    }
+
+    [Fact]
     public async Task ServerTheCaDoesNotVouchFor_FailsEveryExchangeAsTls()
     {
         using var otherCa = new TestPki();
@@ -105,10 +116,12 @@ public sealed class NtsKeLoadTests : IClassFixture<TestPkiFixture>
     [InlineData("127.0.0.1:4460", false, 8, 0, 5, "--duration")]
     [InlineData("127.0.0.1:4460", false, 8, 10, 0, "--timeout")]
     [InlineData("[::1]:4460", false, 8, 598, 5, "--max-total")]
-    public void InvalidSettings_AreNamed(string target, bool allow, int clients, double duration, double timeout, string expected)
+    [InlineData("127.0.0.1:4460", false, 8, 10, 5, "--rate", -1)]
+    [InlineData("127.0.0.1:4460", false, 8, 10, 5, "--rate", double.NaN)]
+    public void InvalidSettings_AreNamed(string target, bool allow, int clients, double duration, double timeout, string expected, double rate = 0)
     {
         string? error = NtsKeLoadSettings.Validate(IPEndPoint.Parse(target), allow, clients, TimeSpan.FromSeconds(duration),
-            TimeSpan.FromSeconds(timeout), TimeSpan.FromSeconds(600));
+            TimeSpan.FromSeconds(timeout), TimeSpan.FromSeconds(600), rate);
         Assert.NotNull(error);
         Assert.Contains(expected, error, StringComparison.Ordinal);
     }
