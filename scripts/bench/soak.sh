@@ -17,7 +17,7 @@ set -euo pipefail
 export FASTNTP__SERVER__ALLOWROOT=true
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
-minutes=10 share=0.8 plain_capacity=250000 nts_capacity=210000 ntske_capacity=1700 ntske_clients=2 out=$ROOT/loadtest/out/soak
+minutes=10 share=0.8 plain_capacity=250000 nts_capacity=210000 ntske_capacity=1700 ntske_clients=4 out=$ROOT/loadtest/out/soak
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes=$2 ;;
