@@ -95,7 +95,9 @@ for (client, first), (_, end) in zip(marks, marks[1:]):
     if request is None: sys.exit("capture: no request from " + client)
     nts = len(request) > 48
     save("ntp-header", client, request)
-    save("nts-responder" if nts else "responder", client, struct.pack("!H", port) + request)
+    # The responder targets' input (fuzz/FastNtp.Fuzz/ResponderExchanges.cs): interleaved mode on, then one request
+    # from the first client with its source port and length.
+    save("nts-responder" if nts else "responder", client, struct.pack("!BBHH", 1, 0, port, len(request)) + request)
     save("frame", client, frame_seen)
     if reply is not None: save("nts-client-reply" if nts else "client-reply", client, reply)
     counts[client] = (len(request), None if reply is None else len(reply))

@@ -6,7 +6,6 @@ using FastNtp.Protocol.Leap;
 using FastNtp.Protocol.Ntp;
 using FastNtp.Protocol.Nts;
 using FastNtp.Protocol.Policy;
-using FastNtp.Protocol.Server;
 using FastNtp.Server.Configuration;
 
 namespace FastNtp.Fuzz;
@@ -63,25 +62,11 @@ internal static class FuzzTargets
         _ = NtsRequestFields.Read(afterHeader);
     }
 
-    private static void PlainResponder(byte[] input) => Respond(Fixtures.Plain, input);
+    /// <summary>Requests answered and recorded as a worker does, interleaved mode on or off (<see cref="ResponderExchanges"/>).</summary>
+    private static void PlainResponder(byte[] input) => ResponderExchanges.Run(Fixtures.Plain, input);
 
-    /// <summary>The responder with NTS on and a real cookie key set: cookie open, authenticate, new cookies, seal.</summary>
-    private static void NtsResponderTarget(byte[] input) => Respond(Fixtures.Nts, input);
-
-    /// <summary>The responder's promises for any datagram: no exception, no amplification, no reply to modes 6 and 7.</summary>
-    private static void Respond(Responder responder, byte[] input)
-    {
-        // The first two octets choose the source port (NTPv1 from port 123 is not a request).
-        if (input.Length < 2) return;
-        var info = new RequestInfo(FixedClock.Time, (ushort)(input[0] << 8 | input[1]));
-        ReadOnlySpan<byte> request = input.AsSpan(2);
-        var clock = new FixedClock();
-        ResponderResult result = responder.Handle(request, info, Fixtures.Snapshot, Fixtures.Response, ref clock);
-        if (!result.ShouldRespond) return;
-        if (result.Length > request.Length) throw new InvariantException($"reply of {result.Length} octets to a request of {request.Length}");
-        if ((request[0] & 0x7) is 6 or 7) throw new InvariantException("a reply to a mode 6/7 request");
-        if ((Fixtures.Response[0] & 0x7) != (int)NtpMode.Server) throw new InvariantException("a reply that is not mode 4");
-    }
+    /// <summary>As <see cref="PlainResponder"/> with NTS on and a real cookie key set: cookie open, authenticate, new cookies, seal.</summary>
+    private static void NtsResponderTarget(byte[] input) => ResponderExchanges.Run(Fixtures.Nts, input);
 
     private static void NtsCookie(byte[] input)
     {

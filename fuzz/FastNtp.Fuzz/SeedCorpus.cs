@@ -33,8 +33,13 @@ internal static class SeedCorpus
         byte[][] ntsRequests = [nts, ntsPlaceholders, badAuthenticator, badCookie];
 
         Save(root, "ntp-header", [.. plainRequests, .. ntsRequests]);
-        Save(root, "responder", [.. plainRequests.Select(WithPort), .. ntsRequests.Select(WithPort)]);
-        Save(root, "nts-responder", [.. ntsRequests.Select(WithPort), WithPort(plain)]);
+        Save(root, "responder", [
+            .. plainRequests.Select(r => Single(FuzzServer.Interleaved, r)), .. ntsRequests.Select(r => Single(FuzzServer.Interleaved, r)),
+            Single(FuzzServer.None, plain), Single(FuzzServer.RateLimit, plain),
+            .. InterleavedSequences(Fixtures.Plain, PlainRequest)]);
+        Save(root, "nts-responder", [
+            .. ntsRequests.Select(r => Single(FuzzServer.Interleaved, r)), Single(FuzzServer.Interleaved, plain), Single(FuzzServer.None, nts),
+            .. InterleavedSequences(Fixtures.Nts, (origin, receive, transmit) => NtsRequest(cookie, 0, c2s, origin, receive, transmit))]);
         Save(root, "nts-cookie", [cookie, cookie[..20]]);
 
         var client = new NtsKeClientSession([AeadAlgorithm.AesSivCmac256, AeadAlgorithm.Aes128GcmSiv]);
@@ -72,15 +77,95 @@ internal static class SeedCorpus
         return packet;
     }
 
-    private static byte[] NtsRequest(byte[] cookie, int placeholders, Aead c2s)
+    private static byte[] NtsRequest(byte[] cookie, int placeholders, Aead c2s) =>
+        NtsRequest(cookie, placeholders, c2s, NtpTimestamp.Zero, NtpTimestamp.Zero, FixedClock.Time);
+
+    /// <summary>An NTS request whose origin and receive fields are sealed with the rest, as an interleaved client sends them.</summary>
+    private static byte[] NtsRequest(byte[] cookie, int placeholders, Aead c2s, NtpTimestamp origin, NtpTimestamp receive, NtpTimestamp transmit)
     {
         byte[] packet = new byte[1200];
-        int length = NtsClientPacket.Write(packet, FixedClock.Time, FuzzKeys.UniqueId, cookie, placeholders, c2s, new byte[c2s.NonceLength]);
+        int length = NtsClientPacket.Write(packet, transmit, FuzzKeys.UniqueId, cookie, placeholders, c2s, new byte[c2s.NonceLength]);
+        origin.Write(packet.AsSpan(24));
+        receive.Write(packet.AsSpan(32));
+        int authenticator = NtsRequestFields.Read(packet.AsSpan(NtpHeader.Length, length - NtpHeader.Length)).AuthenticatorStart;
+        NtsAuthenticator.Write(
+            packet.AsSpan(authenticator), c2s, new byte[c2s.NonceLength], packet.AsSpan(0, authenticator), [], NtsExtensionFieldType.MinimumNonceAndPadding);
         return packet[..length];
     }
 
-    /// <summary>The responder targets read a source port (123 here) before the datagram.</summary>
-    private static byte[] WithPort(byte[] request) => [0, 123, .. request];
+    private static byte[] PlainRequest(NtpTimestamp origin, NtpTimestamp receive, NtpTimestamp transmit)
+    {
+        byte[] packet = new byte[NtpHeader.Length];
+        new NtpHeader
+        {
+            Leap = LeapIndicator.Unsynchronized,
+            Version = 4,
+            Mode = NtpMode.Client,
+            Poll = 6,
+            OriginTime = origin,
+            ReceiveTime = receive,
+            TransmitTime = transmit,
+        }.Write(packet);
+        return packet;
+    }
+
+    /// <summary>One request from port 123 of the first client, in the responder targets' input form.</summary>
+    private static byte[] Single(FuzzServer server, byte[] request) => ResponderExchanges.Encode(server, new FuzzExchange(0, 123, request));
+
+    /// <summary>
+    /// Interleaved mode's cases, each a basic request and what follows it: its interleaved follow-up, a replay of
+    /// that (in a later batch and in the same one), a basic follow-up, a stale one, one from another client of the entry and one from a client of another,
+    /// a follow-up carrying the kernel's stamp, one that overtakes a late stamp, one in the same batch, a kiss between
+    /// two. Each is checked to get the replies it is meant to, so the fuzzer starts inside interleaved mode.
+    /// </summary>
+    private static IEnumerable<byte[]> InterleavedSequences(Responder responder, RequestWriter write)
+    {
+        NtpTimestamp t0 = FixedClock.Time, t1 = t0 + NtpDuration.FromSeconds(1), t2 = t0 + NtpDuration.FromSeconds(2);
+        FuzzExchange First(List<byte[]> _) => new(0, 40000, write(NtpTimestamp.Zero, NtpTimestamp.Zero, t0));
+        // chrony's xleave form: the origin is the previous reply's receive time, the receive field when that reply came.
+        FuzzExchange FollowUp(byte[] previous, int source = 0) => new(source, 40000, write(NtpHeader.ReadReceiveTime(previous), t1, t2), Seconds: 1);
+        FuzzExchange BasicFollowUp(byte[] previous) => new(0, 40000, write(NtpHeader.ReadTransmitTime(previous), t1, t2), Seconds: 1);
+        const FuzzServer on = FuzzServer.Interleaved;
+
+        yield return Sequence(responder, on, (First, false), (r => FollowUp(r[0]), true));
+        yield return Sequence(responder, on, (First, false), (r => FollowUp(r[0]), true), (r => FollowUp(r[0]), false));
+        yield return Sequence(responder, on, (First, false), (r => FollowUp(r[0]), true), (r => FollowUp(r[0]) with { SameBatch = true, Seconds = 0 }, false));
+        yield return Sequence(responder, on, (First, false), (r => BasicFollowUp(r[0]), false));
+        yield return Sequence(responder, on, (First, false), (r => First(r) with { Seconds = 1 }, false), (r => FollowUp(r[0]), false));
+        yield return Sequence(responder, on, (r => First(r) with { Source = 2 }, false), (r => FollowUp(r[0], source: 4), false), (r => FollowUp(r[0], source: 3), true));
+        yield return Sequence(responder, on, (r => First(r) with { Source = 0 }, false), (r => FollowUp(r[0], source: 1), false));
+        yield return Sequence(responder, on, (r => First(r) with { Stamp = FuzzStamp.Now }, false), (r => FollowUp(r[0]), true));
+        yield return Sequence(responder, on, (r => First(r) with { Stamp = FuzzStamp.Late }, false), (r => FollowUp(r[0]), true), (r => FollowUp(r[1]), true));
+        yield return Sequence(responder, on, (First, false), (r => FollowUp(r[0]) with { SameBatch = true, Seconds = 0 }, false));
+        yield return Sequence(responder, on | FuzzServer.RateLimit,
+            (First, false), (r => FollowUp(r[0]) with { Seconds = 0 }, true), (r => FollowUp(r[1]) with { Seconds = 0 }, false), (r => FollowUp(r[1]), true));
+        yield return Sequence(responder, FuzzServer.None, (First, false), (r => FollowUp(r[0]), false));
+    }
+
+    private delegate byte[] RequestWriter(NtpTimestamp origin, NtpTimestamp receive, NtpTimestamp transmit);
+
+    /// <summary>
+    /// Builds a responder input one exchange at a time, each made from the replies so far (the target is
+    /// deterministic, so running the longer input repeats them), and checks which replies come back interleaved.
+    /// </summary>
+    private static byte[] Sequence(Responder responder, FuzzServer server, params (Func<List<byte[]>, FuzzExchange> Next, bool Interleaved)[] steps)
+    {
+        var exchanges = new List<FuzzExchange>();
+        var replies = new List<byte[]>();
+        foreach ((Func<List<byte[]>, FuzzExchange> next, bool interleaved) in steps)
+        {
+            exchanges.Add(next(replies));
+            replies.Clear();
+            ResponderExchanges.Run(responder, ResponderExchanges.Encode(server, [.. exchanges]), replies);
+            byte[] request = exchanges[^1].Request, reply = replies[^1];
+            // An interleaved reply's origin is the request's receive time; a basic one's its transmit time.
+            bool got = reply.Length > 0 && NtpHeader.ReadOriginTime(reply) == NtpHeader.ReadReceiveTime(request);
+            if (got != interleaved)
+                throw new InvalidOperationException($"seed exchange {exchanges.Count} of {steps.Length}: interleaved {got}, meant {interleaved}");
+        }
+
+        return ResponderExchanges.Encode(server, [.. exchanges]);
+    }
 
     private static byte[] Reply(Responder responder, byte[] request)
     {
