@@ -52,9 +52,13 @@ public sealed class ExternalProcess : IDisposable
         return "";
     }
 
+    /// <summary>
+    /// Starts <paramref name="fileName"/> with every signal at its default disposition (through <see cref="WithDefaultSignals"/>).
+    /// </summary>
     public static ExternalProcess Start(string fileName, IEnumerable<string> arguments, IDictionary<string, string>? environment = null)
     {
-        var info = new ProcessStartInfo(fileName)
+        (string program, IReadOnlyList<string> programArguments) = WithDefaultSignals(fileName, arguments);
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -62,7 +66,7 @@ public sealed class ExternalProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (string argument in arguments) info.ArgumentList.Add(argument);
+        foreach (string argument in programArguments) info.ArgumentList.Add(argument);
         if (environment is not null)
         {
             foreach ((string key, string value) in environment) info.Environment[key] = value;
@@ -71,6 +75,16 @@ public sealed class ExternalProcess : IDisposable
         Process process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {fileName}");
         return new ExternalProcess(process);
     }
+
+    /// <summary>
+    /// The command that runs a program with every signal at its default disposition: coreutils' <c>env --default-signal</c>
+    /// (coreutils 8.31 and later), which resets them and executes the program in its own place (same process id).
+    /// A child inherits the signals its parent ignores, and a test runner started under <c>nohup</c> or by a CI shell may
+    /// ignore SIGINT and SIGHUP; .NET keeps a signal that was ignored at its start ignored, so a server started from
+    /// such a runner would shrug off the signals a test sends it and fail the test falsely.
+    /// </summary>
+    public static (string FileName, IReadOnlyList<string> Arguments) WithDefaultSignals(string fileName, IEnumerable<string> arguments) =>
+        ("env", ["--default-signal", "--", fileName, .. arguments]);
 
     /// <summary>Runs a command to completion and returns its exit code and output; throws when it outlives <paramref name="timeout"/>.</summary>
     public static (int ExitCode, string Output) Run(string fileName, IEnumerable<string> arguments, TimeSpan timeout, IDictionary<string, string>? environment = null)
