@@ -42,13 +42,7 @@ internal sealed class LoadRunner
         var threads = new List<Thread>(_settings.Threads);
         try
         {
-            for (int t = 0; t < _settings.Threads; t++)
-            {
-                // Clients are spread as evenly as they go: the first (clients mod threads) threads get one more.
-                int sockets = _settings.Clients / _settings.Threads + (t < _settings.Clients % _settings.Threads ? 1 : 0);
-                ILoadTransport transport = _settings.Raw is { } raw ? new RawFrameTransport(raw, _settings) : new UdpTransport(t, sockets, _settings);
-                workers.Add(new LoadWorker(t, transport, _settings));
-            }
+            for (int t = 0; t < _settings.Threads; t++) workers.Add(new LoadWorker(t, Transport(t), _settings));
 
             long frequency = Stopwatch.Frequency;
             // A short lead lets every thread reach its loop before the first step starts.
@@ -112,6 +106,22 @@ internal sealed class LoadRunner
         }
     }
 
+    /// <summary>Load thread <paramref name="thread"/>'s sockets (and programs); a refusal is a <see cref="LoadSetupException"/>.</summary>
+    private ILoadTransport Transport(int thread)
+    {
+        // Clients are spread as evenly as they go: the first (clients mod threads) threads get one more.
+        int sockets = _settings.Clients / _settings.Threads + (thread < _settings.Clients % _settings.Threads ? 1 : 0);
+        try
+        {
+            return _settings.Raw is { } raw ? new RawFrameTransport(raw, _settings) : new UdpTransport(thread, sockets, _settings);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidOperationException)
+        {
+            // What the system or the settings refuse (a socket, a BPF program, frames too long for the XDP sender).
+            throw new LoadSetupException(e.Message, e);
+        }
+    }
+
     private LiveProgress Progress(List<LoadWorker> workers, int k, LoadStep step, long stepStart, CpuSample atStart, CpuSample now, long frequency)
     {
         long elapsed = Stopwatch.GetTimestamp() - stepStart;
@@ -148,3 +158,6 @@ internal sealed class LoadRunner
             if (w.Failure is { } e) throw new InvalidOperationException($"Load thread {w.Index} failed: {e.Message}", e);
     }
 }
+
+/// <summary>The run could not start: a load thread's transport was refused. The message is one line for the user.</summary>
+internal sealed class LoadSetupException(string message, Exception inner) : Exception(message, inner);

@@ -142,21 +142,6 @@ root.SetAction(parse =>
             return 1;
         }
 
-        // The XDP sender's map holds frames up to a fixed length; only the cookies NTS-KE gave tell how long a request is.
-        if (rawOptions is { Sender: RawSender.Xdp })
-        {
-            int longest = 0;
-            foreach (NtsKeResult session in sessions)
-            {
-                using var probe = NtsLoadSession.FromKeyExchange(session, placeholders);
-                longest = Math.Max(longest, probe.MaxRequestLength);
-            }
-
-            longest += UdpFrame.HeadersLength(endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6);
-            if (longest > NtsRequestFrame.MaxFrameLength)
-                return Fail($"--raw-sender xdp sends NTS frames of up to {NtsRequestFrame.MaxFrameLength} octets; with these cookies and {placeholders} placeholders a request frame is {longest}: use fewer --nts-placeholders or --raw-sender packet.");
-        }
-
         mode = $"nts {sessions[0].Algorithm}, {placeholders} placeholders" + (rawMode is null ? "" : $", {sessions.Count} NTS-KE sessions, {rawMode}");
     }
 
@@ -177,7 +162,17 @@ root.SetAction(parse =>
     if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
     bool live = !parse.GetValue(plain) && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
     Console.WriteLine($"fastntp-load: {settings.Label} at {endpoint} ({mode}), {settings.Clients} clients on {settings.Threads} thread(s), {steps.Count} step(s) of {steps[0].Duration.TotalSeconds:0.##} s");
-    IReadOnlyList<StepResult> results = live ? RunLive(settings, cancel.Token) : RunPlain(settings, cancel.Token);
+    IReadOnlyList<StepResult> results;
+    try
+    {
+        results = live ? RunLive(settings, cancel.Token) : RunPlain(settings, cancel.Token);
+    }
+    catch (LoadSetupException e)
+    {
+        Console.Error.WriteLine($"fastntp-load: {e.Message}");
+        return 1;
+    }
+
 
     var run = new RunResult(info, results);
     AnsiConsole.Write(SummaryTable(run));

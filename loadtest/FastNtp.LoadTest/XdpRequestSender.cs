@@ -134,7 +134,7 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
         if (interfaceIndex == 0) throw new ArgumentException($"no network interface is named {interfaceName}", nameof(interfaceName));
         if (frames.IsNts != ntsPool is not null) throw new ArgumentException("NTS frames need their request pool, plain ones none.", nameof(ntsPool));
         if (frames.IsNts && frames.MaxFrameLength > NtsRequestFrame.MaxFrameLength)
-            throw new ArgumentException($"The XDP sender sends NTS request frames of up to {NtsRequestFrame.MaxFrameLength} octets; these are {frames.MaxFrameLength}.", nameof(frames));
+            throw new ArgumentException($"--raw-sender xdp sends NTS request frames of up to {NtsRequestFrame.MaxFrameLength} octets; with these cookies and placeholders a request frame is {frames.MaxFrameLength}: use fewer --nts-placeholders or --raw-sender packet.");
         byte[] elf = CompiledObject()
             ?? throw new InvalidOperationException("this build of fastntp-load has no XDP sender (clang and libbpf-dev were missing when it was built)");
         var obj = BpfObject.Open(elf);
