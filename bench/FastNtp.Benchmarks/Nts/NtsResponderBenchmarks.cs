@@ -30,8 +30,8 @@ public class NtsResponderBenchmarks
     private int _next;
     private int _nextCached;
 
-    /// <summary>Distinct sessions cycled through: 16 times the cache's 64 entries per algorithm, so LRU never keeps one.</summary>
-    private const int Sessions = 1024;
+    /// <summary>Distinct sessions cycled through: 16 times the cache's 1024 entries per algorithm, so LRU never keeps one.</summary>
+    private const int Sessions = 16384;
 
     [Params(AeadAlgorithm.AesSivCmac256, AeadAlgorithm.Aes128GcmSiv)]
     public AeadAlgorithm Algorithm { get; set; }

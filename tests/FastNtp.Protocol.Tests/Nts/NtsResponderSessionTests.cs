@@ -68,10 +68,13 @@ public sealed class NtsResponderSessionTests : IDisposable
         return packet[..length];
     }
 
+    /// <summary>Sessions per algorithm that overflow the cache: 5 per four-way set, so round-robin evicts each before it returns.</summary>
+    private const int PerAlgorithm = SessionAeadCache.DefaultEntries / SessionAeadCache.Ways * 5;
+
     [Fact]
-    public void AThousandSessions_EachGetAuthenticReplies()
+    public void MoreSessionsThanTheCacheHolds_EachGetAuthenticReplies()
     {
-        const int count = 1000;
+        const int count = PerAlgorithm * 4;
         var sessions = new Session[count];
         for (int i = 0; i < count; i++) sessions[i] = NewSession(Algorithms[i % Algorithms.Length], i / Algorithms.Length);
         byte[] response = new byte[1024];
@@ -95,7 +98,7 @@ public sealed class NtsResponderSessionTests : IDisposable
 
         Assert.Equal(2L * count, _server.Tally.Authenticated);
         Assert.Equal(0L, _server.Tally.Rejected);
-        // 250 sessions per algorithm, 15 or 16 per four-way set, polled round-robin: LRU has evicted each before it returns.
+        // Five sessions per four-way set, polled round-robin: LRU has evicted each before it returns.
         Assert.Equal(2L * count, _server.Tally.SessionKeyLoads);
     }
 
@@ -103,7 +106,7 @@ public sealed class NtsResponderSessionTests : IDisposable
     public void NewSessionOnEveryRequest_AllocatesNothing()
     {
         Assert.True(Aead.IsHardwareAccelerated, "The zero-allocation guarantee is for the AES hardware path.");
-        const int count = 600;
+        const int count = PerAlgorithm * 4;
         byte[][] requests = new byte[count][];
         byte[][] responses = new byte[count][];
         int[] lengths = new int[count];
