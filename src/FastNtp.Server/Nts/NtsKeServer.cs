@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Net;
 using FastNtp.Crypto;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.ObjectPool;
@@ -136,6 +138,7 @@ public sealed partial class NtsKeServer : IAsyncDisposable
                 listen.UseConnectionHandler<NtsKeConnectionHandler>();
             });
         });
+        builder.Services.Replace(ServiceDescriptor.Singleton<IMemoryPoolFactory<byte>>(new SharedArrayMemoryPoolFactory()));
         WebApplication app = builder.Build();
         _rejections = ListenForRejections(app.Services.GetRequiredService<IMeterFactory>());
         try
@@ -223,6 +226,16 @@ public sealed partial class NtsKeServer : IAsyncDisposable
         // AES-SIV-CMAC-256 is mandatory to implement (RFC 8915 section 5.1); GCM-SIV is the fast choice when offered.
         AeadAlgorithm[] preferred = [AeadAlgorithm.AesSivCmac256, AeadAlgorithm.Aes128GcmSiv, AeadAlgorithm.AesSivCmac384, AeadAlgorithm.AesSivCmac512];
         return Array.FindAll(preferred, a => Aead.IsSupported((ushort)a));
+    }
+
+    /// <summary>
+    /// Kestrel's own block pool keeps every block it ever handed out and gives back only a few per 10 s (1 % while any
+    /// connection comes): a flood of half-open handshakes, each holding a block, left megabytes pinned for minutes. The
+    /// shared array pool keeps a few per size and core and lets the rest be collected.
+    /// </summary>
+    private sealed class SharedArrayMemoryPoolFactory : IMemoryPoolFactory<byte>
+    {
+        public MemoryPool<byte> Create(MemoryPoolOptions? options = null) => MemoryPool<byte>.Shared;
     }
 
     /// <summary>Cookie codecs for the pool: each with its own random source; they follow key rotations themselves.</summary>
