@@ -216,7 +216,9 @@ public sealed class XdpRequestSenderTests : IDisposable
             // call); every one sent reached the peer's program or was refused by the peer's full ring.
             Assert.Equal(20_000, sent + skipped);
             string stats = ExternalProcess.RunChecked(ip, ["netns", "exec", $"{name}-srv", ethtool, "-S", $"{name}s"], TimeSpan.FromSeconds(10));
-            Assert.Equal(sent - refused, Counter(stats, "rx_queue_0_xdp_drops"));
+            // Refused is the interface's transmit drops: a neighbour-discovery frame of the kernel's own that met the
+            // full ring counts there too, so it may exceed the generator's refused frames by a few.
+            Assert.InRange(Counter(stats, "rx_queue_0_xdp_drops"), sent - refused, sent);
         }
         finally
         {
