@@ -138,8 +138,7 @@ root.SetAction(parse =>
         }
         catch (NtsKeException e)
         {
-            Console.Error.WriteLine($"fastntp-load: {e.Message}");
-            return 1;
+            return Fail(e.Message, exitCode: 1);
         }
 
         mode = $"nts {sessions[0].Algorithm}, {placeholders} placeholders" + (rawMode is null ? "" : $", {sessions.Count} NTS-KE sessions, {rawMode}");
@@ -169,10 +168,8 @@ root.SetAction(parse =>
     }
     catch (LoadSetupException e)
     {
-        Console.Error.WriteLine($"fastntp-load: {e.Message}");
-        return 1;
+        return Fail(e.Message, exitCode: 1);
     }
-
 
     var run = new RunResult(info, results);
     AnsiConsole.Write(SummaryTable(run));
@@ -272,8 +269,7 @@ ntske.SetAction(parse =>
     }
     catch (NtsKeException e)
     {
-        Console.Error.WriteLine($"fastntp-load: {e.Message}");
-        return 1;
+        return Fail(e.Message, exitCode: 1);
     }
 
     AnsiConsole.Write(new Table().Title(Markup.Escape($"{result.Label}: NTS-KE, {result.Clients} clients"))
@@ -293,10 +289,11 @@ root.Subcommands.Add(ntske);
 
 return root.Parse(args).Invoke();
 
-static int Fail(string message)
+// One line on standard error; exit code 2 for settings refused before the run, 1 for a run that failed.
+static int Fail(string message, int exitCode = 2)
 {
     Console.Error.WriteLine($"fastntp-load: {message}");
-    return 2;
+    return exitCode;
 }
 
 static IReadOnlyList<StepResult> RunPlain(LoadSettings settings, CancellationToken cancel)
