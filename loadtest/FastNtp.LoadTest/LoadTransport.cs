@@ -38,16 +38,17 @@ internal interface ILoadTransport : IDisposable
 }
 
 /// <summary>
-/// A sender that offers a timeline entry's requests at its rate by itself, each when due (the XDP sender's program
-/// reads the clock per frame), rather than in the bursts the load thread hands it.
+/// A sender that offers a timeline entry's requests at its rate by itself (the XDP sender's program reads the clock
+/// per frame), rather than in the bursts the load thread hands it, though in bursts of the same size.
 /// </summary>
 internal interface IPacedSender
 {
     /// <summary>
     /// Starts entry <paramref name="entry"/>: <paramref name="rate"/> requests/s from <paramref name="startTicks"/> to
-    /// <paramref name="endTicks"/> (Stopwatch); requests too far behind (the sender's own limit) are skipped.
+    /// <paramref name="endTicks"/> (Stopwatch), none sent until <paramref name="burst"/> are due (except the entry's
+    /// last); requests too far behind (the sender's own limit) are skipped.
     /// </summary>
-    void BeginEntry(int entry, double rate, long startTicks, long endTicks);
+    void BeginEntry(int entry, double rate, long startTicks, long endTicks, int burst);
 
     /// <summary>Sends what falls due for a while (milliseconds), tracking in <paramref name="tracker"/> the requests whose replies the thread will see.</summary>
     void SendDue(RequestTracker tracker);

@@ -119,10 +119,7 @@ internal sealed class LoadWorker : IReplySink, IDisposable
         // More than 10 ms behind means this thread cannot keep up; the rest is skipped, not burst.
         long maxBacklog = Math.Max(_settings.Batch, (long)(rate / 100));
         long paced = 0;
-        // Requests due within a short window (50 µs by default) are grouped into one send call: invisible to a
-        // server, and the generator then spends its time on packets rather than on syscalls and wake-ups.
-        double window = (_settings.Burst ?? LoadSettings.DefaultBurst).TotalSeconds;
-        int burst = (int)Math.Clamp(rate * window, 1, _settings.Batch);
+        int burst = BurstSize(rate);
 
         while (true)
         {
@@ -159,12 +156,18 @@ internal sealed class LoadWorker : IReplySink, IDisposable
     }
 
     /// <summary>
+    /// Requests due within a short window (50 µs by default) go out together, at most a batch: invisible to a server,
+    /// and the generator then spends its time on packets rather than on system calls and the peer's wake-ups.
+    /// </summary>
+    private int BurstSize(double rate) => (int)Math.Clamp(rate * (_settings.Burst ?? LoadSettings.DefaultBurst).TotalSeconds, 1, _settings.Batch);
+
+    /// <summary>
     /// One timeline entry with a sender that paces itself: it runs until every request of the entry is sent or skipped
     /// (at most until the drain ends), collecting replies between its calls, then the drain collects the rest.
     /// </summary>
     private void RunPacedEntry(IPacedSender sender, int entry, double rate, StepStats stats, long stepStart, long stepEnd, long drainEnd)
     {
-        sender.BeginEntry(entry, rate, stepStart, stepEnd);
+        sender.BeginEntry(entry, rate, stepStart, stepEnd, BurstSize(rate));
         long now = Stopwatch.GetTimestamp();
         while (!_stop && now < drainEnd && (now < stepEnd || !sender.EntryComplete))
         {

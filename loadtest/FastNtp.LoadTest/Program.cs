@@ -21,7 +21,7 @@ var warmup = new Option<double>("--warmup") { Description = "Unreported seconds 
 var drain = new Option<double>("--drain") { Description = "Seconds after each step that only collect replies.", DefaultValueFactory = _ => 0.3 };
 var maxTotal = new Option<double>("--max-total") { Description = "Refuse schedules longer than this many seconds.", DefaultValueFactory = _ => LoadSettings.DefaultMaxTotal.TotalSeconds };
 var batch = new Option<int>("--batch") { Description = "Messages per sendmmsg/recvmmsg call.", DefaultValueFactory = _ => 64 };
-var burstWindow = new Option<double>("--burst") { Description = "Microseconds of requests grouped into one sendmmsg (bursts never exceed --batch).", DefaultValueFactory = _ => LoadSettings.DefaultBurst.TotalMicroseconds };
+var burstWindow = new Option<double>("--burst") { Description = "Microseconds of requests sent together: one sendmmsg, or one burst of the XDP sender (bursts never exceed --batch).", DefaultValueFactory = _ => LoadSettings.DefaultBurst.TotalMicroseconds };
 var socketBuffer = new Option<int>("--socket-buffer") { Description = "SO_RCVBUF/SO_SNDBUF bytes per client socket.", DefaultValueFactory = _ => 4 << 20 };
 var maxSkew = new Option<double>("--max-skew") { Description = "Seconds a reply's transmit time may differ from this host's clock before it is invalid.", DefaultValueFactory = _ => 10 };
 var label = new Option<string?>("--label") { Description = "Name of the server under test in outputs." };

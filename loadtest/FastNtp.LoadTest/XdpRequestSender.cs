@@ -41,6 +41,8 @@ internal struct RequestGenState
     public uint High;
     public uint Next;
     public uint Frames;
+    public uint Burst;
+    public uint Bursting;
     private readonly uint _pad;
 }
 
@@ -165,7 +167,7 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
         }
     }
 
-    public void BeginEntry(int entry, double rate, long startTicks, long endTicks)
+    public void BeginEntry(int entry, double rate, long startTicks, long endTicks, int burst)
     {
         _entry = entry;
         _startTicks = startTicks;
@@ -178,6 +180,8 @@ internal sealed class XdpRequestSender : IPacedSender, IDisposable
         s.MaxBacklog = (ulong)Math.Max(MinimumBacklog, (long)(rate / 1000));
         s.Sent = 0;
         s.Skipped = 0;
+        s.Burst = (uint)burst;
+        s.Bursting = 0;
         s.High = ReplySink.HighWord(_tag, entry);
         if (_ntsPool is not null) LoadNtsFrames(entry);
         _txDroppedAtStart = TxDropped();

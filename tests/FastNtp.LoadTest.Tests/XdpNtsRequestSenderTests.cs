@@ -67,7 +67,7 @@ public sealed class XdpNtsRequestSenderTests : IDisposable
     private static void BeginDue(XdpRequestSender sender, int entry)
     {
         long now = Stopwatch.GetTimestamp();
-        sender.BeginEntry(entry, 1_000_000, now - Stopwatch.Frequency, now + Stopwatch.Frequency);
+        sender.BeginEntry(entry, 1_000_000, now - Stopwatch.Frequency, now + Stopwatch.Frequency, burst: 1);
     }
 
     private static byte[] Run(XdpRequestSender sender, RawRequestFrames frames, byte[] page)

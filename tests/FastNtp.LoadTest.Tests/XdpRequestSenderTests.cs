@@ -159,12 +159,48 @@ public sealed class XdpRequestSenderTests : IDisposable
     }
 
     [Fact]
+    public void Program_HoldsRequestsUntilABurstIsDueThenCatchesUp()
+    {
+        RawRequestFrames frames = Frames(ipv6: false);
+        XdpRequestSender sender = Load(frames);
+        DueAlways(sender, entry: 1, next: 0);
+        // 10 per second for the past 1.5 s: 15 due, and the 16th not for another 50 ms.
+        ref RequestGenState s = ref sender.State;
+        s.StartNs = (ulong)(Clocks.TicksToNanoseconds(System.Diagnostics.Stopwatch.GetTimestamp()) - 1_500_000_000);
+        s.Rate = 10;
+        s.Limit = 1000;
+        s.Burst = 16;
+        Assert.Equal(XdpDrop, Run(sender, frames).Verdict);
+        Assert.Equal(0ul, s.Sent);
+        // Once a burst is due every run sends until nothing is, then it holds again.
+        s.Burst = 15;
+        for (int i = 0; i < 15; i++) Assert.Equal(XdpRedirect, Run(sender, frames).Verdict);
+        Assert.Equal(XdpDrop, Run(sender, frames).Verdict);
+        Assert.Equal(15ul, s.Sent);
+        Assert.Equal(0u, s.Bursting);
+    }
+
+    [Fact]
+    public void Program_SendsTheEntrysLastRequestsThoughFewerThanABurst()
+    {
+        RawRequestFrames frames = Frames(ipv6: false);
+        XdpRequestSender sender = Load(frames);
+        DueAlways(sender, entry: 1, next: 0);
+        ref RequestGenState s = ref sender.State;
+        s.Limit = 5;
+        s.Burst = 64;
+        for (int i = 0; i < 5; i++) Assert.Equal(XdpRedirect, Run(sender, frames).Verdict);
+        Assert.Equal(XdpDrop, Run(sender, frames).Verdict);
+        Assert.Equal(5ul, s.Sent);
+    }
+
+    [Fact]
     public void SendDue_TracksTheRequestsWhoseRepliesComeUpSampled()
     {
         RawRequestFrames frames = Frames(ipv6: false);
         XdpRequestSender sender = Load(frames);
         long now = System.Diagnostics.Stopwatch.GetTimestamp();
-        sender.BeginEntry(2, 1_000_000, now - System.Diagnostics.Stopwatch.Frequency, now + System.Diagnostics.Stopwatch.Frequency);
+        sender.BeginEntry(2, 1_000_000, now - System.Diagnostics.Stopwatch.Frequency, now + System.Diagnostics.Stopwatch.Frequency, burst: 1);
         sender.State.Next = 60;
         var tracker = new RequestTracker(1 << 16);
         ref RequestGenState s = ref sender.State;

@@ -6,8 +6,10 @@
  * after the reply is dropped): so every run writes the whole frame. It paces itself: an iteration with a request due
  * (the entry's rate since its start) writes request number `next` and redirects it out of the generator's interface
  * (no skb is built, the frame reaches the peer veth as an xdp_frame); one with nothing due drops it, which only
- * recycles the page. Requests more than max_backlog behind (the generator did not run, e.g. between two BPF_PROG_RUN
- * calls) are skipped, not sent in a burst the peer's ring could not hold.
+ * recycles the page. Like the packet sender it sends in bursts: nothing goes until `burst` requests are due (or the
+ * entry's last ones), then every run sends until it has caught up, so the peer's NAPI is woken once per burst rather
+ * than once per request. Requests more than max_backlog behind (the generator did not run, e.g. between two
+ * BPF_PROG_RUN calls) are skipped, not sent in a burst the peer's ring could not hold.
  *
  * request_gen (plain NTP) stamps the template as RawRequestFrames.Write does: client c = sequence mod clients has
  * address first_client + c mod addresses and port first_port + c / addresses; the transmit timestamp is
@@ -58,6 +60,8 @@ struct gen_state {
 	__u32 high;		/* upper half of the transmit timestamps: the run's tag and the entry */
 	__u32 next;		/* sequence number of the next request */
 	__u32 frames;		/* NTS: the entry's requests in nts_frames */
+	__u32 burst;		/* requests due before a burst starts (0 or 1: each as it falls due) */
+	__u32 bursting;		/* 1 while a burst is being sent */
 	__u32 pad;
 };
 
@@ -114,8 +118,19 @@ static __always_inline struct gen_state *due_request(void)
 	__u64 done = state->sent + state->skipped;
 	if (done >= due)
 		return 0;
-	if (due - done > state->max_backlog)
-		state->skipped += due - done - state->max_backlog;
+	__u64 pending = due - done;
+	if (pending > state->max_backlog) {
+		state->skipped += pending - state->max_backlog;
+		pending = state->max_backlog;
+	}
+	if (!state->bursting) {
+		if (pending < state->burst && due < state->limit)
+			return 0;
+		state->bursting = 1;
+	}
+	/* This run sends the last one due: the burst ends. */
+	if (pending == 1)
+		state->bursting = 0;
 	return state;
 }
 
