@@ -3,7 +3,10 @@
 
 case "$PRIO" in
   nice) PRIO_CMD=(nice -n -20) ;;          # CFS weight far above anything else running on the machine
-  rt) PRIO_CMD=(chrt -f 50) ;;             # SCHED_FIFO; the kernel's RT throttling still leaves 5% to others
+  # SCHED_FIFO; the kernel's RT throttling still leaves 5% to others. Tiered compilation off: a saturated SCHED_FIFO
+  # thread pinned to one core starves the JIT's tier-1 thread on that core, so a .NET server would run tier-0 code
+  # (several times slower) for as long as the load lasts; the deployed native binary has no JIT at all.
+  rt) PRIO_CMD=(chrt -f 50 env DOTNET_TieredCompilation=0) ;;
   none) PRIO_CMD=() ;;
   *) echo "PRIO must be nice, rt or none" >&2; exit 2 ;;
 esac
