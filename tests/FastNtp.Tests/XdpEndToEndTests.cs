@@ -112,6 +112,9 @@ public sealed partial class XdpEndToEndTests : IClassFixture<XdpEndToEndTests.Ne
         Assert.True(Regex.IsMatch(status, @"nts: authenticated=([4-9]|\d\d+) "), status);
         AssertCountAtLeast(AfXdpSent(), status, 4);
         Assert.Contains("frame-errors=0", status, StringComparison.Ordinal);
+        // Every receive time is the one the program stamped in the driver, carried to the worker in the frame's metadata.
+        Assert.Contains("redirected-unstamped=0", status, StringComparison.Ordinal);
+        Assert.Matches(@"af_xdp: .* wake-errors=\d+ unstamped=0\b", status);
     }
 
     [Fact]

@@ -129,6 +129,17 @@ public sealed unsafe class XskSocket : IDisposable
         return new Span<byte>(_frames + address, length);
     }
 
+    /// <summary>
+    /// The <paramref name="length"/> octets in front of a received frame, inside its chunk (where the kernel copies
+    /// the frame's XDP metadata); empty when the frame starts closer than that to the start of its chunk.
+    /// </summary>
+    public Span<byte> InFront(ulong address, int length)
+    {
+        if (address >= (ulong)(FrameCount * FrameSize) || length is < 0 or > FrameSize)
+            throw new ArgumentOutOfRangeException(nameof(address), address, "The frame lies outside the UMEM.");
+        return address % FrameSize < (ulong)length ? [] : new Span<byte>(_frames + address - length, length);
+    }
+
     /// <summary>UMEM offset of frame <paramref name="frame"/>.</summary>
     public static ulong FrameAddress(int frame) => (ulong)frame * FrameSize;
 

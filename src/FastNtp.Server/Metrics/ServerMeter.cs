@@ -169,11 +169,15 @@ public sealed class ServerMeter : IDisposable
                 ("outcome", "rate_limited_kiss", xdp.RateLimitedKiss), ("outcome", "rate_limited_drop", xdp.RateLimitedDrop)]);
         Counters("xdp_kod_sent_total", "{reply}", "Kiss-o'-death replies (RATE, DENY) sent by the XDP program.",
             r => r.Xdp is { Counters: var xdp } ? [new Measurement<long>(xdp.KodSent)] : []);
+        Counters("xdp_redirected_unstamped_total", "{request}", "Requests the XDP program redirected to AF_XDP without their receive time (the driver had no room for metadata).",
+            r => r.Xdp is { Counters: var xdp } ? [new Measurement<long>(xdp.RedirectedUnstamped)] : []);
 
         Counters("afxdp_frames_total", "{frame}", "Frames the AF_XDP workers took from their RX rings.",
             r => r.Xdp?.AfXdp is { } af ? [new Measurement<long>(af.Frames)] : []);
         Counters("afxdp_sent_total", "{frame}", "Reply frames the AF_XDP workers queued for transmit.",
             r => r.Xdp?.AfXdp is { } af ? [new Measurement<long>(af.Sent)] : []);
+        Counters("afxdp_unstamped_total", "{frame}", "Frames the AF_XDP workers answered with their pick-up clock reading as receive time: no valid XDP stamp, or one out of bounds.",
+            r => r.Xdp?.AfXdp is { } af ? [new Measurement<long>(af.Unstamped)] : []);
         Counters("afxdp_frame_errors_total", "{frame}", "Frames the AF_XDP workers' codec refused, by reason.",
             r => r.Xdp?.AfXdp is { } af
                 ? Enum.GetValues<FrameError>().Where(e => e != default).Select(e => new Measurement<long>(af.FrameErrors.GetValueOrDefault(e), Tag("reason", e.ToString())))

@@ -17,6 +17,8 @@ public sealed class AfXdpCounters
     public long Sent;
     /// <summary>TX wake-ups (sendto) the kernel refused for a reason other than being busy.</summary>
     public long WakeErrors;
+    /// <summary>Frames whose receive time is the worker's pick-up reading: no valid stamp in front of them, or one out of bounds.</summary>
+    public long Unstamped;
     /// <summary>Frames the codec refused, by <see cref="FrameError"/>; the worker recycles them unanswered.</summary>
     public readonly long[] FrameErrors = new long[FrameErrorCount];
 
@@ -30,9 +32,11 @@ public sealed class AfXdpCounters
 /// <summary>AF_XDP workers' counts, summed.</summary>
 /// <param name="Sockets">Sockets bound, one per interface queue.</param>
 /// <param name="ZeroCopy">Whether every socket is in zero-copy mode.</param>
+/// <param name="Unstamped">Frames answered with the worker's pick-up reading as receive time instead of the XDP program's stamp.</param>
 /// <param name="UnreturnedFrames">Frames not back from the kernel when the workers stopped (0 after a clean shutdown).</param>
 public sealed record AfXdpTotals(
-    int Sockets, bool ZeroCopy, long Frames, long Sent, long WakeErrors, IReadOnlyDictionary<FrameError, long> FrameErrors, long UnreturnedFrames)
+    int Sockets, bool ZeroCopy, long Frames, long Sent, long WakeErrors, long Unstamped, IReadOnlyDictionary<FrameError, long> FrameErrors,
+    long UnreturnedFrames)
 {
     public long TotalFrameErrors => FrameErrors.Values.Sum();
 }

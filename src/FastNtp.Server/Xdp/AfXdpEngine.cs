@@ -54,7 +54,8 @@ public sealed partial class AfXdpEngine : IDisposable
                     stage = $"bind to {name} queue {queue}";
                     var socket = XskSocket.Open(index, queue, settings.FrameCount, settings.Copy);
                     engine._sockets.Add(socket);
-                    var worker = new AfXdpWorker<RealtimeClock>(socket, createResponder(), snapshots, new WorkerCounters(), new RealtimeClock(), trackAllocations: false);
+                    var worker = new AfXdpWorker<RealtimeClock>(
+                        socket, createResponder(), snapshots, program.State, new WorkerCounters(), new RealtimeClock(), trackAllocations: false);
                     engine.StartWorker(worker, $"afxdp-{name}-{queue}");
                     program.SteerToSocket(index, slot, queue, socket.Descriptor);
                 }
@@ -74,7 +75,7 @@ public sealed partial class AfXdpEngine : IDisposable
 
     public AfXdpTotals Totals()
     {
-        long frames = 0, sent = 0, wakeErrors = 0, unreturned = 0;
+        long frames = 0, sent = 0, wakeErrors = 0, unstamped = 0, unreturned = 0;
         long[] errors = new long[AfXdpCounters.FrameErrorCount];
         foreach (AfXdpWorker<RealtimeClock> worker in _workers)
         {
@@ -82,6 +83,7 @@ public sealed partial class AfXdpEngine : IDisposable
             frames += Volatile.Read(ref c.Frames);
             sent += Volatile.Read(ref c.Sent);
             wakeErrors += Volatile.Read(ref c.WakeErrors);
+            unstamped += Volatile.Read(ref c.Unstamped);
             for (int i = 0; i < errors.Length; i++) errors[i] += Volatile.Read(ref c.FrameErrors[i]);
             if (_stopped) unreturned += worker.UnreturnedFrames;
         }
@@ -92,7 +94,7 @@ public sealed partial class AfXdpEngine : IDisposable
             if (errors[i] != 0) byReason[(FrameError)i] = errors[i];
         }
 
-        return new AfXdpTotals(_sockets.Count, _sockets.Count > 0 && _sockets.TrueForAll(s => s.IsZeroCopy), frames, sent, wakeErrors, byReason, unreturned);
+        return new AfXdpTotals(_sockets.Count, _sockets.Count > 0 && _sockets.TrueForAll(s => s.IsZeroCopy), frames, sent, wakeErrors, unstamped, byReason, unreturned);
     }
 
     private void StartWorker(AfXdpWorker<RealtimeClock> worker, string name)

@@ -24,9 +24,13 @@ internal sealed class AfXdpFrameStep<TClock>(PacketStep step, TClock clock) wher
     /// Turns one received frame into its reply in place; returns the reply frame's length, or 0 when the frame
     /// gets no answer (the codec or the responder refused it, counted by reason).
     /// </summary>
-    public int AnswerFrame(Span<byte> frame, NtpTimestamp receiveTime, ServerSnapshot snapshot)
+    /// <param name="metadata">The octets in front of the frame, where the XDP program left its receive time (<see cref="AfXdpReceiveTime"/>).</param>
+    /// <param name="taiOffsetNanoseconds">TAI − UTC as the program's state map holds it.</param>
+    /// <param name="pickedUp">The worker's clock reading as it took the batch: the receive time of a frame without a usable stamp.</param>
+    public int AnswerFrame(Span<byte> frame, Span<byte> metadata, long taiOffsetNanoseconds, NtpTimestamp pickedUp, ServerSnapshot snapshot)
     {
         Frames.Frames++;
+        if (!AfXdpReceiveTime.TryRead(metadata, taiOffsetNanoseconds, pickedUp, out NtpTimestamp receiveTime)) Frames.Unstamped++;
         FrameError error = UdpFrame.TryParse(frame, out UdpFrame udp);
         if (error != FrameError.None)
         {

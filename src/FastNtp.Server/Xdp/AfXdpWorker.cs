@@ -34,6 +34,7 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
     private readonly XskSocket _socket;
     private readonly AfXdpFrameStep<TClock> _step;
     private readonly SnapshotPublisher _snapshots;
+    private readonly XdpStateWriter _state;
     private readonly bool _trackAllocations;
     private readonly ulong[] _recycle = new ulong[BatchSize];
     private readonly XdpDescriptor[] _send = new XdpDescriptor[BatchSize];
@@ -46,13 +47,16 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
     private int _unkicked;
     private readonly int _kickThreshold;
 
-    public AfXdpWorker(XskSocket socket, Responder responder, SnapshotPublisher snapshots, WorkerCounters counters, TClock clock, bool trackAllocations)
+    /// <param name="state">The program's state map: its TAI−UTC offset converts the receive times the program stamps.</param>
+    public AfXdpWorker(
+        XskSocket socket, Responder responder, SnapshotPublisher snapshots, XdpStateWriter state, WorkerCounters counters, TClock clock, bool trackAllocations)
     {
         _socket = socket;
         // No client policy here: the XDP program applies it before the redirect, from one table for every queue
         // (NIC queues hash the four-tuple, so per-queue tables would not be exact).
         _step = new AfXdpFrameStep<TClock>(new PacketStep(responder, null, counters), clock);
         _snapshots = snapshots;
+        _state = state;
         _clock = clock;
         _trackAllocations = trackAllocations;
         // A wake-up sends at most the socket's budget: kicking later would leave the rest for the next one.
@@ -107,8 +111,9 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
     {
         Counters.Batches++;
         ServerSnapshot snapshot = _snapshots.Current;
-        // AF_XDP frames carry no kernel timestamp: one clock reading, taken as the batch is picked up, serves it.
-        NtpTimestamp receiveTime = _clock.Now();
+        // Each frame carries the receive time the program stamped; this reading serves the frames without one.
+        NtpTimestamp pickedUp = _clock.Now();
+        long taiOffset = _state.TaiOffsetNanoseconds;
         int sends = 0, recycles = 0;
         for (uint i = 0; i < count; i++)
         {
@@ -116,7 +121,9 @@ internal sealed class AfXdpWorker<TClock> where TClock : struct, IClock
             int length;
             try
             {
-                length = _step.AnswerFrame(_socket.Frame(received.Address, (int)received.Length), receiveTime, snapshot);
+                length = _step.AnswerFrame(
+                    _socket.Frame(received.Address, (int)received.Length), _socket.InFront(received.Address, AfXdpReceiveTime.MetadataLength),
+                    taiOffset, pickedUp, snapshot);
             }
             catch (Exception)
             {

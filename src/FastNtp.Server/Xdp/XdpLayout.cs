@@ -197,4 +197,23 @@ internal struct XdpCounters
     /// <summary>Indexed by <see cref="PolicyCounter"/>.</summary>
     public XdpRefusedCounters Refused;
     public ulong KodSent;
+    /// <summary>Requests redirected to AF_XDP without their receive time: the driver had no room for metadata.</summary>
+    public ulong RedirectedUnstamped;
+}
+
+/// <summary>
+/// struct fastntp_rx_meta: the receive time (CLOCK_TAI) the program hands over in front of a redirected frame,
+/// and its check word; <see cref="AfXdpReceiveTime"/> reads it. The program writes it through a pointer only, so it
+/// is not in the object's BTF: the AF_XDP tests pin it by running the program on a redirected frame.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct XdpReceiveMetadata
+{
+    /// <summary>FASTNTP_RX_META_KEY: <see cref="Check"/> is <see cref="RxTaiNanoseconds"/> XOR this.</summary>
+    public const ulong CheckKey = 0x4661_7374_4E74_7021;
+
+    public ulong RxTaiNanoseconds;
+    public ulong Check;
+
+    public readonly bool IsValid => (RxTaiNanoseconds ^ CheckKey) == Check;
 }

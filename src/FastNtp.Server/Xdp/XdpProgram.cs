@@ -161,7 +161,7 @@ public sealed class XdpProgram : IDisposable
         lock (_perCpu)
         {
             _counters.LookupPerCpu(0, _perCpu.AsSpan());
-            long answered = 0, extensions = 0, stale = 0, checksum = 0, kodSent = 0;
+            long answered = 0, extensions = 0, stale = 0, checksum = 0, kodSent = 0, unstamped = 0;
             long[] dropped = new long[DropReasons.Count];
             long[] refused = new long[PolicyDecisions.CounterCount];
             foreach (ref readonly XdpCounters c in _perCpu.AsSpan())
@@ -173,6 +173,7 @@ public sealed class XdpProgram : IDisposable
                 for (int i = 0; i < dropped.Length; i++) dropped[i] += (long)c.Dropped[i];
                 for (int i = 0; i < refused.Length; i++) refused[i] += (long)c.Refused[i];
                 kodSent += (long)c.KodSent;
+                unstamped += (long)c.RedirectedUnstamped;
             }
 
             var byReason = new Dictionary<DropReason, long>();
@@ -188,6 +189,7 @@ public sealed class XdpProgram : IDisposable
                 RateLimitedKiss = refused[(int)PolicyCounter.RateLimitedKiss],
                 RateLimitedDrop = refused[(int)PolicyCounter.RateLimitedDrop],
                 KodSent = kodSent,
+                RedirectedUnstamped = unstamped,
             };
         }
     }
@@ -231,4 +233,7 @@ public sealed record XdpCounterTotals(
 
     /// <summary>Kisses sent (RATE and DENY).</summary>
     public long KodSent { get; init; }
+
+    /// <summary>Requests redirected to AF_XDP without their receive time (the driver had no room for metadata).</summary>
+    public long RedirectedUnstamped { get; init; }
 }

@@ -32,6 +32,9 @@ public sealed class XdpStateWriter : IDisposable
         }
     }
 
+    /// <summary>TAI − UTC as last published: the offset the program converts its CLOCK_TAI stamps with.</summary>
+    public long TaiOffsetNanoseconds => Volatile.Read(ref _mapping.Value<XdpState>().TaiOffsetNanoseconds);
+
     /// <summary>Tells the program that the current slot is still the server's state as of <paramref name="taiNowNanoseconds"/>.</summary>
     public void Beat(long taiNowNanoseconds)
     {

@@ -84,14 +84,14 @@ public static class StatusCommand
             XdpCounterTotals c = xdp.Counters;
             string drops = string.Join(", ", c.Dropped.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"));
             text.Append(CultureInfo.InvariantCulture,
-                $"xdp on {string.Join(", ", xdp.Interfaces)}: answered={c.Answered} passed-extensions={c.PassedExtensions} passed-stale={c.PassedStale} passed-checksum={c.PassedChecksum} dropped={c.TotalDropped} ({(drops.Length == 0 ? "none" : drops)})\n");
+                $"xdp on {string.Join(", ", xdp.Interfaces)}: answered={c.Answered} passed-extensions={c.PassedExtensions} passed-stale={c.PassedStale} passed-checksum={c.PassedChecksum} dropped={c.TotalDropped} ({(drops.Length == 0 ? "none" : drops)}) redirected-unstamped={c.RedirectedUnstamped}\n");
             text.Append(CultureInfo.InvariantCulture,
                 $"xdp policy: denied={c.Denied} nts-required={c.NtsRequired} rate-limited-kiss={c.RateLimitedKiss} rate-limited-drop={c.RateLimitedDrop} kod-sent={c.KodSent}\n");
             if (xdp.AfXdp is { } af)
             {
                 string errors = string.Join(", ", af.FrameErrors.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}"));
                 text.Append(CultureInfo.InvariantCulture,
-                    $"af_xdp: sockets={af.Sockets} {(af.ZeroCopy ? "zero-copy" : "copy")} frames={af.Frames} sent={af.Sent} frame-errors={af.TotalFrameErrors} ({(errors.Length == 0 ? "none" : errors)}) wake-errors={af.WakeErrors}\n");
+                    $"af_xdp: sockets={af.Sockets} {(af.ZeroCopy ? "zero-copy" : "copy")} frames={af.Frames} sent={af.Sent} frame-errors={af.TotalFrameErrors} ({(errors.Length == 0 ? "none" : errors)}) wake-errors={af.WakeErrors} unstamped={af.Unstamped}\n");
             }
         }
         if (r.Sources.Count > 0)

@@ -1,8 +1,12 @@
+using System.Runtime.InteropServices;
 using FastNtp.Crypto;
 using FastNtp.Interop.Bpf;
+using FastNtp.Interop.Clock;
 using FastNtp.Interop.Threading;
+using FastNtp.Interop.Time;
 using FastNtp.Interop.Xsk;
 using FastNtp.Protocol;
+using FastNtp.Protocol.Frames;
 using FastNtp.Protocol.Nts;
 using FastNtp.Server.Xdp;
 
@@ -18,6 +22,10 @@ public sealed class AfXdpWorkerTests : IDisposable
     private const int FrameCount = 1024;
     private const int Batch = 64;
     private const byte Stratum = 2;
+    /// <summary>enum xdp_action's XDP_REDIRECT.</summary>
+    private const uint XdpRedirect = 4;
+    /// <summary>The loopback's interface index, in every network namespace.</summary>
+    private const int Loopback = 1;
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(2);
 
     private readonly VethNamespacePair _net = new();
@@ -43,6 +51,8 @@ public sealed class AfXdpWorkerTests : IDisposable
                 _socket = XskSocket.Open(index, 0, FrameCount, XskBindMode.Copy);
                 _program.SteerToSocket(index, 0, 0, _socket.Descriptor);
             });
+            // The TAI−UTC offset the worker converts the program's stamps with, as XdpService publishes it.
+            _program!.State.Publish(_snapshots.Current, KernelClock.Read().Tai * 1_000_000_000L, SystemTai.Nanoseconds());
         }
         catch
         {
@@ -108,7 +118,7 @@ public sealed class AfXdpWorkerTests : IDisposable
     }
 
     private RunningWorker<TClock> StartWorker<TClock>(TClock clock, bool trackAllocations = false) where TClock : struct, IClock =>
-        new(new AfXdpWorker<TClock>(_socket!, new Responder(_nts), _snapshots, new WorkerCounters(), clock, trackAllocations));
+        new(new AfXdpWorker<TClock>(_socket!, new Responder(_nts), _snapshots, _program!.State, new WorkerCounters(), clock, trackAllocations));
 
     /// <summary>An NTS client in the client namespace: a UDP socket, one sealed request sent in rounds of 64.</summary>
     private sealed class NtsClient : IDisposable
@@ -179,6 +189,19 @@ public sealed class AfXdpWorkerTests : IDisposable
             return drained;
         }
 
+        /// <summary>The next reply, or an empty span when none comes within the timeout.</summary>
+        public ReadOnlySpan<byte> Receive()
+        {
+            try
+            {
+                return _reply.AsSpan(0, _socket.Receive(_reply));
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+                return [];
+            }
+        }
+
         /// <summary>Sends without waiting for anything back.</summary>
         public void Send(int count, byte[]? request = null)
         {
@@ -232,6 +255,70 @@ public sealed class AfXdpWorkerTests : IDisposable
         Assert.Equal(worker.Counters.Answered, worker.Counters.NtsAuthenticated);
         Assert.Equal(0, worker.Counters.Faults);
         Assert.Equal(0, worker.Frames.FrameErrors.Sum());
+        // Every receive time is the program's stamp: the veth carries the metadata into the UMEM frame.
+        Assert.Equal(0, worker.Frames.Unstamped);
+    }
+
+    [Fact]
+    public void Replies_CarryTheReceiveTimeTheProgramStampedNotThePickUp()
+    {
+        // Shorter than AfXdpReceiveTime.MaxWait, so the stamp stays in bounds, and long beside any delivery on a veth.
+        var stall = TimeSpan.FromMilliseconds(300);
+        using var open = new ManualResetEventSlim(true);
+        using RunningWorker<GatedClock> running = StartWorker(new GatedClock(open));
+        using var client = new NtsClient(_net, NtsRequest());
+        Assert.Equal(1, client.Push(1));
+        long batches = running.Worker.Counters.Batches;
+
+        // The request waits on RX while the worker stalls at its pick-up reading.
+        open.Reset();
+        NtpTimestamp sent = new RealtimeClock().Now();
+        client.Send(1);
+        Assert.True(Poll.Until(() => running.Worker.Counters.Batches > batches, ReplyTimeout), "the request never reached the worker");
+        Thread.Sleep(stall);
+        open.Set();
+        ReadOnlySpan<byte> reply = client.Receive();
+
+        Assert.True(reply.Length > NtpHeader.Length, "no NTS reply came");
+        var receive = NtpTimestamp.Read(reply[32..]);
+        var transmit = NtpTimestamp.Read(reply[40..]);
+        Assert.True(receive.CompareTo(sent) >= 0 && (receive - sent).TotalNanoseconds < (long)(stall / 2).TotalNanoseconds,
+            $"receive time {receive} is not the arrival right after {sent}");
+        Assert.True((transmit - sent).TotalNanoseconds >= (long)stall.TotalNanoseconds, $"transmit time {transmit} came before the stall ended");
+        Assert.Equal(0, running.Worker.Frames.Unstamped);
+    }
+
+    [Fact]
+    public void Program_StampsTheReceiveTimeInFrontOfTheFramesItRedirects()
+    {
+        byte[] frame = new byte[2048];
+        int length = UdpFrameWriter.Write(frame, new MacAddress(0x02_00_00_00_00_01), new MacAddress(0x02_00_00_00_00_02),
+            IPAddress.Parse(_net.ClientV4).GetAddressBytes(), IPAddress.Parse(_net.ServerV4).GetAddressBytes(), 40_000, ProtocolConstants.NtpPort,
+            NtsRequest());
+        byte[] output = new byte[frame.Length + 256];
+        XdpCounterTotals counters = _program!.ReadCounters();
+        long before = 0, after = 0;
+        uint verdict = 0;
+        int outputLength = 0;
+        InNamespace(_net.ServerNamespace, () =>
+        {
+            // BPF_PROG_TEST_RUN runs the program on a frame from queue 0 of this namespace's loopback: a socket there
+            // makes the program redirect, and the run hands back the metadata in front of the frame.
+            using var socket = XskSocket.Open(Loopback, 0, 64, XskBindMode.Copy);
+            _program.SteerToSocket(Loopback, 1, 0, socket.Descriptor);
+            before = SystemTai.Nanoseconds();
+            verdict = _program.Program.TestRun(frame.AsSpan(0, length), output, out outputLength);
+            after = SystemTai.Nanoseconds();
+        });
+
+        Assert.Equal(XdpRedirect, verdict);
+        Assert.Equal(AfXdpReceiveTime.MetadataLength + length, outputLength);
+        XdpReceiveMetadata stamp = MemoryMarshal.Read<XdpReceiveMetadata>(output);
+        Assert.True(stamp.IsValid, "the check word does not match the stamp");
+        Assert.InRange((long)stamp.RxTaiNanoseconds, before, after);
+        Assert.True(frame.AsSpan(0, length).SequenceEqual(output.AsSpan(AfXdpReceiveTime.MetadataLength, length)), "the frame behind the metadata changed");
+        Assert.Equal(counters.PassedExtensions + 1, _program.ReadCounters().PassedExtensions);
+        Assert.Equal(0, _program.ReadCounters().RedirectedUnstamped);
     }
 
     [Fact]
@@ -346,6 +433,25 @@ public sealed class AfXdpWorkerTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => { socket.Frame(0, XskSocket.FrameSize + 1); });
         Assert.Throws<ArgumentOutOfRangeException>(() => { socket.Frame(0, -1); });
         Assert.Throws<ArgumentOutOfRangeException>(() => { socket.Frame(ulong.MaxValue, 1); });
+    }
+
+    [Fact]
+    public void InFront_IsTheFramesOwnChunkOrNothing()
+    {
+        XskSocket socket = _socket!;
+        ulong chunk = XskSocket.FrameAddress(3);
+        Span<byte> inFront = socket.InFront(chunk + 256, 16);
+        inFront.Fill(0xab);
+        Assert.True(socket.Frame(chunk + 240, 16).SequenceEqual(inFront), "the octets in front are not the ones before the frame");
+        inFront.Clear();
+
+        // A frame that starts closer to its chunk's start has nothing in front of it there (the previous chunk is another frame's).
+        Assert.Equal(0, socket.InFront(chunk, 16).Length);
+        Assert.Equal(0, socket.InFront(chunk + 15, 16).Length);
+        Assert.Equal(16, socket.InFront(chunk + 16, 16).Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => { socket.InFront(XskSocket.FrameAddress(FrameCount), 16); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { socket.InFront(chunk + 256, -1); });
+        Assert.Throws<ArgumentOutOfRangeException>(() => { socket.InFront(ulong.MaxValue, 16); });
     }
 
     [Fact]

@@ -2,10 +2,11 @@
 /*
  * FastNtp's driver path: answers plain NTP client requests (48 octets, versions 1-4) in place with XDP_TX,
  * drops what the responder never answers, redirects requests with extension fields (NTS) to FastNtp's AF_XDP
- * socket for the queue where it has one, and passes everything else to the kernel, where the socket engine
- * applies the same rules. The rules mirror FastNtp.Protocol.Server.Responder; the client policy
- * (fastntp_policy.h) mirrors FastNtp.Protocol.Policy.ClientPolicy and is applied here to what is answered in
- * place and to what is redirected alike.
+ * socket for the queue where it has one (their receive time in the frame's metadata), and passes everything else
+ * to the kernel, where the socket engine applies the same rules. The rules mirror
+ * FastNtp.Protocol.Server.Responder; the client policy (fastntp_policy.h) mirrors
+ * FastNtp.Protocol.Policy.ClientPolicy and is applied here to what is answered in place and to what is
+ * redirected alike.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -599,8 +600,27 @@ static __always_inline int handle_ipv6(struct xdp_md *ctx, struct fastntp_counte
 	return XDP_TX;
 }
 
+/*
+ * Hands the receive time over in the frame's metadata: a request may wait in the socket's RX ring for
+ * milliseconds under load, and its reply must carry the time it arrived, not the time FastNtp picked it up.
+ * Where the driver has no room for metadata the frame goes on unstamped and FastNtp reads its clock instead.
+ */
+static __always_inline void stamp(struct xdp_md *ctx, struct fastntp_counters *counters, __u64 rx_tai)
+{
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct fastntp_rx_meta)) == 0) {
+		struct fastntp_rx_meta *meta = (void *)(long)ctx->data_meta;
+
+		if ((void *)(meta + 1) <= (void *)(long)ctx->data) {
+			meta->rx_tai_ns = rx_tai;
+			meta->check = rx_tai ^ FASTNTP_RX_META_KEY;
+			return;
+		}
+	}
+	count(&counters->redirected_unstamped);
+}
+
 /* To the AF_XDP socket FastNtp has on this queue; to the kernel (and the socket engine) where it has none. */
-static __always_inline int to_fastntp(struct xdp_md *ctx)
+static __always_inline int to_fastntp(struct xdp_md *ctx, struct fastntp_counters *counters, __u64 rx_tai)
 {
 	__u32 ifindex = ctx->ingress_ifindex;
 	__u32 queue = ctx->rx_queue_index;
@@ -608,12 +628,14 @@ static __always_inline int to_fastntp(struct xdp_md *ctx)
 
 	if (!slot || *slot >= FASTNTP_MAX_INTERFACES || queue >= FASTNTP_MAX_QUEUES)
 		return XDP_PASS;
-	return bpf_redirect_map(&fastntp_xsks, *slot * FASTNTP_MAX_QUEUES + queue, XDP_PASS);
+	__u32 index = *slot * FASTNTP_MAX_QUEUES + queue;
+	stamp(ctx, counters, rx_tai);
+	return bpf_redirect_map(&fastntp_xsks, index, XDP_PASS);
 }
 
-static __always_inline int dispatch(struct xdp_md *ctx, int action)
+static __always_inline int dispatch(struct xdp_md *ctx, struct fastntp_counters *counters, __u64 rx_tai, int action)
 {
-	return action == TO_FASTNTP ? to_fastntp(ctx) : action;
+	return action == TO_FASTNTP ? to_fastntp(ctx, counters, rx_tai) : action;
 }
 
 SEC("xdp")
@@ -635,9 +657,9 @@ int fastntp_xdp(struct xdp_md *ctx)
 	if (!counters)
 		return XDP_PASS;
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
-		return dispatch(ctx, handle_ipv4(ctx, counters, rx_tai));
+		return dispatch(ctx, counters, rx_tai, handle_ipv4(ctx, counters, rx_tai));
 	if (eth->h_proto == bpf_htons(ETH_P_IPV6))
-		return dispatch(ctx, handle_ipv6(ctx, counters, rx_tai));
+		return dispatch(ctx, counters, rx_tai, handle_ipv6(ctx, counters, rx_tai));
 	return XDP_PASS;
 }
 

@@ -92,6 +92,19 @@ struct fastntp_counters {
 	__u64 dropped[FASTNTP_DROP_REASONS]; /* indexed by DropReason */
 	__u64 refused[FASTNTP_POLICY_COUNTERS]; /* indexed by PolicyCounter */
 	__u64 kod_sent;
+	__u64 redirected_unstamped; /* redirected without their receive time: the driver had no room for metadata */
 };
+
+/*
+ * In front of a frame redirected to FastNtp's AF_XDP socket (XDP metadata, which AF_XDP copies into the UMEM
+ * frame): the receive time the program took, and a check word that tells it from whatever bytes precede a frame
+ * whose driver refused the metadata (a uniform fill never passes: it makes check equal to rx_tai_ns).
+ */
+struct fastntp_rx_meta {
+	__u64 rx_tai_ns; /* CLOCK_TAI */
+	__u64 check;     /* rx_tai_ns ^ FASTNTP_RX_META_KEY */
+};
+
+#define FASTNTP_RX_META_KEY 0x466173744e747021ULL /* "FastNtp!" */
 
 #endif
