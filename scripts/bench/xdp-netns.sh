@@ -59,9 +59,13 @@ FAMILY=${FAMILY:-4}
 SENDER=${SENDER:-xdp}
 GEN_CPU=${GEN_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
-# Each side's NAPI thread is scheduled just above its side's process (rt: SCHED_FIFO 51 over 50): a real-time generator
-# otherwise starves the NAPI thread that receives its replies once it is busy (every reply then counts as lost), and
-# a real-time server the one that receives its requests. nice -20 does not hold other cgroups' work off a shared machine.
+# The generator's NAPI thread is scheduled just above the generator (rt: SCHED_FIFO 51 over 50): the generator never
+# blocks while it sends, so it would otherwise starve the NAPI thread that receives its replies (every reply then
+# counts as lost). The server's NAPI thread shares the server's priority (50): above it, it preempted the server for
+# every burst, so past its capacity a server's core did the receive work for requests it then had no time to answer
+# and its answered rate collapsed (receive livelock). At the same priority the server runs until it waits for
+# requests, and what it cannot take is refused at the veth's ring, as a NIC's ring overflows. nice -20 does not hold
+# other cgroups' work off a shared machine.
 PRIO=${PRIO:-rt}
 ONLY=${ONLY:-ceiling reflector fastntp xdp chrony nts-ceiling nts-socket nts-afxdp chrony-nts}
 CHRONYD=${CHRONYD:-/usr/sbin/chronyd}
@@ -69,9 +73,9 @@ CHRONYD=${CHRONYD:-/usr/sbin/chronyd}
 # shellcheck source=scripts/bench/lib.sh
 . "$ROOT/scripts/bench/lib.sh"
 case "$PRIO" in
-  nice) NAPI_PRIO=(renice -n -20 -p) ;;
-  rt) NAPI_PRIO=(chrt -f -p 51) ;;
-  none) NAPI_PRIO=() ;;
+  nice) GEN_NAPI_PRIO=(renice -n -20 -p); SRV_NAPI_PRIO=(renice -n -20 -p) ;;
+  rt) GEN_NAPI_PRIO=(chrt -f -p 51); SRV_NAPI_PRIO=(chrt -f -p 50) ;;
+  none) GEN_NAPI_PRIO=(); SRV_NAPI_PRIO=() ;;
 esac
 case "$FAMILY" in
   4) TARGET_ADDR=10.200.0.2; TARGET=10.200.0.2:123; LISTEN=10.200.0.2:123; KE_LISTEN=10.200.0.2:4460 ;;
@@ -98,8 +102,9 @@ make -s -C "$ROOT/bench/xdp-sink"
 mkdir -p "$OUT"
 
 GEN_CPU=$GEN_CPU SERVER_CPU=$SERVER_CPU "$ROOT/scripts/bench/netns-pair.sh" up "$NAME"
-if ((${#NAPI_PRIO[@]})); then
-  for pid in $(pgrep "^napi/$GEN_DEV-") $(pgrep "^napi/$SRV_DEV-"); do "${NAPI_PRIO[@]}" "$pid" >/dev/null; done
+if ((${#GEN_NAPI_PRIO[@]})); then
+  for pid in $(pgrep "^napi/$GEN_DEV-"); do "${GEN_NAPI_PRIO[@]}" "$pid" >/dev/null; done
+  for pid in $(pgrep "^napi/$SRV_DEV-"); do "${SRV_NAPI_PRIO[@]}" "$pid" >/dev/null; done
 fi
 echo "== machine: $MACHINE; namespaces $GEN_NS and $SRV_NS; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 : >"$OUT/loadavg.txt"
