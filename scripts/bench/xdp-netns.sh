@@ -259,10 +259,19 @@ def load(name):
     path = os.path.join(out, name + ".json")
     return json.load(open(path)) if os.path.exists(path) else None
 
+def loss(s):
+    # The packet sender counts frames the interface refused as not sent; the XDP sender counts them as sent and lost.
+    # A refusal is mostly the server's veth ring being full (the server's loss), so here it is lost with either.
+    if sender != "packet":
+        return s["loss_pct"]
+    valid = s["sent"] * (1 - s["loss_pct"] / 100)
+    offered = s["sent"] + s.get("send_errors", 0)
+    return 100.0 * (offered - valid) / offered if offered else 100.0
+
 def best(run):
     b = None
     for s in run["steps"]:
-        if s["sent"] > 0 and s["loss_pct"] < 1.0 and (b is None or s["answered_rate"] > b["answered_rate"]):
+        if s["sent"] > 0 and loss(s) < 1.0 and (b is None or s["answered_rate"] > b["answered_rate"]):
             b = s
     return b
 
@@ -287,12 +296,12 @@ def table(names):
         get = lambda key: b.get(key) if b else None
         steps = run["steps"]
         nxt = next((s for s in steps if b and s["offered_rate"] > b["offered_rate"]), None)
-        nxt_text = "-" if nxt is None else f"{nxt['offered_rate']:,.0f} → {nxt['answered_rate']:,.0f}, {nxt['loss_pct']:.1f} %"
+        nxt_text = "-" if nxt is None else f"{nxt['offered_rate']:,.0f} → {nxt['answered_rate']:,.0f}, {loss(nxt):.1f} %"
         core = get("requests_per_server_core_s")
         proc = get("requests_per_server_cpu_s")
         sent = f" ({b['sent'] / b['duration_s']:,.0f})" if b else ""
         # The server is the limit where a higher step lost 1 % or more; otherwise it answered all the generator could send.
-        limit = "-" if b is None else ("server" if any(s["offered_rate"] > b["offered_rate"] and s["loss_pct"] >= 1.0 for s in steps) else "generator")
+        limit = "-" if b is None else ("server" if any(s["offered_rate"] > b["offered_rate"] and loss(s) >= 1.0 for s in steps) else "generator")
         print(f"| {run['label']} | {fmt(b['answered_rate'] if b else 0)} | {fmt(get('offered_rate'))}{sent} | {nxt_text} | {limit} | "
               f"{fmt(get('server_core_busy_pct'), '{:.1f}')} | {fmt(core)} | {fmt(1e9 / core if core else None)} | "
               f"{fmt(get('server_cpu_pct'), '{:.1f}')} | {fmt(1e9 / proc if proc else None)} | {fmt(get('verified'))} | {loads.get(name, '?')} |")
